@@ -1,0 +1,132 @@
+//! The estimate document: peak memory per device, term by term.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Parameters;
+
+/// Peak memory of one device for one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Estimate {
+    /// Document version.
+    pub schema_version: u32,
+    /// Name of the model.
+    pub model: String,
+    /// Parameter counts of the model; `trainable` reflects the task (adapters only for LoRA).
+    pub parameters: Parameters,
+    /// Bytes of live tensors at the peak: what `torch.cuda.max_memory_allocated()` reports.
+    pub peak_allocated_bytes: u64,
+    /// `peak_allocated_bytes` plus the overhead terms: what the device must have free.
+    pub peak_bytes: u64,
+    /// Phase in which the peak happens.
+    pub peak_phase: Phase,
+    /// Every term live at the peak, tensors first, then overheads; they add up to `peak_bytes`.
+    pub breakdown: Vec<Term>,
+    /// Peak of live tensors in each phase of a step.
+    pub phases: Vec<PhasePeak>,
+    /// Host memory the job needs besides the device (offloaded states, pinned buffers).
+    pub host_bytes: u64,
+    /// Whether the peak fits the device, when the device's memory is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<Fit>,
+    /// Conditions worth acting on, each with its numbers.
+    pub warnings: Vec<Warning>,
+}
+
+/// A phase of a training or inference step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Forward pass, up to the loss.
+    Forward,
+    /// Backward pass.
+    Backward,
+    /// Optimizer step.
+    OptimizerStep,
+    /// Inference: prompt processing.
+    Prefill,
+    /// Inference: one generated token.
+    Decode,
+}
+
+/// One named term of the memory at the peak.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Term {
+    /// What the bytes are.
+    pub term: TermKind,
+    /// Bytes on one device.
+    pub bytes: u64,
+    /// How the number was obtained, with the formula's inputs.
+    pub detail: String,
+}
+
+/// Kinds of memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// Model weights held on the device (quantised linears with their constants).
+    Weights,
+    /// fp32 master copy of 16-bit weights kept by the optimizer.
+    MasterWeights,
+    /// Gradients of trainable weights.
+    Gradients,
+    /// Optimizer states (moments, momentum, factored second moments).
+    OptimizerStates,
+    /// Temporaries of the optimizer step (foreach AdamW's `sqrt(v)`, Adafactor's fp32 copies).
+    OptimizerTemporaries,
+    /// LoRA adapter weights.
+    AdapterWeights,
+    /// Tensors saved by autograd for the backward pass, and the working set of the current layer.
+    Activations,
+    /// Logits, their fp32 upcast, and the cross-entropy buffers and gradient.
+    LogitsAndLoss,
+    /// Key/value cache for serving.
+    KvCache,
+    /// Gathered weights and gradient buckets of ZeRO-3/FSDP.
+    ShardingBuffers,
+    /// CUDA/ROCm context, kernel images and library workspaces.
+    RuntimeContext,
+    /// NCCL/RCCL communicator buffers.
+    CommunicationBuffers,
+    /// Memory the caching allocator reserves beyond live tensors.
+    AllocatorFragmentation,
+}
+
+/// Live tensor bytes at the peak of one phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PhasePeak {
+    /// The phase.
+    pub phase: Phase,
+    /// Live tensor bytes at its peak.
+    pub allocated_bytes: u64,
+}
+
+/// The fit of the peak on a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Fit {
+    /// Memory of the device as given.
+    pub device_bytes: u64,
+    /// What the job may use of it (unified memory: the GPU's working-set limit).
+    pub usable_bytes: u64,
+    /// `usable_bytes - peak_bytes`; negative when it does not fit.
+    pub headroom_bytes: i64,
+    /// `peak_bytes <= usable_bytes`.
+    pub fits: bool,
+}
+
+/// A condition worth acting on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Warning {
+    /// Stable identifier, e.g. `does_not_fit`.
+    pub code: String,
+    /// One sentence with the numbers.
+    pub message: String,
+}

@@ -1,0 +1,34 @@
+//! trainfit-core computes, for a language model and a training or serving setup, the peak memory
+//! of each device term by term, from the model's architecture and the exact recipe.
+//!
+//! ```
+//! use trainfit_core::{estimate, EstimateRequest};
+//!
+//! let request: EstimateRequest = serde_json::from_str(
+//!     r#"{"model": {"catalogue": "gpt2"}, "task": "finetune", "precision": "fp32",
+//!         "micro_batch": 4, "sequence": 1024}"#,
+//! ).unwrap();
+//! let e = estimate(&request).unwrap();
+//! assert!(e.peak_allocated_bytes > 124_439_808 * 16);
+//! ```
+//!
+//! It does no I/O and reads no clock: inputs are values, outputs are data, so the native binary
+//! and the WebAssembly build give bit-identical numbers. It does not measure hardware; the probe does.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod error;
+pub mod estimate;
+pub mod math;
+pub mod memory;
+pub mod model;
+pub mod request;
+
+pub use error::{Error, ErrorKind, Result};
+pub use estimate::{Estimate, Fit, Phase, PhasePeak, Term, TermKind, Warning};
+pub use memory::estimate;
+pub use model::{ModelSpec, Parameters};
+pub use request::{EstimateRequest, SCHEMA_VERSION};
