@@ -89,8 +89,10 @@ pub enum TermKind {
     KvCache,
     /// Gathered weights and gradient buckets of ZeRO-3/FSDP.
     ShardingBuffers,
-    /// CUDA/ROCm context, kernel images and library workspaces.
+    /// CUDA/ROCm context and kernel images, outside the caching allocator.
     RuntimeContext,
+    /// Workspaces that kernels allocate inside themselves (cuBLAS workspace, FlashAttention's fp32 `dq` accumulator).
+    KernelWorkspaces,
     /// NCCL/RCCL communicator buffers.
     CommunicationBuffers,
     /// Memory the caching allocator reserves beyond live tensors.

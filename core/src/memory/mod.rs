@@ -1,14 +1,273 @@
 //! Peak memory of one device, term by term.
+//!
+//! The model has three layers. `states` counts the model states (weights, gradients, optimizer
+//! states and the step's temporaries) from the exact parameter tensors. `blocks` writes each
+//! family's layer, embedding and head as the ops PyTorch runs, and `tape` replays them to find
+//! what autograd saves and what is live at every op. `step` stacks those programs in execution
+//! order (forward, backward from the top, optimizer step) to find each phase's peak. Overheads
+//! that `torch.cuda.max_memory_allocated()` does not see are separate terms (`overhead`).
 
-use crate::error::{Error, Result};
-use crate::estimate::Estimate;
-use crate::request::EstimateRequest;
+mod blocks;
+mod overhead;
+mod recipe;
+mod resolve;
+mod states;
+mod step;
+mod tape;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::Result;
+use crate::estimate::{Estimate, Phase, PhasePeak, Term, TermKind, Warning};
+use crate::request::{Checkpointing, EstimateRequest, LossImpl, Task};
+use blocks::Shape;
+use recipe::Recipe;
+use step::Placement;
+
+pub use resolve::resolve_model;
 
 /// Estimates the peak memory of one device for `request`.
 ///
 /// # Errors
-/// An `InvalidField` or `MissingField` naming the request field, or an error from the model import.
+/// An `InvalidField` or `MissingField` naming the request field, a model import error, or
+/// `Overflow` when a size exceeds 64 bits.
+///
+/// # Example
+/// ```
+/// use trainfit_core::{estimate, EstimateRequest};
+/// let req: EstimateRequest = serde_json::from_str(
+///     r#"{"model": {"catalogue": "llama-3-8b"}, "task": "lora", "micro_batch": 1, "sequence": 2048,
+///         "lora": {"rank": 16, "targets": ["q_proj", "v_proj"]}, "checkpointing": "full"}"#).unwrap();
+/// let e = estimate(&req).unwrap();
+/// assert_eq!(e.parameters.trainable, 6_815_744);
+/// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
-    let _ = request;
-    Err(Error::missing("model", "request"))
+    let spec = resolve_model(&request.model)?;
+    resolve::validate(request, &spec)?;
+    let r = Recipe::new(request, &spec);
+    let par = &request.parallel;
+    let pp = par.pipeline.max(1);
+    let tp = par.tensor.max(1);
+    let cp = par.context.max(1);
+    let layers_per_stage = spec.layers.div_ceil(pp);
+    let moe_fraction = |layers: u64| -> u64 {
+        if spec.layers == 0 {
+            0
+        } else {
+            spec.moe_layers().saturating_mul(layers) / spec.layers
+        }
+    };
+    let (b, s, kv) = match (request.task, request.inference) {
+        (Task::Decode, Some(inf)) => (request.micro_batch, 1, inf.prompt.saturating_add(inf.generate)),
+        (Task::Prefill, Some(inf)) => (request.micro_batch, inf.prompt, inf.prompt),
+        _ => (request.micro_batch, request.sequence, request.sequence),
+    };
+    let sh = Shape {
+        b,
+        s: s.div_ceil(cp),
+        kv,
+        tp,
+        sp: par.sequence_parallel,
+    };
+    let params = spec.parameters()?;
+    let states = states::states(request, &spec, &r, layers_per_stage)?;
+
+    // Pipeline stages differ: the first holds the embedding and `pp` micro-batches in flight, the
+    // last holds the head and logits. Evaluate both and report the larger.
+    let in_flight = pp.min(par.micro_batches.max(1));
+    let stages: Vec<Placement> = if pp == 1 {
+        alloc::vec![Placement {
+            layers: spec.layers,
+            moe_layers: spec.moe_layers(),
+            embedding: true,
+            head: true,
+            in_flight: 1,
+        }]
+    } else {
+        alloc::vec![
+            Placement {
+                layers: layers_per_stage,
+                moe_layers: moe_fraction(layers_per_stage),
+                embedding: true,
+                head: false,
+                in_flight,
+            },
+            Placement {
+                layers: spec.layers - layers_per_stage * (pp - 1).min(spec.layers / layers_per_stage.max(1)),
+                moe_layers: moe_fraction(layers_per_stage),
+                embedding: false,
+                head: true,
+                in_flight: 1,
+            },
+        ]
+    };
+
+    let persistent = states.weights + states.adapters + states.master + states.optimizer + states.sharding_buffers;
+    let mut phases: Vec<PhasePeak> = Vec::with_capacity(3);
+    let mut terms: Vec<Term> = Vec::with_capacity(16);
+    let mut warnings: Vec<Warning> = Vec::new();
+    let kv_cache = if request.task.trains() { 0 } else { overhead::kv_cache(request, &spec, &r, b, kv)? };
+
+    let (peak_phase, peak_alloc) = if request.task.trains() {
+        let mut best: Option<(step::StepPeaks, Placement)> = None;
+        for place in &stages {
+            let p = step::training(&spec, &r, sh, request.checkpointing, request.loss, place)?;
+            let p = if par.sequence_parallel && tp > 1 { divide_activations(p, tp) } else { p };
+            if best.as_ref().is_none_or(|(bp, _)| p.backward.max(p.forward) > bp.backward.max(bp.forward)) {
+                best = Some((p, *place));
+            }
+        }
+        let (peaks, _place) = best.unwrap_or_default_pair();
+        // Gradients: sharded by ZeRO-2/3 (reduce-scattered bucket by bucket), kept between
+        // micro-batches under gradient accumulation.
+        let grads_in_backward = if states.gradients < peaks.grads_at_backward { states.gradients } else { peaks.grads_at_backward };
+        let accumulating = par.micro_batches > 1 && pp == 1;
+        let grads_kept = if accumulating { states.gradients } else { 0 };
+        let forward = persistent + grads_kept + peaks.forward;
+        let backward = persistent + peaks.backward - peaks.grads_at_backward + grads_in_backward.max(grads_kept);
+        let optimizer = persistent + states.gradients + states.step_temporaries;
+        phases.push(PhasePeak { phase: Phase::Forward, allocated_bytes: forward });
+        phases.push(PhasePeak { phase: Phase::Backward, allocated_bytes: backward });
+        phases.push(PhasePeak { phase: Phase::OptimizerStep, allocated_bytes: optimizer });
+        let (phase, bytes) = [(Phase::Forward, forward), (Phase::Backward, backward), (Phase::OptimizerStep, optimizer)]
+            .into_iter()
+            .fold((Phase::Forward, 0u64), |acc, x| if x.1 > acc.1 { x } else { acc });
+        push_states(&mut terms, &states, &r);
+        match phase {
+            Phase::Forward => {
+                push(&mut terms, TermKind::Gradients, grads_kept, "kept between micro-batches (gradient accumulation)");
+                push(&mut terms, TermKind::Activations, peaks.forward, &activation_detail(request, &sh, &r));
+            }
+            Phase::Backward => {
+                let g = grads_in_backward.max(grads_kept);
+                push(&mut terms, TermKind::Gradients, g, "parameter gradients produced so far in backward");
+                let act = peaks.backward - peaks.grads_at_backward;
+                push(&mut terms, TermKind::LogitsAndLoss, peaks.logits_at_backward, &logits_detail(&spec, &sh, &r, request.loss));
+                push(&mut terms, TermKind::Activations, act - peaks.logits_at_backward, &activation_detail(request, &sh, &r));
+            }
+            _ => {
+                push(&mut terms, TermKind::Gradients, states.gradients, &format!("{} trainable parameters", states.trainable_params));
+                push(&mut terms, TermKind::OptimizerTemporaries, states.step_temporaries, &step_detail(request));
+            }
+        }
+        (phase, bytes)
+    } else {
+        let place = stages[0];
+        let p = step::inference(&spec, &r, sh, &place)?;
+        let total = persistent + kv_cache + p.inference;
+        let phase = if request.task == Task::Decode { Phase::Decode } else { Phase::Prefill };
+        phases.push(PhasePeak { phase, allocated_bytes: total });
+        push_states(&mut terms, &states, &r);
+        push(&mut terms, TermKind::KvCache, kv_cache, &overhead::kv_detail(request, &spec, b, kv));
+        push(&mut terms, TermKind::Activations, p.inference, "working set of one layer, rotary tables and the last position's logits");
+        (phase, total)
+    };
+    let _ = LossImpl::Upcast;
+    let _ = Checkpointing::None;
+
+    // Overheads outside max_memory_allocated.
+    let over = overhead::overheads(request, &spec, &r, &sh, peak_alloc, peak_phase)?;
+    let mut peak_bytes = peak_alloc;
+    for (kind, bytes, detail) in over {
+        peak_bytes = peak_bytes.saturating_add(bytes);
+        push(&mut terms, kind, bytes, &detail);
+    }
+    let fit = request.runtime.device_memory_bytes.map(|device| overhead::fit(device, peak_bytes, request.runtime.unified_memory));
+    if let Some(f) = fit {
+        if !f.fits {
+            warnings.push(Warning {
+                code: String::from("does_not_fit"),
+                message: format!(
+                    "peak {:.2} GiB exceeds the {:.2} GiB usable on the device by {:.2} GiB",
+                    gib(peak_bytes),
+                    gib(f.usable_bytes),
+                    gib(peak_bytes.saturating_sub(f.usable_bytes))
+                ),
+            });
+        }
+    }
+    overhead::warnings(request, &spec, &terms, peak_bytes, &mut warnings);
+    let trainable = if request.task.trains() { states.trainable_params } else { 0 };
+    Ok(Estimate {
+        schema_version: crate::request::SCHEMA_VERSION,
+        model: spec.name.clone(),
+        parameters: crate::model::Parameters { trainable, ..params },
+        peak_allocated_bytes: peak_alloc,
+        peak_bytes,
+        peak_phase,
+        breakdown: terms,
+        phases,
+        host_bytes: states.host,
+        fit,
+        warnings,
+    })
+}
+
+trait OrDefaultPair {
+    fn unwrap_or_default_pair(self) -> (step::StepPeaks, Placement);
+}
+
+impl OrDefaultPair for Option<(step::StepPeaks, Placement)> {
+    fn unwrap_or_default_pair(self) -> (step::StepPeaks, Placement) {
+        self.unwrap_or((
+            step::StepPeaks::default(),
+            Placement { layers: 0, moe_layers: 0, embedding: false, head: false, in_flight: 1 },
+        ))
+    }
+}
+
+/// Megatron sequence parallelism splits every remaining activation across the tensor-parallel
+/// group (Korthikanti et al. 2022, Table 2: `sbh(34/t + 5as/(ht))`).
+fn divide_activations(p: step::StepPeaks, tp: u64) -> step::StepPeaks {
+    let f = |x: u64| x.div_ceil(tp);
+    step::StepPeaks {
+        forward: f(p.forward),
+        backward: f(p.backward - p.grads_at_backward) + p.grads_at_backward,
+        logits_at_backward: f(p.logits_at_backward),
+        ..p
+    }
+}
+
+pub(crate) fn gib(bytes: u64) -> f64 {
+    bytes as f64 / 1_073_741_824.0
+}
+
+fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: &str) {
+    if bytes == 0 {
+        return;
+    }
+    terms.push(Term { term, bytes, detail: String::from(detail) });
+}
+
+fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe) {
+    push(terms, TermKind::Weights, s.weights, &format!("{} bytes per weight as stored", r.weights));
+    push(terms, TermKind::AdapterWeights, s.adapters, "LoRA A and B matrices");
+    push(terms, TermKind::MasterWeights, s.master, "fp32 copy of the trainable weights");
+    push(terms, TermKind::OptimizerStates, s.optimizer, "optimizer state tensors of the trainable parameters");
+    push(terms, TermKind::ShardingBuffers, s.sharding_buffers, "gathered weights and gradient buckets of the sharded data-parallel engine");
+}
+
+fn activation_detail(req: &EstimateRequest, sh: &Shape, r: &Recipe) -> String {
+    format!(
+        "saved tensors and transients, micro-batch {} x {} tokens, {:?} attention, {:?} checkpointing, {} bytes per activation",
+        sh.b, sh.s, r.kernel, req.checkpointing, r.compute
+    )
+}
+
+fn logits_detail(spec: &crate::ModelSpec, sh: &Shape, r: &Recipe, loss: LossImpl) -> String {
+    match loss {
+        LossImpl::Upcast => format!(
+            "logits {} x {} in {} bytes, their fp32 copy, log-softmax output and gradients",
+            sh.b * sh.s,
+            spec.vocab,
+            r.compute
+        ),
+        LossImpl::Fused => String::from("chunked cross-entropy buffers"),
+    }
+}
+
+fn step_detail(req: &EstimateRequest) -> String {
+    format!("{:?} optimizer step, {:?} implementation", req.optimizer, req.optimizer_impl)
 }

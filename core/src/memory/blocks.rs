@@ -1,0 +1,470 @@
+//! The forward programs of each family's decoder layer, embedding and output head, written op by
+//! op after the Hugging Face transformers 5.x modeling code (`models/<family>/modeling_<family>.py`)
+//! and PEFT's `lora.Linear.forward`, so that the tape sees what autograd really saves.
+
+use super::recipe::{AttnKernel, Recipe};
+use super::tape::{elems, Tape, V};
+
+/// The same storage seen with another number of elements (a view, a split, an expand).
+fn resized(x: V, elems: u64) -> V {
+    x.resized(elems)
+}
+use crate::error::Result;
+use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
+
+/// Shape of one micro-batch on one device.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    /// Sequences.
+    pub b: u64,
+    /// Query tokens per sequence on this device.
+    pub s: u64,
+    /// Key/value tokens each query attends to (equals `s` in training and prefill).
+    pub kv: u64,
+    /// Tensor-parallel degree (heads and FFN columns are split).
+    pub tp: u64,
+    /// Sequence parallel: norms and residuals hold `s / tp` tokens.
+    pub sp: bool,
+}
+
+impl Shape {
+    fn tokens(&self) -> Result<u64> {
+        elems(&[self.b, self.s])
+    }
+}
+
+/// Builds one block program: `weights` owns the params, the return value is the block output.
+pub(crate) struct Builder<'a> {
+    pub t: Tape,
+    pub spec: &'a ModelSpec,
+    pub r: &'a Recipe,
+    pub sh: Shape,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(spec: &'a ModelSpec, r: &'a Recipe, sh: Shape) -> Self {
+        let mut t = Tape::new();
+        t.set_param_grad_bytes(r.grad_bytes_override);
+        Builder { t, spec, r, sh }
+    }
+
+    fn act(&self) -> u64 {
+        self.r.compute
+    }
+
+    /// A linear layer named `module` (its Hugging Face leaf name), with LoRA when targeted.
+    pub fn linear(&mut self, x: V, module: &str, d_in: u64, d_out: u64, count_rows: u64) -> Result<V> {
+        let rows = count_rows;
+        let out_elems = elems(&[rows, d_out])?;
+        let w_elems = elems(&[d_in, d_out])?;
+        let trainable = self.r.full_train;
+        let base = if self.r.quantized && !trainable {
+            let w = self.t.param(w_elems, 1, false);
+            self.t.quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+        } else {
+            let w = self.t.param(w_elems, self.r.weights, trainable);
+            if self.r.autocast {
+                let wc = self.t.cast(w, self.r.compute);
+                let xc = self.t.cast(x, self.r.compute);
+                self.t.linear(xc, wc, out_elems)
+            } else {
+                self.t.linear(x, w, out_elems)
+            }
+        };
+        let Some(lora) = self.r.lora.as_ref() else {
+            return Ok(base);
+        };
+        if !lora.targets(module) {
+            return Ok(base);
+        }
+        // PEFT: x cast to the adapter dtype, dropout, A, B, scaling, added to the base output in
+        // the adapter dtype, then cast back to the base output dtype.
+        let xa = self.t.cast(x, lora.dtype);
+        let xd = if lora.dropout { self.t.dropout(xa) } else { xa };
+        let rank_elems = elems(&[rows, lora.rank])?;
+        let a_w = self.t.param(elems(&[d_in, lora.rank])?, lora.dtype, true);
+        let b_w = self.t.param(elems(&[lora.rank, d_out])?, lora.dtype, true);
+        let (xd, a_w, b_w) = if self.r.autocast {
+            let xd = self.t.cast(xd, self.r.compute);
+            let a_w = self.t.cast(a_w, self.r.compute);
+            let b_w = self.t.cast(b_w, self.r.compute);
+            (xd, a_w, b_w)
+        } else {
+            (xd, a_w, b_w)
+        };
+        let a = self.t.linear(xd, a_w, rank_elems);
+        let bo = self.t.linear(a, b_w, out_elems);
+        let scaled = self.t.scale(bo);
+        let sum = self.t.add(base, scaled);
+        Ok(self.t.cast(sum, base.dt))
+    }
+
+    /// A norm layer of the family applied to `x` (rows of width `width`).
+    pub fn norm(&mut self, x: V, rows: u64, width: u64) -> Result<V> {
+        let trainable = self.r.full_train;
+        match (self.spec.norm.kind, self.spec.family) {
+            (NormKind::LayerNorm, Family::Olmo) => {
+                // OLMo: non-parametric LayerNorm computed in fp32.
+                let x32 = self.t.cast(x, 4);
+                let y = self.t.layer_norm(x32, None, rows);
+                Ok(self.t.cast(y, x.dt))
+            }
+            (NormKind::LayerNorm, _) => {
+                let w = self.t.param(width, self.r.weights, trainable);
+                // Autocast runs layer_norm in fp32.
+                let xin = if self.r.autocast { self.t.cast(x, 4) } else { x };
+                Ok(self.t.layer_norm(xin, Some(w), rows))
+            }
+            (NormKind::RmsNorm, Family::Gemma | Family::Gemma2 | Family::Gemma3) => {
+                // GemmaRMSNorm: everything in fp32, `* (1 + weight.float())`, then cast back.
+                let x32 = self.t.cast(x, 4);
+                let normed = self.rms_core(x32, rows)?;
+                let w = self.t.param(width, self.r.weights, trainable);
+                let w32 = self.t.cast(w, 4);
+                let w1 = self.t.add_const(w32);
+                let y = self.t.mul(normed, w1);
+                Ok(self.t.cast(y, x.dt))
+            }
+            (NormKind::RmsNorm, _) => {
+                // LlamaRMSNorm: fp32 statistics, `weight * normed.to(input_dtype)`.
+                let x32 = self.t.cast(x, 4);
+                let normed = self.rms_core(x32, rows)?;
+                let back = self.t.cast(normed, x.dt);
+                let w = self.t.param(width, self.r.weights, trainable);
+                Ok(self.t.mul(w, back))
+            }
+        }
+    }
+
+    /// `x * rsqrt(x.pow(2).mean(-1) + eps)` on an fp32 input.
+    fn rms_core(&mut self, x32: V, rows: u64) -> Result<V> {
+        let sq = self.t.square(x32);
+        let mean = self.t.reduce(sq, rows);
+        let eps = self.t.add_const(mean);
+        let r = self.t.unary_keep_output(eps, 4);
+        Ok(self.t.mul(x32, r))
+    }
+
+    /// Rotary embedding of `x` (`q * cos + rotate_half(q) * sin`): keeps only the shared cos/sin.
+    fn rope(&mut self, x: V, cos: V, sin: V) -> V {
+        let a = self.t.mul(x, cos);
+        let half = self.t.view(x, x.elems / 2);
+        let neg = self.t.scale(half);
+        let cat = self.t.copy(x);
+        let _ = neg;
+        let b = self.t.mul(cat, sin);
+        self.t.add(a, b)
+    }
+
+    /// The attention core on per-head tensors; returns the `(tokens, heads * head_dim)` input of the output projection.
+    fn attention_core(&mut self, q: V, k: V, v: V, heads: u64, kv_heads: u64) -> Result<V> {
+        let sh = self.sh;
+        let rep = heads / kv_heads.max(1);
+        match self.r.kernel {
+            AttnKernel::Flash => {
+                let lse = elems(&[sh.b, heads, sh.s])?;
+                // FlashAttention-2 backward accumulates dq in fp32 inside the kernel; that workspace is
+                // reported as a separate term, not as allocated tensor memory.
+                let out = self.t.fused_attention(q, k, v, lse, 0);
+                Ok(out)
+            }
+            AttnKernel::MemEfficient => {
+                // The memory-efficient kernel has no grouped-query support: Hugging Face repeats k and v.
+                let (k, v) = if rep > 1 {
+                    let kr = self.t.copy(resized(k, q.elems));
+                    let vr = self.t.copy(resized(v, q.elems));
+                    (kr, vr)
+                } else {
+                    (k, v)
+                };
+                // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
+                let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
+                let out = self.t.fused_attention(q, k, v, lse, 0);
+                Ok(self.t.copy(out))
+            }
+            AttnKernel::Eager => {
+                let (kr, vr) = if rep > 1 {
+                    let kr = self.t.copy(resized(k, q.elems));
+                    let vr = self.t.copy(resized(v, q.elems));
+                    (kr, vr)
+                } else {
+                    (k, v)
+                };
+                let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
+                let raw = self.t.bmm(q, kr, scores);
+                let scaled = self.t.scale(raw);
+                let masked = self.t.add_const(scaled);
+                let probs32 = self.t.unary_keep_output(masked, 4);
+                let probs = self.t.cast(probs32, q.dt);
+                let probs = if self.spec.dropout.attention > 0.0 {
+                    self.t.dropout(probs)
+                } else {
+                    probs
+                };
+                let out = self.t.bmm(probs, vr, q.elems);
+                Ok(self.t.copy(out))
+            }
+        }
+    }
+
+
+    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
+    pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let rows = sh.tokens()?;
+        let h = spec.hidden;
+        let heads = spec.heads / sh.tp;
+        let kv_heads = (spec.kv_heads / sh.tp).max(1);
+        let qd = heads * spec.head_dim;
+        let kd = kv_heads * spec.head_dim;
+        let post_norm = spec.family == Family::Olmo2;
+        let sandwich = matches!(spec.family, Family::Gemma2 | Family::Gemma3);
+
+        let n1 = if post_norm { x } else { self.norm(x, rows, h)? };
+        let (q, k, v) = if spec.family == Family::Phi3 {
+            let qkv = self.linear(n1, "qkv_proj", h, qd + 2 * kd, rows)?;
+            let q = self.t.view(qkv, elems(&[rows, qd])?);
+            let k = self.t.view(qkv, elems(&[rows, kd])?);
+            let v = self.t.view(qkv, elems(&[rows, kd])?);
+            (q, k, v)
+        } else {
+            let q = self.linear(n1, "q_proj", h, qd, rows)?;
+            let k = self.linear(n1, "k_proj", h, kd, rows)?;
+            let v = self.linear(n1, "v_proj", h, kd, rows)?;
+            (q, k, v)
+        };
+        let (q, k) = match spec.qk_norm {
+            QkNorm::None => (q, k),
+            QkNorm::PerHead => {
+                let q = self.norm(q, elems(&[rows, heads])?, spec.head_dim)?;
+                let k = self.norm(k, elems(&[rows, kv_heads])?, spec.head_dim)?;
+                (q, k)
+            }
+            QkNorm::Full => {
+                let q = self.norm(q, rows, qd)?;
+                let k = self.norm(k, rows, kd)?;
+                (q, k)
+            }
+        };
+        let q = self.rope(q, cos, sin);
+        let k = self.rope(k, cos, sin);
+        let a = self.attention_core(q, k, v, heads, kv_heads)?;
+        let o = self.linear(a, "o_proj", qd, h, rows)?;
+        let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
+        let x2 = self.t.add(x, o);
+
+        let n2 = if post_norm {
+            x2
+        } else if sandwich {
+            self.norm(x2, rows, h)?
+        } else {
+            self.norm(x2, rows, h)?
+        };
+        let m = if moe {
+            self.moe_mlp(n2, rows)?
+        } else {
+            self.gated_mlp(n2, rows, spec.ffn.intermediate / sh.tp, spec.family == Family::Phi3)?
+        };
+        let m = if post_norm || sandwich { self.norm(m, rows, h)? } else { m };
+        Ok(self.t.add(x2, m))
+    }
+
+    fn activation(&mut self, x: V) -> V {
+        match self.spec.ffn.activation {
+            Activation::Relu => self.t.unary_keep_output(x, x.dt),
+            Activation::Silu | Activation::Gelu | Activation::GeluTanh => {
+                self.t.unary_keep_input(x, x.dt)
+            }
+            Activation::GeluNew => {
+                // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))); autocast runs pow in fp32.
+                let xin = if self.r.autocast { self.t.cast(x, 4) } else { x };
+                let cube = self.t.unary_keep_input(xin, xin.dt);
+                let c1 = self.t.scale(cube);
+                let inner = self.t.add(x, c1);
+                let c2 = self.t.scale(inner);
+                let th = self.t.unary_keep_output(c2, c2.dt);
+                let one = self.t.add_const(th);
+                let half = self.t.scale(x);
+                self.t.mul(half, one)
+            }
+        }
+    }
+
+    /// `down(act(gate(x)) * up(x))`, or Phi-3's fused `gate_up_proj` split in two.
+    fn gated_mlp(&mut self, x: V, rows: u64, f: u64, fused: bool) -> Result<V> {
+        let h = self.spec.hidden;
+        let (gate, up) = if fused {
+            let gu = self.linear(x, "gate_up_proj", h, 2 * f, rows)?;
+            let g = self.t.view(gu, elems(&[rows, f])?);
+            let u = self.t.view(gu, elems(&[rows, f])?);
+            (g, u)
+        } else {
+            let g = self.linear(x, "gate_proj", h, f, rows)?;
+            let u = self.linear(x, "up_proj", h, f, rows)?;
+            (g, u)
+        };
+        if !self.spec.ffn.gated {
+            let a = self.activation(gate);
+            return self.linear(a, "down_proj", f, h, rows);
+        }
+        let a = self.activation(gate);
+        let p = self.t.mul(a, up);
+        self.linear(p, "down_proj", f, h, rows)
+    }
+
+    /// Mixture of experts: router, top-k routed experts (tokens spread evenly), shared experts.
+    fn moe_mlp(&mut self, x: V, rows: u64) -> Result<V> {
+        let Some(moe) = self.spec.moe else {
+            return self.gated_mlp(x, rows, self.spec.ffn.intermediate, false);
+        };
+        let h = self.spec.hidden;
+        let logits = self.linear(x, "gate", h, moe.experts, rows)?;
+        let probs = self.t.unary_keep_output(logits, 4);
+        // Each token visits `active` experts: as many routed rows as tokens times top-k.
+        let routed_rows = elems(&[rows, moe.active])?;
+        let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
+        let f = moe.expert_intermediate / self.sh.tp;
+        let y = self.gated_mlp_named(gathered, routed_rows, f)?;
+        let weighted = self.t.mul(y, probs);
+        let mut out = self.t.reduce(weighted, elems(&[rows, h])?);
+        if moe.shared_intermediate > 0 {
+            let s = self.gated_mlp_named(x, rows, moe.shared_intermediate / self.sh.tp)?;
+            out = self.t.add(out, s);
+        }
+        Ok(out)
+    }
+
+    fn gated_mlp_named(&mut self, x: V, rows: u64, f: u64) -> Result<V> {
+        self.gated_mlp(x, rows, f, false)
+    }
+
+    /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
+    pub fn gpt2_layer(&mut self, x: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let rows = sh.tokens()?;
+        let h = spec.hidden;
+        let heads = spec.heads / sh.tp;
+        let qd = heads * spec.head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let qkv = self.linear(n1, "c_attn", h, 3 * qd, rows)?;
+        let q = self.t.view(qkv, elems(&[rows, qd])?);
+        let k = self.t.view(qkv, elems(&[rows, qd])?);
+        let v = self.t.view(qkv, elems(&[rows, qd])?);
+        let a = self.attention_core(q, k, v, heads, heads)?;
+        let o = self.linear(a, "c_proj", qd, h, rows)?;
+        let o = self.residual_dropout(o);
+        let x2 = self.t.add(x, o);
+        let n2 = self.norm(x2, rows, h)?;
+        let f = spec.ffn.intermediate / sh.tp;
+        let fc = self.linear(n2, "c_fc", h, f, rows)?;
+        let act = self.activation(fc);
+        let pr = self.linear(act, "c_proj", f, h, rows)?;
+        let pr = self.residual_dropout(pr);
+        Ok(self.t.add(x2, pr))
+    }
+
+    fn residual_dropout(&mut self, x: V) -> V {
+        if self.spec.dropout.residual > 0.0 {
+            self.t.dropout(x)
+        } else {
+            x
+        }
+    }
+
+    /// GPT-NeoX block (Pythia): fused `query_key_value`, partial rotary, parallel residual.
+    pub fn neox_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let rows = sh.tokens()?;
+        let h = spec.hidden;
+        let heads = spec.heads / sh.tp;
+        let qd = heads * spec.head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let qkv = self.linear(n1, "query_key_value", h, 3 * qd, rows)?;
+        let q = self.t.view(qkv, elems(&[rows, qd])?);
+        let k = self.t.view(qkv, elems(&[rows, qd])?);
+        let v = self.t.view(qkv, elems(&[rows, qd])?);
+        let q = self.rope(q, cos, sin);
+        let k = self.rope(k, cos, sin);
+        let a = self.attention_core(q, k, v, heads, heads)?;
+        let o = self.linear(a, "dense", qd, h, rows)?;
+        let f = spec.ffn.intermediate / sh.tp;
+        let mlp_in = if spec.parallel_residual { x } else { self.t.add(x, o) };
+        let n2 = self.norm(mlp_in, rows, h)?;
+        let up = self.linear(n2, "dense_h_to_4h", h, f, rows)?;
+        let act = self.activation(up);
+        let down = self.linear(act, "dense_4h_to_h", f, h, rows)?;
+        if spec.parallel_residual {
+            let s = self.t.add(o, down);
+            Ok(self.t.add(s, x))
+        } else {
+            Ok(self.t.add(mlp_in, down))
+        }
+    }
+
+    /// OPT block: pre-LayerNorm, separate projections, ReLU MLP.
+    pub fn opt_layer(&mut self, x: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let rows = sh.tokens()?;
+        let h = spec.hidden;
+        let heads = spec.heads / sh.tp;
+        let qd = heads * spec.head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let q = self.linear(n1, "q_proj", h, qd, rows)?;
+        let q = self.t.scale(q);
+        let k = self.linear(n1, "k_proj", h, qd, rows)?;
+        let v = self.linear(n1, "v_proj", h, qd, rows)?;
+        let a = self.attention_core(q, k, v, heads, heads)?;
+        let o = self.linear(a, "out_proj", qd, h, rows)?;
+        let o = self.residual_dropout(o);
+        let x2 = self.t.add(x, o);
+        let n2 = self.norm(x2, rows, h)?;
+        let f = spec.ffn.intermediate / sh.tp;
+        let up = self.linear(n2, "fc1", h, f, rows)?;
+        let act = self.activation(up);
+        let down = self.linear(act, "fc2", f, h, rows)?;
+        let down = self.residual_dropout(down);
+        Ok(self.t.add(x2, down))
+    }
+
+    /// Multi-head latent attention layer (DeepSeek-V2/V3), with a dense or MoE feed-forward.
+    pub fn mla_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
+        let spec = self.spec;
+        let Some(mla) = spec.mla else {
+            return self.llama_layer(x, cos, sin, moe);
+        };
+        let sh = self.sh;
+        let rows = sh.tokens()?;
+        let h = spec.hidden;
+        let heads = spec.heads / sh.tp;
+        let qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let q = match mla.q_lora_rank {
+            Some(r) => {
+                let qa = self.linear(n1, "q_a_proj", h, r, rows)?;
+                let qa = self.norm(qa, rows, r)?;
+                self.linear(qa, "q_b_proj", r, heads * qk, rows)?
+            }
+            None => self.linear(n1, "q_proj", h, heads * qk, rows)?,
+        };
+        let kva = self.linear(n1, "kv_a_proj_with_mqa", h, mla.kv_lora_rank + mla.qk_rope_head_dim, rows)?;
+        let c = self.norm(kva, rows, mla.kv_lora_rank)?;
+        let kv = self.linear(c, "kv_b_proj", mla.kv_lora_rank, heads * (mla.qk_nope_head_dim + mla.v_head_dim), rows)?;
+        let k = self.t.copy(resized(kv, elems(&[rows, heads * qk])?));
+        let v = self.t.view(kv, elems(&[rows, heads * mla.v_head_dim])?);
+        let q = self.rope(q, cos, sin);
+        let a = self.attention_core(q, k, v, heads, heads)?;
+        let o = self.linear(a, "o_proj", heads * mla.v_head_dim, h, rows)?;
+        let x2 = self.t.add(x, o);
+        let n2 = self.norm(x2, rows, h)?;
+        let m = if moe {
+            self.moe_mlp(n2, rows)?
+        } else {
+            self.gated_mlp(n2, rows, spec.ffn.intermediate / sh.tp, false)?
+        };
+        Ok(self.t.add(x2, m))
+    }
+}

@@ -1,0 +1,124 @@
+//! The numeric recipe of a request: dtypes of weights, activations and gradients, what trains,
+//! and which attention kernel runs.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::model::ModelSpec;
+use crate::request::{AttentionImpl, EstimateRequest, Precision, Task};
+
+/// Attention kernel that actually runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttnKernel {
+    /// FlashAttention-2 (or cuDNN attention, same footprint): keeps q, k, v, output, fp32 log-sum-exp.
+    Flash,
+    /// xFormers-style memory-efficient kernel: as flash, without grouped-query support.
+    MemEfficient,
+    /// Scores materialised (`heads x s x s`), softmax kept in fp32.
+    Eager,
+}
+
+/// LoRA adapters as the tape needs them.
+#[derive(Debug, Clone)]
+pub(crate) struct LoraPlan {
+    pub rank: u64,
+    pub dtype: u64,
+    pub dropout: bool,
+    all_linear: bool,
+    names: Vec<String>,
+}
+
+impl LoraPlan {
+    /// Whether PEFT would wrap a linear with this leaf name.
+    pub fn targets(&self, module: &str) -> bool {
+        // PEFT's `all-linear` wraps every nn.Linear except the output layer.
+        (self.all_linear && module != "lm_head") || self.names.iter().any(|n| n == module)
+    }
+}
+
+/// Dtypes and training flags of one request.
+#[derive(Debug, Clone)]
+pub(crate) struct Recipe {
+    /// Bytes per element of the stored (unquantised) weights.
+    pub weights: u64,
+    /// Bytes per element of activations.
+    pub compute: u64,
+    /// `torch.autocast` casts each linear's weight and input to `compute`.
+    pub autocast: bool,
+    /// Every base parameter trains.
+    pub full_train: bool,
+    /// Decoder linears are stored quantised (bitsandbytes) and dequantised per use.
+    pub quantized: bool,
+    /// Adapters, when the task uses them.
+    pub lora: Option<LoraPlan>,
+    /// Attention kernel.
+    pub kernel: AttnKernel,
+    /// Parameter gradients in another dtype than the weights.
+    pub grad_bytes_override: Option<u64>,
+    /// Backward runs.
+    pub training: bool,
+}
+
+impl Recipe {
+    /// Derives the recipe; the request has been validated.
+    pub fn new(req: &EstimateRequest, spec: &ModelSpec) -> Recipe {
+        let (weights, compute, autocast) = match req.precision {
+            Precision::Fp32 => (4, 4, false),
+            Precision::Bf16 | Precision::Fp16 | Precision::MixedBf16 | Precision::MixedFp16 => {
+                (2, 2, false)
+            }
+            Precision::AmpBf16 | Precision::AmpFp16 => (4, 2, true),
+        };
+        let training = req.task.trains();
+        let lora = match (&req.lora, req.task) {
+            (Some(l), Task::Lora | Task::Qlora) => {
+                let all_linear = l.targets.iter().any(|t| t == "all-linear");
+                Some(LoraPlan {
+                    rank: l.rank,
+                    dtype: l.dtype.bytes(),
+                    dropout: l.dropout > 0.0,
+                    all_linear,
+                    names: l.targets.clone(),
+                })
+            }
+            _ => None,
+        };
+        let kernel = match req.attention {
+            AttentionImpl::Eager => AttnKernel::Eager,
+            AttentionImpl::Flash => AttnKernel::Flash,
+            AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
+        };
+        Recipe {
+            weights,
+            compute,
+            autocast,
+            full_train: matches!(req.task, Task::Pretrain | Task::Finetune),
+            quantized: req.task == Task::Qlora || req.quantization.is_some(),
+            lora,
+            kernel,
+            grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
+            training,
+        }
+    }
+}
+
+/// The backend PyTorch's `scaled_dot_product_attention` picks on an sm80+ GPU
+/// (`aten/src/ATen/native/transformers/cuda/sdp_utils.cpp`): flash for 16-bit inputs without a mask
+/// and a head width up to 256; memory-efficient for fp32 or when Hugging Face passes a mask (a
+/// sliding window shorter than the sequence).
+fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
+    let masked = spec
+        .sliding_window
+        .is_some_and(|w| w.local_per_pattern > 0 && sequence > w.window);
+    let head = match spec.mla {
+        Some(m) => m.qk_nope_head_dim + m.qk_rope_head_dim,
+        None => spec.head_dim,
+    };
+    if compute == 2 && !masked && head <= 256 {
+        AttnKernel::Flash
+    } else if head <= 256 || compute == 4 {
+        AttnKernel::MemEfficient
+    } else {
+        AttnKernel::Eager
+    }
+}

@@ -1,0 +1,317 @@
+//! Model states: weights (quantised or not), adapters, gradients, master weights, optimizer states
+//! and the temporaries of the optimizer step, per device after sharding.
+
+use super::recipe::Recipe;
+use super::tape::BLOCK;
+use crate::error::{Error, Result};
+use crate::math::round_up;
+use crate::model::ModelSpec;
+use crate::request::{EstimateRequest, OptimizerImpl, Optimizer, QuantFormat, Sharding, Task};
+
+/// bitsandbytes 4-bit block size (`quantize_4bit(blocksize=64)`, QLoRA paper Sec. 3).
+const NF4_BLOCK: u64 = 64;
+/// Blocks per second-level constant in double quantisation (QLoRA paper: "blocksize of 256").
+const DQ_BLOCK: u64 = 256;
+/// bitsandbytes 8-bit optimizer block size (`optim/optimizer.py`, `blocksize=2048`).
+const ADAM8_BLOCK: u64 = 2048;
+/// Tensors smaller than this keep 32-bit optimizer states in bitsandbytes (`min_8bit_size=4096`).
+const ADAM8_MIN_SIZE: u64 = 4096;
+
+/// Checked `a * b`.
+pub(crate) fn mul(a: u64, b: u64, what: &str) -> Result<u64> {
+    a.checked_mul(b).ok_or_else(|| Error::overflow(what))
+}
+
+/// Checked sum.
+pub(crate) fn add(a: u64, b: u64, what: &str) -> Result<u64> {
+    a.checked_add(b).ok_or_else(|| Error::overflow(what))
+}
+
+/// One parameter tensor kind: elements of one instance, and instances.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TensorKind {
+    pub elems: u64,
+    pub count: u64,
+    /// A decoder linear weight (bitsandbytes quantises these).
+    pub quantizable: bool,
+    /// Two-dimensional (Adafactor factors its second moment).
+    pub matrix: bool,
+    /// Rows of the matrix (Adafactor's row statistics).
+    pub rows: u64,
+}
+
+/// Every parameter tensor of the model, grouped; norms, biases and other vectors as one vector kind
+/// per instance where their sizes are known.
+pub(crate) fn tensors(spec: &ModelSpec) -> Result<alloc::vec::Vec<TensorKind>> {
+    let params = spec.parameters()?;
+    let mut out = alloc::vec::Vec::with_capacity(24);
+    let mut accounted: u64 = 0;
+    for l in spec.linears() {
+        let e = mul(l.d_in, l.d_out, "linear weight elements")?;
+        out.push(TensorKind { elems: e, count: l.count, quantizable: l.in_decoder, matrix: true, rows: l.d_out });
+        accounted = add(accounted, mul(e, l.count, "linear weights")?, "parameters")?;
+        if l.bias {
+            out.push(TensorKind { elems: l.d_out, count: l.count, quantizable: false, matrix: false, rows: 1 });
+            accounted = add(accounted, mul(l.d_out, l.count, "biases")?, "parameters")?;
+        }
+    }
+    let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
+    let table = mul(spec.vocab, width, "embedding elements")?;
+    out.push(TensorKind { elems: table, count: 1, quantizable: false, matrix: true, rows: spec.vocab });
+    accounted = add(accounted, table, "parameters")?;
+    if spec.learned_positions > 0 {
+        let pos = mul(spec.learned_positions, spec.hidden, "position table")?;
+        out.push(TensorKind { elems: pos, count: 1, quantizable: false, matrix: true, rows: spec.learned_positions });
+        accounted = add(accounted, pos, "parameters")?;
+    }
+    // What remains are norm weights and biases and similar vectors of width `hidden`.
+    let rest = params.total.saturating_sub(accounted);
+    if rest > 0 {
+        let per = spec.hidden.max(1);
+        let count = rest / per;
+        if count > 0 {
+            out.push(TensorKind { elems: per, count, quantizable: false, matrix: false, rows: 1 });
+        }
+        let tail = rest % per;
+        if tail > 0 {
+            out.push(TensorKind { elems: tail, count: 1, quantizable: false, matrix: false, rows: 1 });
+        }
+    }
+    Ok(out)
+}
+
+/// Bytes of `elems` elements of `bytes_per` each in one allocation.
+fn alloc_bytes(elems: u64, bytes_per: u64) -> u64 {
+    round_up(elems.saturating_mul(bytes_per), BLOCK)
+}
+
+/// Bytes of the stored weights of one tensor kind (all instances).
+fn weight_bytes(t: &TensorKind, dt: u64, quant: Option<(QuantFormat, bool)>) -> Result<u64> {
+    let one = match (quant, t.quantizable) {
+        (Some((QuantFormat::Nf4 | QuantFormat::Fp4, dq)), true) => {
+            // Packed 4-bit codes, then the absmax per 64-block: uint8 plus an fp32 constant per 256
+            // blocks with double quantisation, fp32 without (QLoRA Sec. 3).
+            let packed = alloc_bytes(t.elems.div_ceil(2), 1);
+            let blocks = t.elems.div_ceil(NF4_BLOCK);
+            let absmax = if dq {
+                alloc_bytes(blocks, 1) + alloc_bytes(blocks.div_ceil(DQ_BLOCK), 4)
+            } else {
+                alloc_bytes(blocks, 4)
+            };
+            packed + absmax
+        }
+        (Some((QuantFormat::Int8, _)), true) => {
+            // LLM.int8(): int8 weight plus one fp32 scale per output row (`SCB`).
+            alloc_bytes(t.elems, 1) + alloc_bytes(t.rows, 4)
+        }
+        _ => alloc_bytes(t.elems, dt),
+    };
+    mul(one, t.count, "weight bytes")
+}
+
+/// Model states of one device.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct States {
+    pub weights: u64,
+    pub adapters: u64,
+    pub gradients: u64,
+    pub master: u64,
+    pub optimizer: u64,
+    pub step_temporaries: u64,
+    pub sharding_buffers: u64,
+    pub host: u64,
+    pub trainable_params: u64,
+    pub largest_trainable: u64,
+}
+
+/// LoRA adapter matrices for the request's targets: `A` is `r x d_in`, `B` is `d_out x r`, so
+/// `r * (d_in + d_out)` parameters per adapted linear (LoRA paper, Sec. 4).
+pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec::Vec<TensorKind>> {
+    let mut out = alloc::vec::Vec::new();
+    let Some(lora) = r.lora.as_ref() else { return Ok(out) };
+    for l in spec.linears() {
+        if !lora.targets(l.module) {
+            continue;
+        }
+        let a = mul(lora.rank, l.d_in, "lora parameters")?;
+        let b = mul(lora.rank, l.d_out, "lora parameters")?;
+        out.push(TensorKind { elems: a, count: l.count, quantizable: false, matrix: true, rows: lora.rank });
+        out.push(TensorKind { elems: b, count: l.count, quantizable: false, matrix: true, rows: l.d_out });
+    }
+    Ok(out)
+}
+
+fn sum_elems(ts: &[TensorKind]) -> Result<u64> {
+    let mut n = 0u64;
+    for t in ts {
+        n = add(n, mul(t.elems, t.count, "parameters")?, "parameters")?;
+    }
+    Ok(n)
+}
+
+/// Bytes of one state of `dt` per element for every tensor, each its own allocation.
+fn per_tensor(ts: &[TensorKind], f: impl Fn(&TensorKind) -> u64) -> Result<u64> {
+    let mut b = 0u64;
+    for t in ts {
+        b = add(b, mul(f(t), t.count, "optimizer states")?, "optimizer states")?;
+    }
+    Ok(b)
+}
+
+/// Divides `x` over `n` shards, rounding up.
+fn shard(x: u64, n: u64) -> u64 {
+    x.div_ceil(n.max(1))
+}
+
+/// Model states per device for the request.
+pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers_here: u64) -> Result<States> {
+    let tensors = tensors(spec)?;
+    let par = &req.parallel;
+    let tp = par.tensor.max(1);
+    let pp = par.pipeline.max(1);
+    let dp = par.data.max(1);
+    let quant = match (req.task, req.quantization) {
+        (Task::Qlora, Some(q)) | (Task::Prefill | Task::Decode, Some(q)) => Some((q.format, q.double_quant)),
+        _ => None,
+    };
+    let stored_dt = if quant.is_some() { r.compute } else { r.weights };
+    let mut weights = 0u64;
+    let mut largest_param = 0u64;
+    for t in &tensors {
+        weights = add(weights, weight_bytes(t, stored_dt, quant)?, "weight bytes")?;
+        largest_param = largest_param.max(t.elems);
+    }
+    // Pipeline stages hold their share of layers; tensor parallelism splits each matrix.
+    let layer_share = |x: u64| -> u64 {
+        if pp == 1 {
+            x
+        } else {
+            x.saturating_mul(layers_here) / spec.layers.max(1)
+        }
+    };
+    weights = shard(layer_share(weights), tp);
+
+    let training = req.task.trains();
+    let adapter_list = adapter_tensors(spec, r)?;
+    let adapter_dt = r.lora.as_ref().map_or(4, |l| l.dtype);
+    let adapters = shard(layer_share(per_tensor(&adapter_list, |t| alloc_bytes(t.elems, adapter_dt))?), tp);
+    let full = r.full_train;
+    let train_list: &[TensorKind] = if full { &tensors } else { &adapter_list };
+    let trainable = sum_elems(train_list)?;
+    let largest = train_list.iter().map(|t| t.elems).max().unwrap_or(0);
+    if !training {
+        return Ok(States { weights, adapters, ..States::default() });
+    }
+    // Dtypes of what the optimizer keeps.
+    let param_dt = if full { r.weights } else { adapter_dt };
+    let grad_dt = r.grad_bytes_override.unwrap_or(param_dt);
+    let master_dt = match req.precision {
+        crate::request::Precision::MixedBf16 | crate::request::Precision::MixedFp16 if full => 4,
+        _ => 0,
+    };
+    // torch.optim keeps states in the parameter's dtype (`zeros_like(p)`); with master weights
+    // they are kept in fp32 beside them.
+    let state_dt = if master_dt > 0 { 4 } else { param_dt };
+    let here = |x: u64| shard(layer_share(x), tp);
+    let opt_bytes = here(match req.optimizer {
+        Optimizer::Adamw => per_tensor(train_list, |t| 2 * alloc_bytes(t.elems, state_dt))?,
+        Optimizer::Lion | Optimizer::SgdMomentum => per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?,
+        Optimizer::Sgd => 0,
+        // Two uint8 states plus an fp32 absmax per 2048-block each; small tensors stay 32-bit.
+        Optimizer::Adamw8bit => per_tensor(train_list, |t| {
+            if t.elems < ADAM8_MIN_SIZE {
+                2 * alloc_bytes(t.elems, 4)
+            } else {
+                2 * (alloc_bytes(t.elems, 1) + alloc_bytes(t.elems.div_ceil(ADAM8_BLOCK), 4))
+            }
+        })?,
+        // transformers Adafactor: fp32 row and column statistics for matrices, a full fp32
+        // second moment for vectors (`factored = len(shape) >= 2`), no first moment by default.
+        Optimizer::Adafactor => per_tensor(train_list, |t| {
+            if t.matrix {
+                alloc_bytes(t.rows, 4) + alloc_bytes(t.elems / t.rows.max(1), 4)
+            } else {
+                alloc_bytes(t.elems, 4)
+            }
+        })?,
+    });
+    let n = here(trainable);
+    let grads = here(per_tensor(train_list, |t| alloc_bytes(t.elems, grad_dt))?);
+    let master = here(per_tensor(train_list, |t| if master_dt > 0 { alloc_bytes(t.elems, master_dt) } else { 0 })?);
+    let temp = match (req.optimizer, req.optimizer_impl) {
+        (Optimizer::Adamw, OptimizerImpl::Foreach) => {
+            // `_foreach_sqrt(exp_avg_sq)` materialises sqrt(v) for the whole parameter group
+            // (torch/optim/adamw.py `_multi_tensor_adamw`; PyTorch PR #132336).
+            here(per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?)
+        }
+        // `exp_avg_sq.sqrt() / bias_correction2_sqrt`: two temporaries of the parameter at hand.
+        (Optimizer::Adamw, OptimizerImpl::ForLoop) => 2 * alloc_bytes(largest, state_dt),
+        (Optimizer::Adafactor, _) => {
+            // Per-parameter loop: fp32 copies of grad and weight for 16-bit parameters, the update,
+            // and one more temporary while it is formed (transformers `Adafactor.step`).
+            let copies = if param_dt < 4 { 4 } else { 2 };
+            alloc_bytes(largest, 4) * copies
+        }
+        // lion-pytorch `update_fn`: `exp_avg.clone().mul_(beta1).add(grad, ...)` per parameter.
+        (Optimizer::Lion, _) => 2 * alloc_bytes(largest, state_dt),
+        _ => 0,
+    };
+
+    // Sharding across the data-parallel group.
+    let (mut weights_d, mut grads_d, mut opt_d, mut master_d, mut temp_d) = (weights, grads, opt_bytes, master, temp);
+    let zero = match par.sharding {
+        Sharding::None => 0,
+        Sharding::Zero1 => 1,
+        Sharding::Zero2 | Sharding::FsdpShardGradOp => 2,
+        Sharding::Zero3 | Sharding::FsdpFullShard => 3,
+    };
+    if zero >= 1 {
+        opt_d = shard(opt_d, dp);
+        master_d = shard(master_d, dp);
+        temp_d = shard(temp_d, dp);
+    }
+    if zero >= 2 {
+        grads_d = shard(grads_d, dp);
+    }
+    if zero >= 3 {
+        weights_d = shard(weights_d, dp);
+    }
+    let layer_weights = if spec.layers > 0 { weights / spec.layers } else { weights };
+    let sharding_buffers = match par.sharding {
+        Sharding::None => 0,
+        // DeepSpeed defaults: reduce and all-gather buckets of 5e8 elements (docs: `reduce_bucket_size`,
+        // `allgather_bucket_size`, default 5e8), in the gradient dtype, capped by the model.
+        Sharding::Zero1 | Sharding::Zero2 => (500_000_000u64 * grad_dt).min(grads),
+        // ZeRO-3: prefetch bucket (`stage3_prefetch_bucket_size` 5e7 elements) plus the gathered
+        // largest layer's 16-bit weights and gradients (`estimate_zero3_model_states_mem_needs`: 4 x largest layer).
+        Sharding::Zero3 => (50_000_000u64 * param_dt).min(weights) + 2 * layer_weights,
+        // FSDP: the current unit and the prefetched next one unsharded, plus the current unit's
+        // unsharded gradients before the reduce-scatter (PyTorch FSDP notes).
+        Sharding::FsdpShardGradOp => layer_weights,
+        Sharding::FsdpFullShard => 3 * layer_weights,
+    };
+    let mut host = 0u64;
+    if par.offload.optimizer {
+        // ZeRO-Offload: fp32 master, states and fp32 gradients live in host memory; the step runs there.
+        host = add(host, opt_d + master_d + shard(mul(n, 4, "host gradients")?, if zero >= 2 { dp } else { 1 }), "host memory")?;
+        opt_d = 0;
+        master_d = 0;
+        temp_d = 0;
+    }
+    if par.offload.parameters && zero >= 3 {
+        host = add(host, weights_d, "host memory")?;
+        weights_d = 0;
+    }
+    Ok(States {
+        weights: weights_d,
+        adapters,
+        gradients: grads_d,
+        master: master_d,
+        optimizer: opt_d,
+        step_temporaries: temp_d,
+        sharding_buffers,
+        host,
+        trainable_params: trainable,
+        largest_trainable: largest,
+    })
+}

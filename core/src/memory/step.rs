@@ -1,0 +1,333 @@
+//! One training or inference step through the whole model: embedding, layers and head run on the
+//! tape, then stacked in the order autograd runs them to find the live bytes of each phase.
+
+use super::blocks::{Builder, Shape};
+use super::recipe::{AttnKernel, Recipe};
+use super::tape::{elems, Profile, V};
+use crate::error::Result;
+use crate::model::{Family, ModelSpec};
+use crate::request::{Checkpointing, LossImpl};
+
+/// Activation-side bytes of each phase of one step on one device, on top of the persistent model states.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StepPeaks {
+    /// Peak during forward: activations and transients.
+    pub forward: u64,
+    /// Peak during backward: activations left, gradients in flight, parameter gradients so far.
+    pub backward: u64,
+    /// Parameter gradients at the end of backward (live through the optimizer step).
+    pub param_grads: u64,
+    /// Of `forward`/`backward`, the share that is logits and loss buffers at the backward peak.
+    pub logits_at_backward: u64,
+    /// Bytes of tables shared by every layer (rotary cos/sin, causal mask, token ids).
+    pub shared: u64,
+    /// Which of backward's peak is parameter gradients.
+    pub grads_at_backward: u64,
+    /// Inference: peak working set above weights and KV cache.
+    pub inference: u64,
+}
+
+/// What runs on this device.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement {
+    /// Decoder layers held by this device (pipeline stage).
+    pub layers: u64,
+    /// Of those, layers with a mixture-of-experts FFN.
+    pub moe_layers: u64,
+    /// Holds the embedding (first pipeline stage).
+    pub embedding: bool,
+    /// Holds the output head and loss (last pipeline stage).
+    pub head: bool,
+    /// Micro-batches whose activations are alive at once (1F1B first stage: the pipeline depth).
+    pub in_flight: u64,
+}
+
+struct Program {
+    layer: Profile,
+    moe_layer: Option<Profile>,
+    first: Option<Profile>,
+    embed: Profile,
+    head: Profile,
+    shared: u64,
+}
+
+fn layer_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, moe: bool) -> Result<Profile> {
+    let mut b = Builder::new(spec, r, sh);
+    let tokens = elems(&[sh.b, sh.s])?;
+    let x = b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let rot = elems(&[tokens, spec.head_dim])?;
+    let cos = b.t.shared(rot, r.compute);
+    let sin = b.t.shared(rot, r.compute);
+    let out = match spec.family {
+        Family::Gpt2 => b.gpt2_layer(x)?,
+        Family::Opt => b.opt_layer(x)?,
+        Family::GptNeox => b.neox_layer(x, cos, sin)?,
+        Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
+        _ => b.llama_layer(x, cos, sin, moe)?,
+    };
+    Ok(b.t.profile(out))
+}
+
+/// Dtype of the residual stream: the embedding's weights (fp32 under autocast).
+fn stream_bytes(r: &Recipe) -> u64 {
+    r.weights
+}
+
+fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
+    let mut b = Builder::new(spec, r, sh);
+    let tokens = elems(&[sh.b, sh.s])?;
+    let th = elems(&[tokens, spec.hidden])?;
+    let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
+    let table = b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
+    let ids = b.t.external(tokens, 8, false);
+    let mut x = b.t.linear(ids, table, elems(&[tokens, width])?);
+    if let Some(p) = spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
+        x = b.linear(x, "project_in", p, spec.hidden, tokens)?;
+    }
+    if spec.learned_positions > 0 {
+        let pos = b.t.param(elems(&[spec.learned_positions, spec.hidden])?, r.weights, r.full_train);
+        let pid = b.t.external(tokens, 8, false);
+        let p = b.t.linear(pid, pos, th);
+        x = b.t.add(x, p);
+    }
+    if matches!(spec.family, Family::Gemma | Family::Gemma2 | Family::Gemma3) {
+        // `inputs_embeds * normalizer` with a constant tensor.
+        x = b.t.scale(x);
+    }
+    if spec.dropout.embedding > 0.0 && r.training {
+        x = b.t.dropout(x);
+    }
+    Ok(b.t.profile(x))
+}
+
+fn head_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, loss: LossImpl, rows_out: u64) -> Result<Profile> {
+    let mut b = Builder::new(spec, r, sh);
+    let tokens = elems(&[sh.b, sh.s])?;
+    let x = b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let n = if spec.family == Family::Opt || spec.norm.per_layer > 0 {
+        b.norm(x, tokens, spec.hidden)?
+    } else {
+        x
+    };
+    let n = match spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
+        Some(p) => b.linear(n, "project_out", spec.hidden, p, tokens)?,
+        None => n,
+    };
+    let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
+    // Inference keeps only the last position's logits (`logits_to_keep=1` in `generate`).
+    let n = if rows_out < tokens { b.t.view(n, elems(&[rows_out, width])?) } else { n };
+    let vocab = spec.vocab / sh.tp;
+    if !r.training {
+        let logits = b.linear(n, "lm_head", width, vocab, rows_out)?;
+        let logits = b.t.cast(logits, 4);
+        return Ok(b.t.profile(logits));
+    }
+    if loss == LossImpl::Fused {
+        // Chunked linear cross-entropy (Liger): about one hidden-sized chunk of fp32 logits at a time.
+        let w = b.t.param(elems(&[width, vocab])?, r.weights, r.full_train);
+        b.t.fwd_scratch(elems(&[tokens, width, 8])?);
+        let l = b.t.linear(n, w, 1);
+        return Ok(b.t.profile(l));
+    }
+    let mut logits = b.linear(n, "lm_head", width, vocab, rows_out)?;
+    if spec.final_logit_softcap.is_some() {
+        let d = b.t.scale(logits);
+        let th = b.t.unary_keep_output(d, d.dt);
+        logits = b.t.scale(th);
+    }
+    // `ForCausalLMLoss`: `logits.float()`, then `cross_entropy` = log_softmax (keeps its output) + nll_loss.
+    let l32 = b.t.cast(logits, 4);
+    let lsm = b.t.unary_keep_output(l32, 4);
+    let loss_v = b.t.reduce(lsm, 1);
+    Ok(b.t.profile(loss_v))
+}
+
+fn programs(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement) -> Result<Program> {
+    // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
+    let r_layers = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
+        let mut r2 = r.clone();
+        r2.kernel = AttnKernel::Flash;
+        r2
+    } else {
+        r.clone()
+    };
+    let embed = embed_program(spec, r, sh)?;
+    let embed_grad = embed.out_grad;
+    let dense_layers = place.layers.saturating_sub(place.moe_layers);
+    let kind_moe = place.moe_layers > 0 && dense_layers == 0;
+    let first = layer_program(spec, &r_layers, sh, embed_grad, kind_moe)?;
+    let layer = if first.out_grad == embed_grad {
+        first
+    } else {
+        layer_program(spec, &r_layers, sh, first.out_grad, kind_moe)?
+    };
+    let moe_layer = if place.moe_layers > 0 && dense_layers > 0 {
+        Some(layer_program(spec, &r_layers, sh, layer.out_grad, true)?)
+    } else {
+        None
+    };
+    let tokens = elems(&[sh.b, sh.s])?;
+    let head = head_program(spec, r, sh, layer.out_grad, loss, tokens)?;
+    let rot = elems(&[tokens, spec.head_dim, r.compute, 2])?;
+    let mask = if r.kernel == AttnKernel::Eager {
+        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+    } else {
+        0
+    };
+    let ids = elems(&[tokens, 8, 2])?;
+    Ok(Program {
+        layer,
+        moe_layer,
+        first: (first != layer).then_some(first),
+        embed,
+        head,
+        shared: rot + mask + ids,
+    })
+}
+
+/// Runs a training step on this device and returns the activation-side peaks of each phase.
+pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement) -> Result<StepPeaks> {
+    let p = programs(spec, r, sh, ckpt, loss, place)?;
+    // Layer list in execution order: (profile, count).
+    let dense = place.layers.saturating_sub(place.moe_layers);
+    let mut order: alloc::vec::Vec<(Profile, u64)> = alloc::vec::Vec::with_capacity(3);
+    let mut rest_dense = dense;
+    if let Some(f) = p.first {
+        if place.layers > 0 {
+            order.push((f, 1));
+            rest_dense = rest_dense.saturating_sub(1);
+        }
+    }
+    match p.moe_layer {
+        Some(m) => {
+            order.push((p.layer, rest_dense));
+            order.push((m, place.moe_layers));
+        }
+        None => order.push((p.layer, place.layers.saturating_sub(order.len() as u64))),
+    }
+    let retained = |l: &Profile| -> u64 {
+        match ckpt {
+            // The checkpoint keeps the layer's input; everything else is recomputed in backward.
+            Checkpointing::Full => l.out_bytes,
+            _ => l.saved,
+        }
+    };
+    let inflight = place.in_flight.max(1);
+    let embed_retained = if place.embedding { p.embed.saved } else { 0 };
+    let stream = p.layer.out_bytes;
+
+    // Forward.
+    let mut held = p.shared + embed_retained;
+    let mut forward = if place.embedding { p.shared + p.embed.fwd_peak } else { p.shared };
+    for (l, count) in &order {
+        if *count == 0 {
+            continue;
+        }
+        // The last layer of this kind runs on top of all earlier ones, and in_flight micro-batches.
+        let earlier = retained(l).saturating_mul(count - 1);
+        let peak = match ckpt {
+            Checkpointing::Full => l.fwd_peak_unsaved,
+            _ => l.fwd_peak,
+        };
+        forward = forward.max(held + earlier + stream + peak);
+        held += retained(l).saturating_mul(*count);
+    }
+    let held_one = held;
+    // Other micro-batches in flight hold their activations as well (1F1B warm-up).
+    let others = (held_one - p.shared).saturating_mul(inflight - 1);
+    forward = forward.saturating_add(others);
+    held = held.saturating_add(others);
+    let head_saved = if place.head { p.head.saved } else { 0 };
+    if place.head {
+        forward = forward.max(held + stream + p.head.fwd_peak);
+    }
+
+    // Backward: head, then layers from the top, then the embedding.
+    let mut grads = 0u64;
+    let mut backward = 0u64;
+    let mut logits_at_backward = 0u64;
+    let mut grads_at_backward = 0u64;
+    if place.head {
+        let at = held + p.head.bwd_peak;
+        if at > backward {
+            backward = at;
+            logits_at_backward = p.head.bwd_peak.saturating_sub(p.head.param_grads);
+            grads_at_backward = p.head.param_grads;
+        }
+        grads += p.head.param_grads;
+    }
+    let _ = head_saved;
+    let in_grad = if place.head { p.head.input_grad } else { stream };
+    for (l, count) in order.iter().rev() {
+        if *count == 0 {
+            continue;
+        }
+        let below_group = held.saturating_sub(retained(l).saturating_mul(*count));
+        // The live bytes are linear in the layer index: check the top and the bottom layer.
+        for k in [*count, 1] {
+            let lower = below_group + retained(l).saturating_mul(k - 1);
+            let upper_grads = grads + l.param_grads.saturating_mul(*count - k);
+            let work = match ckpt {
+                // Recompute the layer (its saves live again, the output gradient waits), then backward.
+                Checkpointing::Full => {
+                    let own = l.out_bytes.saturating_sub(l.input_saved);
+                    own + (in_grad + l.fwd_peak).max(l.bwd_peak)
+                }
+                _ => l.bwd_peak,
+            };
+            let at = lower + upper_grads + work;
+            if at > backward {
+                backward = at;
+                logits_at_backward = 0;
+                grads_at_backward = upper_grads + l.param_grads;
+            }
+        }
+        held = below_group;
+        grads += l.param_grads.saturating_mul(*count);
+    }
+    if place.embedding {
+        let mut work = p.embed.bwd_peak;
+        if spec.tied_embeddings && r.full_train && place.head {
+            // The lookup's gradient is added into the tied head's gradient: one table-sized temporary,
+            // and no second gradient tensor.
+            work = work.saturating_sub(p.embed.param_grads).saturating_add(p.embed.param_grads);
+        }
+        let at = held.saturating_sub(embed_retained) + grads + work;
+        if at > backward {
+            backward = at;
+            logits_at_backward = 0;
+            grads_at_backward = grads + p.embed.param_grads;
+        }
+        if !(spec.tied_embeddings && place.head) {
+            grads += p.embed.param_grads;
+        }
+    }
+    Ok(StepPeaks {
+        forward,
+        backward,
+        param_grads: grads,
+        logits_at_backward,
+        shared: p.shared,
+        grads_at_backward,
+        inference: 0,
+    })
+}
+
+/// Runs a prefill or a decode step and returns the working set above weights and KV cache.
+pub(crate) fn inference(spec: &ModelSpec, r: &Recipe, sh: Shape, place: &Placement) -> Result<StepPeaks> {
+    let moe = place.moe_layers > 0;
+    let layer = layer_program(spec, r, sh, false, moe)?;
+    let tokens = elems(&[sh.b, sh.s])?;
+    let head = head_program(spec, r, sh, false, LossImpl::Upcast, sh.b)?;
+    let rot = elems(&[tokens, spec.head_dim, r.compute, 2])?;
+    let mask = if r.kernel == AttnKernel::Eager { elems(&[sh.b, sh.s, sh.kv, r.compute])? } else { 0 };
+    let shared = rot + mask + elems(&[tokens, 8])?;
+    let stream = layer.out_bytes;
+    let work = (stream + layer.fwd_peak).max(stream + head.fwd_peak);
+    let _: Option<V> = None;
+    Ok(StepPeaks {
+        inference: shared + work,
+        shared,
+        ..StepPeaks::default()
+    })
+}
