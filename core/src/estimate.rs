@@ -22,6 +22,8 @@ pub struct Estimate {
     pub peak_bytes: u64,
     /// Phase in which the peak happens.
     pub peak_phase: Phase,
+    /// Model states of one device after sharding and offload, whatever the phase.
+    pub model_states: ModelStates,
     /// Every term live at the peak, tensors first, then overheads; they add up to `peak_bytes`.
     pub breakdown: Vec<Term>,
     /// Peak of live tensors in each phase of a step.
@@ -33,6 +35,22 @@ pub struct Estimate {
     pub fit: Option<Fit>,
     /// Conditions worth acting on, each with its numbers.
     pub warnings: Vec<Warning>,
+}
+
+/// Weights, gradients and optimizer states of one device (the ZeRO paper's "model states").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ModelStates {
+    /// Stored weights (quantised where requested).
+    pub weights_bytes: u64,
+    /// LoRA adapter weights.
+    pub adapter_bytes: u64,
+    /// Gradients of the trainable parameters.
+    pub gradients_bytes: u64,
+    /// fp32 master weights of mixed precision.
+    pub master_weights_bytes: u64,
+    /// Optimizer states.
+    pub optimizer_states_bytes: u64,
 }
 
 /// A phase of a training or inference step.

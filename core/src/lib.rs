@@ -28,7 +28,7 @@ pub mod model;
 pub mod request;
 
 pub use error::{Error, ErrorKind, Result};
-pub use estimate::{Estimate, Fit, Phase, PhasePeak, Term, TermKind, Warning};
+pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind, Warning};
 pub use memory::estimate;
 pub use model::{ModelSpec, Parameters};
 pub use request::{EstimateRequest, SCHEMA_VERSION};

@@ -326,6 +326,13 @@ impl<'a> Builder<'a> {
         let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
         let f = moe.expert_intermediate / self.sh.tp;
         let y = self.gated_mlp_named(gathered, routed_rows, f)?;
+        if self.r.full_train {
+            // transformers 5 stores the experts as 3-D parameters and indexes one expert at a time:
+            // the backward of that index builds a zero-filled gradient of the whole 3-D tensor
+            // (`SelectBackward`) before it is added into `.grad`.
+            let all = elems(&[moe.experts, 3, h, f, self.r.weights])?;
+            self.t.last_bwd_temp(all);
+        }
         let weighted = self.t.mul(y, probs);
         let mut out = self.t.reduce(weighted, elems(&[rows, h])?);
         if moe.shared_intermediate > 0 {
@@ -466,5 +473,80 @@ impl<'a> Builder<'a> {
             self.gated_mlp(n2, rows, spec.ffn.intermediate / sh.tp, false)?
         };
         Ok(self.t.add(x2, m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Bias, Dropout, Ffn, Norm};
+    use crate::request::EstimateRequest;
+
+    fn llama3_8b() -> ModelSpec {
+        ModelSpec {
+            name: "llama-3-8b".into(),
+            family: Family::Llama,
+            layers: 32,
+            hidden: 4096,
+            heads: 32,
+            kv_heads: 8,
+            head_dim: 128,
+            mla: None,
+            ffn: Ffn { activation: Activation::Silu, gated: true, intermediate: 14336 },
+            moe: None,
+            vocab: 128256,
+            learned_positions: 0,
+            max_positions: 8192,
+            tied_embeddings: false,
+            norm: Norm { kind: NormKind::RmsNorm, bias: false, per_layer: 2 },
+            qk_norm: QkNorm::None,
+            bias: Bias::default(),
+            parallel_residual: false,
+            sliding_window: None,
+            dropout: Dropout::default(),
+            final_logit_softcap: None,
+            embed_proj_dim: None,
+            source: None,
+        }
+    }
+
+    fn recipe(json: &str, spec: &ModelSpec) -> Recipe {
+        let req: EstimateRequest = serde_json::from_str(json).unwrap();
+        Recipe::new(&req, spec)
+    }
+
+    fn layer(spec: &ModelSpec, r: &Recipe, b: u64, s: u64, in_grad: bool) -> super::super::tape::Profile {
+        let sh = Shape { b, s, kv: s, tp: 1, sp: false };
+        let mut bl = Builder::new(spec, r, sh);
+        let x = bl.t.external(b * s * spec.hidden, r.weights, in_grad);
+        let cos = bl.t.shared(b * s * spec.head_dim, r.compute);
+        let sin = bl.t.shared(b * s * spec.head_dim, r.compute);
+        let out = bl.llama_layer(x, cos, sin, false).unwrap();
+        bl.t.profile(out)
+    }
+
+    #[test]
+    fn llama_bf16_flash_layer_saves_what_autograd_keeps() {
+        // Per token: two RMSNorms keep the fp32 input (4h) and the normalised bf16 tensor (2h),
+        // their outputs feed the projections (2h each); flash keeps q, k, v and the output
+        // (2q + 2k + 2k + 2q); the SwiGLU MLP keeps gate, act, up and their product (8f).
+        // 16h + 4q + 4k + 8f = 65536 + 16384 + 4096 + 114688 = 200704 B per token.
+        // Plus the fp32 log-sum-exp (32 heads x 2048 x 4 B) and two rsqrt outputs (2048 x 4 B).
+        let spec = llama3_8b();
+        let r = recipe(r#"{"model":{"catalogue":"x"},"precision":"bf16"}"#, &spec);
+        let p = layer(&spec, &r, 1, 2048, true);
+        assert_eq!(p.saved, 200_704 * 2048 + 32 * 2048 * 4 + 2 * 2048 * 4);
+    }
+
+    #[test]
+    fn frozen_layer_without_adapters_saves_nothing() {
+        let spec = llama3_8b();
+        let r = recipe(
+            r#"{"model":{"catalogue":"x"},"task":"lora","lora":{"rank":8,"targets":["lm_head"]}}"#,
+            &spec,
+        );
+        let p = layer(&spec, &r, 1, 128, false);
+        assert_eq!(p.saved, 0);
+        assert!(!p.out_grad);
     }
 }

@@ -194,6 +194,13 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         schema_version: crate::request::SCHEMA_VERSION,
         model: spec.name.clone(),
         parameters: crate::model::Parameters { trainable, ..params },
+        model_states: crate::estimate::ModelStates {
+            weights_bytes: states.weights,
+            adapter_bytes: states.adapters,
+            gradients_bytes: states.gradients,
+            master_weights_bytes: states.master,
+            optimizer_states_bytes: states.optimizer,
+        },
         peak_allocated_bytes: peak_alloc,
         peak_bytes,
         peak_phase,

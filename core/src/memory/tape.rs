@@ -409,6 +409,13 @@ impl Tape {
         out
     }
 
+    /// Adds a temporary of `bytes` to the backward of the op just recorded.
+    pub fn last_bwd_temp(&mut self, bytes: u64) {
+        if let Some(op) = self.ops.last_mut() {
+            op.bwd_temp = op.bwd_temp.saturating_add(round_up(bytes, BLOCK));
+        }
+    }
+
     /// A forward-only temporary the size of `bytes` at this point of the program.
     pub fn fwd_scratch(&mut self, bytes: u64) {
         let op = self.push(&[], None, &[], Back::Pass);
