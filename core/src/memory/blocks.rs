@@ -12,6 +12,20 @@ fn resized(x: V, elems: u64) -> V {
 use crate::error::Result;
 use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
+/// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
+/// per head), so that a batched matmul copies them.
+#[derive(Debug, Clone, Copy)]
+struct Strided {
+    q: bool,
+    k: bool,
+    v: bool,
+}
+
+/// Q and K were rotated (new contiguous tensors); V is a view of its projection.
+const ROTATED: Strided = Strided { q: false, k: false, v: true };
+/// Q, K and V are all views of projections (GPT-2, OPT).
+const VIEWS: Strided = Strided { q: true, k: true, v: true };
+
 /// Shape of one micro-batch on one device.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shape {
@@ -156,20 +170,30 @@ impl<'a> Builder<'a> {
         self.t.add(a, b)
     }
 
-    /// The attention core on per-head tensors; returns the `(tokens, heads * head_dim)` input of the output projection.
-    fn attention_core(&mut self, q: V, k: V, v: V, heads: u64, kv_heads: u64) -> Result<V> {
+    /// The attention core on per-head tensors; returns the `(tokens, heads * head_dim)` input of
+    /// the output projection. `v_strided` says that `v` is a transposed view of its projection's
+    /// output, which a matmul has to copy before it can batch it.
+    fn attention_core(&mut self, q: V, k: V, v: V, heads: u64, kv_heads: u64, strided: Strided) -> Result<V> {
         let sh = self.sh;
         let rep = heads / kv_heads.max(1);
+        let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
+        // Under autocast, SDPA and matmul take their inputs in the lower precision: rotary embedding
+        // with the fp32 cos/sin tables made q and k fp32, so they are cast (copied) back.
+        let (q, k, v) = if self.r.autocast {
+            let c = self.r.compute;
+            (self.t.cast(q, c), self.t.cast(k, c), self.t.cast(v, c))
+        } else {
+            (q, k, v)
+        };
         match self.r.kernel {
             AttnKernel::Flash => {
                 let lse = elems(&[sh.b, heads, sh.s])?;
                 // FlashAttention-2 backward accumulates dq in fp32 inside the kernel; that workspace is
                 // reported as a separate term, not as allocated tensor memory.
-                let out = self.t.fused_attention(q, k, v, lse, 0);
-                Ok(out)
+                Ok(self.t.fused_attention(q, k, v, lse, 0))
             }
             AttnKernel::MemEfficient => {
-                // The memory-efficient kernel has no grouped-query support: Hugging Face repeats k and v.
+                // Hugging Face repeats k and v when it cannot pass `enable_gqa` (a mask is present).
                 let (k, v) = if rep > 1 {
                     let kr = self.t.copy(resized(k, q.elems));
                     let vr = self.t.copy(resized(v, q.elems));
@@ -179,34 +203,43 @@ impl<'a> Builder<'a> {
                 };
                 // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
                 let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
-                let out = self.t.fused_attention(q, k, v, lse, 0);
+                Ok(self.t.fused_attention(q, k, v, lse, 0))
+            }
+            AttnKernel::Math => {
+                // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
+                // matmul, in-place causal mask, softmax (kept), matmul with v (kept, copied if strided).
+                let qs = self.t.scale(q);
+                let kr = if rep > 1 { self.t.copy(resized(k, q.elems)) } else { k };
+                let ks = self.t.scale(kr);
+                let raw = self.t.bmm(qs, ks, scores);
+                let probs = self.t.unary_keep_output(raw, raw.dt);
+                let probs = if self.spec.dropout.attention > 0.0 { self.t.dropout(probs) } else { probs };
+                let vr = if rep > 1 || strided.v { self.t.copy(resized(v, q.elems)) } else { v };
+                let out = self.t.bmm(probs, vr, q.elems);
                 Ok(self.t.copy(out))
             }
             AttnKernel::Eager => {
-                let (kr, vr) = if rep > 1 {
-                    let kr = self.t.copy(resized(k, q.elems));
-                    let vr = self.t.copy(resized(v, q.elems));
-                    (kr, vr)
-                } else {
-                    (k, v)
-                };
-                let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
-                let raw = self.t.bmm(q, kr, scores);
+                let kr = if rep > 1 || strided.k { self.t.copy(resized(k, q.elems)) } else { k };
+                let qm = if strided.q { self.t.copy(q) } else { q };
+                let raw = self.t.bmm(qm, kr, scores);
                 let scaled = self.t.scale(raw);
                 let masked = self.t.add_const(scaled);
-                let probs32 = self.t.unary_keep_output(masked, 4);
-                let probs = self.t.cast(probs32, q.dt);
-                let probs = if self.spec.dropout.attention > 0.0 {
-                    self.t.dropout(probs)
+                // Llama-family code asks softmax for fp32 and casts back; GPT-2 softmaxes in the input
+                // dtype, which autocast raises to fp32.
+                let fp32 = self.spec.family != Family::Gpt2 || self.r.autocast;
+                let probs = if fp32 {
+                    let p32 = self.t.unary_keep_output(masked, 4);
+                    self.t.cast(p32, q.dt)
                 } else {
-                    probs
+                    self.t.unary_keep_output(masked, masked.dt)
                 };
+                let probs = if self.spec.dropout.attention > 0.0 { self.t.dropout(probs) } else { probs };
+                let vr = if rep > 1 || strided.v { self.t.copy(resized(v, q.elems)) } else { v };
                 let out = self.t.bmm(probs, vr, q.elems);
                 Ok(self.t.copy(out))
             }
         }
     }
-
 
     /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
     pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
@@ -249,7 +282,7 @@ impl<'a> Builder<'a> {
         };
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
-        let a = self.attention_core(q, k, v, heads, kv_heads)?;
+        let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
         let o = self.linear(a, "o_proj", qd, h, rows)?;
         let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
         let x2 = self.t.add(x, o);
@@ -359,7 +392,7 @@ impl<'a> Builder<'a> {
         let q = self.t.view(qkv, elems(&[rows, qd])?);
         let k = self.t.view(qkv, elems(&[rows, qd])?);
         let v = self.t.view(qkv, elems(&[rows, qd])?);
-        let a = self.attention_core(q, k, v, heads, heads)?;
+        let a = self.attention_core(q, k, v, heads, heads, VIEWS)?;
         let o = self.linear(a, "c_proj", qd, h, rows)?;
         let o = self.residual_dropout(o);
         let x2 = self.t.add(x, o);
@@ -395,7 +428,7 @@ impl<'a> Builder<'a> {
         let v = self.t.view(qkv, elems(&[rows, qd])?);
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
-        let a = self.attention_core(q, k, v, heads, heads)?;
+        let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
         let o = self.linear(a, "dense", qd, h, rows)?;
         let f = spec.ffn.intermediate / sh.tp;
         let mlp_in = if spec.parallel_residual { x } else { self.t.add(x, o) };
@@ -424,7 +457,7 @@ impl<'a> Builder<'a> {
         let q = self.t.scale(q);
         let k = self.linear(n1, "k_proj", h, qd, rows)?;
         let v = self.linear(n1, "v_proj", h, qd, rows)?;
-        let a = self.attention_core(q, k, v, heads, heads)?;
+        let a = self.attention_core(q, k, v, heads, heads, VIEWS)?;
         let o = self.linear(a, "out_proj", qd, h, rows)?;
         let o = self.residual_dropout(o);
         let x2 = self.t.add(x, o);
@@ -463,7 +496,7 @@ impl<'a> Builder<'a> {
         let k = self.t.copy(resized(kv, elems(&[rows, heads * qk])?));
         let v = self.t.view(kv, elems(&[rows, heads * mla.v_head_dim])?);
         let q = self.rope(q, cos, sin);
-        let a = self.attention_core(q, k, v, heads, heads)?;
+        let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
         let o = self.linear(a, "o_proj", heads * mla.v_head_dim, h, rows)?;
         let x2 = self.t.add(x, o);
         let n2 = self.norm(x2, rows, h)?;

@@ -14,7 +14,10 @@ pub(crate) enum AttnKernel {
     Flash,
     /// xFormers-style memory-efficient kernel: as flash, without grouped-query support.
     MemEfficient,
-    /// Scores materialised (`heads x s x s`), softmax kept in fp32.
+    /// PyTorch's math fallback (`_scaled_dot_product_attention_math`): scaled q and k, repeated
+    /// k and v, and the softmax output are kept.
+    Math,
+    /// Hugging Face `eager_attention_forward`: scores materialised and kept as softmax output.
     Eager,
 }
 
@@ -103,22 +106,26 @@ impl Recipe {
 }
 
 /// The backend PyTorch's `scaled_dot_product_attention` picks on an sm80+ GPU
-/// (`aten/src/ATen/native/transformers/cuda/sdp_utils.cpp`): flash for 16-bit inputs without a mask
-/// and a head width up to 256; memory-efficient for fp32 or when Hugging Face passes a mask (a
-/// sliding window shorter than the sequence).
+/// (`aten/src/ATen/native/transformers/cuda/sdp_utils.cpp`) for the call Hugging Face makes
+/// (`integrations/sdpa_attention.py`): without a mask and with a head width up to 256 it passes
+/// `enable_gqa`, otherwise it repeats k and v. Flash needs 16-bit inputs and no mask; the
+/// memory-efficient kernel needs as many k/v heads as query heads and an aligned head width
+/// (16 bytes); anything else runs the math fallback.
 fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
     let masked = spec
         .sliding_window
         .is_some_and(|w| w.local_per_pattern > 0 && sequence > w.window);
-    let head = match spec.mla {
-        Some(m) => m.qk_nope_head_dim + m.qk_rope_head_dim,
-        None => spec.head_dim,
+    let (head, v_head, kv_heads) = match spec.mla {
+        Some(m) => (m.qk_nope_head_dim + m.qk_rope_head_dim, m.v_head_dim, spec.heads),
+        None => (spec.head_dim, spec.head_dim, spec.kv_heads),
     };
-    if compute == 2 && !masked && head <= 256 {
+    let gqa_in_sdpa = !masked && head == v_head && head <= 256;
+    let same_heads = kv_heads == spec.heads || !gqa_in_sdpa;
+    if compute == 2 && !masked && head <= 256 && head == v_head {
         AttnKernel::Flash
-    } else if head <= 256 || compute == 4 {
+    } else if same_heads && head % (16 / compute) == 0 && head == v_head {
         AttnKernel::MemEfficient
     } else {
-        AttnKernel::Eager
+        AttnKernel::Math
     }
 }

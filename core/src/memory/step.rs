@@ -55,9 +55,10 @@ fn layer_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, moe: bo
     let mut b = Builder::new(spec, r, sh);
     let tokens = elems(&[sh.b, sh.s])?;
     let x = b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    // Rotary tables are cast to the hidden states' dtype (`cos.to(dtype=x.dtype)`): fp32 under autocast.
     let rot = elems(&[tokens, spec.head_dim])?;
-    let cos = b.t.shared(rot, r.compute);
-    let sin = b.t.shared(rot, r.compute);
+    let cos = b.t.shared(rot, stream_bytes(r));
+    let sin = b.t.shared(rot, stream_bytes(r));
     let out = match spec.family {
         Family::Gpt2 => b.gpt2_layer(x)?,
         Family::Opt => b.opt_layer(x)?,
@@ -168,7 +169,7 @@ fn programs(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: 
     };
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(spec, r, sh, layer.out_grad, loss, tokens)?;
-    let rot = elems(&[tokens, spec.head_dim, r.compute, 2])?;
+    let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
         elems(&[sh.b, sh.s, sh.kv, r.compute])?
     } else {
@@ -319,7 +320,7 @@ pub(crate) fn inference(spec: &ModelSpec, r: &Recipe, sh: Shape, place: &Placeme
     let layer = layer_program(spec, r, sh, false, moe)?;
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(spec, r, sh, false, LossImpl::Upcast, sh.b)?;
-    let rot = elems(&[tokens, spec.head_dim, r.compute, 2])?;
+    let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager { elems(&[sh.b, sh.s, sh.kv, r.compute])? } else { 0 };
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
