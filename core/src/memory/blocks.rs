@@ -571,6 +571,46 @@ mod tests {
         assert_eq!(p.saved, 200_704 * 2048 + 32 * 2048 * 4 + 2 * 2048 * 4);
     }
 
+    fn gpt2() -> ModelSpec {
+        ModelSpec {
+            name: "gpt2".into(),
+            family: Family::Gpt2,
+            layers: 12,
+            hidden: 768,
+            heads: 12,
+            kv_heads: 12,
+            head_dim: 64,
+            ffn: Ffn { activation: Activation::GeluNew, gated: false, intermediate: 3072 },
+            vocab: 50257,
+            learned_positions: 1024,
+            max_positions: 1024,
+            tied_embeddings: true,
+            norm: Norm { kind: NormKind::LayerNorm, bias: true, per_layer: 2 },
+            bias: Bias { qkv: true, attn_out: true, mlp: true, lm_head: false },
+            dropout: Dropout { embedding: 0.1, attention: 0.1, residual: 0.1 },
+            ..llama3_8b()
+        }
+    }
+
+    #[test]
+    fn gpt2_fp32_eager_layer_matches_measured_saves() {
+        // Measured (accuracy suite, gpt2 fp32 eager b8 s512): 142,848 B per token per layer.
+        // By hand: 8 fp32 tensors of width h (layer input, ln_1 output, the matmul copies of q and k,
+        // the copy of v, the contiguous attention output, the residual, ln_2 output) = 32h; two
+        // one-byte residual dropout masks = 2h; gelu_new keeps its input, tanh output, 0.5x and
+        // 1 + tanh, and c_proj keeps the product: 20f; softmax output, dropout mask and dropout
+        // output over heads x s scores: 9 x 12 x 512. Plus LayerNorm mean and rstd: 4 x 4 B.
+        let spec = gpt2();
+        let r = recipe(r#"{"model":{"catalogue":"x"},"precision":"fp32","attention":"eager"}"#, &spec);
+        let sh = Shape { b: 8, s: 512, kv: 512, tp: 1, sp: false };
+        let mut bl = Builder::new(&spec, &r, sh);
+        let x = bl.t.external(8 * 512 * 768, 4, true);
+        let out = bl.gpt2_layer(x).unwrap();
+        let p = bl.t.profile(out);
+        let per_token = 32 * 768 + 2 * 768 + 20 * 3072 + 9 * 12 * 512 + 16;
+        assert_eq!(p.saved, per_token * 4096);
+    }
+
     #[test]
     fn frozen_layer_without_adapters_saves_nothing() {
         let spec = llama3_8b();

@@ -81,14 +81,14 @@ fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
     let table = b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
     let ids = b.t.external(tokens, 8, false);
-    let mut x = b.t.linear(ids, table, elems(&[tokens, width])?);
+    let mut x = b.t.embedding(ids, table, elems(&[tokens, width])?);
     if let Some(p) = spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
         x = b.linear(x, "project_in", p, spec.hidden, tokens)?;
     }
     if spec.learned_positions > 0 {
         let pos = b.t.param(elems(&[spec.learned_positions, spec.hidden])?, r.weights, r.full_train);
         let pid = b.t.external(tokens, 8, false);
-        let p = b.t.linear(pid, pos, th);
+        let p = b.t.embedding(pid, pos, th);
         x = b.t.add(x, p);
     }
     if matches!(spec.family, Family::Gemma | Family::Gemma2 | Family::Gemma3) {
@@ -287,13 +287,9 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
         grads += l.param_grads.saturating_mul(*count);
     }
     if place.embedding {
-        let mut work = p.embed.bwd_peak;
-        if spec.tied_embeddings && r.full_train && place.head {
-            // The lookup's gradient is added into the tied head's gradient: one table-sized temporary,
-            // and no second gradient tensor.
-            work = work.saturating_sub(p.embed.param_grads).saturating_add(p.embed.param_grads);
-        }
-        let at = held.saturating_sub(embed_retained) + grads + work;
+        // With tied embeddings the lookup's dense gradient is a temporary added into the head's
+        // gradient; `bwd_peak` counts it while it lives either way.
+        let at = held.saturating_sub(embed_retained) + grads + p.embed.bwd_peak;
         if at > backward {
             backward = at;
             logits_at_backward = 0;

@@ -249,6 +249,15 @@ impl Tape {
         out
     }
 
+    /// Embedding lookup: keeps the indices; its backward builds a dense gradient of the table
+    /// (`embedding_dense_backward`).
+    pub fn embedding(&mut self, ids: V, table: V, out_elems: u64) -> V {
+        let out = self.fresh(out_elems, table.dt, table.grad);
+        let saved: &[V] = if table.grad { &[ids] } else { &[] };
+        self.push(&[ids, table], Some(out), saved, Back::Fresh);
+        out
+    }
+
     /// Elementwise product of two tensors (the smaller one broadcast).
     pub fn mul(&mut self, a: V, b: V) -> V {
         let big = if a.elems >= b.elems { a } else { b };
