@@ -14,7 +14,7 @@ use crate::math::round_up;
 pub(crate) const BLOCK: u64 = 512;
 
 const MAX_IN: usize = 3;
-const SAVED: usize = 6;
+const SAVED: usize = 7;
 
 /// A tensor value: a storage and a view of it.
 #[derive(Debug, Clone, Copy)]
@@ -393,7 +393,10 @@ impl Tape {
         let grad = q.grad || k.grad || v.grad;
         let out = self.fresh(q.elems, q.dt, grad);
         let lse = self.fresh(lse_elems, 4, false);
-        let saved: &[V] = if grad { &[q, k, v, out, lse] } else { &[] };
+        // The Philox seed and offset are two one-element tensors, kept for the backward's dropout replay.
+        let seed = self.fresh(2, 8, false);
+        let offset = self.fresh(1, 8, false);
+        let saved: &[V] = if grad { &[q, k, v, out, lse, seed, offset] } else { &[] };
         let op = self.push(&[q, k, v], Some(out), saved, Back::Fresh);
         if grad {
             self.set_bwd_temp(op, bwd_workspace);
