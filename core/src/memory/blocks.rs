@@ -228,7 +228,10 @@ impl<'a> Builder<'a> {
                 // dtype, which autocast raises to fp32.
                 let fp32 = self.spec.family != Family::Gpt2 || self.r.autocast;
                 let probs = if fp32 {
-                    let p32 = self.t.unary_keep_output(masked, 4);
+                    // `softmax(x, dtype=float32)`: CUDA reads fp16 straight into fp32
+                    // (`half_to_float`); a bf16 input is converted to fp32 first.
+                    let input = if masked.dt == 2 && !self.r.fp16 { self.t.cast(masked, 4) } else { masked };
+                    let p32 = self.t.unary_keep_output(input, 4);
                     self.t.cast(p32, q.dt)
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)

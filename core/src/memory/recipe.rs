@@ -60,6 +60,8 @@ pub(crate) struct Recipe {
     pub grad_bytes_override: Option<u64>,
     /// Backward runs.
     pub training: bool,
+    /// The 16-bit type is fp16 (CUDA softmax reads fp16 into fp32 without a copy; bf16 is copied first).
+    pub fp16: bool,
 }
 
 impl Recipe {
@@ -101,6 +103,7 @@ impl Recipe {
             kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
+            fp16: matches!(req.precision, Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16),
         }
     }
 }

@@ -69,6 +69,7 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
     }
     positive("micro_batch", req.micro_batch)?;
     positive("sequence", req.sequence)?;
+    size_guard(req, spec)?;
     let p = &req.parallel;
     positive("parallel.data", p.data)?;
     positive("parallel.tensor", p.tensor)?;
@@ -160,6 +161,29 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
                 format!("{:?}", q.format).to_lowercase(),
                 "absent for full training (quantised weights train only through adapters: use task qlora)",
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Rejects requests whose largest tensors would not leave 64-bit byte counts 1024-fold headroom,
+/// so that every later sum of terms is exact.
+fn size_guard(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
+    let tokens = req
+        .inference
+        .map_or(req.sequence, |i| i.prompt.saturating_add(i.generate))
+        .max(req.sequence);
+    let width = spec.hidden.max(spec.ffn.intermediate).max(spec.vocab).max(spec.heads.saturating_mul(tokens));
+    let widest = spec.heads.saturating_mul(spec.head_dim).max(spec.hidden);
+    let checks: [&[u64]; 3] = [
+        &[req.micro_batch, tokens, width, 8, 1024],
+        &[spec.layers, widest, widest, 64, 1024],
+        &[spec.vocab, spec.hidden, 64, 1024],
+    ];
+    for factors in checks {
+        let mut n: u64 = 1;
+        for &f in factors {
+            n = n.checked_mul(f.max(1)).ok_or_else(|| Error::overflow("memory of this request"))?;
         }
     }
     Ok(())
