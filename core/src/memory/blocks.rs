@@ -117,7 +117,7 @@ impl<'a> Builder<'a> {
     pub fn norm(&mut self, x: V, rows: u64, width: u64) -> Result<V> {
         let trainable = self.r.full_train;
         match (self.spec.norm.kind, self.spec.family) {
-            (NormKind::LayerNorm, Family::Olmo) => {
+            (NormKind::None, _) | (NormKind::LayerNorm, Family::Olmo) => {
                 // OLMo: non-parametric LayerNorm computed in fp32.
                 let x32 = self.t.cast(x, 4);
                 let y = self.t.layer_norm(x32, None, rows);

@@ -207,6 +207,8 @@ pub enum NormKind {
     RmsNorm,
     /// LayerNorm (GPT-2, NeoX, OPT).
     LayerNorm,
+    /// LayerNorm without weights (OLMo 1: `elementwise_affine=False`).
+    None,
 }
 
 /// Query/key normalisation inside attention.
