@@ -26,7 +26,9 @@ PYEOF
 # nvidia-* wheels: torch/lib/libtorch_cuda.so is linked against libcudart.so.13, libcublas.so.13,
 # libcudnn.so.9, libnccl.so.2 ... and `import torch` fails ("libcublasLt.so.*[0-9] not found")
 # when they are missing (tried with --no-deps + the pure-Python deps). So: a normal install.
-have torch "$TORCH" || "${PIP[@]}" install "torch==$TORCH"
+if ! have torch "$TORCH" || ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+  "${PIP[@]}" install "torch==$TORCH" "setuptools>=77.0.3"
+fi
 have transformers "$TRANSFORMERS" || "${PIP[@]}" install "transformers==$TRANSFORMERS"
 # --no-deps: peft/accelerate would otherwise be free to re-resolve torch (and pull nvidia wheels).
 have accelerate "$ACCELERATE" || { "${PIP[@]}" install --no-deps "accelerate==$ACCELERATE"; "${PIP[@]}" install psutil; }

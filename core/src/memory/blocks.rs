@@ -287,6 +287,7 @@ impl<'a> Builder<'a> {
         let k = self.rope(k, cos, sin);
         let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
         let o = self.linear(a, "o_proj", qd, h, rows)?;
+        self.t.hold(n1);
         let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
         let x2 = self.t.add(x, o);
 
@@ -302,6 +303,7 @@ impl<'a> Builder<'a> {
         } else {
             self.gated_mlp(n2, rows, spec.ffn.intermediate / sh.tp, spec.family == Family::Phi3)?
         };
+        self.t.hold(n2);
         let m = if post_norm || sandwich { self.norm(m, rows, h)? } else { m };
         Ok(self.t.add(x2, m))
     }
@@ -398,6 +400,7 @@ impl<'a> Builder<'a> {
         let a = self.attention_core(q, k, v, heads, heads, VIEWS)?;
         let o = self.linear(a, "c_proj", qd, h, rows)?;
         let o = self.residual_dropout(o);
+        self.t.hold(n1);
         let x2 = self.t.add(x, o);
         let n2 = self.norm(x2, rows, h)?;
         let f = spec.ffn.intermediate / sh.tp;
@@ -405,6 +408,7 @@ impl<'a> Builder<'a> {
         let act = self.activation(fc);
         let pr = self.linear(act, "c_proj", f, h, rows)?;
         let pr = self.residual_dropout(pr);
+        self.t.hold(n2);
         Ok(self.t.add(x2, pr))
     }
 

@@ -140,6 +140,9 @@ fn head_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, loss: Lo
     let l32 = b.t.cast(logits, 4);
     let lsm = b.t.unary_keep_output(l32, 4);
     let loss_v = b.t.reduce(lsm, 1);
+    // The model's `logits` and the loss function's fp32 `logits` stay referenced until the loss returns.
+    b.t.hold(logits);
+    b.t.hold(l32);
     Ok(b.t.profile(loss_v))
 }
 
@@ -217,8 +220,10 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
     let embed_retained = if place.embedding { p.embed.saved } else { 0 };
     let stream = p.layer.out_bytes;
 
-    // Forward.
-    let mut held = p.shared + embed_retained;
+    // Forward. Hugging Face keeps the embedding output in `inputs_embeds` for the whole forward.
+    let embeds_held = if place.embedding && p.layer.input_saved == 0 { stream } else { 0 };
+    let mut cache = 0u64;
+    let mut held = p.shared + embed_retained + embeds_held;
     let mut forward = if place.embedding { p.shared + p.embed.fwd_peak } else { p.shared };
     for (l, count) in &order {
         if *count == 0 {
@@ -230,8 +235,12 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
             Checkpointing::Full => l.fwd_peak_unsaved,
             _ => l.fwd_peak,
         };
-        forward = forward.max(held + earlier + stream + peak);
+        forward = forward.max(held + cache + earlier + stream + peak);
         held += retained(l).saturating_mul(*count);
+        // With checkpointing, autocast's weight cache still holds every cast made in this forward.
+        if ckpt == Checkpointing::Full {
+            cache += l.autocast_weights.saturating_mul(*count);
+        }
     }
     let held_one = held;
     // Other micro-batches in flight hold their activations as well (1F1B warm-up).
@@ -240,8 +249,9 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
     held = held.saturating_add(others);
     let head_saved = if place.head { p.head.saved } else { 0 };
     if place.head {
-        forward = forward.max(held + stream + p.head.fwd_peak);
+        forward = forward.max(held + cache + stream + p.head.fwd_peak);
     }
+    held -= embeds_held;
 
     // Backward: head, then layers from the top, then the embedding.
     let mut grads = 0u64;
@@ -320,7 +330,8 @@ pub(crate) fn inference(spec: &ModelSpec, r: &Recipe, sh: Shape, place: &Placeme
     let mask = if r.kernel == AttnKernel::Eager { elems(&[sh.b, sh.s, sh.kv, r.compute])? } else { 0 };
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
-    let work = (stream + layer.fwd_peak).max(stream + head.fwd_peak);
+    // The embedding output stays referenced (`inputs_embeds`) while the layers run.
+    let work = stream + (stream + layer.fwd_peak).max(stream + head.fwd_peak);
     let _: Option<V> = None;
     Ok(StepPeaks {
         inference: shared + work,

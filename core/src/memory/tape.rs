@@ -90,6 +90,8 @@ pub(crate) struct Profile {
     pub fwd_peak_unsaved: u64,
     /// Bytes of the block's input when the block itself saves it.
     pub input_saved: u64,
+    /// Bytes of 16-bit weight copies autocast made (its cache keeps them until the forward ends).
+    pub autocast_weights: u64,
     /// Peak bytes during the block's backward: its saved tensors, gradients in flight, temporaries and
     /// the parameter gradients it has produced so far, including the incoming output gradient.
     pub bwd_peak: u64,
@@ -428,6 +430,12 @@ impl Tape {
         }
     }
 
+    /// Keeps `v` alive up to this point of the forward: a Python variable still refers to it
+    /// (Hugging Face keeps a block's input in `hidden_states` until the block returns).
+    pub fn hold(&mut self, v: V) {
+        self.push(&[v], None, &[], Back::Pass);
+    }
+
     /// A forward-only temporary the size of `bytes` at this point of the program.
     pub fn fwd_scratch(&mut self, bytes: u64) {
         let op = self.push(&[], None, &[], Back::Pass);
@@ -595,7 +603,18 @@ impl Tape {
             .filter(|&sid| self.storages[sid].kind == Kind::External && saved(sid))
             .map(|sid| self.storages[sid].bytes)
             .sum();
+        let autocast_weights = self
+            .ops
+            .iter()
+            .filter_map(|op| match (op.inputs[0], op.out) {
+                (Some(i), Some(o)) if matches!(self.storages[i.sid].kind, Kind::Param { trainable: true }) && o.dt < i.dt => {
+                    Some(self.storages[o.sid].bytes)
+                }
+                _ => None,
+            })
+            .sum();
         Profile {
+            autocast_weights,
             saved: saved_total,
             fwd_peak,
             fwd_peak_unsaved,

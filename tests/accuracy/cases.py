@@ -1,0 +1,158 @@
+"""The case matrix of the accuracy suite: data only.
+
+Each case is a trainfit request (see README.md) plus the name of its HF config under configs/.
+`CASES` is the measured matrix; `VALIDATION` holds the tiny cases that are run twice (fake tensors
+and real CPU tensors, no CUDA emulation) to check that the fake-tensor accounting is exact.
+"""
+
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+QV = ["q_proj", "v_proj"]
+QKVO = ["q_proj", "k_proj", "v_proj", "o_proj"]
+
+# Compact rows: (config, task, precision, optimizer, micro_batch, sequence, attention, checkpointing, extra)
+# extra: None, {"lora": (rank, targets)} or {"prefill": kv_dtype}
+_ROWS = [
+    # --- GPT-2 (learned positions, LayerNorm, gelu_new, dropout 0.1, tied head) ---
+    ("gpt2", "pretrain", "fp32", "adamw", 8, 512, "eager", "none", None),
+    ("gpt2", "finetune", "fp32", "adamw", 4, 1024, "sdpa", "none", None),
+    ("gpt2", "finetune", "amp_bf16", "adamw", 8, 1024, "sdpa", "none", None),
+    ("gpt2", "finetune", "bf16", "sgd", 16, 512, "eager", "none", None),
+    ("gpt2", "finetune", "amp_bf16", "adamw", 16, 1024, "sdpa", "full", None),
+    ("gpt2-medium", "finetune", "fp32", "adamw", 4, 1024, "sdpa", "none", None),
+    ("gpt2-medium", "finetune", "bf16", "adamw", 8, 1024, "sdpa", "full", None),
+    ("gpt2-medium", "finetune", "amp_bf16", "adafactor", 4, 512, "eager", "none", None),
+    # --- small custom Llama (~58M) ---
+    ("llama-tiny-60m", "pretrain", "fp32", "adamw", 8, 1024, "sdpa", "none", None),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", None),
+    ("llama-tiny-60m", "pretrain", "amp_bf16", "adamw", 8, 1024, "sdpa", "none", None),
+    ("llama-tiny-60m", "pretrain", "bf16", "sgd_momentum", 16, 512, "eager", "none", None),
+    ("llama-tiny-60m", "pretrain", "fp32", "sgd", 4, 2048, "eager", "full", None),
+    # --- SmolLM2 ---
+    ("smollm2-135m", "finetune", "bf16", "adamw", 8, 2048, "sdpa", "none", None),
+    ("smollm2-135m", "finetune", "fp32", "adamw", 4, 1024, "sdpa", "full", None),
+    ("smollm2-135m", "finetune", "amp_bf16", "sgd_momentum", 8, 1024, "eager", "none", None),
+    ("smollm2-360m", "finetune", "bf16", "adafactor", 4, 2048, "sdpa", "none", None),
+    ("smollm2-360m", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QV)}),
+    ("smollm2-360m", "finetune", "amp_bf16", "adamw", 4, 2048, "sdpa", "full", None),
+    ("smollm2-1.7b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("smollm2-1.7b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "full", {"lora": (64, ALL_LINEAR)}),
+    ("smollm2-1.7b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    # --- TinyLlama / Llama-3.2-1B ---
+    ("tinyllama-1.1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("tinyllama-1.1b", "finetune", "amp_bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("tinyllama-1.1b", "finetune", "bf16", "sgd", 8, 1024, "eager", "full", None),
+    ("tinyllama-1.1b", "lora", "bf16", "adamw", 8, 1024, "eager", "none", {"lora": (8, QV)}),
+    ("tinyllama-1.1b", "prefill", "bf16", "adamw", 16, 1024, "sdpa", "none", {"prefill": "bf16"}),
+    ("llama-3.2-1b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "bf16", "adamw", 4, 4096, "sdpa", "full", None),
+    ("llama-3.2-1b", "finetune", "fp32", "adamw", 1, 1024, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "amp_bf16", "sgd_momentum", 2, 2048, "sdpa", "full", None),
+    ("llama-3.2-1b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "full", {"lora": (16, ALL_LINEAR)}),
+    ("llama-3.2-1b", "prefill", "bf16", "adamw", 4, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    # --- Llama-2-7B / Llama-3-8B ---
+    ("llama-2-7b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("llama-2-7b", "finetune", "amp_bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("llama-2-7b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "full", {"lora": (16, QV)}),
+    ("llama-2-7b", "lora", "bf16", "adamw", 1, 4096, "eager", "none", {"lora": (8, QKVO)}),
+    ("llama-2-7b", "prefill", "bf16", "adamw", 4, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("llama-3-8b", "finetune", "bf16", "adafactor", 2, 4096, "sdpa", "full", None),
+    ("llama-3-8b", "lora", "bf16", "adamw", 2, 4096, "sdpa", "full", {"lora": (64, ALL_LINEAR)}),
+    ("llama-3-8b", "lora", "bf16", "adamw", 1, 1024, "sdpa", "none", {"lora": (16, QV)}),
+    ("llama-3-8b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    # --- Qwen2.5 (qkv bias, 152k vocab) ---
+    ("qwen2.5-0.5b", "finetune", "bf16", "adamw", 8, 1024, "sdpa", "none", None),
+    ("qwen2.5-0.5b", "finetune", "fp32", "adamw", 2, 2048, "sdpa", "full", None),
+    ("qwen2.5-0.5b", "finetune", "amp_bf16", "adafactor", 4, 1024, "eager", "none", None),
+    ("qwen2.5-0.5b", "lora", "bf16", "adamw", 16, 512, "sdpa", "none", {"lora": (8, ALL_LINEAR)}),
+    ("qwen2.5-1.5b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", None),
+    ("qwen2.5-1.5b", "finetune", "bf16", "sgd_momentum", 2, 1024, "eager", "none", None),
+    ("qwen2.5-1.5b", "prefill", "bf16", "adamw", 8, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("qwen2.5-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", None),
+    ("qwen2.5-7b", "lora", "bf16", "adamw", 2, 2048, "sdpa", "full", {"lora": (32, QKVO)}),
+    ("qwen2.5-7b", "prefill", "bf16", "adamw", 1, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    # --- Gemma (256k vocab, head_dim 256, MQA / soft-capping) ---
+    ("gemma-2b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("gemma-2b", "lora", "bf16", "adamw", 4, 1024, "sdpa", "none", {"lora": (16, QV)}),
+    ("gemma-2b", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("gemma-2-2b", "finetune", "bf16", "adamw", 1, 2048, "eager", "full", None),
+    ("gemma-2-2b", "finetune", "amp_bf16", "sgd", 2, 1024, "eager", "none", None),
+    # --- Phi-3-mini (fused qkv / gate_up, sliding window 2047 -> masked SDPA from s=2048) ---
+    ("phi-3-mini-4k", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("phi-3-mini-4k", "finetune", "bf16", "adafactor", 2, 1024, "sdpa", "none", None),
+    ("phi-3-mini-4k", "lora", "bf16", "adamw", 2, 4096, "sdpa", "full", {"lora": (16, ["qkv_proj", "o_proj"])}),
+    # --- Mistral-7B ---
+    ("mistral-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", None),
+    ("mistral-7b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "full", {"lora": (16, ALL_LINEAR)}),
+    ("mistral-7b", "prefill", "bf16", "adamw", 2, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    # --- MoE ---
+    ("mixtral-tiny", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", None),
+    ("mixtral-tiny", "pretrain", "fp32", "adamw", 4, 512, "eager", "none", None),
+    ("qwen1.5-moe-a2.7b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("qwen1.5-moe-a2.7b", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    # --- Pythia (GPT-NeoX: parallel residual, partial rotary, untied head) ---
+    ("pythia-160m", "finetune", "fp32", "adamw", 8, 2048, "sdpa", "none", None),
+    ("pythia-160m", "finetune", "amp_bf16", "adamw", 16, 1024, "eager", "none", None),
+    ("pythia-410m", "finetune", "bf16", "sgd_momentum", 8, 2048, "sdpa", "full", None),
+    ("pythia-1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("pythia-1b", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (8, ["query_key_value"])}),
+]
+
+_SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill"}
+
+
+def _make(row):
+    cfg, task, prec, opt, b, s, attn, ckpt, extra = row
+    req = {
+        "model": {"hf_config_file": f"configs/{cfg}.json"},
+        "task": task, "precision": prec, "optimizer": opt,
+        "micro_batch": b, "sequence": s, "attention": attn, "checkpointing": ckpt,
+    }
+    parts = [cfg, prec]
+    if task == "prefill":
+        req["inference"] = {"prompt": s, "generate": 0, "kv_dtype": extra["prefill"]}
+        parts += ["prefill"]
+    else:
+        parts += [_SHORT[task], opt]
+    if extra and "lora" in extra:
+        rank, targets = extra["lora"]
+        req["lora"] = {"rank": rank, "alpha": 2 * rank, "targets": list(targets), "dtype": "fp32"}
+        parts += [f"r{rank}" + ("all" if list(targets) == ALL_LINEAR else "-".join(t.split("_")[0] for t in targets))]
+    parts += [f"b{b}", f"s{s}", attn]
+    if ckpt == "full":
+        parts.append("ckpt")
+    return {"id": "_".join(parts), "config": cfg, "request": req}
+
+
+CASES = [_make(r) for r in _ROWS]
+
+VALIDATION = [_make(r) for r in [
+    ("val-llama-2l", "pretrain", "fp32", "adamw", 2, 64, "sdpa", "none", None),
+    ("val-llama-2l", "pretrain", "bf16", "sgd_momentum", 2, 64, "eager", "full", None),
+    ("val-llama-2l", "lora", "bf16", "adamw", 2, 64, "sdpa", "none", {"lora": (8, QV)}),
+    ("val-gpt2-2l", "pretrain", "fp32", "adamw", 2, 64, "eager", "none", None),
+    ("val-gpt2-2l", "pretrain", "amp_bf16", "adafactor", 2, 64, "sdpa", "none", None),
+    ("val-llama-2l", "prefill", "bf16", "adamw", 2, 64, "sdpa", "none", {"prefill": "bf16"}),
+]]
+
+# Cases for inventory.py (saved-tensor listings under inventory/): small batch and sequence.
+INVENTORY = [_make(r) for r in [
+    ("llama-3.2-1b", "finetune", "bf16", "adamw", 1, 512, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "fp32", "adamw", 1, 512, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "amp_bf16", "adamw", 1, 512, "sdpa", "none", None),
+    ("llama-3.2-1b", "lora", "bf16", "adamw", 1, 512, "sdpa", "none", {"lora": (16, QV)}),
+    ("llama-3.2-1b", "finetune", "bf16", "adamw", 1, 512, "sdpa", "full", None),
+    ("gpt2", "finetune", "fp32", "adamw", 2, 256, "eager", "none", None),
+    ("gpt2", "finetune", "amp_bf16", "adamw", 2, 256, "sdpa", "none", None),
+    ("tinyllama-1.1b", "prefill", "bf16", "adamw", 1, 512, "sdpa", "none", {"prefill": "bf16"}),
+]]
+
+_ids = [c["id"] for c in CASES + VALIDATION + INVENTORY]
+assert len(_ids) == len(set(_ids)), "duplicate case ids"
+
+
+def by_id(case_id):
+    for c in CASES + VALIDATION + INVENTORY:
+        if c["id"] == case_id:
+            return c
+    raise KeyError(case_id)
