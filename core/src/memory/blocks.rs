@@ -436,6 +436,10 @@ impl<'a> Builder<'a> {
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
         let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
+        // NeoX rotates part of each head and concatenates the rest (`torch.cat([q_rot, q_pass])`),
+        // so q is head-major; FlashAttention allocates its output in q's layout, which then needs a
+        // copy to become token-major (the memory-efficient kernel always writes token-major).
+        let a = if self.r.kernel == AttnKernel::Flash { self.t.copy(a) } else { a };
         let o = self.linear(a, "dense", qd, h, rows)?;
         let f = spec.ffn.intermediate / sh.tp;
         let mlp_in = if spec.parallel_residual { x } else { self.t.add(x, o) };

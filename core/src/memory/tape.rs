@@ -375,11 +375,12 @@ impl Tape {
         out
     }
 
-    /// `native_layer_norm`: keeps the input and fp32 mean and rstd per row.
+    /// `native_layer_norm`: keeps the input and the mean and rstd of each row.
     pub fn layer_norm(&mut self, x: V, w: Option<V>, rows: u64) -> V {
         let out = self.fresh(x.elems, x.dt, x.grad || w.is_some_and(|w| w.grad));
-        let stats = self.fresh(rows, 4, false);
-        let rstd = self.fresh(rows, 4, false);
+        // Mean and rstd per row, in the input's dtype as the CUDA kernel returns them.
+        let stats = self.fresh(rows, x.dt, false);
+        let rstd = self.fresh(rows, x.dt, false);
         let needs = x.grad || w.is_some_and(|w| w.grad);
         let saved: &[V] = if needs { &[x, stats, rstd] } else { &[] };
         match w {
