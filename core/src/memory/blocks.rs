@@ -222,7 +222,13 @@ impl<'a> Builder<'a> {
                 let kr = if rep > 1 || strided.k { self.t.copy(resized(k, q.elems)) } else { k };
                 let qm = if strided.q { self.t.copy(q) } else { q };
                 let raw = self.t.bmm(qm, kr, scores);
-                let scaled = self.t.scale(raw);
+                let mut scaled = self.t.scale(raw);
+                if self.spec.attn_logit_softcap.is_some() {
+                    // Gemma-2: `tanh(scores / cap) * cap`; tanh keeps its output.
+                    let d = self.t.scale(scaled);
+                    let th = self.t.unary_keep_output(d, d.dt);
+                    scaled = self.t.scale(th);
+                }
                 let masked = self.t.add_const(scaled);
                 // Llama-family code asks softmax for fp32 and casts back; GPT-2 softmaxes in the input
                 // dtype, which autocast raises to fp32.
@@ -549,6 +555,7 @@ mod tests {
             sliding_window: None,
             dropout: Dropout::default(),
             final_logit_softcap: None,
+            attn_logit_softcap: None,
             embed_proj_dim: None,
             source: None,
         }

@@ -218,6 +218,7 @@ fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
             residual: c.f64_or("resid_pdrop", 0.1)?,
         },
         final_logit_softcap: None,
+        attn_logit_softcap: None,
         embed_proj_dim: None,
         source: None,
     })
@@ -257,6 +258,7 @@ fn neox(c: &Cfg, name: String) -> Result<ModelSpec> {
             residual: c.f64_or("hidden_dropout", 0.0)?,
         },
         final_logit_softcap: None,
+        attn_logit_softcap: None,
         embed_proj_dim: None,
         source: None,
     })
@@ -299,6 +301,7 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
             residual: c.f64_or("dropout", 0.1)?,
         },
         final_logit_softcap: None,
+        attn_logit_softcap: None,
         embed_proj_dim: proj,
         source: None,
     })
@@ -443,6 +446,10 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
         sliding_window,
         dropout: Dropout { embedding: 0.0, attention: c.f64_or("attention_dropout", 0.0)?, residual: 0.0 },
         final_logit_softcap: match c.f64_or("final_logit_softcapping", 0.0)? {
+            x if x > 0.0 => Some(x),
+            _ => None,
+        },
+        attn_logit_softcap: match c.f64_or("attn_logit_softcapping", 0.0)? {
             x if x > 0.0 => Some(x),
             _ => None,
         },

@@ -68,6 +68,9 @@ pub struct ModelSpec {
     /// Gemma-2 style `final_logit_softcapping`: logits pass through `tanh(x / c) * c`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_logit_softcap: Option<f64>,
+    /// Gemma-2 style `attn_logit_softcapping`: attention scores pass through `tanh(x / c) * c`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attn_logit_softcap: Option<f64>,
     /// OPT-350m style projection between a narrower embedding and the residual stream (`word_embed_proj_dim`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed_proj_dim: Option<u64>,
