@@ -250,6 +250,19 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// NeoX, Phi-3 and DeepSeek rotate part of each head and concatenate (`torch.cat([q_rot, q_pass])`),
+    /// which leaves q head-major; FlashAttention allocates its output in q's layout, so Hugging Face's
+    /// `transpose(1, 2).contiguous()` copies it. Llama-style rotation keeps q token-major, and the
+    /// memory-efficient kernel always writes token-major: no copy there.
+    fn token_major(&mut self, a: V) -> V {
+        let concat = matches!(self.spec.family, Family::GptNeox | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3);
+        if concat && self.r.kernel == AttnKernel::Flash {
+            self.t.copy(a)
+        } else {
+            a
+        }
+    }
+
     /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
     pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
         let spec = self.spec;
@@ -292,6 +305,7 @@ impl<'a> Builder<'a> {
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
         let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
+        let a = self.token_major(a);
         let o = self.linear(a, "o_proj", qd, h, rows)?;
         self.t.hold(n1);
         let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
@@ -442,10 +456,7 @@ impl<'a> Builder<'a> {
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
         let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
-        // NeoX rotates part of each head and concatenates the rest (`torch.cat([q_rot, q_pass])`),
-        // so q is head-major; FlashAttention allocates its output in q's layout, which then needs a
-        // copy to become token-major (the memory-efficient kernel always writes token-major).
-        let a = if self.r.kernel == AttnKernel::Flash { self.t.copy(a) } else { a };
+        let a = self.token_major(a);
         let o = self.linear(a, "dense", qd, h, rows)?;
         let f = spec.ffn.intermediate / sh.tp;
         let mlp_in = if spec.parallel_residual { x } else { self.t.add(x, o) };
@@ -514,6 +525,7 @@ impl<'a> Builder<'a> {
         let v = self.t.view(kv, elems(&[rows, heads * mla.v_head_dim])?);
         let q = self.rope(q, cos, sin);
         let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
+        let a = self.token_major(a);
         let o = self.linear(a, "o_proj", heads * mla.v_head_dim, h, rows)?;
         let x2 = self.t.add(x, o);
         let n2 = self.norm(x2, rows, h)?;
