@@ -88,7 +88,7 @@ pub enum ModelSource {
     /// A Hugging Face `config.json`, as a JSON object or as the text of the file.
     HfConfig(serde_json::Value),
     /// A full architecture description.
-    Spec(ModelSpec),
+    Spec(alloc::boxed::Box<ModelSpec>),
 }
 
 /// What is done with the model.

@@ -106,10 +106,18 @@ fn megatron_llama3_8b_18_bytes_per_parameter() {
     // Megatron-LM theoretical memory: bf16 params, fp32 main grads, fp32 master, Adam: 18 B/param.
     let c = case("MS-megatron-llama3-8b-nodist");
     let (want, tol) = expected_bytes(&c);
+    // The case's own inputs, as a Hugging Face config.
+    let i = &c["inputs"];
     let e = run(json!({
-        "model": {"catalogue": "llama-3-8b"}, "precision": "mixed_bf16", "grad_dtype": "fp32",
-        "micro_batch": 1, "sequence": 16
+        "model": {"hf_config": {
+            "model_type": "llama", "hidden_size": i["hidden_size"], "intermediate_size": i["ffn_hidden_size"],
+            "num_hidden_layers": i["num_layers"], "num_attention_heads": i["num_attention_heads"],
+            "num_key_value_heads": i["num_query_groups"], "vocab_size": i["padded_vocab_size"],
+            "max_position_embeddings": 8192, "tie_word_embeddings": false
+        }},
+        "precision": "mixed_bf16", "grad_dtype": "fp32", "micro_batch": 1, "sequence": 16
     }));
+    assert_eq!(e.parameters.total, 8_030_261_248);
     // Per-tensor 512-byte rounding adds at most 512 B for each of the 291 tensors and 4 states.
     let slack = 291.0 * 4.0 * 512.0 / want;
     close(model_states(&e) as f64, want, tol + slack, "MS-megatron-llama3-8b-nodist");

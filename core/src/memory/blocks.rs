@@ -37,8 +37,6 @@ pub(crate) struct Shape {
     pub kv: u64,
     /// Tensor-parallel degree (heads and FFN columns are split).
     pub tp: u64,
-    /// Sequence parallel: norms and residuals hold `s / tp` tokens.
-    pub sp: bool,
 }
 
 impl Shape {
@@ -311,13 +309,7 @@ impl<'a> Builder<'a> {
         let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
         let x2 = self.t.add(x, o);
 
-        let n2 = if post_norm {
-            x2
-        } else if sandwich {
-            self.norm(x2, rows, h)?
-        } else {
-            self.norm(x2, rows, h)?
-        };
+        let n2 = if post_norm { x2 } else { self.norm(x2, rows, h)? };
         let m = if moe {
             self.moe_mlp(n2, rows)?
         } else {
@@ -579,7 +571,7 @@ mod tests {
     }
 
     fn layer(spec: &ModelSpec, r: &Recipe, b: u64, s: u64, in_grad: bool) -> super::super::tape::Profile {
-        let sh = Shape { b, s, kv: s, tp: 1, sp: false };
+        let sh = Shape { b, s, kv: s, tp: 1 };
         let mut bl = Builder::new(spec, r, sh);
         let x = bl.t.external(b * s * spec.hidden, r.weights, in_grad);
         let cos = bl.t.shared(b * s * spec.head_dim, r.compute);
@@ -633,7 +625,7 @@ mod tests {
         // output over heads x s scores: 9 x 12 x 512. Plus LayerNorm mean and rstd: 4 x 4 B.
         let spec = gpt2();
         let r = recipe(r#"{"model":{"catalogue":"x"},"precision":"fp32","attention":"eager"}"#, &spec);
-        let sh = Shape { b: 8, s: 512, kv: 512, tp: 1, sp: false };
+        let sh = Shape { b: 8, s: 512, kv: 512, tp: 1 };
         let mut bl = Builder::new(&spec, &r, sh);
         let x = bl.t.external(8 * 512 * 768, 4, true);
         let out = bl.gpt2_layer(x).unwrap();

@@ -53,11 +53,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let cp = par.context.max(1);
     let layers_per_stage = spec.layers.div_ceil(pp);
     let moe_fraction = |layers: u64| -> u64 {
-        if spec.layers == 0 {
-            0
-        } else {
-            spec.moe_layers().saturating_mul(layers) / spec.layers
-        }
+        spec.moe_layers().saturating_mul(layers).checked_div(spec.layers).unwrap_or(0)
     };
     let (b, s, kv) = match (request.task, request.inference) {
         (Task::Decode, Some(inf)) => (request.micro_batch, 1, inf.prompt.saturating_add(inf.generate)),
@@ -69,7 +65,6 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         s: s.div_ceil(cp),
         kv,
         tp,
-        sp: par.sequence_parallel,
     };
     let params = spec.parameters()?;
     let states = states::states(request, &spec, &r, layers_per_stage)?;

@@ -19,7 +19,7 @@ pub fn resolve_model(source: &ModelSource) -> Result<ModelSpec> {
         ModelSource::HfConfig(value) => model::hf::from_hf_value(value),
         ModelSource::Spec(spec) => {
             check_spec(spec)?;
-            Ok(spec.clone())
+            Ok(spec.as_ref().clone())
         }
     }
 }

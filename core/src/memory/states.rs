@@ -121,7 +121,6 @@ pub(crate) struct States {
     pub sharding_buffers: u64,
     pub host: u64,
     pub trainable_params: u64,
-    pub largest_trainable: u64,
 }
 
 /// LoRA adapter matrices for the request's targets: `A` is `r x d_in`, `B` is `d_out x r`, so
@@ -276,7 +275,7 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     if zero >= 3 {
         weights_d = shard(weights_d, dp);
     }
-    let layer_weights = if spec.layers > 0 { weights / spec.layers } else { weights };
+    let layer_weights = weights.checked_div(spec.layers).unwrap_or(weights);
     let sharding_buffers = match par.sharding {
         Sharding::None => 0,
         // DeepSpeed defaults: reduce and all-gather buckets of 5e8 elements (docs: `reduce_bucket_size`,
@@ -312,6 +311,5 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
         sharding_buffers,
         host,
         trainable_params: trainable,
-        largest_trainable: largest,
     })
 }
