@@ -4,11 +4,15 @@
 //! ```
 //! use trainfit_core::{estimate, EstimateRequest};
 //!
+//! // GPT-2 (124M) from its Hugging Face config, fully fine-tuned in fp32 with AdamW.
 //! let request: EstimateRequest = serde_json::from_str(
-//!     r#"{"model": {"catalogue": "gpt2"}, "task": "finetune", "precision": "fp32",
-//!         "micro_batch": 4, "sequence": 1024}"#,
+//!     r#"{"model": {"hf_config": {"model_type": "gpt2", "n_embd": 768, "n_layer": 12,
+//!                                  "n_head": 12, "n_positions": 1024, "vocab_size": 50257}},
+//!         "task": "finetune", "precision": "fp32", "micro_batch": 4, "sequence": 1024}"#,
 //! ).unwrap();
 //! let e = estimate(&request).unwrap();
+//! assert_eq!(e.parameters.total, 124_439_808);
+//! // Weights, gradients and two AdamW states in fp32 are 16 bytes per parameter; activations come on top.
 //! assert!(e.peak_allocated_bytes > 124_439_808 * 16);
 //! ```
 //!

@@ -37,10 +37,16 @@ pub use resolve::resolve_model;
 /// # Example
 /// ```
 /// use trainfit_core::{estimate, EstimateRequest};
+/// // Llama-3-8B's config, LoRA rank 16 on q_proj and v_proj.
 /// let req: EstimateRequest = serde_json::from_str(
-///     r#"{"model": {"catalogue": "llama-3-8b"}, "task": "lora", "micro_batch": 1, "sequence": 2048,
-///         "lora": {"rank": 16, "targets": ["q_proj", "v_proj"]}, "checkpointing": "full"}"#).unwrap();
+///     r#"{"model": {"hf_config": {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
+///                                  "num_hidden_layers": 32, "num_attention_heads": 32,
+///                                  "num_key_value_heads": 8, "vocab_size": 128256,
+///                                  "max_position_embeddings": 8192}},
+///         "task": "lora", "micro_batch": 1, "sequence": 2048, "checkpointing": "full",
+///         "lora": {"rank": 16, "targets": ["q_proj", "v_proj"]}}"#).unwrap();
 /// let e = estimate(&req).unwrap();
+/// // 32 layers x 16 x ((4096 + 4096) + (4096 + 1024)) adapter parameters.
 /// assert_eq!(e.parameters.trainable, 6_815_744);
 /// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
@@ -151,12 +157,20 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     } else {
         let place = stages[0];
         let p = step::inference(&spec, &r, sh, &place)?;
-        let total = persistent + kv_cache + p.inference;
+        // Decoding appends to each layer's cache with `torch.cat`, which allocates the grown layer
+        // cache before the old one is freed: one layer's keys and values on top.
+        let growing = if request.task == Task::Decode { kv_cache.checked_div(spec.layers).unwrap_or(0) } else { 0 };
+        let total = persistent + kv_cache + p.inference + growing;
         let phase = if request.task == Task::Decode { Phase::Decode } else { Phase::Prefill };
         phases.push(PhasePeak { phase, allocated_bytes: total });
         push_states(&mut terms, &states, &r);
         push(&mut terms, TermKind::KvCache, kv_cache, &overhead::kv_detail(request, &spec, b, kv));
-        push(&mut terms, TermKind::Activations, p.inference, "working set of one layer, rotary tables and the last position's logits");
+        push(
+            &mut terms,
+            TermKind::Activations,
+            p.inference + growing,
+            "working set of one layer, rotary tables, the last position's logits and, when decoding, one layer's grown cache",
+        );
         (phase, total)
     };
     let _ = LossImpl::Upcast;
