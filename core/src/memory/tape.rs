@@ -475,50 +475,35 @@ impl Tape {
             saved(sid) && matches!(self.storages[sid].kind, Kind::Act | Kind::External)
         };
 
-        // Forward: live from creation to last use, or to the end when saved or the output.
-        let mut live = 0u64;
-        let mut fwd_peak = 0u64;
-        let mut frees: alloc::vec::Vec<(usize, u64)> = alloc::vec::Vec::with_capacity(n);
+        // Forward: live from creation to last use, or to the end when saved or the output. Bytes
+        // born and dying at each op, with and without the saved tensors kept.
+        let ops = self.ops.len();
+        let mut births = alloc::vec![0u64; ops];
+        let mut deaths = alloc::vec![0u64; ops];
+        let mut deaths_unsaved = alloc::vec![0u64; ops];
         for sid in 0..n {
             if self.storages[sid].kind != Kind::Act || created[sid] == usize::MAX {
                 continue;
             }
-            if !saved(sid) && sid != output.sid {
-                frees.push((last_use[sid].max(created[sid]), self.storages[sid].bytes));
+            let bytes = self.storages[sid].bytes;
+            let end = last_use[sid].max(created[sid]);
+            births[created[sid]] += bytes;
+            if sid != output.sid {
+                deaths_unsaved[end] += bytes;
+                if !saved(sid) {
+                    deaths[end] += bytes;
+                }
             }
         }
-        frees.sort_unstable_by_key(|f| f.0);
-        let mut next_free = 0;
-        // The same walk when saved tensors are freed at their last use.
-        let mut frees_unsaved: alloc::vec::Vec<(usize, u64)> = (0..n)
-            .filter(|&sid| {
-                self.storages[sid].kind == Kind::Act && created[sid] != usize::MAX && sid != output.sid
-            })
-            .map(|sid| (last_use[sid].max(created[sid]), self.storages[sid].bytes))
-            .collect();
-        frees_unsaved.sort_unstable_by_key(|f| f.0);
-        let mut next_free_unsaved = 0;
-        let mut live_unsaved = 0u64;
-        let mut fwd_peak_unsaved = 0u64;
-        let mut births: alloc::vec::Vec<u64> = alloc::vec![0; self.ops.len()];
-        for sid in 0..n {
-            if self.storages[sid].kind == Kind::Act && created[sid] != usize::MAX {
-                births[created[sid]] += self.storages[sid].bytes;
-            }
-        }
+        let (mut live, mut live_unsaved) = (0u64, 0u64);
+        let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
         for (i, op) in self.ops.iter().enumerate() {
             live += births[i];
-            fwd_peak = fwd_peak.max(live + op.fwd_temp);
-            while next_free < frees.len() && frees[next_free].0 == i {
-                live -= frees[next_free].1;
-                next_free += 1;
-            }
             live_unsaved += births[i];
+            fwd_peak = fwd_peak.max(live + op.fwd_temp);
             fwd_peak_unsaved = fwd_peak_unsaved.max(live_unsaved + op.fwd_temp);
-            while next_free_unsaved < frees_unsaved.len() && frees_unsaved[next_free_unsaved].0 == i {
-                live_unsaved -= frees_unsaved[next_free_unsaved].1;
-                next_free_unsaved += 1;
-            }
+            live -= deaths[i];
+            live_unsaved -= deaths_unsaved[i];
         }
         let saved_total: u64 = (0..n)
             .filter(|&sid| counted(sid))
