@@ -72,8 +72,11 @@ proptest! {
         prop_assert!(run(&more_s).peak_allocated_bytes >= base);
     }
 
+    // With a single layer, the checkpointed layer input is kept on top of the recomputed layer, so
+    // checkpointing costs a little more than it saves (PyTorch does the same); from two layers on it
+    // must not.
     #[test]
-    fn checkpointing_never_uses_more(req in request()) {
+    fn checkpointing_never_uses_more(req in request().prop_filter("two layers or more", |r| r["model"]["spec"]["layers"].as_u64() >= Some(2))) {
         let none = run(&req).peak_allocated_bytes;
         let mut full = req.clone();
         full["checkpointing"] = json!("full");

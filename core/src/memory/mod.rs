@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 use crate::error::Result;
 use crate::estimate::{Estimate, Phase, PhasePeak, Term, TermKind, Warning};
-use crate::request::{Checkpointing, EstimateRequest, LossImpl, Task};
+use crate::request::{EstimateRequest, LossImpl, Sharding, Task};
 use blocks::Shape;
 use recipe::Recipe;
 use step::Placement;
@@ -112,22 +112,25 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let kv_cache = if request.task.trains() { 0 } else { overhead::kv_cache(request, &spec, &r, b, kv)? };
 
     let (peak_phase, peak_alloc) = if request.task.trains() {
-        let mut best: Option<(step::StepPeaks, Placement)> = None;
+        // Gradients: reduce-scattered bucket by bucket under ZeRO-2/3 and FSDP; with gradient
+        // accumulation they stay allocated from one micro-batch to the next.
+        let divisor = match par.sharding {
+            Sharding::Zero2 | Sharding::Zero3 | Sharding::FsdpShardGradOp | Sharding::FsdpFullShard => par.data,
+            _ => 1,
+        };
+        let accumulating = par.micro_batches > 1 && pp == 1;
+        let grads = step::Grads { divisor, resident: if accumulating { states.gradients } else { 0 } };
+        let mut best: Option<step::StepPeaks> = None;
         for place in &stages {
-            let p = step::training(&spec, &r, sh, request.checkpointing, request.loss, place)?;
+            let p = step::training(&spec, &r, sh, request.checkpointing, request.loss, place, grads)?;
             let p = if par.sequence_parallel && tp > 1 { divide_activations(p, tp) } else { p };
-            if best.as_ref().is_none_or(|(bp, _)| p.backward.max(p.forward) > bp.backward.max(bp.forward)) {
-                best = Some((p, *place));
+            if best.is_none_or(|bp| p.backward.max(p.forward) > bp.backward.max(bp.forward)) {
+                best = Some(p);
             }
         }
-        let (peaks, _place) = best.unwrap_or_default_pair();
-        // Gradients: sharded by ZeRO-2/3 (reduce-scattered bucket by bucket), kept between
-        // micro-batches under gradient accumulation.
-        let grads_in_backward = if states.gradients < peaks.grads_at_backward { states.gradients } else { peaks.grads_at_backward };
-        let accumulating = par.micro_batches > 1 && pp == 1;
-        let grads_kept = if accumulating { states.gradients } else { 0 };
-        let forward = persistent + grads_kept + peaks.forward;
-        let backward = persistent + peaks.backward - peaks.grads_at_backward + grads_in_backward.max(grads_kept);
+        let peaks = best.unwrap_or_default();
+        let forward = persistent + peaks.forward;
+        let backward = persistent + peaks.backward;
         let optimizer = persistent + states.gradients + states.step_temporaries;
         phases.push(PhasePeak { phase: Phase::Forward, allocated_bytes: forward });
         phases.push(PhasePeak { phase: Phase::Backward, allocated_bytes: backward });
@@ -135,16 +138,17 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         let (phase, bytes) = [(Phase::Forward, forward), (Phase::Backward, backward), (Phase::OptimizerStep, optimizer)]
             .into_iter()
             .fold((Phase::Forward, 0u64), |acc, x| if x.1 > acc.1 { x } else { acc });
+        let grads_kept = grads.resident;
         push_states(&mut terms, &states, &r);
         match phase {
             Phase::Forward => {
                 push(&mut terms, TermKind::Gradients, grads_kept, "kept between micro-batches (gradient accumulation)");
-                push(&mut terms, TermKind::Activations, peaks.forward, &activation_detail(request, &sh, &r));
+                push(&mut terms, TermKind::Activations, peaks.forward - grads_kept, &activation_detail(request, &sh, &r));
             }
             Phase::Backward => {
-                let g = grads_in_backward.max(grads_kept);
-                push(&mut terms, TermKind::Gradients, g, "parameter gradients produced so far in backward");
-                let act = peaks.backward - peaks.grads_at_backward;
+                let g = peaks.grads_at_backward;
+                push(&mut terms, TermKind::Gradients, g, "parameter gradients held at that point of backward");
+                let act = peaks.backward - g;
                 push(&mut terms, TermKind::LogitsAndLoss, peaks.logits_at_backward, &logits_detail(&spec, &sh, &r, request.loss));
                 push(&mut terms, TermKind::Activations, act - peaks.logits_at_backward, &activation_detail(request, &sh, &r));
             }
@@ -173,8 +177,6 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         );
         (phase, total)
     };
-    let _ = LossImpl::Upcast;
-    let _ = Checkpointing::None;
 
     // Overheads outside max_memory_allocated.
     let over = overhead::overheads(request, &spec, &r, &sh, peak_alloc, peak_phase)?;
@@ -219,19 +221,6 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         fit,
         warnings,
     })
-}
-
-trait OrDefaultPair {
-    fn unwrap_or_default_pair(self) -> (step::StepPeaks, Placement);
-}
-
-impl OrDefaultPair for Option<(step::StepPeaks, Placement)> {
-    fn unwrap_or_default_pair(self) -> (step::StepPeaks, Placement) {
-        self.unwrap_or((
-            step::StepPeaks::default(),
-            Placement { layers: 0, moe_layers: 0, embedding: false, head: false, in_flight: 1 },
-        ))
-    }
 }
 
 /// Megatron sequence parallelism splits every remaining activation across the tensor-parallel

@@ -190,7 +190,17 @@ fn programs(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: 
 }
 
 /// Runs a training step on this device and returns the activation-side peaks of each phase.
-pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement) -> Result<StepPeaks> {
+/// How parameter gradients stay on the device during backward.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grads {
+    /// ZeRO-2/3 and FSDP reduce-scatter each bucket as it fills: a device keeps `1 / divisor` of them.
+    pub divisor: u64,
+    /// Bytes of gradients already allocated when backward starts (accumulation over micro-batches);
+    /// new gradients are then added in place instead of growing.
+    pub resident: u64,
+}
+
+pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement, g: Grads) -> Result<StepPeaks> {
     let p = programs(spec, r, sh, ckpt, loss, place)?;
     // Layer list in execution order: (profile, count).
     let dense = place.layers.saturating_sub(place.moe_layers);
@@ -245,27 +255,28 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
     let held_one = held;
     // Other micro-batches in flight hold their activations as well (1F1B warm-up).
     let others = (held_one - p.shared).saturating_mul(inflight - 1);
-    forward = forward.saturating_add(others);
+    forward = forward.saturating_add(others).saturating_add(g.resident);
     held = held.saturating_add(others);
     let head_saved = if place.head { p.head.saved } else { 0 };
     if place.head {
-        forward = forward.max(held + cache + stream + p.head.fwd_peak);
+        forward = forward.max(held + cache + stream + p.head.fwd_peak + g.resident);
     }
     held -= embeds_held;
 
     // Backward: head, then layers from the top, then the embedding.
-    let mut grads = 0u64;
+    let keep = |bytes: u64| if g.resident > 0 { 0 } else { bytes / g.divisor.max(1) };
+    let mut grads = g.resident;
     let mut backward = 0u64;
     let mut logits_at_backward = 0u64;
     let mut grads_at_backward = 0u64;
     if place.head {
-        let at = held + p.head.bwd_peak;
+        let at = held + grads + p.head.bwd_peak;
         if at > backward {
             backward = at;
             logits_at_backward = p.head.bwd_peak.saturating_sub(p.head.param_grads);
-            grads_at_backward = p.head.param_grads;
+            grads_at_backward = grads + p.head.param_grads;
         }
-        grads += p.head.param_grads;
+        grads += keep(p.head.param_grads);
     }
     let _ = head_saved;
     let in_grad = if place.head { p.head.input_grad } else { stream };
@@ -277,7 +288,7 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
         // The live bytes are linear in the layer index: check the top and the bottom layer.
         for k in [*count, 1] {
             let lower = below_group + retained(l).saturating_mul(k - 1);
-            let upper_grads = grads + l.param_grads.saturating_mul(*count - k);
+            let upper_grads = grads + keep(l.param_grads.saturating_mul(*count - k));
             let work = match ckpt {
                 // Recompute the layer (its saves live again, the output gradient waits), then backward.
                 Checkpointing::Full => {
@@ -294,7 +305,7 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
             }
         }
         held = below_group;
-        grads += l.param_grads.saturating_mul(*count);
+        grads += keep(l.param_grads.saturating_mul(*count));
     }
     if place.embedding {
         // With tied embeddings the lookup's dense gradient is a temporary added into the head's
@@ -306,7 +317,7 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
             grads_at_backward = grads + p.embed.param_grads;
         }
         if !(spec.tied_embeddings && place.head) {
-            grads += p.embed.param_grads;
+            grads += keep(p.embed.param_grads);
         }
     }
     Ok(StepPeaks {

@@ -1,0 +1,20 @@
+//! Generation of the committed JSON Schemas from the core's types.
+
+use schemars::{schema_for, Schema};
+use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
+
+/// Every generated schema with the file it is committed as, relative to the repository root.
+pub fn schemas() -> Vec<(&'static str, Schema)> {
+    vec![
+        ("schema/estimate-request.schema.json", schema_for!(EstimateRequest)),
+        ("schema/estimate.schema.json", schema_for!(Estimate)),
+        ("schema/model-spec.schema.json", schema_for!(ModelSpec)),
+    ]
+}
+
+/// The text a schema is committed as: pretty JSON with a final newline.
+pub fn render(schema: &Schema) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
