@@ -29,7 +29,8 @@ fn rows() -> Vec<Row> {
     for c in doc["cases"].as_array().unwrap() {
         let mut req = c["request"].clone();
         let file = req["model"]["hf_config_file"].as_str().unwrap().to_string();
-        let cfg: Value = serde_json::from_str(&std::fs::read_to_string(suite().join(&file)).unwrap()).unwrap();
+        let cfg: Value =
+            serde_json::from_str(&std::fs::read_to_string(suite().join(&file)).unwrap()).unwrap();
         req["model"] = serde_json::json!({ "hf_config": cfg });
         let r: EstimateRequest = serde_json::from_value(req)
             .unwrap_or_else(|e| panic!("{}: request does not parse: {e}", c["id"]));
@@ -39,7 +40,11 @@ fn rows() -> Vec<Row> {
             measured: c["measured"]["peak_bytes"].as_u64().unwrap(),
             predicted: e.peak_allocated_bytes,
             phase_measured: c["measured"]["peak_phase"].as_str().unwrap().to_string(),
-            phase_predicted: serde_json::to_value(e.peak_phase).unwrap().as_str().unwrap().to_string(),
+            phase_predicted: serde_json::to_value(e.peak_phase)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string(),
         });
     }
     out
@@ -77,6 +82,10 @@ fn peak_allocated_matches_measured_pytorch() {
         within5,
         errs.iter().filter(|e| **e <= 0.10).count()
     );
-    assert!(median <= 0.03, "median error {:.2}% above 3%", median * 100.0);
+    assert!(
+        median <= 0.03,
+        "median error {:.2}% above 3%",
+        median * 100.0
+    );
     assert!(max <= 0.10, "worst error {:.2}% above 10%", max * 100.0);
 }

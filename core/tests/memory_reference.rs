@@ -96,7 +96,9 @@ fn playbook_16_bytes_per_parameter() {
     // 2 + 2 + 4 + 8 = 16 bytes per parameter; 7B -> 112 GB. Checked per parameter on the 7.5B spec.
     let c = case("MS-playbook-7B-16B");
     let (want, tol) = expected_bytes(&c);
-    let e = run(json!({"model": spec_7_5b(), "precision": "mixed_bf16", "micro_batch": 1, "sequence": 16}));
+    let e = run(
+        json!({"model": spec_7_5b(), "precision": "mixed_bf16", "micro_batch": 1, "sequence": 16}),
+    );
     let per_param = model_states(&e) as f64 / 7.5e9;
     close(per_param * 7e9, want, tol, "MS-playbook-7B-16B");
 }
@@ -120,7 +122,12 @@ fn megatron_llama3_8b_18_bytes_per_parameter() {
     assert_eq!(e.parameters.total, 8_030_261_248);
     // Per-tensor 512-byte rounding adds at most 512 B for each of the 291 tensors and 4 states.
     let slack = 291.0 * 4.0 * 512.0 / want;
-    close(model_states(&e) as f64, want, tol + slack, "MS-megatron-llama3-8b-nodist");
+    close(
+        model_states(&e) as f64,
+        want,
+        tol + slack,
+        "MS-megatron-llama3-8b-nodist",
+    );
 }
 
 #[test]
@@ -129,13 +136,19 @@ fn qlora_paper_full_finetune_lower_bound() {
     // precision model states of a 65.2B-parameter model (scaled from the 7.5B spec per parameter).
     let c = case("MS-qlora-65b-full-finetune");
     let (bound, _) = expected_bytes(&c);
-    let e = run(json!({"model": spec_7_5b(), "precision": "mixed_bf16", "micro_batch": 1, "sequence": 16}));
+    let e = run(
+        json!({"model": spec_7_5b(), "precision": "mixed_bf16", "micro_batch": 1, "sequence": 16}),
+    );
     let scaled = model_states(&e) as f64 / 7.5e9 * 65.2e9;
     assert!(scaled >= bound, "{scaled} < {bound}");
 }
 
 fn term(e: &Estimate, kind: TermKind) -> u64 {
-    e.breakdown.iter().filter(|t| t.term == kind).map(|t| t.bytes).sum()
+    e.breakdown
+        .iter()
+        .filter(|t| t.term == kind)
+        .map(|t| t.bytes)
+        .sum()
 }
 
 #[test]
@@ -183,12 +196,22 @@ fn nf4_double_quant_bits_per_parameter() {
 #[test]
 fn cuda_context_and_nccl_constants() {
     let ctx = case("HE-cuda-context-lazy");
-    let e = run(json!({"model": spec_7_5b(), "micro_batch": 1, "sequence": 16,
-                       "parallel": {"data": 2}}));
+    let e = run(
+        json!({"model": spec_7_5b(), "micro_batch": 1, "sequence": 16,
+                       "parallel": {"data": 2}}),
+    );
     // The measured 287,047,680 B include the caching allocator's 20 MiB segment for the 6.4 MB tensor.
     let measured = ctx["expected"]["bytes"].as_u64().unwrap();
-    assert_eq!(term(&e, TermKind::RuntimeContext) + 20 * 1024 * 1024, measured);
+    assert_eq!(
+        term(&e, TermKind::RuntimeContext) + 20 * 1024 * 1024,
+        measured
+    );
     let nccl = case("HE-nccl-pg-2gpu");
     let (want, tol) = expected_bytes(&nccl);
-    close(term(&e, TermKind::CommunicationBuffers) as f64, want, tol, "HE-nccl-pg-2gpu");
+    close(
+        term(&e, TermKind::CommunicationBuffers) as f64,
+        want,
+        tol,
+        "HE-nccl-pg-2gpu",
+    );
 }

@@ -4,7 +4,15 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use trainfit_core::{estimate, EstimateRequest};
 
-fn spec(layers: u64, heads: u64, group: u64, head_dim: u64, ffn_mult: u64, vocab: u64, family: &str) -> Value {
+fn spec(
+    layers: u64,
+    heads: u64,
+    group: u64,
+    head_dim: u64,
+    ffn_mult: u64,
+    vocab: u64,
+    family: &str,
+) -> Value {
     let kv = (heads / group).max(1);
     let hidden = heads * head_dim;
     json!({"spec": {
@@ -18,8 +26,17 @@ fn spec(layers: u64, heads: u64, group: u64, head_dim: u64, ffn_mult: u64, vocab
 }
 
 fn model() -> impl Strategy<Value = Value> {
-    (1u64..6, prop::sample::select(vec![1u64, 2, 4, 8]), 1u64..3, prop::sample::select(vec![32u64, 64, 128]), 1u64..5, 100u64..70_000)
-        .prop_map(|(layers, heads, group, hd, mult, vocab)| spec(layers, heads * group, group, hd, mult, vocab, "llama"))
+    (
+        1u64..6,
+        prop::sample::select(vec![1u64, 2, 4, 8]),
+        1u64..3,
+        prop::sample::select(vec![32u64, 64, 128]),
+        1u64..5,
+        100u64..70_000,
+    )
+        .prop_map(|(layers, heads, group, hd, mult, vocab)| {
+            spec(layers, heads * group, group, hd, mult, vocab, "llama")
+        })
 }
 
 fn request() -> impl Strategy<Value = Value> {

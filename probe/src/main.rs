@@ -58,7 +58,9 @@ enum Command {
 fn read(path: &Path) -> anyhow::Result<String> {
     if path == Path::new("-") {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read standard input")?;
         return Ok(s);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
@@ -66,7 +68,11 @@ fn read(path: &Path) -> anyhow::Result<String> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Model { hf_config, name, json } => {
+        Command::Model {
+            hf_config,
+            name,
+            json,
+        } => {
             let spec = match (hf_config, name) {
                 (Some(path), _) => model::from_hf_config(&read(&path)?)?,
                 (None, Some(name)) => model::find(&name)?,
@@ -86,12 +92,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rows: Vec<_> = found
                 .iter()
                 .map(|e| {
-                    let total = model::from_hf_config(e.config).and_then(|s| s.parameters()).map(|p| p.total).ok();
+                    let total = model::from_hf_config(e.config)
+                        .and_then(|s| s.parameters())
+                        .map(|p| p.total)
+                        .ok();
                     (e.id, e.repo, total)
                 })
                 .collect();
             if json {
-                let doc: Vec<_> = rows.iter().map(|(id, repo, total)| json!({"id": id, "repo": repo, "parameters": total})).collect();
+                let doc: Vec<_> = rows
+                    .iter()
+                    .map(|(id, repo, total)| json!({"id": id, "repo": repo, "parameters": total}))
+                    .collect();
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
                 print!("{}", render::models(&rows));
@@ -99,9 +111,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Estimate { input, json } => {
             let text = read(&input)?;
-            let request: EstimateRequest = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!("request {} is not valid: {e}", input.display())
-            })?;
+            let request: EstimateRequest = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("request {} is not valid: {e}", input.display()))?;
             let estimate = trainfit_core::estimate(&request)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&estimate)?);

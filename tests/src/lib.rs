@@ -6,7 +6,10 @@ use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
 /// Every generated schema with the file it is committed as, relative to the repository root.
 pub fn schemas() -> Vec<(&'static str, Schema)> {
     vec![
-        ("schema/estimate-request.schema.json", schema_for!(EstimateRequest)),
+        (
+            "schema/estimate-request.schema.json",
+            schema_for!(EstimateRequest),
+        ),
         ("schema/estimate.schema.json", schema_for!(Estimate)),
         ("schema/model-spec.schema.json", schema_for!(ModelSpec)),
     ]

@@ -6,7 +6,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
 }
 
 fn trainfit() -> Command {
@@ -19,7 +21,11 @@ fn estimate_json(request: &str) -> Value {
         .arg(data(&format!("requests/{request}.json")))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{request}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{request}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -45,10 +51,18 @@ fn every_example_estimates_and_its_terms_add_up() {
         "small-llama-pretrain",
     ] {
         let e = estimate_json(req);
-        let sum: u64 = e["breakdown"].as_array().unwrap().iter().map(|t| t["bytes"].as_u64().unwrap()).sum();
+        let sum: u64 = e["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["bytes"].as_u64().unwrap())
+            .sum();
         assert_eq!(sum, e["peak_bytes"].as_u64().unwrap(), "{req}");
         assert!(e["peak_allocated_bytes"].as_u64().unwrap() <= e["peak_bytes"].as_u64().unwrap());
-        assert!(["forward", "backward", "optimizer_step", "prefill", "decode"].contains(&e["peak_phase"].as_str().unwrap()));
+        assert!(
+            ["forward", "backward", "optimizer_step", "prefill", "decode"]
+                .contains(&e["peak_phase"].as_str().unwrap())
+        );
         assert_eq!(e["schema_version"], 1);
         assert!(e["parameters"]["total"].as_u64().unwrap() > 0);
     }
@@ -65,7 +79,10 @@ fn gpt2_parameters_and_fp32_model_states() {
         + s["optimizer_states_bytes"].as_u64().unwrap();
     // Each of the 148 tensors rounds up to 512 B per copy.
     let exact = 124_439_808u64 * 16;
-    assert!(states >= exact && states - exact <= 148 * 4 * 512, "{states}");
+    assert!(
+        states >= exact && states - exact <= 148 * 4 * 512,
+        "{states}"
+    );
 }
 
 #[test]
@@ -81,9 +98,16 @@ fn decode_kv_cache_in_fp8() {
 fn lora_trainable_parameters() {
     // Rank 16 on q, k, v, o of Llama-3-8B: 32 x 16 x ((4096+4096) + (4096+1024) x 2 + (4096+4096)).
     let e = estimate_json("llama3-8b-lora");
-    assert_eq!(e["parameters"]["trainable"], 32u64 * 16 * (8192 + 5120 * 2 + 8192));
+    assert_eq!(
+        e["parameters"]["trainable"],
+        32u64 * 16 * (8192 + 5120 * 2 + 8192)
+    );
     assert_eq!(e["fit"]["fits"], false);
-    assert!(e["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "does_not_fit"));
+    assert!(e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "does_not_fit"));
 }
 
 #[test]
@@ -103,7 +127,9 @@ fn model_command_prints_parameters() {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("accuracy/configs/llama-3-8b.json"))
         .output()
         .unwrap();
-    assert!(String::from_utf8(table.stdout).unwrap().contains("8,030,261,248"));
+    assert!(String::from_utf8(table.stdout)
+        .unwrap()
+        .contains("8,030,261,248"));
 }
 
 #[test]
@@ -115,7 +141,14 @@ fn table_output_names_every_term() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for word in ["weights", "adapter_weights", "logits_and_loss", "activations", "runtime_context", "does not fit"] {
+    for word in [
+        "weights",
+        "adapter_weights",
+        "logits_and_loss",
+        "activations",
+        "runtime_context",
+        "does not fit",
+    ] {
         assert!(text.contains(word), "missing {word} in\n{text}");
     }
 }
@@ -137,14 +170,22 @@ fn bad_inputs_fail_with_one_line_naming_the_field() {
         assert_eq!(out.status.code(), Some(2), "{req}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.trim_end().lines().count(), 1, "{req}: {err}");
-        assert!(err.starts_with("error: ") && err.contains(needle), "{req}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(needle),
+            "{req}: {err}"
+        );
         assert!(out.stdout.is_empty());
     }
 }
 
 #[test]
 fn missing_file_is_an_error() {
-    let out = trainfit().args(["estimate", "--input", "/nonexistent/request.json"]).output().unwrap();
+    let out = trainfit()
+        .args(["estimate", "--input", "/nonexistent/request.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("/nonexistent/request.json"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("/nonexistent/request.json"));
 }

@@ -22,9 +22,17 @@ struct Strided {
 }
 
 /// Q and K were rotated (new contiguous tensors); V is a view of its projection.
-const ROTATED: Strided = Strided { q: false, k: false, v: true };
+const ROTATED: Strided = Strided {
+    q: false,
+    k: false,
+    v: true,
+};
 /// Q, K and V are all views of projections (GPT-2, OPT).
-const VIEWS: Strided = Strided { q: true, k: true, v: true };
+const VIEWS: Strided = Strided {
+    q: true,
+    k: true,
+    v: true,
+};
 
 /// Shape of one micro-batch on one device.
 #[derive(Debug, Clone, Copy)]
@@ -65,14 +73,22 @@ impl<'a> Builder<'a> {
     }
 
     /// A linear layer named `module` (its Hugging Face leaf name), with LoRA when targeted.
-    pub fn linear(&mut self, x: V, module: &str, d_in: u64, d_out: u64, count_rows: u64) -> Result<V> {
+    pub fn linear(
+        &mut self,
+        x: V,
+        module: &str,
+        d_in: u64,
+        d_out: u64,
+        count_rows: u64,
+    ) -> Result<V> {
         let rows = count_rows;
         let out_elems = elems(&[rows, d_out])?;
         let w_elems = elems(&[d_in, d_out])?;
         let trainable = self.r.full_train;
         let base = if self.r.quantized && !trainable {
             let w = self.t.param(w_elems, 1, false);
-            self.t.quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+            self.t
+                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
         } else {
             let w = self.t.param(w_elems, self.r.weights, trainable);
             if self.r.autocast {
@@ -124,7 +140,11 @@ impl<'a> Builder<'a> {
             (NormKind::LayerNorm, _) => {
                 let w = self.t.param(width, self.r.weights, trainable);
                 // Autocast runs layer_norm in fp32.
-                let xin = if self.r.autocast { self.t.cast(x, 4) } else { x };
+                let xin = if self.r.autocast {
+                    self.t.cast(x, 4)
+                } else {
+                    x
+                };
                 Ok(self.t.layer_norm(xin, Some(w), rows))
             }
             (NormKind::RmsNorm, Family::Gemma | Family::Gemma2 | Family::Gemma3) => {
@@ -171,7 +191,15 @@ impl<'a> Builder<'a> {
     /// The attention core on per-head tensors; returns the `(tokens, heads * head_dim)` input of
     /// the output projection. `v_strided` says that `v` is a transposed view of its projection's
     /// output, which a matmul has to copy before it can batch it.
-    fn attention_core(&mut self, q: V, k: V, v: V, heads: u64, kv_heads: u64, strided: Strided) -> Result<V> {
+    fn attention_core(
+        &mut self,
+        q: V,
+        k: V,
+        v: V,
+        heads: u64,
+        kv_heads: u64,
+        strided: Strided,
+    ) -> Result<V> {
         let sh = self.sh;
         let rep = heads / kv_heads.max(1);
         let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
@@ -207,17 +235,33 @@ impl<'a> Builder<'a> {
                 // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
                 // matmul, in-place causal mask, softmax (kept), matmul with v (kept, copied if strided).
                 let qs = self.t.scale(q);
-                let kr = if rep > 1 { self.t.copy(resized(k, q.elems)) } else { k };
+                let kr = if rep > 1 {
+                    self.t.copy(resized(k, q.elems))
+                } else {
+                    k
+                };
                 let ks = self.t.scale(kr);
                 let raw = self.t.bmm(qs, ks, scores);
                 let probs = self.t.unary_keep_output(raw, raw.dt);
-                let probs = if self.spec.dropout.attention > 0.0 { self.t.dropout(probs) } else { probs };
-                let vr = if rep > 1 || strided.v { self.t.copy(resized(v, q.elems)) } else { v };
+                let probs = if self.spec.dropout.attention > 0.0 {
+                    self.t.dropout(probs)
+                } else {
+                    probs
+                };
+                let vr = if rep > 1 || strided.v {
+                    self.t.copy(resized(v, q.elems))
+                } else {
+                    v
+                };
                 let out = self.t.bmm(probs, vr, q.elems);
                 Ok(self.t.copy(out))
             }
             AttnKernel::Eager => {
-                let kr = if rep > 1 || strided.k { self.t.copy(resized(k, q.elems)) } else { k };
+                let kr = if rep > 1 || strided.k {
+                    self.t.copy(resized(k, q.elems))
+                } else {
+                    k
+                };
                 let qm = if strided.q { self.t.copy(q) } else { q };
                 let raw = self.t.bmm(qm, kr, scores);
                 let mut scaled = self.t.scale(raw);
@@ -234,14 +278,26 @@ impl<'a> Builder<'a> {
                 let probs = if fp32 {
                     // `softmax(x, dtype=float32)`: CUDA reads fp16 straight into fp32
                     // (`half_to_float`); a bf16 input is converted to fp32 first.
-                    let input = if masked.dt == 2 && !self.r.fp16 { self.t.cast(masked, 4) } else { masked };
+                    let input = if masked.dt == 2 && !self.r.fp16 {
+                        self.t.cast(masked, 4)
+                    } else {
+                        masked
+                    };
                     let p32 = self.t.unary_keep_output(input, 4);
                     self.t.cast(p32, q.dt)
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
                 };
-                let probs = if self.spec.dropout.attention > 0.0 { self.t.dropout(probs) } else { probs };
-                let vr = if rep > 1 || strided.v { self.t.copy(resized(v, q.elems)) } else { v };
+                let probs = if self.spec.dropout.attention > 0.0 {
+                    self.t.dropout(probs)
+                } else {
+                    probs
+                };
+                let vr = if rep > 1 || strided.v {
+                    self.t.copy(resized(v, q.elems))
+                } else {
+                    v
+                };
                 let out = self.t.bmm(probs, vr, q.elems);
                 Ok(self.t.copy(out))
             }
@@ -253,7 +309,10 @@ impl<'a> Builder<'a> {
     /// `transpose(1, 2).contiguous()` copies it. Llama-style rotation keeps q token-major, and the
     /// memory-efficient kernel always writes token-major: no copy there.
     fn token_major(&mut self, a: V) -> V {
-        let concat = matches!(self.spec.family, Family::GptNeox | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3);
+        let concat = matches!(
+            self.spec.family,
+            Family::GptNeox | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3
+        );
         if concat && self.r.kernel == AttnKernel::Flash {
             self.t.copy(a)
         } else {
@@ -306,17 +365,34 @@ impl<'a> Builder<'a> {
         let a = self.token_major(a);
         let o = self.linear(a, "o_proj", qd, h, rows)?;
         self.t.hold(n1);
-        let o = if post_norm || sandwich { self.norm(o, rows, h)? } else { o };
+        let o = if post_norm || sandwich {
+            self.norm(o, rows, h)?
+        } else {
+            o
+        };
         let x2 = self.t.add(x, o);
 
-        let n2 = if post_norm { x2 } else { self.norm(x2, rows, h)? };
+        let n2 = if post_norm {
+            x2
+        } else {
+            self.norm(x2, rows, h)?
+        };
         let m = if moe {
             self.moe_mlp(n2, rows)?
         } else {
-            self.gated_mlp(n2, rows, spec.ffn.intermediate / sh.tp, spec.family == Family::Phi3)?
+            self.gated_mlp(
+                n2,
+                rows,
+                spec.ffn.intermediate / sh.tp,
+                spec.family == Family::Phi3,
+            )?
         };
         self.t.hold(n2);
-        let m = if post_norm || sandwich { self.norm(m, rows, h)? } else { m };
+        let m = if post_norm || sandwich {
+            self.norm(m, rows, h)?
+        } else {
+            m
+        };
         Ok(self.t.add(x2, m))
     }
 
@@ -328,7 +404,11 @@ impl<'a> Builder<'a> {
             }
             Activation::GeluNew => {
                 // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))); autocast runs pow in fp32.
-                let xin = if self.r.autocast { self.t.cast(x, 4) } else { x };
+                let xin = if self.r.autocast {
+                    self.t.cast(x, 4)
+                } else {
+                    x
+                };
                 let cube = self.t.unary_keep_input(xin, xin.dt);
                 let c1 = self.t.scale(cube);
                 let inner = self.t.add(x, c1);
@@ -451,7 +531,11 @@ impl<'a> Builder<'a> {
         let a = self.token_major(a);
         let o = self.linear(a, "dense", qd, h, rows)?;
         let f = spec.ffn.intermediate / sh.tp;
-        let mlp_in = if spec.parallel_residual { x } else { self.t.add(x, o) };
+        let mlp_in = if spec.parallel_residual {
+            x
+        } else {
+            self.t.add(x, o)
+        };
         let n2 = self.norm(mlp_in, rows, h)?;
         let up = self.linear(n2, "dense_h_to_4h", h, f, rows)?;
         let act = self.activation(up);
@@ -510,9 +594,21 @@ impl<'a> Builder<'a> {
             }
             None => self.linear(n1, "q_proj", h, heads * qk, rows)?,
         };
-        let kva = self.linear(n1, "kv_a_proj_with_mqa", h, mla.kv_lora_rank + mla.qk_rope_head_dim, rows)?;
+        let kva = self.linear(
+            n1,
+            "kv_a_proj_with_mqa",
+            h,
+            mla.kv_lora_rank + mla.qk_rope_head_dim,
+            rows,
+        )?;
         let c = self.norm(kva, rows, mla.kv_lora_rank)?;
-        let kv = self.linear(c, "kv_b_proj", mla.kv_lora_rank, heads * (mla.qk_nope_head_dim + mla.v_head_dim), rows)?;
+        let kv = self.linear(
+            c,
+            "kv_b_proj",
+            mla.kv_lora_rank,
+            heads * (mla.qk_nope_head_dim + mla.v_head_dim),
+            rows,
+        )?;
         let k = self.t.copy(resized(kv, elems(&[rows, heads * qk])?));
         let v = self.t.view(kv, elems(&[rows, heads * mla.v_head_dim])?);
         let q = self.rope(q, cos, sin);
@@ -546,13 +642,21 @@ mod tests {
             kv_heads: 8,
             head_dim: 128,
             mla: None,
-            ffn: Ffn { activation: Activation::Silu, gated: true, intermediate: 14336 },
+            ffn: Ffn {
+                activation: Activation::Silu,
+                gated: true,
+                intermediate: 14336,
+            },
             moe: None,
             vocab: 128256,
             learned_positions: 0,
             max_positions: 8192,
             tied_embeddings: false,
-            norm: Norm { kind: NormKind::RmsNorm, bias: false, per_layer: 2 },
+            norm: Norm {
+                kind: NormKind::RmsNorm,
+                bias: false,
+                per_layer: 2,
+            },
             qk_norm: QkNorm::None,
             bias: Bias::default(),
             parallel_residual: false,
@@ -570,7 +674,13 @@ mod tests {
         Recipe::new(&req, spec)
     }
 
-    fn layer(spec: &ModelSpec, r: &Recipe, b: u64, s: u64, in_grad: bool) -> super::super::tape::Profile {
+    fn layer(
+        spec: &ModelSpec,
+        r: &Recipe,
+        b: u64,
+        s: u64,
+        in_grad: bool,
+    ) -> super::super::tape::Profile {
         let sh = Shape { b, s, kv: s, tp: 1 };
         let mut bl = Builder::new(spec, r, sh);
         let x = bl.t.external(b * s * spec.hidden, r.weights, in_grad);
@@ -591,7 +701,10 @@ mod tests {
         let spec = llama3_8b();
         let r = recipe(r#"{"model":{"catalogue":"x"},"precision":"bf16"}"#, &spec);
         let p = layer(&spec, &r, 1, 2048, true);
-        assert_eq!(p.saved, 200_704 * 2048 + 32 * 2048 * 4 + 2 * 2048 * 4 + 2 * 512);
+        assert_eq!(
+            p.saved,
+            200_704 * 2048 + 32 * 2048 * 4 + 2 * 2048 * 4 + 2 * 512
+        );
     }
 
     fn gpt2() -> ModelSpec {
@@ -603,14 +716,31 @@ mod tests {
             heads: 12,
             kv_heads: 12,
             head_dim: 64,
-            ffn: Ffn { activation: Activation::GeluNew, gated: false, intermediate: 3072 },
+            ffn: Ffn {
+                activation: Activation::GeluNew,
+                gated: false,
+                intermediate: 3072,
+            },
             vocab: 50257,
             learned_positions: 1024,
             max_positions: 1024,
             tied_embeddings: true,
-            norm: Norm { kind: NormKind::LayerNorm, bias: true, per_layer: 2 },
-            bias: Bias { qkv: true, attn_out: true, mlp: true, lm_head: false },
-            dropout: Dropout { embedding: 0.1, attention: 0.1, residual: 0.1 },
+            norm: Norm {
+                kind: NormKind::LayerNorm,
+                bias: true,
+                per_layer: 2,
+            },
+            bias: Bias {
+                qkv: true,
+                attn_out: true,
+                mlp: true,
+                lm_head: false,
+            },
+            dropout: Dropout {
+                embedding: 0.1,
+                attention: 0.1,
+                residual: 0.1,
+            },
             ..llama3_8b()
         }
     }
@@ -624,8 +754,16 @@ mod tests {
         // 1 + tanh, and c_proj keeps the product: 20f; softmax output, dropout mask and dropout
         // output over heads x s scores: 9 x 12 x 512. Plus LayerNorm mean and rstd: 4 x 4 B.
         let spec = gpt2();
-        let r = recipe(r#"{"model":{"catalogue":"x"},"precision":"fp32","attention":"eager"}"#, &spec);
-        let sh = Shape { b: 8, s: 512, kv: 512, tp: 1 };
+        let r = recipe(
+            r#"{"model":{"catalogue":"x"},"precision":"fp32","attention":"eager"}"#,
+            &spec,
+        );
+        let sh = Shape {
+            b: 8,
+            s: 512,
+            kv: 512,
+            tp: 1,
+        };
         let mut bl = Builder::new(&spec, &r, sh);
         let x = bl.t.external(8 * 512 * 768, 4, true);
         let out = bl.gpt2_layer(x).unwrap();

@@ -59,10 +59,17 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let cp = par.context.max(1);
     let layers_per_stage = spec.layers.div_ceil(pp);
     let moe_fraction = |layers: u64| -> u64 {
-        spec.moe_layers().saturating_mul(layers).checked_div(spec.layers).unwrap_or(0)
+        spec.moe_layers()
+            .saturating_mul(layers)
+            .checked_div(spec.layers)
+            .unwrap_or(0)
     };
     let (b, s, kv) = match (request.task, request.inference) {
-        (Task::Decode, Some(inf)) => (request.micro_batch, 1, inf.prompt.saturating_add(inf.generate)),
+        (Task::Decode, Some(inf)) => (
+            request.micro_batch,
+            1,
+            inf.prompt.saturating_add(inf.generate),
+        ),
         (Task::Prefill, Some(inf)) => (request.micro_batch, inf.prompt, inf.prompt),
         _ => (request.micro_batch, request.sequence, request.sequence),
     };
@@ -96,7 +103,8 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
                 in_flight,
             },
             Placement {
-                layers: spec.layers - layers_per_stage * (pp - 1).min(spec.layers / layers_per_stage.max(1)),
+                layers: spec.layers
+                    - layers_per_stage * (pp - 1).min(spec.layers / layers_per_stage.max(1)),
                 moe_layers: moe_fraction(layers_per_stage),
                 embedding: false,
                 head: true,
@@ -105,25 +113,51 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         ]
     };
 
-    let persistent = states.weights + states.adapters + states.master + states.optimizer + states.sharding_buffers;
+    let persistent = states.weights
+        + states.adapters
+        + states.master
+        + states.optimizer
+        + states.sharding_buffers;
     let mut phases: Vec<PhasePeak> = Vec::with_capacity(3);
     let mut terms: Vec<Term> = Vec::with_capacity(16);
     let mut warnings: Vec<Warning> = Vec::new();
-    let kv_cache = if request.task.trains() { 0 } else { overhead::kv_cache(request, &spec, &r, b, kv)? };
+    let kv_cache = if request.task.trains() {
+        0
+    } else {
+        overhead::kv_cache(request, &spec, &r, b, kv)?
+    };
 
     let (peak_phase, peak_alloc) = if request.task.trains() {
         // Gradients: reduce-scattered bucket by bucket under ZeRO-2/3 and FSDP; with gradient
         // accumulation they stay allocated from one micro-batch to the next.
         let divisor = match par.sharding {
-            Sharding::Zero2 | Sharding::Zero3 | Sharding::FsdpShardGradOp | Sharding::FsdpFullShard => par.data,
+            Sharding::Zero2
+            | Sharding::Zero3
+            | Sharding::FsdpShardGradOp
+            | Sharding::FsdpFullShard => par.data,
             _ => 1,
         };
         let accumulating = par.micro_batches > 1 && pp == 1;
-        let grads = step::Grads { divisor, resident: if accumulating { states.gradients } else { 0 } };
+        let grads = step::Grads {
+            divisor,
+            resident: if accumulating { states.gradients } else { 0 },
+        };
         let mut best: Option<step::StepPeaks> = None;
         for place in &stages {
-            let p = step::training(&spec, &r, sh, request.checkpointing, request.loss, place, grads)?;
-            let p = if par.sequence_parallel && tp > 1 { divide_activations(p, tp) } else { p };
+            let p = step::training(
+                &spec,
+                &r,
+                sh,
+                request.checkpointing,
+                request.loss,
+                place,
+                grads,
+            )?;
+            let p = if par.sequence_parallel && tp > 1 {
+                divide_activations(p, tp)
+            } else {
+                p
+            };
             if best.is_none_or(|bp| p.backward.max(p.forward) > bp.backward.max(bp.forward)) {
                 best = Some(p);
             }
@@ -132,29 +166,80 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         let forward = persistent + peaks.forward;
         let backward = persistent + peaks.backward;
         let optimizer = persistent + states.gradients + states.step_temporaries;
-        phases.push(PhasePeak { phase: Phase::Forward, allocated_bytes: forward });
-        phases.push(PhasePeak { phase: Phase::Backward, allocated_bytes: backward });
-        phases.push(PhasePeak { phase: Phase::OptimizerStep, allocated_bytes: optimizer });
-        let (phase, bytes) = [(Phase::Forward, forward), (Phase::Backward, backward), (Phase::OptimizerStep, optimizer)]
-            .into_iter()
-            .fold((Phase::Forward, 0u64), |acc, x| if x.1 > acc.1 { x } else { acc });
+        phases.push(PhasePeak {
+            phase: Phase::Forward,
+            allocated_bytes: forward,
+        });
+        phases.push(PhasePeak {
+            phase: Phase::Backward,
+            allocated_bytes: backward,
+        });
+        phases.push(PhasePeak {
+            phase: Phase::OptimizerStep,
+            allocated_bytes: optimizer,
+        });
+        let (phase, bytes) = [
+            (Phase::Forward, forward),
+            (Phase::Backward, backward),
+            (Phase::OptimizerStep, optimizer),
+        ]
+        .into_iter()
+        .fold(
+            (Phase::Forward, 0u64),
+            |acc, x| if x.1 > acc.1 { x } else { acc },
+        );
         let grads_kept = grads.resident;
         push_states(&mut terms, &states, &r);
         match phase {
             Phase::Forward => {
-                push(&mut terms, TermKind::Gradients, grads_kept, "kept between micro-batches (gradient accumulation)");
-                push(&mut terms, TermKind::Activations, peaks.forward - grads_kept, &activation_detail(request, &sh, &r));
+                push(
+                    &mut terms,
+                    TermKind::Gradients,
+                    grads_kept,
+                    "kept between micro-batches (gradient accumulation)",
+                );
+                push(
+                    &mut terms,
+                    TermKind::Activations,
+                    peaks.forward - grads_kept,
+                    &activation_detail(request, &sh, &r),
+                );
             }
             Phase::Backward => {
                 let g = peaks.grads_at_backward;
-                push(&mut terms, TermKind::Gradients, g, "parameter gradients held at that point of backward");
+                push(
+                    &mut terms,
+                    TermKind::Gradients,
+                    g,
+                    "parameter gradients held at that point of backward",
+                );
                 let act = peaks.backward - g;
-                push(&mut terms, TermKind::LogitsAndLoss, peaks.logits_at_backward, &logits_detail(&spec, &sh, &r, request.loss));
-                push(&mut terms, TermKind::Activations, act - peaks.logits_at_backward, &activation_detail(request, &sh, &r));
+                push(
+                    &mut terms,
+                    TermKind::LogitsAndLoss,
+                    peaks.logits_at_backward,
+                    &logits_detail(&spec, &sh, &r, request.loss),
+                );
+                push(
+                    &mut terms,
+                    TermKind::Activations,
+                    act - peaks.logits_at_backward,
+                    &activation_detail(request, &sh, &r),
+                );
             }
             _ => {
-                push(&mut terms, TermKind::Gradients, states.gradients, &format!("{} trainable parameters", states.trainable_params));
-                push(&mut terms, TermKind::OptimizerTemporaries, states.step_temporaries, &step_detail(request));
+                push(
+                    &mut terms,
+                    TermKind::Gradients,
+                    states.gradients,
+                    &format!("{} trainable parameters", states.trainable_params),
+                );
+                push(
+                    &mut terms,
+                    TermKind::OptimizerTemporaries,
+                    states.step_temporaries,
+                    &step_detail(request),
+                );
             }
         }
         (phase, bytes)
@@ -163,12 +248,28 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         let p = step::inference(&spec, &r, sh, &place)?;
         // Decoding appends to each layer's cache with `torch.cat`, which allocates the grown layer
         // cache before the old one is freed: one layer's keys and values on top.
-        let growing = if request.task == Task::Decode { kv_cache.checked_div(spec.layers).unwrap_or(0) } else { 0 };
+        let growing = if request.task == Task::Decode {
+            kv_cache.checked_div(spec.layers).unwrap_or(0)
+        } else {
+            0
+        };
         let total = persistent + kv_cache + p.inference + growing;
-        let phase = if request.task == Task::Decode { Phase::Decode } else { Phase::Prefill };
-        phases.push(PhasePeak { phase, allocated_bytes: total });
+        let phase = if request.task == Task::Decode {
+            Phase::Decode
+        } else {
+            Phase::Prefill
+        };
+        phases.push(PhasePeak {
+            phase,
+            allocated_bytes: total,
+        });
         push_states(&mut terms, &states, &r);
-        push(&mut terms, TermKind::KvCache, kv_cache, &overhead::kv_detail(request, &spec, b, kv));
+        push(
+            &mut terms,
+            TermKind::KvCache,
+            kv_cache,
+            &overhead::kv_detail(request, &spec, b, kv),
+        );
         push(
             &mut terms,
             TermKind::Activations,
@@ -185,7 +286,10 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         peak_bytes = peak_bytes.saturating_add(bytes);
         push(&mut terms, kind, bytes, &detail);
     }
-    let fit = request.runtime.device_memory_bytes.map(|device| overhead::fit(device, peak_bytes, request.runtime.unified_memory));
+    let fit = request
+        .runtime
+        .device_memory_bytes
+        .map(|device| overhead::fit(device, peak_bytes, request.runtime.unified_memory));
     if let Some(f) = fit {
         if !f.fits {
             warnings.push(Warning {
@@ -200,11 +304,18 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         }
     }
     overhead::warnings(request, &spec, &terms, peak_bytes, &mut warnings);
-    let trainable = if request.task.trains() { states.trainable_params } else { 0 };
+    let trainable = if request.task.trains() {
+        states.trainable_params
+    } else {
+        0
+    };
     Ok(Estimate {
         schema_version: crate::request::SCHEMA_VERSION,
         model: spec.name.clone(),
-        parameters: crate::model::Parameters { trainable, ..params },
+        parameters: crate::model::Parameters {
+            trainable,
+            ..params
+        },
         model_states: crate::estimate::ModelStates {
             weights_bytes: states.weights,
             adapter_bytes: states.adapters,
@@ -243,15 +354,44 @@ fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: &str) {
     if bytes == 0 {
         return;
     }
-    terms.push(Term { term, bytes, detail: String::from(detail) });
+    terms.push(Term {
+        term,
+        bytes,
+        detail: String::from(detail),
+    });
 }
 
 fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe) {
-    push(terms, TermKind::Weights, s.weights, &format!("{} bytes per weight as stored", r.weights));
-    push(terms, TermKind::AdapterWeights, s.adapters, "LoRA A and B matrices");
-    push(terms, TermKind::MasterWeights, s.master, "fp32 copy of the trainable weights");
-    push(terms, TermKind::OptimizerStates, s.optimizer, "optimizer state tensors of the trainable parameters");
-    push(terms, TermKind::ShardingBuffers, s.sharding_buffers, "gathered weights and gradient buckets of the sharded data-parallel engine");
+    push(
+        terms,
+        TermKind::Weights,
+        s.weights,
+        &format!("{} bytes per weight as stored", r.weights),
+    );
+    push(
+        terms,
+        TermKind::AdapterWeights,
+        s.adapters,
+        "LoRA A and B matrices",
+    );
+    push(
+        terms,
+        TermKind::MasterWeights,
+        s.master,
+        "fp32 copy of the trainable weights",
+    );
+    push(
+        terms,
+        TermKind::OptimizerStates,
+        s.optimizer,
+        "optimizer state tensors of the trainable parameters",
+    );
+    push(
+        terms,
+        TermKind::ShardingBuffers,
+        s.sharding_buffers,
+        "gathered weights and gradient buckets of the sharded data-parallel engine",
+    );
 }
 
 fn activation_detail(req: &EstimateRequest, sh: &Shape, r: &Recipe) -> String {
@@ -274,5 +414,8 @@ fn logits_detail(spec: &crate::ModelSpec, sh: &Shape, r: &Recipe, loss: LossImpl
 }
 
 fn step_detail(req: &EstimateRequest) -> String {
-    format!("{:?} optimizer step, {:?} implementation", req.optimizer, req.optimizer_impl)
+    format!(
+        "{:?} optimizer step, {:?} implementation",
+        req.optimizer, req.optimizer_impl
+    )
 }

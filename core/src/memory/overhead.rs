@@ -28,14 +28,26 @@ const NCCL_MANY_RANKS: u64 = 688 * 1024 * 1024;
 /// KV cache bytes: `2 * layers * kv_heads * head_dim * tokens * batch * dtype`, with sliding-window
 /// layers capped at their window (transformers `DynamicSlidingWindowLayer`) and KV heads split by
 /// tensor parallelism but never below one per rank (vLLM/TensorRT-LLM replicate them).
-pub(crate) fn kv_cache(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, b: u64, tokens: u64) -> Result<u64> {
-    let dt = req.inference.and_then(|i| i.kv_dtype).map_or(r.compute, |d| d.bytes());
+pub(crate) fn kv_cache(
+    req: &EstimateRequest,
+    spec: &ModelSpec,
+    r: &Recipe,
+    b: u64,
+    tokens: u64,
+) -> Result<u64> {
+    let dt = req
+        .inference
+        .and_then(|i| i.kv_dtype)
+        .map_or(r.compute, |d| d.bytes());
     let tp = req.parallel.tensor.max(1);
     let (k_width, v_width) = match spec.mla {
         // transformers' DeepSeek-V2/V3 cache the decompressed per-head keys and values.
         Some(m) => {
             let heads = (spec.heads / tp).max(1);
-            (heads * (m.qk_nope_head_dim + m.qk_rope_head_dim), heads * m.v_head_dim)
+            (
+                heads * (m.qk_nope_head_dim + m.qk_rope_head_dim),
+                heads * m.v_head_dim,
+            )
         }
         None => {
             let kvh = (spec.kv_heads / tp).max(1);
@@ -46,8 +58,22 @@ pub(crate) fn kv_cache(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, b: u
     let local = spec.sliding_window.map_or(0, |w| w.local_layers(layers));
     let window_tokens = spec.sliding_window.map_or(tokens, |w| w.window.min(tokens));
     let per_layer = |t: u64| -> Result<u64> {
-        let k = round_up(mul(mul(mul(b, t, "kv tokens")?, k_width, "kv elements")?, dt, "kv bytes")?, BLOCK);
-        let v = round_up(mul(mul(mul(b, t, "kv tokens")?, v_width, "kv elements")?, dt, "kv bytes")?, BLOCK);
+        let k = round_up(
+            mul(
+                mul(mul(b, t, "kv tokens")?, k_width, "kv elements")?,
+                dt,
+                "kv bytes",
+            )?,
+            BLOCK,
+        );
+        let v = round_up(
+            mul(
+                mul(mul(b, t, "kv tokens")?, v_width, "kv elements")?,
+                dt,
+                "kv bytes",
+            )?,
+            BLOCK,
+        );
         add(k, v, "kv bytes")
     };
     let global = mul(per_layer(tokens)?, layers - local, "kv cache")?;
@@ -56,13 +82,16 @@ pub(crate) fn kv_cache(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, b: u
 }
 
 pub(crate) fn kv_detail(req: &EstimateRequest, spec: &ModelSpec, b: u64, tokens: u64) -> String {
-    let dt = req.inference.and_then(|i| i.kv_dtype).map_or("compute dtype", |d| match d {
-        crate::request::Dtype::Fp32 => "fp32",
-        crate::request::Dtype::Bf16 => "bf16",
-        crate::request::Dtype::Fp16 => "fp16",
-        crate::request::Dtype::Fp8 => "fp8",
-        crate::request::Dtype::Int8 => "int8",
-    });
+    let dt = req
+        .inference
+        .and_then(|i| i.kv_dtype)
+        .map_or("compute dtype", |d| match d {
+            crate::request::Dtype::Fp32 => "fp32",
+            crate::request::Dtype::Bf16 => "bf16",
+            crate::request::Dtype::Fp16 => "fp16",
+            crate::request::Dtype::Fp8 => "fp8",
+            crate::request::Dtype::Int8 => "int8",
+        });
     format!(
         "2 x {} layers x {} kv heads x {} head_dim x {} tokens x {} sequences in {}",
         spec.layers, spec.kv_heads, spec.head_dim, tokens, b, dt
@@ -79,7 +108,10 @@ pub(crate) fn overheads(
     phase: Phase,
 ) -> Result<Vec<(TermKind, u64, String)>> {
     let mut out = Vec::with_capacity(4);
-    let cuda_like = matches!(req.runtime.framework, Framework::PytorchCuda | Framework::PytorchRocm);
+    let cuda_like = matches!(
+        req.runtime.framework,
+        Framework::PytorchCuda | Framework::PytorchRocm
+    );
     if cuda_like {
         out.push((
             TermKind::RuntimeContext,
@@ -90,16 +122,27 @@ pub(crate) fn overheads(
         let mut detail = String::from("cuBLAS workspace 32 MiB");
         if phase == Phase::Backward && matches!(r.kernel, AttnKernel::Flash) && req.task.trains() {
             // FlashAttention-2 backward accumulates dq in fp32 (`dq_accum`, b x s x heads x head_dim x 4 B).
-            let dq = mul(mul(mul(sh.b, sh.s, "tokens")?, spec.q_dim() / sh.tp, "dq")?, 4, "dq")?;
+            let dq = mul(
+                mul(mul(sh.b, sh.s, "tokens")?, spec.q_dim() / sh.tp, "dq")?,
+                4,
+                "dq",
+            )?;
             ws = add(ws, dq, "workspace")?;
             detail = format!("{detail}, FlashAttention fp32 dq accumulator {dq} B");
         }
         out.push((TermKind::KernelWorkspaces, ws, detail));
         let p = &req.parallel;
-        let groups = [p.data, p.tensor, p.pipeline, p.context].iter().filter(|&&d| d > 1).count() as u64;
+        let groups = [p.data, p.tensor, p.pipeline, p.context]
+            .iter()
+            .filter(|&&d| d > 1)
+            .count() as u64;
         let world = p.data * p.tensor * p.pipeline * p.context;
         if groups > 0 {
-            let per = if world == 2 { NCCL_TWO_RANKS } else { NCCL_MANY_RANKS };
+            let per = if world == 2 {
+                NCCL_TWO_RANKS
+            } else {
+                NCCL_MANY_RANKS
+            };
             out.push((
                 TermKind::CommunicationBuffers,
                 per * groups,
@@ -111,7 +154,11 @@ pub(crate) fn overheads(
         // The caching allocator reserves more than is live: reserved exceeds allocated by 5-30 % in
         // training loops (measured reserved/allocated gaps, ground-truth notes; ZeRO paper Sec. 3 on
         // fragmentation). 10 % without expandable segments, 5 % with them.
-        let pct = if req.runtime.expandable_segments { 5 } else { 10 };
+        let pct = if req.runtime.expandable_segments {
+            5
+        } else {
+            10
+        };
         out.push((
             TermKind::AllocatorFragmentation,
             peak_alloc / 100 * pct,
@@ -147,8 +194,16 @@ pub(crate) fn fit(device: u64, peak: u64, unified: bool) -> Fit {
 }
 
 /// Warnings that carry their numbers.
-pub(crate) fn warnings(req: &EstimateRequest, spec: &ModelSpec, terms: &[Term], peak: u64, out: &mut Vec<Warning>) {
-    let tokens = req.inference.map_or(req.sequence, |i| i.prompt.saturating_add(i.generate));
+pub(crate) fn warnings(
+    req: &EstimateRequest,
+    spec: &ModelSpec,
+    terms: &[Term],
+    peak: u64,
+    out: &mut Vec<Warning>,
+) {
+    let tokens = req
+        .inference
+        .map_or(req.sequence, |i| i.prompt.saturating_add(i.generate));
     if tokens > spec.max_positions {
         out.push(Warning {
             code: String::from("sequence_beyond_context"),
@@ -158,7 +213,11 @@ pub(crate) fn warnings(req: &EstimateRequest, spec: &ModelSpec, terms: &[Term], 
             ),
         });
     }
-    let logits: u64 = terms.iter().filter(|t| t.term == TermKind::LogitsAndLoss).map(|t| t.bytes).sum();
+    let logits: u64 = terms
+        .iter()
+        .filter(|t| t.term == TermKind::LogitsAndLoss)
+        .map(|t| t.bytes)
+        .sum();
     if req.loss == LossImpl::Upcast && peak > 0 && logits > peak / 4 {
         out.push(Warning {
             code: String::from("logits_dominate"),
@@ -169,7 +228,11 @@ pub(crate) fn warnings(req: &EstimateRequest, spec: &ModelSpec, terms: &[Term], 
             ),
         });
     }
-    let temp: u64 = terms.iter().filter(|t| t.term == TermKind::OptimizerTemporaries).map(|t| t.bytes).sum();
+    let temp: u64 = terms
+        .iter()
+        .filter(|t| t.term == TermKind::OptimizerTemporaries)
+        .map(|t| t.bytes)
+        .sum();
     if temp > 0 && temp > peak / 10 {
         out.push(Warning {
             code: String::from("optimizer_step_peak"),

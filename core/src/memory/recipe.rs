@@ -103,7 +103,10 @@ impl Recipe {
             kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
-            fp16: matches!(req.precision, Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16),
+            fp16: matches!(
+                req.precision,
+                Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16
+            ),
         }
     }
 }
@@ -119,7 +122,11 @@ fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
         .sliding_window
         .is_some_and(|w| w.local_per_pattern > 0 && sequence > w.window);
     let (head, v_head, kv_heads) = match spec.mla {
-        Some(m) => (m.qk_nope_head_dim + m.qk_rope_head_dim, m.v_head_dim, spec.heads),
+        Some(m) => (
+            m.qk_nope_head_dim + m.qk_rope_head_dim,
+            m.v_head_dim,
+            spec.heads,
+        ),
         None => (spec.head_dim, spec.head_dim, spec.kv_heads),
     };
     let gqa_in_sdpa = !masked && head == v_head && head <= 256;

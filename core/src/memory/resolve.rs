@@ -115,12 +115,19 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
     match req.task {
         Task::Lora | Task::Qlora => {
             let Some(lora) = req.lora.as_ref() else {
-                return Err(Error::missing("lora", "the request (task lora/qlora needs adapters)"));
+                return Err(Error::missing(
+                    "lora",
+                    "the request (task lora/qlora needs adapters)",
+                ));
             };
             positive("lora.rank", lora.rank)?;
             probability("lora.dropout", lora.dropout)?;
             if lora.targets.is_empty() {
-                return Err(Error::invalid("lora.targets", "[]", "at least one module name or \"all-linear\""));
+                return Err(Error::invalid(
+                    "lora.targets",
+                    "[]",
+                    "at least one module name or \"all-linear\"",
+                ));
             }
             let names: Vec<&str> = spec.linears().iter().map(|l| l.module).collect();
             for t in &lora.targets {
@@ -131,17 +138,27 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
                     return Err(Error::invalid(
                         "lora.targets",
                         format!("\"{t}\""),
-                        format!("\"all-linear\" or a linear module of {}: {}", spec.name, known.join(", ")),
+                        format!(
+                            "\"all-linear\" or a linear module of {}: {}",
+                            spec.name,
+                            known.join(", ")
+                        ),
                     ));
                 }
             }
             if req.task == Task::Qlora && req.quantization.is_none() {
-                return Err(Error::missing("quantization", "the request (task qlora needs the base's 4-bit format)"));
+                return Err(Error::missing(
+                    "quantization",
+                    "the request (task qlora needs the base's 4-bit format)",
+                ));
             }
         }
         Task::Prefill | Task::Decode => {
             let Some(inf) = req.inference else {
-                return Err(Error::missing("inference", "the request (tasks prefill and decode need the prompt length)"));
+                return Err(Error::missing(
+                    "inference",
+                    "the request (tasks prefill and decode need the prompt length)",
+                ));
             };
             positive("inference.prompt", inf.prompt)?;
             if req.task == Task::Decode {
@@ -150,7 +167,11 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
         }
         Task::Pretrain | Task::Finetune => {
             if req.lora.is_some() {
-                return Err(Error::invalid("lora", "an adapter config", "absent unless task is lora or qlora"));
+                return Err(Error::invalid(
+                    "lora",
+                    "an adapter config",
+                    "absent unless task is lora or qlora",
+                ));
             }
         }
     }
@@ -173,7 +194,11 @@ fn size_guard(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
         .inference
         .map_or(req.sequence, |i| i.prompt.saturating_add(i.generate))
         .max(req.sequence);
-    let width = spec.hidden.max(spec.ffn.intermediate).max(spec.vocab).max(spec.heads.saturating_mul(tokens));
+    let width = spec
+        .hidden
+        .max(spec.ffn.intermediate)
+        .max(spec.vocab)
+        .max(spec.heads.saturating_mul(tokens));
     let widest = spec.heads.saturating_mul(spec.head_dim).max(spec.hidden);
     let checks: [&[u64]; 3] = [
         &[req.micro_batch, tokens, width, 8, 1024],
@@ -183,7 +208,9 @@ fn size_guard(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
     for factors in checks {
         let mut n: u64 = 1;
         for &f in factors {
-            n = n.checked_mul(f.max(1)).ok_or_else(|| Error::overflow("memory of this request"))?;
+            n = n
+                .checked_mul(f.max(1))
+                .ok_or_else(|| Error::overflow("memory of this request"))?;
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use super::tape::BLOCK;
 use crate::error::{Error, Result};
 use crate::math::round_up;
 use crate::model::ModelSpec;
-use crate::request::{EstimateRequest, OptimizerImpl, Optimizer, QuantFormat, Sharding, Task};
+use crate::request::{EstimateRequest, Optimizer, OptimizerImpl, QuantFormat, Sharding, Task};
 
 /// bitsandbytes 4-bit block size (`quantize_4bit(blocksize=64)`, QLoRA paper Sec. 3).
 const NF4_BLOCK: u64 = 64;
@@ -48,20 +48,44 @@ pub(crate) fn tensors(spec: &ModelSpec) -> Result<alloc::vec::Vec<TensorKind>> {
     let mut accounted: u64 = 0;
     for l in spec.linears() {
         let e = mul(l.d_in, l.d_out, "linear weight elements")?;
-        out.push(TensorKind { elems: e, count: l.count, quantizable: l.in_decoder, matrix: true, rows: l.d_out });
+        out.push(TensorKind {
+            elems: e,
+            count: l.count,
+            quantizable: l.in_decoder,
+            matrix: true,
+            rows: l.d_out,
+        });
         accounted = add(accounted, mul(e, l.count, "linear weights")?, "parameters")?;
         if l.bias {
-            out.push(TensorKind { elems: l.d_out, count: l.count, quantizable: false, matrix: false, rows: 1 });
+            out.push(TensorKind {
+                elems: l.d_out,
+                count: l.count,
+                quantizable: false,
+                matrix: false,
+                rows: 1,
+            });
             accounted = add(accounted, mul(l.d_out, l.count, "biases")?, "parameters")?;
         }
     }
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
     let table = mul(spec.vocab, width, "embedding elements")?;
-    out.push(TensorKind { elems: table, count: 1, quantizable: false, matrix: true, rows: spec.vocab });
+    out.push(TensorKind {
+        elems: table,
+        count: 1,
+        quantizable: false,
+        matrix: true,
+        rows: spec.vocab,
+    });
     accounted = add(accounted, table, "parameters")?;
     if spec.learned_positions > 0 {
         let pos = mul(spec.learned_positions, spec.hidden, "position table")?;
-        out.push(TensorKind { elems: pos, count: 1, quantizable: false, matrix: true, rows: spec.learned_positions });
+        out.push(TensorKind {
+            elems: pos,
+            count: 1,
+            quantizable: false,
+            matrix: true,
+            rows: spec.learned_positions,
+        });
         accounted = add(accounted, pos, "parameters")?;
     }
     // What remains are norm weights and biases and similar vectors of width `hidden`.
@@ -70,11 +94,23 @@ pub(crate) fn tensors(spec: &ModelSpec) -> Result<alloc::vec::Vec<TensorKind>> {
         let per = spec.hidden.max(1);
         let count = rest / per;
         if count > 0 {
-            out.push(TensorKind { elems: per, count, quantizable: false, matrix: false, rows: 1 });
+            out.push(TensorKind {
+                elems: per,
+                count,
+                quantizable: false,
+                matrix: false,
+                rows: 1,
+            });
         }
         let tail = rest % per;
         if tail > 0 {
-            out.push(TensorKind { elems: tail, count: 1, quantizable: false, matrix: false, rows: 1 });
+            out.push(TensorKind {
+                elems: tail,
+                count: 1,
+                quantizable: false,
+                matrix: false,
+                rows: 1,
+            });
         }
     }
     Ok(out)
@@ -127,15 +163,29 @@ pub(crate) struct States {
 /// `r * (d_in + d_out)` parameters per adapted linear (LoRA paper, Sec. 4).
 pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec::Vec<TensorKind>> {
     let mut out = alloc::vec::Vec::new();
-    let Some(lora) = r.lora.as_ref() else { return Ok(out) };
+    let Some(lora) = r.lora.as_ref() else {
+        return Ok(out);
+    };
     for l in spec.linears() {
         if !lora.targets(l.module) {
             continue;
         }
         let a = mul(lora.rank, l.d_in, "lora parameters")?;
         let b = mul(lora.rank, l.d_out, "lora parameters")?;
-        out.push(TensorKind { elems: a, count: l.count, quantizable: false, matrix: true, rows: lora.rank });
-        out.push(TensorKind { elems: b, count: l.count, quantizable: false, matrix: true, rows: l.d_out });
+        out.push(TensorKind {
+            elems: a,
+            count: l.count,
+            quantizable: false,
+            matrix: true,
+            rows: lora.rank,
+        });
+        out.push(TensorKind {
+            elems: b,
+            count: l.count,
+            quantizable: false,
+            matrix: true,
+            rows: l.d_out,
+        });
     }
     Ok(out)
 }
@@ -152,7 +202,11 @@ fn sum_elems(ts: &[TensorKind]) -> Result<u64> {
 fn per_tensor(ts: &[TensorKind], f: impl Fn(&TensorKind) -> u64) -> Result<u64> {
     let mut b = 0u64;
     for t in ts {
-        b = add(b, mul(f(t), t.count, "optimizer states")?, "optimizer states")?;
+        b = add(
+            b,
+            mul(f(t), t.count, "optimizer states")?,
+            "optimizer states",
+        )?;
     }
     Ok(b)
 }
@@ -163,17 +217,28 @@ fn shard(x: u64, n: u64) -> u64 {
 }
 
 /// Model states per device for the request.
-pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers_here: u64) -> Result<States> {
+pub(crate) fn states(
+    req: &EstimateRequest,
+    spec: &ModelSpec,
+    r: &Recipe,
+    layers_here: u64,
+) -> Result<States> {
     let tensors = tensors(spec)?;
     let par = &req.parallel;
     let tp = par.tensor.max(1);
     let pp = par.pipeline.max(1);
     let dp = par.data.max(1);
     let quant = match (req.task, req.quantization) {
-        (Task::Qlora, Some(q)) | (Task::Prefill | Task::Decode, Some(q)) => Some((q.format, q.double_quant)),
+        (Task::Qlora, Some(q)) | (Task::Prefill | Task::Decode, Some(q)) => {
+            Some((q.format, q.double_quant))
+        }
         _ => None,
     };
-    let stored_dt = if quant.is_some() { r.compute } else { r.weights };
+    let stored_dt = if quant.is_some() {
+        r.compute
+    } else {
+        r.weights
+    };
     let mut weights = 0u64;
     let mut largest_param = 0u64;
     for t in &tensors {
@@ -193,13 +258,22 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     let training = req.task.trains();
     let adapter_list = adapter_tensors(spec, r)?;
     let adapter_dt = r.lora.as_ref().map_or(4, |l| l.dtype);
-    let adapters = shard(layer_share(per_tensor(&adapter_list, |t| alloc_bytes(t.elems, adapter_dt))?), tp);
+    let adapters = shard(
+        layer_share(per_tensor(&adapter_list, |t| {
+            alloc_bytes(t.elems, adapter_dt)
+        })?),
+        tp,
+    );
     let full = r.full_train;
     let train_list: &[TensorKind] = if full { &tensors } else { &adapter_list };
     let trainable = sum_elems(train_list)?;
     let largest = train_list.iter().map(|t| t.elems).max().unwrap_or(0);
     if !training {
-        return Ok(States { weights, adapters, ..States::default() });
+        return Ok(States {
+            weights,
+            adapters,
+            ..States::default()
+        });
     }
     // Dtypes of what the optimizer keeps.
     let param_dt = if full { r.weights } else { adapter_dt };
@@ -214,7 +288,9 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     let here = |x: u64| shard(layer_share(x), tp);
     let opt_bytes = here(match req.optimizer {
         Optimizer::Adamw => per_tensor(train_list, |t| 2 * alloc_bytes(t.elems, state_dt))?,
-        Optimizer::Lion | Optimizer::SgdMomentum => per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?,
+        Optimizer::Lion | Optimizer::SgdMomentum => {
+            per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?
+        }
         Optimizer::Sgd => 0,
         // Two uint8 states plus an fp32 absmax per 2048-block each; small tensors stay 32-bit.
         Optimizer::Adamw8bit => per_tensor(train_list, |t| {
@@ -236,7 +312,13 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     });
     let n = here(trainable);
     let grads = here(per_tensor(train_list, |t| alloc_bytes(t.elems, grad_dt))?);
-    let master = here(per_tensor(train_list, |t| if master_dt > 0 { alloc_bytes(t.elems, master_dt) } else { 0 })?);
+    let master = here(per_tensor(train_list, |t| {
+        if master_dt > 0 {
+            alloc_bytes(t.elems, master_dt)
+        } else {
+            0
+        }
+    })?);
     let temp = match (req.optimizer, req.optimizer_impl) {
         (Optimizer::Adamw, OptimizerImpl::Foreach) => {
             // `_foreach_sqrt(exp_avg_sq)` materialises sqrt(v) for the whole parameter group
@@ -257,7 +339,8 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     };
 
     // Sharding across the data-parallel group.
-    let (mut weights_d, mut grads_d, mut opt_d, mut master_d, mut temp_d) = (weights, grads, opt_bytes, master, temp);
+    let (mut weights_d, mut grads_d, mut opt_d, mut master_d, mut temp_d) =
+        (weights, grads, opt_bytes, master, temp);
     let zero = match par.sharding {
         Sharding::None => 0,
         Sharding::Zero1 => 1,
@@ -292,7 +375,11 @@ pub(crate) fn states(req: &EstimateRequest, spec: &ModelSpec, r: &Recipe, layers
     let mut host = 0u64;
     if par.offload.optimizer {
         // ZeRO-Offload: fp32 master, states and fp32 gradients live in host memory; the step runs there.
-        host = add(host, opt_d + master_d + shard(mul(n, 4, "host gradients")?, if zero >= 2 { dp } else { 1 }), "host memory")?;
+        host = add(
+            host,
+            opt_d + master_d + shard(mul(n, 4, "host gradients")?, if zero >= 2 { dp } else { 1 }),
+            "host memory",
+        )?;
         opt_d = 0;
         master_d = 0;
         temp_d = 0;

@@ -51,10 +51,17 @@ struct Program {
     shared: u64,
 }
 
-fn layer_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, moe: bool) -> Result<Profile> {
+fn layer_program(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    in_grad: bool,
+    moe: bool,
+) -> Result<Profile> {
     let mut b = Builder::new(spec, r, sh);
     let tokens = elems(&[sh.b, sh.s])?;
-    let x = b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let x =
+        b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
     // Rotary tables are cast to the hidden states' dtype (`cos.to(dtype=x.dtype)`): fp32 under autocast.
     let rot = elems(&[tokens, spec.head_dim])?;
     let cos = b.t.shared(rot, stream_bytes(r));
@@ -79,14 +86,19 @@ fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
     let tokens = elems(&[sh.b, sh.s])?;
     let th = elems(&[tokens, spec.hidden])?;
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
-    let table = b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
+    let table =
+        b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
     let ids = b.t.external(tokens, 8, false);
     let mut x = b.t.embedding(ids, table, elems(&[tokens, width])?);
     if let Some(p) = spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
         x = b.linear(x, "project_in", p, spec.hidden, tokens)?;
     }
     if spec.learned_positions > 0 {
-        let pos = b.t.param(elems(&[spec.learned_positions, spec.hidden])?, r.weights, r.full_train);
+        let pos = b.t.param(
+            elems(&[spec.learned_positions, spec.hidden])?,
+            r.weights,
+            r.full_train,
+        );
         let pid = b.t.external(tokens, 8, false);
         let p = b.t.embedding(pid, pos, th);
         x = b.t.add(x, p);
@@ -101,10 +113,18 @@ fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
     Ok(b.t.profile(x))
 }
 
-fn head_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, loss: LossImpl, rows_out: u64) -> Result<Profile> {
+fn head_program(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    in_grad: bool,
+    loss: LossImpl,
+    rows_out: u64,
+) -> Result<Profile> {
     let mut b = Builder::new(spec, r, sh);
     let tokens = elems(&[sh.b, sh.s])?;
-    let x = b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let x =
+        b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
     let n = if spec.family == Family::Opt || spec.norm.per_layer > 0 {
         b.norm(x, tokens, spec.hidden)?
     } else {
@@ -116,7 +136,11 @@ fn head_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, loss: Lo
     };
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
     // Inference keeps only the last position's logits (`logits_to_keep=1` in `generate`).
-    let n = if rows_out < tokens { b.t.view(n, elems(&[rows_out, width])?) } else { n };
+    let n = if rows_out < tokens {
+        b.t.view(n, elems(&[rows_out, width])?)
+    } else {
+        n
+    };
     let vocab = spec.vocab / sh.tp;
     if !r.training {
         let logits = b.linear(n, "lm_head", width, vocab, rows_out)?;
@@ -146,7 +170,14 @@ fn head_program(spec: &ModelSpec, r: &Recipe, sh: Shape, in_grad: bool, loss: Lo
     Ok(b.t.profile(loss_v))
 }
 
-fn programs(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement) -> Result<Program> {
+fn programs(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    ckpt: Checkpointing,
+    loss: LossImpl,
+    place: &Placement,
+) -> Result<Program> {
     // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
     let r_layers = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
         let mut r2 = r.clone();
@@ -200,7 +231,15 @@ pub(crate) struct Grads {
     pub resident: u64,
 }
 
-pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpointing, loss: LossImpl, place: &Placement, g: Grads) -> Result<StepPeaks> {
+pub(crate) fn training(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    ckpt: Checkpointing,
+    loss: LossImpl,
+    place: &Placement,
+    g: Grads,
+) -> Result<StepPeaks> {
     let p = programs(spec, r, sh, ckpt, loss, place)?;
     // Layer list in execution order: (profile, count).
     let dense = place.layers.saturating_sub(place.moe_layers);
@@ -231,10 +270,18 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
     let stream = p.layer.out_bytes;
 
     // Forward. Hugging Face keeps the embedding output in `inputs_embeds` for the whole forward.
-    let embeds_held = if place.embedding && p.layer.input_saved == 0 { stream } else { 0 };
+    let embeds_held = if place.embedding && p.layer.input_saved == 0 {
+        stream
+    } else {
+        0
+    };
     let mut cache = 0u64;
     let mut held = p.shared + embed_retained + embeds_held;
-    let mut forward = if place.embedding { p.shared + p.embed.fwd_peak } else { p.shared };
+    let mut forward = if place.embedding {
+        p.shared + p.embed.fwd_peak
+    } else {
+        p.shared
+    };
     for (l, count) in &order {
         if *count == 0 {
             continue;
@@ -264,7 +311,13 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
     held -= embeds_held;
 
     // Backward: head, then layers from the top, then the embedding.
-    let keep = |bytes: u64| if g.resident > 0 { 0 } else { bytes / g.divisor.max(1) };
+    let keep = |bytes: u64| {
+        if g.resident > 0 {
+            0
+        } else {
+            bytes / g.divisor.max(1)
+        }
+    };
     let mut grads = g.resident;
     let mut backward = 0u64;
     let mut logits_at_backward = 0u64;
@@ -279,7 +332,11 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
         grads += keep(p.head.param_grads);
     }
     let _ = head_saved;
-    let in_grad = if place.head { p.head.input_grad } else { stream };
+    let in_grad = if place.head {
+        p.head.input_grad
+    } else {
+        stream
+    };
     for (l, count) in order.iter().rev() {
         if *count == 0 {
             continue;
@@ -332,13 +389,22 @@ pub(crate) fn training(spec: &ModelSpec, r: &Recipe, sh: Shape, ckpt: Checkpoint
 }
 
 /// Runs a prefill or a decode step and returns the working set above weights and KV cache.
-pub(crate) fn inference(spec: &ModelSpec, r: &Recipe, sh: Shape, place: &Placement) -> Result<StepPeaks> {
+pub(crate) fn inference(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    place: &Placement,
+) -> Result<StepPeaks> {
     let moe = place.moe_layers > 0;
     let layer = layer_program(spec, r, sh, false, moe)?;
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(spec, r, sh, false, LossImpl::Upcast, sh.b)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
-    let mask = if r.kernel == AttnKernel::Eager { elems(&[sh.b, sh.s, sh.kv, r.compute])? } else { 0 };
+    let mask = if r.kernel == AttnKernel::Eager {
+        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+    } else {
+        0
+    };
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
     // The embedding output stays referenced (`inputs_embeds`) while the layers run.

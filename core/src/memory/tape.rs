@@ -399,7 +399,11 @@ impl Tape {
         // The Philox seed and offset are two one-element tensors, kept for the backward's dropout replay.
         let seed = self.fresh(2, 8, false);
         let offset = self.fresh(1, 8, false);
-        let saved: &[V] = if grad { &[q, k, v, out, lse, seed, offset] } else { &[] };
+        let saved: &[V] = if grad {
+            &[q, k, v, out, lse, seed, offset]
+        } else {
+            &[]
+        };
         let op = self.push(&[q, k, v], Some(out), saved, Back::Fresh);
         if grad {
             self.set_bwd_temp(op, bwd_workspace);
@@ -593,7 +597,10 @@ impl Tape {
             .ops
             .iter()
             .filter_map(|op| match (op.inputs[0], op.out) {
-                (Some(i), Some(o)) if matches!(self.storages[i.sid].kind, Kind::Param { trainable: true }) && o.dt < i.dt => {
+                (Some(i), Some(o))
+                    if matches!(self.storages[i.sid].kind, Kind::Param { trainable: true })
+                        && o.dt < i.dt =>
+                {
                     Some(self.storages[o.sid].bytes)
                 }
                 _ => None,

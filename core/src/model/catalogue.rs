@@ -26,10 +26,12 @@ pub fn catalogue() -> &'static [CatalogueEntry] {
 /// # Errors
 /// `UnknownModel` with the closest names.
 pub fn find(name: &str) -> Result<ModelSpec> {
-    Err(crate::error::Error::new(crate::error::ErrorKind::UnknownModel {
-        name: name.into(),
-        suggestions: alloc::string::String::new(),
-    }))
+    Err(crate::error::Error::new(
+        crate::error::ErrorKind::UnknownModel {
+            name: name.into(),
+            suggestions: alloc::string::String::new(),
+        },
+    ))
 }
 
 /// Entries whose id or repository contains every word of `query`.

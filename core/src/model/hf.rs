@@ -146,7 +146,10 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
             return from_hf_value(&Value::Object(inner));
         }
     }
-    let c = Cfg { m: root, model_type };
+    let c = Cfg {
+        m: root,
+        model_type,
+    };
     let family = match model_type {
         "gpt2" => Family::Gpt2,
         "gpt_neox" => Family::GptNeox,
@@ -174,7 +177,11 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         }
     };
     let name = c.str_or("_name_or_path", model_type)?.to_string();
-    let name = if name.is_empty() { model_type.to_string() } else { name };
+    let name = if name.is_empty() {
+        model_type.to_string()
+    } else {
+        name
+    };
     match family {
         Family::Gpt2 => gpt2(&c, name),
         Family::GptNeox => neox(&c, name),
@@ -198,7 +205,10 @@ fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
         head_dim: divide(hidden, heads, "n_head")?,
         mla: None,
         ffn: Ffn {
-            activation: activation(c.str_or("activation_function", "gelu_new")?, "activation_function")?,
+            activation: activation(
+                c.str_or("activation_function", "gelu_new")?,
+                "activation_function",
+            )?,
             gated: false,
             intermediate,
         },
@@ -207,9 +217,18 @@ fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
         learned_positions: positions,
         max_positions: positions,
         tied_embeddings: c.bool_or("tie_word_embeddings", true)?,
-        norm: Norm { kind: NormKind::LayerNorm, bias: true, per_layer: 2 },
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+        },
         qk_norm: QkNorm::None,
-        bias: Bias { qkv: true, attn_out: true, mlp: true, lm_head: false },
+        bias: Bias {
+            qkv: true,
+            attn_out: true,
+            mlp: true,
+            lm_head: false,
+        },
         parallel_residual: false,
         sliding_window: None,
         dropout: Dropout {
@@ -247,9 +266,18 @@ fn neox(c: &Cfg, name: String) -> Result<ModelSpec> {
         learned_positions: 0,
         max_positions: c.u64_any(&["max_position_embeddings"])?,
         tied_embeddings: c.bool_or("tie_word_embeddings", false)?,
-        norm: Norm { kind: NormKind::LayerNorm, bias: true, per_layer: 2 },
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+        },
         qk_norm: QkNorm::None,
-        bias: Bias { qkv: bias, attn_out: bias, mlp: true, lm_head: false },
+        bias: Bias {
+            qkv: bias,
+            attn_out: bias,
+            mlp: true,
+            lm_head: false,
+        },
         parallel_residual: c.bool_or("use_parallel_residual", true)?,
         sliding_window: None,
         dropout: Dropout {
@@ -280,7 +308,10 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
         head_dim: divide(hidden, heads, "num_attention_heads")?,
         mla: None,
         ffn: Ffn {
-            activation: activation(c.str_or("activation_function", "relu")?, "activation_function")?,
+            activation: activation(
+                c.str_or("activation_function", "relu")?,
+                "activation_function",
+            )?,
             gated: false,
             intermediate: c.u64_any(&["ffn_dim"])?,
         },
@@ -290,9 +321,18 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
         learned_positions: max_pos + 2,
         max_positions: max_pos,
         tied_embeddings: c.bool_or("tie_word_embeddings", true)?,
-        norm: Norm { kind: NormKind::LayerNorm, bias: true, per_layer: 2 },
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+        },
         qk_norm: QkNorm::None,
-        bias: Bias { qkv: bias, attn_out: bias, mlp: bias, lm_head: false },
+        bias: Bias {
+            qkv: bias,
+            attn_out: bias,
+            mlp: bias,
+            lm_head: false,
+        },
         parallel_residual: false,
         sliding_window: None,
         dropout: Dropout {
@@ -309,7 +349,11 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
 
 fn divide(hidden: u64, heads: u64, field: &str) -> Result<u64> {
     if heads == 0 || hidden % heads != 0 {
-        return Err(Error::invalid(field, heads, format!("a divisor of the hidden size {hidden}")));
+        return Err(Error::invalid(
+            field,
+            heads,
+            format!("a divisor of the hidden size {hidden}"),
+        ));
     }
     Ok(hidden / heads)
 }
@@ -317,7 +361,10 @@ fn divide(hidden: u64, heads: u64, field: &str) -> Result<u64> {
 fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
     let hidden = c.u64_any(&["hidden_size"])?;
     let heads = c.u64_any(&["num_attention_heads"])?;
-    let kv_heads = c.opt_u64("num_key_value_heads")?.filter(|&k| k > 0).unwrap_or(heads);
+    let kv_heads = c
+        .opt_u64("num_key_value_heads")?
+        .filter(|&k| k > 0)
+        .unwrap_or(heads);
     if heads % kv_heads != 0 {
         return Err(Error::invalid(
             "num_key_value_heads",
@@ -327,9 +374,16 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
     }
     let layers = c.u64_any(&["num_hidden_layers"])?;
     let gemma = matches!(family, Family::Gemma | Family::Gemma2 | Family::Gemma3);
-    let act_key = if gemma && c.m.contains_key("hidden_activation") { "hidden_activation" } else { "hidden_act" };
+    let act_key = if gemma && c.m.contains_key("hidden_activation") {
+        "hidden_activation"
+    } else {
+        "hidden_act"
+    };
     let act_default = if gemma { "gelu_pytorch_tanh" } else { "silu" };
-    let attention_bias = c.bool_or("attention_bias", matches!(family, Family::Qwen2 | Family::Qwen2Moe))?;
+    let attention_bias = c.bool_or(
+        "attention_bias",
+        matches!(family, Family::Qwen2 | Family::Qwen2Moe),
+    )?;
     let (qkv_bias, o_bias) = match family {
         // Qwen2 has biases on q, k and v only.
         Family::Qwen2 | Family::Qwen2Moe => (true, false),
@@ -401,18 +455,42 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
         {
             None
         }
-        (Family::Gemma2, Some(w)) => Some(SlidingWindow { window: w, local_per_pattern: 1, pattern: 2 }),
+        (Family::Gemma2, Some(w)) => Some(SlidingWindow {
+            window: w,
+            local_per_pattern: 1,
+            pattern: 2,
+        }),
         (Family::Gemma3, Some(w)) => {
             let pattern = c.opt_u64("sliding_window_pattern")?.unwrap_or(6).max(1);
-            Some(SlidingWindow { window: w, local_per_pattern: pattern - 1, pattern })
+            Some(SlidingWindow {
+                window: w,
+                local_per_pattern: pattern - 1,
+                pattern,
+            })
         }
-        (_, Some(w)) if w < max_positions => Some(SlidingWindow { window: w, local_per_pattern: 1, pattern: 1 }),
+        (_, Some(w)) if w < max_positions => Some(SlidingWindow {
+            window: w,
+            local_per_pattern: 1,
+            pattern: 1,
+        }),
         _ => None,
     };
     let norm = match family {
-        Family::Olmo => Norm { kind: NormKind::None, bias: false, per_layer: 2 },
-        Family::Gemma2 | Family::Gemma3 => Norm { kind: NormKind::RmsNorm, bias: false, per_layer: 4 },
-        _ => Norm { kind: NormKind::RmsNorm, bias: false, per_layer: 2 },
+        Family::Olmo => Norm {
+            kind: NormKind::None,
+            bias: false,
+            per_layer: 2,
+        },
+        Family::Gemma2 | Family::Gemma3 => Norm {
+            kind: NormKind::RmsNorm,
+            bias: false,
+            per_layer: 4,
+        },
+        _ => Norm {
+            kind: NormKind::RmsNorm,
+            bias: false,
+            per_layer: 2,
+        },
     };
     let qk_norm = match family {
         Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 => QkNorm::PerHead,
@@ -433,7 +511,11 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
         kv_heads: if mla.is_some() { heads } else { kv_heads },
         head_dim,
         mla,
-        ffn: Ffn { activation: activation(c.str_or(act_key, act_default)?, act_key)?, gated: true, intermediate },
+        ffn: Ffn {
+            activation: activation(c.str_or(act_key, act_default)?, act_key)?,
+            gated: true,
+            intermediate,
+        },
         moe,
         vocab: c.u64_any(&["vocab_size"])?,
         learned_positions: 0,
@@ -441,10 +523,19 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
         tied_embeddings: c.bool_or("tie_word_embeddings", gemma)?,
         norm,
         qk_norm,
-        bias: Bias { qkv: qkv_bias, attn_out: o_bias, mlp: c.bool_or("mlp_bias", false)?, lm_head: false },
+        bias: Bias {
+            qkv: qkv_bias,
+            attn_out: o_bias,
+            mlp: c.bool_or("mlp_bias", false)?,
+            lm_head: false,
+        },
         parallel_residual: false,
         sliding_window,
-        dropout: Dropout { embedding: 0.0, attention: c.f64_or("attention_dropout", 0.0)?, residual: 0.0 },
+        dropout: Dropout {
+            embedding: 0.0,
+            attention: c.f64_or("attention_dropout", 0.0)?,
+            residual: 0.0,
+        },
         final_logit_softcap: match c.f64_or("final_logit_softcapping", 0.0)? {
             x if x > 0.0 => Some(x),
             _ => None,

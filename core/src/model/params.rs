@@ -50,7 +50,14 @@ impl ModelSpec {
         let b = self.bias;
         let mut push = |module: &'static str, d_in: u64, d_out: u64, bias: bool, count: u64| {
             if count > 0 {
-                v.push(Linear { module, d_in, d_out, bias, count, in_decoder: module != "lm_head" });
+                v.push(Linear {
+                    module,
+                    d_in,
+                    d_out,
+                    bias,
+                    count,
+                    in_decoder: module != "lm_head",
+                });
             }
         };
         match self.family {
@@ -89,8 +96,20 @@ impl ModelSpec {
                             }
                             None => push("q_proj", h, self.heads * qk, false, l),
                         }
-                        push("kv_a_proj_with_mqa", h, m.kv_lora_rank + m.qk_rope_head_dim, b.qkv, l);
-                        push("kv_b_proj", m.kv_lora_rank, self.heads * (m.qk_nope_head_dim + m.v_head_dim), false, l);
+                        push(
+                            "kv_a_proj_with_mqa",
+                            h,
+                            m.kv_lora_rank + m.qk_rope_head_dim,
+                            b.qkv,
+                            l,
+                        );
+                        push(
+                            "kv_b_proj",
+                            m.kv_lora_rank,
+                            self.heads * (m.qk_nope_head_dim + m.v_head_dim),
+                            false,
+                            l,
+                        );
                         push("o_proj", self.heads * m.v_head_dim, h, b.attn_out, l);
                     }
                     None if self.family == Family::Phi3 => {
@@ -125,9 +144,21 @@ impl ModelSpec {
                     push("experts.up_proj", h, e, false, ml * m.experts);
                     push("experts.down_proj", e, h, false, ml * m.experts);
                     if m.shared_intermediate > 0 {
-                        push("shared_expert.gate_proj", h, m.shared_intermediate, false, ml);
+                        push(
+                            "shared_expert.gate_proj",
+                            h,
+                            m.shared_intermediate,
+                            false,
+                            ml,
+                        );
                         push("shared_expert.up_proj", h, m.shared_intermediate, false, ml);
-                        push("shared_expert.down_proj", m.shared_intermediate, h, false, ml);
+                        push(
+                            "shared_expert.down_proj",
+                            m.shared_intermediate,
+                            h,
+                            false,
+                            ml,
+                        );
                     }
                     if m.shared_expert_gate {
                         push("shared_expert_gate", h, 1, false, ml);
@@ -157,7 +188,9 @@ impl ModelSpec {
         let mut lm_head = 0u64;
         let mut inactive = 0u64;
         for lin in self.linears() {
-            let per = mul(lin.d_in, lin.d_out)?.checked_add(if lin.bias { lin.d_out } else { 0 }).ok_or_else(of)?;
+            let per = mul(lin.d_in, lin.d_out)?
+                .checked_add(if lin.bias { lin.d_out } else { 0 })
+                .ok_or_else(of)?;
             let all = mul(per, lin.count)?;
             add(all)?;
             if lin.module == "lm_head" {
@@ -165,7 +198,12 @@ impl ModelSpec {
             }
             if let (Some(m), true) = (self.moe, lin.module.starts_with("experts.")) {
                 inactive = inactive
-                    .checked_add(mul(per, self.moe_layers().checked_mul(m.experts - m.active.min(m.experts)).ok_or_else(of)?)?)
+                    .checked_add(mul(
+                        per,
+                        self.moe_layers()
+                            .checked_mul(m.experts - m.active.min(m.experts))
+                            .ok_or_else(of)?,
+                    )?)
                     .ok_or_else(of)?;
             }
         }
@@ -189,7 +227,10 @@ impl ModelSpec {
         };
         add(mul(qk, self.layers)?)?;
         if let Some(m) = self.mla {
-            add(mul(m.q_lora_rank.unwrap_or(0) + m.kv_lora_rank, self.layers)?)?;
+            add(mul(
+                m.q_lora_rank.unwrap_or(0) + m.kv_lora_rank,
+                self.layers,
+            )?)?;
         }
         if let Some(m) = self.moe {
             if m.router_bias {
