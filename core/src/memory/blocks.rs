@@ -656,6 +656,7 @@ mod tests {
                 kind: NormKind::RmsNorm,
                 bias: false,
                 per_layer: 2,
+                final_norm: true,
             },
             qk_norm: QkNorm::None,
             bias: Bias::default(),
@@ -729,6 +730,7 @@ mod tests {
                 kind: NormKind::LayerNorm,
                 bias: true,
                 per_layer: 2,
+                final_norm: true,
             },
             bias: Bias {
                 qkv: true,

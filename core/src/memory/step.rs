@@ -125,7 +125,7 @@ fn head_program(
     let tokens = elems(&[sh.b, sh.s])?;
     let x =
         b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
-    let n = if spec.family == Family::Opt || spec.norm.per_layer > 0 {
+    let n = if spec.norm.final_norm {
         b.norm(x, tokens, spec.hidden)?
     } else {
         x

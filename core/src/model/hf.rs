@@ -221,6 +221,7 @@ fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
             kind: NormKind::LayerNorm,
             bias: true,
             per_layer: 2,
+            final_norm: true,
         },
         qk_norm: QkNorm::None,
         bias: Bias {
@@ -270,6 +271,7 @@ fn neox(c: &Cfg, name: String) -> Result<ModelSpec> {
             kind: NormKind::LayerNorm,
             bias: true,
             per_layer: 2,
+            final_norm: true,
         },
         qk_norm: QkNorm::None,
         bias: Bias {
@@ -325,6 +327,9 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
             kind: NormKind::LayerNorm,
             bias: true,
             per_layer: 2,
+            // OPTDecoder has a final LayerNorm only with pre-norm layers (`do_layer_norm_before`).
+            final_norm: c.bool_or("do_layer_norm_before", true)?
+                && !c.bool_or("_remove_final_layer_norm", false)?,
         },
         qk_norm: QkNorm::None,
         bias: Bias {
@@ -480,16 +485,19 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
             kind: NormKind::None,
             bias: false,
             per_layer: 2,
+            final_norm: true,
         },
         Family::Gemma2 | Family::Gemma3 => Norm {
             kind: NormKind::RmsNorm,
             bias: false,
             per_layer: 4,
+            final_norm: true,
         },
         _ => Norm {
             kind: NormKind::RmsNorm,
             bias: false,
             per_layer: 2,
+            final_norm: true,
         },
     };
     let qk_norm = match family {

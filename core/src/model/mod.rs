@@ -199,6 +199,13 @@ pub struct Norm {
     pub bias: bool,
     /// Norm layers per decoder layer (2 for most, 1 for parallel-residual GPT-J/Phi-2 style, 4 for Gemma-2/3).
     pub per_layer: u64,
+    /// A norm after the last layer (absent in OPT-350m, `do_layer_norm_before: false`). Default: true.
+    #[serde(default = "yes")]
+    pub final_norm: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Kind of normalisation.

@@ -219,7 +219,9 @@ impl ModelSpec {
             _ => h,
         };
         add(mul(mul(norm_width, self.norm.per_layer)?, self.layers)?)?;
-        add(norm_width)?;
+        if self.norm.final_norm {
+            add(norm_width)?;
+        }
         let qk = match self.qk_norm {
             QkNorm::None => 0,
             QkNorm::PerHead => 2 * self.head_dim,
