@@ -189,7 +189,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
             |acc, x| if x.1 > acc.1 { x } else { acc },
         );
         let grads_kept = grads.resident;
-        push_states(&mut terms, &states, &r);
+        push_states(&mut terms, &states, &r, request);
         match phase {
             Phase::Forward => {
                 push(
@@ -263,7 +263,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
             phase,
             allocated_bytes: total,
         });
-        push_states(&mut terms, &states, &r);
+        push_states(&mut terms, &states, &r, request);
         push(
             &mut terms,
             TermKind::KvCache,
@@ -361,13 +361,25 @@ fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: &str) {
     });
 }
 
-fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe) {
-    push(
-        terms,
-        TermKind::Weights,
-        s.weights,
-        &format!("{} bytes per weight as stored", r.weights),
-    );
+fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe, req: &EstimateRequest) {
+    let weights = match req.quantization {
+        Some(q) => format!(
+            "decoder linears in {} ({}), embeddings, head and norms in {} bytes",
+            match q.format {
+                crate::request::QuantFormat::Nf4 => "NF4",
+                crate::request::QuantFormat::Fp4 => "FP4",
+                crate::request::QuantFormat::Int8 => "int8 with fp32 row scales",
+            },
+            if q.double_quant {
+                "double-quantised block constants"
+            } else {
+                "fp32 block constants"
+            },
+            r.compute
+        ),
+        None => format!("{} bytes per weight", r.weights),
+    };
+    push(terms, TermKind::Weights, s.weights, &weights);
     push(
         terms,
         TermKind::AdapterWeights,
