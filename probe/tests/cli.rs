@@ -1,13 +1,22 @@
 //! The `trainfit` binary end to end, on the example requests in `tests/data/requests/`.
+//! (It lives here because Cargo builds a binary for the integration tests of its own package.)
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The shared test data of the workspace (`tests/data/`).
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
+        .join("../tests/data")
+        .join(name)
+}
+
+/// The Hugging Face configs of the accuracy suite.
+fn accuracy_config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/accuracy/configs")
         .join(name)
 }
 
@@ -114,7 +123,7 @@ fn lora_trainable_parameters() {
 fn model_command_prints_parameters() {
     let out = trainfit()
         .args(["model", "--json", "--hf-config"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("accuracy/configs/llama-3-8b.json"))
+        .arg(accuracy_config("llama-3-8b.json"))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -124,7 +133,7 @@ fn model_command_prints_parameters() {
     assert_eq!(v["parameters"]["embedding"], 2 * 128_256u64 * 4096);
     let table = trainfit()
         .args(["model", "--hf-config"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("accuracy/configs/llama-3-8b.json"))
+        .arg(accuracy_config("llama-3-8b.json"))
         .output()
         .unwrap();
     assert!(String::from_utf8(table.stdout)
