@@ -135,6 +135,9 @@ pub struct Fit {
     pub device_bytes: u64,
     /// What the job may use of it (unified memory: the GPU's working-set limit).
     pub usable_bytes: u64,
+    /// What the operating system keeps from the job: on unified memory the RAM beyond the GPU's
+    /// working-set limit; 0 on a discrete GPU, whose reported memory is already net of the driver.
+    pub os_reserve_bytes: u64,
     /// `usable_bytes - peak_bytes`; negative when it does not fit.
     pub headroom_bytes: i64,
     /// `peak_bytes <= usable_bytes`.

@@ -137,6 +137,13 @@ pub fn estimate(e: &Estimate) -> String {
     }
     if let Some(f) = e.fit {
         let verdict = if f.fits { "fits" } else { "does not fit" };
+        if f.os_reserve_bytes > 0 {
+            let _ = writeln!(
+                o,
+                "operating system reserve on unified memory: {:.2} GiB",
+                gib(f.os_reserve_bytes)
+            );
+        }
         let _ = writeln!(
             o,
             "device {:.2} GiB, usable {:.2} GiB: {verdict} (headroom {:.2} GiB)",

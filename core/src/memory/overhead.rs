@@ -188,6 +188,7 @@ pub(crate) fn fit(device: u64, peak: u64, unified: bool) -> Fit {
     Fit {
         device_bytes: device,
         usable_bytes: usable,
+        os_reserve_bytes: device - usable,
         headroom_bytes: headroom,
         fits: peak <= usable,
     }
@@ -210,6 +211,16 @@ pub(crate) fn warnings(
             message: format!(
                 "{tokens} tokens exceed the {} positions {} was trained for",
                 spec.max_positions, spec.name
+            ),
+        });
+    }
+    if req.attention == crate::request::AttentionImpl::Sdpa && spec.attn_logit_softcap.is_some() {
+        out.push(Warning {
+            code: String::from("attention_runs_eager"),
+            message: format!(
+                "{} soft-caps attention scores, which SDPA cannot do: the estimate uses eager attention, which keeps about {} bytes of scores per token, head and layer (tanh, fp32 softmax and bf16 probabilities)",
+                spec.name,
+                req.sequence.saturating_mul(8)
             ),
         });
     }

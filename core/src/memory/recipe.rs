@@ -91,6 +91,8 @@ impl Recipe {
         let kernel = match req.attention {
             AttentionImpl::Eager => AttnKernel::Eager,
             AttentionImpl::Flash => AttnKernel::Flash,
+            // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
+            AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
             AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
         };
         Recipe {

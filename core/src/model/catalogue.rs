@@ -249,6 +249,11 @@ static CATALOGUE: &[CatalogueEntry] = &[
         include_str!("../../data/models/gemma-2-9b.json"),
     ),
     entry(
+        "gemma-3-1b",
+        "google/gemma-3-1b-pt",
+        include_str!("../../data/models/gemma-3-1b.json"),
+    ),
+    entry(
         "phi-3-mini-4k",
         "microsoft/Phi-3-mini-4k-instruct",
         include_str!("../../data/models/phi-3-mini-4k.json"),
