@@ -32,6 +32,59 @@ fn positive(field: &str, v: u64) -> Result<()> {
 }
 
 fn check_spec(s: &ModelSpec) -> Result<()> {
+    for (field, v) in [
+        ("model.spec.layers", s.layers),
+        ("model.spec.hidden", s.hidden),
+        ("model.spec.heads", s.heads),
+        ("model.spec.kv_heads", s.kv_heads),
+        ("model.spec.head_dim", s.head_dim),
+        ("model.spec.vocab", s.vocab),
+        ("model.spec.ffn.intermediate", s.ffn.intermediate),
+        ("model.spec.max_positions", s.max_positions),
+        ("model.spec.learned_positions", s.learned_positions),
+    ] {
+        if v > model::hf::MAX_DIM {
+            return Err(Error::invalid(field, v, "at most 2^31"));
+        }
+    }
+    let moe = s.moe.map_or([0; 5], |m| {
+        [
+            m.experts,
+            m.active,
+            m.expert_intermediate,
+            m.shared_intermediate,
+            m.dense_layers,
+        ]
+    });
+    let mla = s.mla.map_or([0; 5], |m| {
+        [
+            m.q_lora_rank.unwrap_or(0),
+            m.kv_lora_rank,
+            m.qk_nope_head_dim,
+            m.qk_rope_head_dim,
+            m.v_head_dim,
+        ]
+    });
+    if let Some(v) = moe
+        .iter()
+        .chain(mla.iter())
+        .find(|&&v| v > model::hf::MAX_DIM)
+    {
+        return Err(Error::invalid(
+            "model.spec.moe / model.spec.mla",
+            v,
+            "sizes of at most 2^31",
+        ));
+    }
+    if let Some(m) = s.moe {
+        if m.active > m.experts || m.experts == 0 {
+            return Err(Error::invalid(
+                "model.spec.moe.active",
+                m.active,
+                format!("between 1 and experts ({})", m.experts),
+            ));
+        }
+    }
     positive("model.spec.layers", s.layers)?;
     positive("model.spec.hidden", s.hidden)?;
     positive("model.spec.heads", s.heads)?;

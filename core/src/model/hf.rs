@@ -13,6 +13,9 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, Result};
 
+/// Largest size any config field may hold: products of three such sizes stay within 64 bits.
+pub const MAX_DIM: u64 = 1 << 31;
+
 /// The `model_type` values the importer reads.
 pub const SUPPORTED: &[&str] = &[
     "gpt2",
@@ -60,8 +63,12 @@ impl Cfg<'_> {
         match self.m.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => match v.as_u64() {
-                Some(n) => Ok(Some(n)),
-                None => Err(Error::invalid(key, v, "a non-negative integer")),
+                Some(n) if n <= MAX_DIM => Ok(Some(n)),
+                _ => Err(Error::invalid(
+                    key,
+                    v,
+                    "a non-negative integer of at most 2^31",
+                )),
             },
         }
     }
@@ -194,7 +201,7 @@ fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
     let hidden = c.u64_any(&["n_embd", "hidden_size"])?;
     let heads = c.u64_any(&["n_head", "num_attention_heads"])?;
     let positions = c.u64_any(&["n_positions", "max_position_embeddings"])?;
-    let intermediate = c.opt_u64("n_inner")?.unwrap_or(4 * hidden);
+    let intermediate = c.opt_u64("n_inner")?.unwrap_or(hidden.saturating_mul(4));
     Ok(ModelSpec {
         name,
         family: Family::Gpt2,
@@ -320,7 +327,7 @@ fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
         moe: None,
         vocab: c.u64_any(&["vocab_size"])?,
         // OPTLearnedPositionalEmbedding keeps an offset of 2 rows.
-        learned_positions: max_pos + 2,
+        learned_positions: max_pos.saturating_add(2),
         max_positions: max_pos,
         tied_embeddings: c.bool_or("tie_word_embeddings", true)?,
         norm: Norm {
@@ -443,7 +450,7 @@ fn llama_like(c: &Cfg, family: Family, name: String) -> Result<ModelSpec> {
                 active: c.u64_any(&["num_experts_per_tok"])?,
                 expert_intermediate: per,
                 shared_experts: shared,
-                shared_intermediate: shared * per,
+                shared_intermediate: shared.saturating_mul(per),
                 shared_expert_gate: false,
                 dense_layers: c.opt_u64("first_k_dense_replace")?.unwrap_or(0).min(layers),
                 router_bias: family == Family::DeepseekV3,

@@ -296,12 +296,12 @@ pub struct Dropout {
 impl ModelSpec {
     /// Width of all query heads together.
     pub fn q_dim(&self) -> u64 {
-        self.heads * self.head_dim
+        self.heads.saturating_mul(self.head_dim)
     }
 
     /// Width of all key (or value) heads together.
     pub fn kv_dim(&self) -> u64 {
-        self.kv_heads * self.head_dim
+        self.kv_heads.saturating_mul(self.head_dim)
     }
 
     /// Number of layers with a mixture-of-experts feed-forward block.

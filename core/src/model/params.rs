@@ -62,13 +62,13 @@ impl ModelSpec {
         };
         match self.family {
             Family::Gpt2 => {
-                push("c_attn", h, 3 * q, b.qkv, l);
+                push("c_attn", h, q.saturating_mul(3), b.qkv, l);
                 push("c_proj", q, h, b.attn_out, l);
                 push("c_fc", h, self.ffn.intermediate, b.mlp, l);
                 push("c_proj", self.ffn.intermediate, h, b.mlp, l);
             }
             Family::GptNeox => {
-                push("query_key_value", h, 3 * q, b.qkv, l);
+                push("query_key_value", h, q.saturating_mul(3), b.qkv, l);
                 push("dense", q, h, b.attn_out, l);
                 push("dense_h_to_4h", h, self.ffn.intermediate, b.mlp, l);
                 push("dense_4h_to_h", self.ffn.intermediate, h, b.mlp, l);
@@ -126,7 +126,7 @@ impl ModelSpec {
                 let dense = l - self.moe_layers();
                 let f = self.ffn.intermediate;
                 if self.family == Family::Phi3 {
-                    push("gate_up_proj", h, 2 * f, b.mlp, dense);
+                    push("gate_up_proj", h, f.saturating_mul(2), b.mlp, dense);
                     push("down_proj", f, h, b.mlp, dense);
                 } else if self.ffn.gated {
                     push("gate_proj", h, f, b.mlp, dense);
@@ -215,7 +215,7 @@ impl ModelSpec {
         add(positions)?;
         let norm_width = match (self.norm.kind, self.norm.bias) {
             (NormKind::None, _) => 0,
-            (NormKind::LayerNorm, true) => 2 * h,
+            (NormKind::LayerNorm, true) => h.saturating_mul(2),
             _ => h,
         };
         add(mul(mul(norm_width, self.norm.per_layer)?, self.layers)?)?;
