@@ -220,13 +220,8 @@ impl<'a> Builder<'a> {
             }
             AttnKernel::MemEfficient => {
                 // Hugging Face repeats k and v when it cannot pass `enable_gqa` (a mask is present).
-                let (k, v) = if rep > 1 {
-                    let kr = self.t.copy(resized(k, q.elems));
-                    let vr = self.t.copy(resized(v, q.elems));
-                    (kr, vr)
-                } else {
-                    (k, v)
-                };
+                let k = self.expanded(k, q.elems, rep > 1);
+                let v = self.expanded(v, q.elems, rep > 1);
                 // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
                 let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
                 Ok(self.t.fused_attention(q, k, v, lse, 0))
@@ -235,34 +230,15 @@ impl<'a> Builder<'a> {
                 // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
                 // matmul, in-place causal mask, softmax (kept), matmul with v (kept, copied if strided).
                 let qs = self.t.scale(q);
-                let kr = if rep > 1 {
-                    self.t.copy(resized(k, q.elems))
-                } else {
-                    k
-                };
+                let kr = self.expanded(k, q.elems, rep > 1);
                 let ks = self.t.scale(kr);
                 let raw = self.t.bmm(qs, ks, scores);
                 let probs = self.t.unary_keep_output(raw, raw.dt);
-                let probs = if self.spec.dropout.attention > 0.0 {
-                    self.t.dropout(probs)
-                } else {
-                    probs
-                };
-                let vr = if rep > 1 || strided.v {
-                    self.t.copy(resized(v, q.elems))
-                } else {
-                    v
-                };
-                let out = self.t.bmm(probs, vr, q.elems);
-                Ok(self.t.copy(out))
+                Ok(self.weigh_values(probs, v, q.elems, rep > 1 || strided.v))
             }
             AttnKernel::Eager => {
-                let kr = if rep > 1 || strided.k {
-                    self.t.copy(resized(k, q.elems))
-                } else {
-                    k
-                };
-                let qm = if strided.q { self.t.copy(q) } else { q };
+                let kr = self.expanded(k, q.elems, rep > 1 || strided.k);
+                let qm = self.expanded(q, q.elems, strided.q);
                 let raw = self.t.bmm(qm, kr, scores);
                 let mut scaled = self.t.scale(raw);
                 if self.spec.attn_logit_softcap.is_some() {
@@ -288,20 +264,31 @@ impl<'a> Builder<'a> {
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
                 };
-                let probs = if self.spec.dropout.attention > 0.0 {
-                    self.t.dropout(probs)
-                } else {
-                    probs
-                };
-                let vr = if rep > 1 || strided.v {
-                    self.t.copy(resized(v, q.elems))
-                } else {
-                    v
-                };
-                let out = self.t.bmm(probs, vr, q.elems);
-                Ok(self.t.copy(out))
+                Ok(self.weigh_values(probs, v, q.elems, rep > 1 || strided.v))
             }
         }
+    }
+
+    /// `x` as a matmul sees it: copied when it has to be repeated over query heads or made
+    /// contiguous per head, else the same storage.
+    fn expanded(&mut self, x: V, elems: u64, copy: bool) -> V {
+        if copy {
+            self.t.copy(resized(x, elems))
+        } else {
+            x
+        }
+    }
+
+    /// Dropout on the attention probabilities, `probs @ v`, and the token-major copy of the result.
+    fn weigh_values(&mut self, probs: V, v: V, q_elems: u64, copy_v: bool) -> V {
+        let probs = if self.spec.dropout.attention > 0.0 {
+            self.t.dropout(probs)
+        } else {
+            probs
+        };
+        let vr = self.expanded(v, q_elems, copy_v);
+        let out = self.t.bmm(probs, vr, q_elems);
+        self.t.copy(out)
     }
 
     /// NeoX, Phi-3 and DeepSeek rotate part of each head and concatenate (`torch.cat([q_rot, q_pass])`),
