@@ -80,7 +80,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         tp,
     };
     let params = spec.parameters()?;
-    let states = states::states(request, &spec, &r, layers_per_stage)?;
+    let states = states::states(request, &spec, &params, &r, layers_per_stage)?;
 
     // Pipeline stages differ: the first holds the embedding and `pp` micro-batches in flight, the
     // last holds the head and logits. Evaluate both and report the larger.

@@ -42,8 +42,10 @@ pub(crate) struct TensorKind {
 
 /// Every parameter tensor of the model, grouped; norms, biases and other vectors as one vector kind
 /// per instance where their sizes are known.
-pub(crate) fn tensors(spec: &ModelSpec) -> Result<alloc::vec::Vec<TensorKind>> {
-    let params = spec.parameters()?;
+pub(crate) fn tensors(
+    spec: &ModelSpec,
+    params: &crate::model::Parameters,
+) -> Result<alloc::vec::Vec<TensorKind>> {
     let mut out = alloc::vec::Vec::with_capacity(24);
     let mut accounted: u64 = 0;
     for l in spec.linears() {
@@ -220,10 +222,11 @@ fn shard(x: u64, n: u64) -> u64 {
 pub(crate) fn states(
     req: &EstimateRequest,
     spec: &ModelSpec,
+    params: &crate::model::Parameters,
     r: &Recipe,
     layers_here: u64,
 ) -> Result<States> {
-    let tensors = tensors(spec)?;
+    let tensors = tensors(spec, params)?;
     let par = &req.parallel;
     let tp = par.tensor.max(1);
     let pp = par.pipeline.max(1);

@@ -179,25 +179,27 @@ fn programs(
     place: &Placement,
 ) -> Result<Program> {
     // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
+    let selective;
     let r_layers = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
         let mut r2 = r.clone();
         r2.kernel = AttnKernel::Flash;
-        r2
+        selective = r2;
+        &selective
     } else {
-        r.clone()
+        r
     };
     let embed = embed_program(spec, r, sh)?;
     let embed_grad = embed.out_grad;
     let dense_layers = place.layers.saturating_sub(place.moe_layers);
     let kind_moe = place.moe_layers > 0 && dense_layers == 0;
-    let first = layer_program(spec, &r_layers, sh, embed_grad, kind_moe)?;
+    let first = layer_program(spec, r_layers, sh, embed_grad, kind_moe)?;
     let layer = if first.out_grad == embed_grad {
         first
     } else {
-        layer_program(spec, &r_layers, sh, first.out_grad, kind_moe)?
+        layer_program(spec, r_layers, sh, first.out_grad, kind_moe)?
     };
     let moe_layer = if place.moe_layers > 0 && dense_layers > 0 {
-        Some(layer_program(spec, &r_layers, sh, layer.out_grad, true)?)
+        Some(layer_program(spec, r_layers, sh, layer.out_grad, true)?)
     } else {
         None
     };

@@ -127,8 +127,8 @@ pub(crate) struct Tape {
 impl Tape {
     pub fn new() -> Self {
         Tape {
-            storages: alloc::vec::Vec::with_capacity(96),
-            ops: alloc::vec::Vec::with_capacity(96),
+            storages: alloc::vec::Vec::with_capacity(192),
+            ops: alloc::vec::Vec::with_capacity(160),
             grad_bytes_override: None,
         }
     }
