@@ -215,3 +215,22 @@ fn cuda_context_and_nccl_constants() {
         "HE-nccl-pg-2gpu",
     );
 }
+
+#[test]
+fn megatron_most_loaded_pipeline_shard() {
+    // Megatron-LM `theoretical_memory_usage`: most loaded shard = (block / p + embedding) / t
+    // parameters. Llama-3-8B, t = 2, p = 4: block = 8,030,261,248 - 2 x 525,336,576 = 6,979,588,096;
+    // (6,979,588,096 / 4 + 525,336,576) / 2 = 1,135,116,800 parameters, 2 bytes each in bf16.
+    let e = run(json!({
+        "model": {"hf_config": {
+            "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+            "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+            "max_position_embeddings": 8192
+        }},
+        "precision": "bf16", "micro_batch": 1, "sequence": 16,
+        "parallel": {"tensor": 2, "pipeline": 4, "micro_batches": 4}
+    }));
+    let want = 1_135_116_800f64 * 2.0;
+    // Each of the 291 weight tensors rounds up to a 512 B block.
+    close(e.model_states.weights_bytes as f64, want, 291.0 * 512.0 / want, "Megatron shard");
+}

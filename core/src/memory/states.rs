@@ -38,6 +38,19 @@ pub(crate) struct TensorKind {
     pub matrix: bool,
     /// Rows of the matrix (Adafactor's row statistics).
     pub rows: u64,
+    /// Where a pipeline keeps it.
+    pub role: Role,
+}
+
+/// Which pipeline stage holds a tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Decoder layers: each stage holds its share.
+    Layer,
+    /// Token and position embeddings: the first stage.
+    Embedding,
+    /// The output projection: the last stage.
+    Head,
 }
 
 /// Every parameter tensor of the model, grouped; norms, biases and other vectors as one vector kind
@@ -50,12 +63,18 @@ pub(crate) fn tensors(
     let mut accounted: u64 = 0;
     for l in spec.linears() {
         let e = mul(l.d_in, l.d_out, "linear weight elements")?;
+        let role = if l.in_decoder {
+            Role::Layer
+        } else {
+            Role::Head
+        };
         out.push(TensorKind {
             elems: e,
             count: l.count,
             quantizable: l.in_decoder,
             matrix: true,
             rows: l.d_out,
+            role,
         });
         accounted = add(accounted, mul(e, l.count, "linear weights")?, "parameters")?;
         if l.bias {
@@ -65,6 +84,7 @@ pub(crate) fn tensors(
                 quantizable: false,
                 matrix: false,
                 rows: 1,
+                role,
             });
             accounted = add(accounted, mul(l.d_out, l.count, "biases")?, "parameters")?;
         }
@@ -77,6 +97,7 @@ pub(crate) fn tensors(
         quantizable: false,
         matrix: true,
         rows: spec.vocab,
+        role: Role::Embedding,
     });
     accounted = add(accounted, table, "parameters")?;
     if spec.learned_positions > 0 {
@@ -87,6 +108,7 @@ pub(crate) fn tensors(
             quantizable: false,
             matrix: true,
             rows: spec.learned_positions,
+            role: Role::Embedding,
         });
         accounted = add(accounted, pos, "parameters")?;
     }
@@ -102,6 +124,7 @@ pub(crate) fn tensors(
                 quantizable: false,
                 matrix: false,
                 rows: 1,
+                role: Role::Layer,
             });
         }
         let tail = rest % per;
@@ -112,6 +135,7 @@ pub(crate) fn tensors(
                 quantizable: false,
                 matrix: false,
                 rows: 1,
+                role: Role::Layer,
             });
         }
     }
@@ -123,9 +147,9 @@ fn alloc_bytes(elems: u64, bytes_per: u64) -> u64 {
     round_up(elems.saturating_mul(bytes_per), BLOCK)
 }
 
-/// Bytes of the stored weights of one tensor kind (all instances).
-fn weight_bytes(t: &TensorKind, dt: u64, quant: Option<(QuantFormat, bool)>) -> Result<u64> {
-    let one = match (quant, t.quantizable) {
+/// Bytes of the stored weights of one instance of a tensor kind.
+fn weight_bytes(t: &TensorKind, dt: u64, quant: Option<(QuantFormat, bool)>) -> u64 {
+    match (quant, t.quantizable) {
         (Some((QuantFormat::Nf4 | QuantFormat::Fp4, dq)), true) => {
             // Packed 4-bit codes, then the absmax per 64-block: uint8 plus an fp32 constant per 256
             // blocks with double quantisation, fp32 without (QLoRA Sec. 3).
@@ -143,8 +167,7 @@ fn weight_bytes(t: &TensorKind, dt: u64, quant: Option<(QuantFormat, bool)>) -> 
             alloc_bytes(t.elems, 1) + alloc_bytes(t.rows, 4)
         }
         _ => alloc_bytes(t.elems, dt),
-    };
-    mul(one, t.count, "weight bytes")
+    }
 }
 
 /// Model states of one device.
@@ -180,6 +203,11 @@ pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec
             quantizable: false,
             matrix: true,
             rows: lora.rank,
+            role: if l.in_decoder {
+                Role::Layer
+            } else {
+                Role::Head
+            },
         });
         out.push(TensorKind {
             elems: b,
@@ -187,6 +215,11 @@ pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec
             quantizable: false,
             matrix: true,
             rows: l.d_out,
+            role: if l.in_decoder {
+                Role::Layer
+            } else {
+                Role::Head
+            },
         });
     }
     Ok(out)
@@ -200,15 +233,35 @@ fn sum_elems(ts: &[TensorKind]) -> Result<u64> {
     Ok(n)
 }
 
-/// Bytes of one state of `dt` per element for every tensor, each its own allocation.
-fn per_tensor(ts: &[TensorKind], f: impl Fn(&TensorKind) -> u64) -> Result<u64> {
+/// The most loaded pipeline stage: its share of the decoder layers plus the token embedding (the
+/// last stage's output projection is the same size as the embedding; Megatron-LM's
+/// `theoretical_memory_usage` counts the first stage the same way).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stage {
+    pub pipeline: u64,
+    pub layers_here: u64,
+    pub layers: u64,
+}
+
+impl Stage {
+    fn share(&self, role: Role, bytes: u64) -> u64 {
+        if self.pipeline <= 1 {
+            return bytes;
+        }
+        match role {
+            Role::Layer => bytes.saturating_mul(self.layers_here) / self.layers.max(1),
+            Role::Embedding => bytes,
+            Role::Head => 0,
+        }
+    }
+}
+
+/// Bytes over every tensor on this pipeline stage, `f` giving one instance's bytes.
+fn per_tensor(ts: &[TensorKind], stage: Stage, f: impl Fn(&TensorKind) -> u64) -> Result<u64> {
     let mut b = 0u64;
     for t in ts {
-        b = add(
-            b,
-            mul(f(t), t.count, "optimizer states")?,
-            "optimizer states",
-        )?;
+        let all = mul(f(t), t.count, "optimizer states")?;
+        b = add(b, stage.share(t.role, all), "optimizer states")?;
     }
     Ok(b)
 }
@@ -242,29 +295,22 @@ pub(crate) fn states(
     } else {
         r.weights
     };
-    let mut weights = 0u64;
-    let mut largest_param = 0u64;
-    for t in &tensors {
-        weights = add(weights, weight_bytes(t, stored_dt, quant)?, "weight bytes")?;
-        largest_param = largest_param.max(t.elems);
-    }
-    // Pipeline stages hold their share of layers; tensor parallelism splits each matrix.
-    let layer_share = |x: u64| -> u64 {
-        if pp == 1 {
-            x
-        } else {
-            x.saturating_mul(layers_here) / spec.layers.max(1)
-        }
+    let stage = Stage {
+        pipeline: pp,
+        layers_here,
+        layers: spec.layers,
     };
-    weights = shard(layer_share(weights), tp);
+    let weights = shard(
+        per_tensor(&tensors, stage, |t| weight_bytes(t, stored_dt, quant))?,
+        tp,
+    );
+    let largest_param = tensors.iter().map(|t| t.elems).max().unwrap_or(0);
 
     let training = req.task.trains();
     let adapter_list = adapter_tensors(spec, r)?;
     let adapter_dt = r.lora.as_ref().map_or(4, |l| l.dtype);
     let adapters = shard(
-        layer_share(per_tensor(&adapter_list, |t| {
-            alloc_bytes(t.elems, adapter_dt)
-        })?),
+        per_tensor(&adapter_list, stage, |t| alloc_bytes(t.elems, adapter_dt))?,
         tp,
     );
     let full = r.full_train;
@@ -288,15 +334,15 @@ pub(crate) fn states(
     // torch.optim keeps states in the parameter's dtype (`zeros_like(p)`); with master weights
     // they are kept in fp32 beside them.
     let state_dt = if master_dt > 0 { 4 } else { param_dt };
-    let here = |x: u64| shard(layer_share(x), tp);
+    let here = |x: u64| shard(x, tp);
     let opt_bytes = here(match req.optimizer {
-        Optimizer::Adamw => per_tensor(train_list, |t| 2 * alloc_bytes(t.elems, state_dt))?,
+        Optimizer::Adamw => per_tensor(train_list, stage, |t| 2 * alloc_bytes(t.elems, state_dt))?,
         Optimizer::Lion | Optimizer::SgdMomentum => {
-            per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?
+            per_tensor(train_list, stage, |t| alloc_bytes(t.elems, state_dt))?
         }
         Optimizer::Sgd => 0,
         // Two uint8 states plus an fp32 absmax per 2048-block each; small tensors stay 32-bit.
-        Optimizer::Adamw8bit => per_tensor(train_list, |t| {
+        Optimizer::Adamw8bit => per_tensor(train_list, stage, |t| {
             if t.elems < ADAM8_MIN_SIZE {
                 2 * alloc_bytes(t.elems, 4)
             } else {
@@ -305,7 +351,7 @@ pub(crate) fn states(
         })?,
         // transformers Adafactor: fp32 row and column statistics for matrices, a full fp32
         // second moment for vectors (`factored = len(shape) >= 2`), no first moment by default.
-        Optimizer::Adafactor => per_tensor(train_list, |t| {
+        Optimizer::Adafactor => per_tensor(train_list, stage, |t| {
             if t.matrix {
                 alloc_bytes(t.rows, 4) + alloc_bytes(t.elems / t.rows.max(1), 4)
             } else {
@@ -313,9 +359,11 @@ pub(crate) fn states(
             }
         })?,
     });
-    let n = here(trainable);
-    let grads = here(per_tensor(train_list, |t| alloc_bytes(t.elems, grad_dt))?);
-    let master = here(per_tensor(train_list, |t| {
+    let n = here(per_tensor(train_list, stage, |t| t.elems)?);
+    let grads = here(per_tensor(train_list, stage, |t| {
+        alloc_bytes(t.elems, grad_dt)
+    })?);
+    let master = here(per_tensor(train_list, stage, |t| {
         if master_dt > 0 {
             alloc_bytes(t.elems, master_dt)
         } else {
@@ -326,7 +374,9 @@ pub(crate) fn states(
         (Optimizer::Adamw, OptimizerImpl::Foreach) => {
             // `_foreach_sqrt(exp_avg_sq)` materialises sqrt(v) for the whole parameter group
             // (torch/optim/adamw.py `_multi_tensor_adamw`; PyTorch PR #132336).
-            here(per_tensor(train_list, |t| alloc_bytes(t.elems, state_dt))?)
+            here(per_tensor(train_list, stage, |t| {
+                alloc_bytes(t.elems, state_dt)
+            })?)
         }
         // `exp_avg_sq.sqrt() / bias_correction2_sqrt`: two temporaries of the parameter at hand.
         (Optimizer::Adamw, OptimizerImpl::ForLoop) => 2 * alloc_bytes(largest, state_dt),
