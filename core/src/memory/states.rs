@@ -304,7 +304,6 @@ pub(crate) fn states(
         per_tensor(&tensors, stage, |t| weight_bytes(t, stored_dt, quant))?,
         tp,
     );
-    let largest_param = tensors.iter().map(|t| t.elems).max().unwrap_or(0);
 
     let training = req.task.trains();
     let adapter_list = adapter_tensors(spec, r)?;
