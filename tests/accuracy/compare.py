@@ -168,6 +168,33 @@ def main():
         print(f"{c['id']:<62} measured {gib(meas):>9} GiB ({row['measured_phase']:<14}) trainfit {tf_txt}"
               f"{'  ' + peer_txt if peer_txt else ''}", flush=True)
 
+    # Per breakdown term, at the peak, where both sides name it and trainfit finds the same phase.
+    term_map = {
+        "weights": (("weights", "adapter_weights"), ("parameters", "buffers")),
+        "gradients": (("gradients",), ("gradients",)),
+        "optimizer states": (("optimizer_states",), ("optimizer_states",)),
+        "activations, logits, temporaries, KV": (
+            ("activations", "logits_and_loss", "optimizer_temporaries", "kv_cache"),
+            ("activations", "temporaries", "inputs")),
+    }
+    term_errors = {k: [] for k in term_map}
+    for r, c in zip(rows, cases):
+        bd = r.get("trainfit_breakdown")
+        if not bd or r["trainfit_phase"] != r["measured_phase"]:
+            continue
+        at = c["measured"].get("at_peak") or {}
+        for name, (ours, theirs) in term_map.items():
+            m = sum(at.get(k, 0) or 0 for k in theirs)
+            t = sum(x["bytes"] for x in bd if x["term"] in ours)
+            if m > 0:
+                term_errors[name].append((t - m) / m)
+    if any(term_errors.values()):
+        print("\nper term at the peak (cases where both sides agree on the phase)")
+        for name, errs in term_errors.items():
+            s_ = summarize(errs)
+            if s_ and s_["n"]:
+                print(f"  {name:<40} n={s_['n']:>3} median {pct(s_['median_abs'], False):>7} max {pct(s_['max_abs'], False):>7}")
+
     summ = {"trainfit": summarize(r["rel"] for r in rows)}
     for p in PEERS:
         summ[p + " (applicable)"] = summarize(rel(r["peers"][p], r["measured"]) for r, c in zip(rows, cases)
