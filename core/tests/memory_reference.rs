@@ -232,5 +232,10 @@ fn megatron_most_loaded_pipeline_shard() {
     }));
     let want = 1_135_116_800f64 * 2.0;
     // Each of the 291 weight tensors rounds up to a 512 B block.
-    close(e.model_states.weights_bytes as f64, want, 291.0 * 512.0 / want, "Megatron shard");
+    close(
+        e.model_states.weights_bytes as f64,
+        want,
+        291.0 * 512.0 / want,
+        "Megatron shard",
+    );
 }

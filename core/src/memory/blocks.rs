@@ -55,16 +55,16 @@ impl Shape {
 
 /// Builds one block program: `weights` owns the params, the return value is the block output.
 pub(crate) struct Builder<'a> {
-    pub t: Tape,
+    pub t: &'a mut Tape,
     pub spec: &'a ModelSpec,
     pub r: &'a Recipe,
     pub sh: Shape,
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(spec: &'a ModelSpec, r: &'a Recipe, sh: Shape) -> Self {
-        let mut t = Tape::new();
-        t.set_param_grad_bytes(r.grad_bytes_override);
+    /// A builder writing into `t`, which is cleared first (its buffers are reused).
+    pub fn new(spec: &'a ModelSpec, r: &'a Recipe, sh: Shape, t: &'a mut Tape) -> Self {
+        t.reset(r.grad_bytes_override);
         Builder { t, spec, r, sh }
     }
 
@@ -670,7 +670,8 @@ mod tests {
         in_grad: bool,
     ) -> super::super::tape::Profile {
         let sh = Shape { b, s, kv: s, tp: 1 };
-        let mut bl = Builder::new(spec, r, sh);
+        let mut tape = Tape::new();
+        let mut bl = Builder::new(spec, r, sh, &mut tape);
         let x = bl.t.external(b * s * spec.hidden, r.weights, in_grad);
         let cos = bl.t.shared(b * s * spec.head_dim, r.compute);
         let sin = bl.t.shared(b * s * spec.head_dim, r.compute);
@@ -753,7 +754,8 @@ mod tests {
             kv: 512,
             tp: 1,
         };
-        let mut bl = Builder::new(&spec, &r, sh);
+        let mut tape = Tape::new();
+        let mut bl = Builder::new(&spec, &r, sh, &mut tape);
         let x = bl.t.external(8 * 512 * 768, 4, true);
         let out = bl.gpt2_layer(x).unwrap();
         let p = bl.t.profile(out);

@@ -3,7 +3,7 @@
 
 use super::blocks::{Builder, Shape};
 use super::recipe::{AttnKernel, Recipe};
-use super::tape::{elems, Profile, V};
+use super::tape::{elems, Profile, Tape, V};
 use crate::error::Result;
 use crate::model::{Family, ModelSpec};
 use crate::request::{Checkpointing, LossImpl};
@@ -52,13 +52,14 @@ struct Program {
 }
 
 fn layer_program(
+    tape: &mut Tape,
     spec: &ModelSpec,
     r: &Recipe,
     sh: Shape,
     in_grad: bool,
     moe: bool,
 ) -> Result<Profile> {
-    let mut b = Builder::new(spec, r, sh);
+    let mut b = Builder::new(spec, r, sh, tape);
     let tokens = elems(&[sh.b, sh.s])?;
     let x =
         b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
@@ -81,8 +82,8 @@ fn stream_bytes(r: &Recipe) -> u64 {
     r.weights
 }
 
-fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
-    let mut b = Builder::new(spec, r, sh);
+fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
+    let mut b = Builder::new(spec, r, sh, tape);
     let tokens = elems(&[sh.b, sh.s])?;
     let th = elems(&[tokens, spec.hidden])?;
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
@@ -114,6 +115,7 @@ fn embed_program(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
 }
 
 fn head_program(
+    tape: &mut Tape,
     spec: &ModelSpec,
     r: &Recipe,
     sh: Shape,
@@ -121,7 +123,7 @@ fn head_program(
     loss: LossImpl,
     rows_out: u64,
 ) -> Result<Profile> {
-    let mut b = Builder::new(spec, r, sh);
+    let mut b = Builder::new(spec, r, sh, tape);
     let tokens = elems(&[sh.b, sh.s])?;
     let x =
         b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
@@ -188,23 +190,31 @@ fn programs(
     } else {
         r
     };
-    let embed = embed_program(spec, r, sh)?;
+    let mut tape = Tape::new();
+    let embed = embed_program(&mut tape, spec, r, sh)?;
     let embed_grad = embed.out_grad;
     let dense_layers = place.layers.saturating_sub(place.moe_layers);
     let kind_moe = place.moe_layers > 0 && dense_layers == 0;
-    let first = layer_program(spec, r_layers, sh, embed_grad, kind_moe)?;
+    let first = layer_program(&mut tape, spec, r_layers, sh, embed_grad, kind_moe)?;
     let layer = if first.out_grad == embed_grad {
         first
     } else {
-        layer_program(spec, r_layers, sh, first.out_grad, kind_moe)?
+        layer_program(&mut tape, spec, r_layers, sh, first.out_grad, kind_moe)?
     };
     let moe_layer = if place.moe_layers > 0 && dense_layers > 0 {
-        Some(layer_program(spec, r_layers, sh, layer.out_grad, true)?)
+        Some(layer_program(
+            &mut tape,
+            spec,
+            r_layers,
+            sh,
+            layer.out_grad,
+            true,
+        )?)
     } else {
         None
     };
     let tokens = elems(&[sh.b, sh.s])?;
-    let head = head_program(spec, r, sh, layer.out_grad, loss, tokens)?;
+    let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
         elems(&[sh.b, sh.s, sh.kv, r.compute])?
@@ -398,9 +408,10 @@ pub(crate) fn inference(
     place: &Placement,
 ) -> Result<StepPeaks> {
     let moe = place.moe_layers > 0;
-    let layer = layer_program(spec, r, sh, false, moe)?;
+    let mut tape = Tape::new();
+    let layer = layer_program(&mut tape, spec, r, sh, false, moe)?;
     let tokens = elems(&[sh.b, sh.s])?;
-    let head = head_program(spec, r, sh, false, LossImpl::Upcast, sh.b)?;
+    let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
         elems(&[sh.b, sh.s, sh.kv, r.compute])?

@@ -122,6 +122,25 @@ pub(crate) struct Tape {
     storages: alloc::vec::Vec<Storage>,
     ops: alloc::vec::Vec<Op>,
     grad_bytes_override: Option<u64>,
+    scratch: Scratch,
+}
+
+/// Buffers of `profile`, kept between programs so that one estimate allocates them once.
+#[derive(Debug, Default)]
+struct Scratch {
+    created: alloc::vec::Vec<usize>,
+    last_use: alloc::vec::Vec<usize>,
+    first_saver: alloc::vec::Vec<usize>,
+    births: alloc::vec::Vec<u64>,
+    deaths: alloc::vec::Vec<u64>,
+    deaths_unsaved: alloc::vec::Vec<u64>,
+    grad_of: alloc::vec::Vec<Option<usize>>,
+    bufs: alloc::vec::Vec<(u64, u32)>,
+}
+
+fn refill<T: Clone>(v: &mut alloc::vec::Vec<T>, n: usize, value: T) {
+    v.clear();
+    v.resize(n, value);
 }
 
 impl Tape {
@@ -130,13 +149,15 @@ impl Tape {
             storages: alloc::vec::Vec::with_capacity(192),
             ops: alloc::vec::Vec::with_capacity(160),
             grad_bytes_override: None,
+            scratch: Scratch::default(),
         }
     }
 
-    /// Parameter gradients are stored in this many bytes per element instead of the parameter's dtype
-    /// (fp32 main grads of Megatron-style mixed precision).
-    pub fn set_param_grad_bytes(&mut self, bytes_per_elem: Option<u64>) {
-        self.grad_bytes_override = bytes_per_elem;
+    /// Empties the program, keeping every buffer, for the next block.
+    pub fn reset(&mut self, grad_bytes: Option<u64>) {
+        self.storages.clear();
+        self.ops.clear();
+        self.grad_bytes_override = grad_bytes;
     }
 
     fn storage(&mut self, elems: u64, dt: u64, kind: Kind) -> usize {
@@ -448,12 +469,22 @@ impl Tape {
     }
 
     /// Runs the program forward then backward from `output`, whose gradient arrives from above.
-    pub fn profile(&self, output: V) -> Profile {
+    pub fn profile(&mut self, output: V) -> Profile {
+        let mut sc = core::mem::take(&mut self.scratch);
+        let p = self.walk(output, &mut sc);
+        self.scratch = sc;
+        p
+    }
+
+    fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
         let n = self.storages.len();
-        let mut created = alloc::vec![usize::MAX; n];
-        let mut last_use = alloc::vec![0usize; n];
+        refill(&mut sc.created, n, usize::MAX);
+        refill(&mut sc.last_use, n, 0);
+        refill(&mut sc.first_saver, n, usize::MAX);
+        let created = &mut sc.created;
+        let last_use = &mut sc.last_use;
         // First op (in program order) that saves the storage: backward frees it after that op.
-        let mut first_saver = alloc::vec![usize::MAX; n];
+        let first_saver = &mut sc.first_saver;
         for (i, op) in self.ops.iter().enumerate() {
             for v in op.inputs.iter().flatten() {
                 last_use[v.sid] = i;
@@ -482,9 +513,11 @@ impl Tape {
         // Forward: live from creation to last use, or to the end when saved or the output. Bytes
         // born and dying at each op, with and without the saved tensors kept.
         let ops = self.ops.len();
-        let mut births = alloc::vec![0u64; ops];
-        let mut deaths = alloc::vec![0u64; ops];
-        let mut deaths_unsaved = alloc::vec![0u64; ops];
+        refill(&mut sc.births, ops, 0);
+        refill(&mut sc.deaths, ops, 0);
+        refill(&mut sc.deaths_unsaved, ops, 0);
+        let (births, deaths, deaths_unsaved) =
+            (&mut sc.births, &mut sc.deaths, &mut sc.deaths_unsaved);
         for sid in 0..n {
             if self.storages[sid].kind != Kind::Act || created[sid] == usize::MAX {
                 continue;
@@ -515,8 +548,10 @@ impl Tape {
             .sum();
 
         // Backward: the ops in reverse, gradient buffers with reference counts.
-        let mut grad_of: alloc::vec::Vec<Option<usize>> = alloc::vec![None; n];
-        let mut bufs: alloc::vec::Vec<(u64, u32)> = alloc::vec::Vec::with_capacity(64);
+        refill(&mut sc.grad_of, n, None);
+        sc.bufs.clear();
+        let grad_of = &mut sc.grad_of;
+        let bufs = &mut sc.bufs;
         let mut live_grads = 0u64;
         let mut param_grads = 0u64;
         let mut saved_live = saved_total;
@@ -560,20 +595,20 @@ impl Tape {
                         Some(existing) if bufs[existing].1 == 1 && fresh => {
                             // In-place accumulation: the new gradient lives until it is added.
                             transient += v.bytes();
-                            live_grads -= release(&mut bufs, new_buf);
+                            live_grads -= release(bufs, new_buf);
                         }
                         Some(existing) => {
                             bufs.push((v.bytes(), 1));
                             live_grads += v.bytes();
                             let sum = bufs.len() - 1;
-                            live_grads -= release(&mut bufs, existing);
-                            live_grads -= release(&mut bufs, new_buf);
+                            live_grads -= release(bufs, existing);
+                            live_grads -= release(bufs, new_buf);
                             grad_of[v.sid] = Some(sum);
                         }
                     }
                 }
                 bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads + transient);
-                live_grads -= release(&mut bufs, g);
+                live_grads -= release(bufs, g);
                 grad_of[out.sid] = None;
             }
             for s in op.saved.iter().flatten() {
