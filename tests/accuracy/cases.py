@@ -96,6 +96,18 @@ _ROWS = [
     ("pythia-410m", "finetune", "bf16", "sgd_momentum", 8, 2048, "sdpa", "full", None),
     ("pythia-1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
     ("pythia-1b", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (8, ["query_key_value"])}),
+    # --- added after the first matrix: families and precisions it did not have ---
+    ("qwen3-0.6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("qwen3-0.6b", "lora", "bf16", "adamw", 8, 1024, "sdpa", "full", {"lora": (16, ALL_LINEAR)}),
+    ("qwen3-0.6b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("gemma-3-1b", "finetune", "bf16", "adamw", 2, 1024, "sdpa", "none", None),
+    ("gemma-3-1b", "finetune", "bf16", "adamw", 2, 512, "eager", "full", None),
+    ("olmo-1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("opt-125m", "finetune", "fp32", "adamw", 8, 1024, "eager", "none", None),
+    ("opt-350m", "finetune", "bf16", "sgd", 8, 1024, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "fp16", "adamw", 2, 2048, "sdpa", "none", None),
+    ("pythia-160m", "finetune", "amp_fp16", "sgd_momentum", 8, 1024, "sdpa", "none", None),
+    ("smollm2-135m", "finetune", "fp16", "sgd", 8, 1024, "eager", "none", None),
 ]
 
 _SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill"}
