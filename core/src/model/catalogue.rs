@@ -293,6 +293,16 @@ static CATALOGUE: &[CatalogueEntry] = &[
         "deepseek-ai/DeepSeek-V2-Lite",
         include_str!("../../data/models/deepseek-v2-lite.json"),
     ),
+    entry(
+        "qwen3-30b-a3b",
+        "Qwen/Qwen3-30B-A3B",
+        include_str!("../../data/models/qwen3-30b-a3b.json"),
+    ),
+    entry(
+        "deepseek-v3",
+        "deepseek-ai/DeepSeek-V3",
+        include_str!("../../data/models/deepseek-v3.json"),
+    ),
 ];
 
 /// Every entry of the catalogue.
