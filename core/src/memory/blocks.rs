@@ -53,19 +53,35 @@ impl Shape {
     }
 }
 
-/// Builds one block program: `weights` owns the params, the return value is the block output.
+/// Builds one block program into a tape.
 pub(crate) struct Builder<'a> {
     pub t: &'a mut Tape,
     pub spec: &'a ModelSpec,
     pub r: &'a Recipe,
     pub sh: Shape,
+    head: &'static str,
 }
 
 impl<'a> Builder<'a> {
     /// A builder writing into `t`, which is cleared first (its buffers are reused).
     pub fn new(spec: &'a ModelSpec, r: &'a Recipe, sh: Shape, t: &'a mut Tape) -> Self {
         t.reset(r.grad_bytes_override);
-        Builder { t, spec, r, sh }
+        // Only adapters care about the output layer's name.
+        let head = match r.lora {
+            Some(_) => spec
+                .linears()
+                .iter()
+                .find(|l| !l.in_decoder)
+                .map_or("lm_head", |l| l.module),
+            None => "lm_head",
+        };
+        Builder {
+            t,
+            spec,
+            r,
+            sh,
+            head,
+        }
     }
 
     fn act(&self) -> u64 {
@@ -102,7 +118,7 @@ impl<'a> Builder<'a> {
         let Some(lora) = self.r.lora.as_ref() else {
             return Ok(base);
         };
-        if !lora.targets(module) {
+        if !lora.targets(module, module != self.head_module()) {
             return Ok(base);
         }
         // PEFT: x cast to the adapter dtype, dropout, A, B, scaling, added to the base output in
@@ -125,6 +141,11 @@ impl<'a> Builder<'a> {
         let scaled = self.t.scale(bo);
         let sum = self.t.add(base, scaled);
         Ok(self.t.cast(sum, base.dt))
+    }
+
+    /// The Hugging Face name of the output projection (`lm_head`, NeoX's `embed_out`).
+    pub fn head_module(&self) -> &'static str {
+        self.head
     }
 
     /// A norm layer of the family applied to `x` (rows of width `width`).

@@ -32,10 +32,10 @@ pub(crate) struct LoraPlan {
 }
 
 impl LoraPlan {
-    /// Whether PEFT would wrap a linear with this leaf name.
-    pub fn targets(&self, module: &str) -> bool {
-        // PEFT's `all-linear` wraps every nn.Linear except the output layer.
-        (self.all_linear && module != "lm_head") || self.names.iter().any(|n| n == module)
+    /// Whether PEFT would wrap the linear `module`; `in_decoder` is false for the output layer,
+    /// which `all-linear` leaves out whatever its name (`lm_head`, NeoX's `embed_out`).
+    pub fn targets(&self, module: &str, in_decoder: bool) -> bool {
+        (self.all_linear && in_decoder) || self.names.iter().any(|n| n == module)
     }
 }
 

@@ -192,7 +192,7 @@ pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec
         return Ok(out);
     };
     for l in spec.linears() {
-        if !lora.targets(l.module) {
+        if !lora.targets(l.module, l.in_decoder) {
             continue;
         }
         let a = mul(lora.rank, l.d_in, "lora parameters")?;

@@ -145,7 +145,8 @@ fn head_program(
     };
     let vocab = spec.vocab / sh.tp;
     if !r.training {
-        let logits = b.linear(n, "lm_head", width, vocab, rows_out)?;
+        let head = b.head_module();
+        let logits = b.linear(n, head, width, vocab, rows_out)?;
         let logits = b.t.cast(logits, 4);
         return Ok(b.t.profile(logits));
     }
@@ -156,7 +157,8 @@ fn head_program(
         let l = b.t.linear(n, w, 1);
         return Ok(b.t.profile(l));
     }
-    let mut logits = b.linear(n, "lm_head", width, vocab, rows_out)?;
+    let head = b.head_module();
+    let mut logits = b.linear(n, head, width, vocab, rows_out)?;
     if spec.final_logit_softcap.is_some() {
         let d = b.t.scale(logits);
         let th = b.t.unary_keep_output(d, d.dt);

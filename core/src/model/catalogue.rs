@@ -18,307 +18,118 @@ pub struct CatalogueEntry {
     pub config: &'static str,
 }
 
-const fn entry(id: &'static str, repo: &'static str, config: &'static str) -> CatalogueEntry {
-    CatalogueEntry { id, repo, config }
+/// Entries as `id => repo`; the config is `core/data/models/<id>.json`.
+macro_rules! catalogue {
+    ($($id:literal => $repo:literal,)*) => {
+        &[$(CatalogueEntry {
+            id: $id,
+            repo: $repo,
+            config: include_str!(concat!("../../data/models/", $id, ".json")),
+        },)*]
+    };
 }
 
-static CATALOGUE: &[CatalogueEntry] = &[
-    entry(
-        "gpt2",
-        "openai-community/gpt2",
-        include_str!("../../data/models/gpt2.json"),
-    ),
-    entry(
-        "gpt2-medium",
-        "openai-community/gpt2-medium",
-        include_str!("../../data/models/gpt2-medium.json"),
-    ),
-    entry(
-        "gpt2-large",
-        "openai-community/gpt2-large",
-        include_str!("../../data/models/gpt2-large.json"),
-    ),
-    entry(
-        "gpt2-xl",
-        "openai-community/gpt2-xl",
-        include_str!("../../data/models/gpt2-xl.json"),
-    ),
-    entry(
-        "pythia-70m",
-        "EleutherAI/pythia-70m",
-        include_str!("../../data/models/pythia-70m.json"),
-    ),
-    entry(
-        "pythia-160m",
-        "EleutherAI/pythia-160m",
-        include_str!("../../data/models/pythia-160m.json"),
-    ),
-    entry(
-        "pythia-410m",
-        "EleutherAI/pythia-410m",
-        include_str!("../../data/models/pythia-410m.json"),
-    ),
-    entry(
-        "pythia-1b",
-        "EleutherAI/pythia-1b",
-        include_str!("../../data/models/pythia-1b.json"),
-    ),
-    entry(
-        "pythia-1.4b",
-        "EleutherAI/pythia-1.4b",
-        include_str!("../../data/models/pythia-1.4b.json"),
-    ),
-    entry(
-        "pythia-2.8b",
-        "EleutherAI/pythia-2.8b",
-        include_str!("../../data/models/pythia-2.8b.json"),
-    ),
-    entry(
-        "pythia-6.9b",
-        "EleutherAI/pythia-6.9b",
-        include_str!("../../data/models/pythia-6.9b.json"),
-    ),
-    entry(
-        "pythia-12b",
-        "EleutherAI/pythia-12b",
-        include_str!("../../data/models/pythia-12b.json"),
-    ),
-    entry(
-        "opt-125m",
-        "facebook/opt-125m",
-        include_str!("../../data/models/opt-125m.json"),
-    ),
-    entry(
-        "opt-350m",
-        "facebook/opt-350m",
-        include_str!("../../data/models/opt-350m.json"),
-    ),
-    entry(
-        "opt-1.3b",
-        "facebook/opt-1.3b",
-        include_str!("../../data/models/opt-1.3b.json"),
-    ),
-    entry(
-        "opt-6.7b",
-        "facebook/opt-6.7b",
-        include_str!("../../data/models/opt-6.7b.json"),
-    ),
-    entry(
-        "llama-2-7b",
-        "meta-llama/Llama-2-7b-hf",
-        include_str!("../../data/models/llama-2-7b.json"),
-    ),
-    entry(
-        "llama-2-13b",
-        "meta-llama/Llama-2-13b-hf",
-        include_str!("../../data/models/llama-2-13b.json"),
-    ),
-    entry(
-        "llama-2-70b",
-        "meta-llama/Llama-2-70b-hf",
-        include_str!("../../data/models/llama-2-70b.json"),
-    ),
-    entry(
-        "llama-3-8b",
-        "meta-llama/Meta-Llama-3-8B",
-        include_str!("../../data/models/llama-3-8b.json"),
-    ),
-    entry(
-        "llama-3-70b",
-        "meta-llama/Meta-Llama-3-70B",
-        include_str!("../../data/models/llama-3-70b.json"),
-    ),
-    entry(
-        "llama-3.1-8b",
-        "meta-llama/Llama-3.1-8B",
-        include_str!("../../data/models/llama-3.1-8b.json"),
-    ),
-    entry(
-        "llama-3.1-70b",
-        "meta-llama/Llama-3.1-70B",
-        include_str!("../../data/models/llama-3.1-70b.json"),
-    ),
-    entry(
-        "llama-3.1-405b",
-        "meta-llama/Llama-3.1-405B",
-        include_str!("../../data/models/llama-3.1-405b.json"),
-    ),
-    entry(
-        "llama-3.2-1b",
-        "meta-llama/Llama-3.2-1B",
-        include_str!("../../data/models/llama-3.2-1b.json"),
-    ),
-    entry(
-        "llama-3.2-3b",
-        "meta-llama/Llama-3.2-3B",
-        include_str!("../../data/models/llama-3.2-3b.json"),
-    ),
-    entry(
-        "tinyllama-1.1b",
-        "TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T",
-        include_str!("../../data/models/tinyllama-1.1b.json"),
-    ),
-    entry(
-        "mistral-7b-v0.1",
-        "mistralai/Mistral-7B-v0.1",
-        include_str!("../../data/models/mistral-7b-v0.1.json"),
-    ),
-    entry(
-        "mistral-7b-v0.3",
-        "mistralai/Mistral-7B-v0.3",
-        include_str!("../../data/models/mistral-7b-v0.3.json"),
-    ),
-    entry(
-        "mixtral-8x7b",
-        "mistralai/Mixtral-8x7B-v0.1",
-        include_str!("../../data/models/mixtral-8x7b.json"),
-    ),
-    entry(
-        "qwen2.5-0.5b",
-        "Qwen/Qwen2.5-0.5B",
-        include_str!("../../data/models/qwen2.5-0.5b.json"),
-    ),
-    entry(
-        "qwen2.5-1.5b",
-        "Qwen/Qwen2.5-1.5B",
-        include_str!("../../data/models/qwen2.5-1.5b.json"),
-    ),
-    entry(
-        "qwen2.5-3b",
-        "Qwen/Qwen2.5-3B",
-        include_str!("../../data/models/qwen2.5-3b.json"),
-    ),
-    entry(
-        "qwen2.5-7b",
-        "Qwen/Qwen2.5-7B",
-        include_str!("../../data/models/qwen2.5-7b.json"),
-    ),
-    entry(
-        "qwen2.5-14b",
-        "Qwen/Qwen2.5-14B",
-        include_str!("../../data/models/qwen2.5-14b.json"),
-    ),
-    entry(
-        "qwen2.5-32b",
-        "Qwen/Qwen2.5-32B",
-        include_str!("../../data/models/qwen2.5-32b.json"),
-    ),
-    entry(
-        "qwen2.5-72b",
-        "Qwen/Qwen2.5-72B",
-        include_str!("../../data/models/qwen2.5-72b.json"),
-    ),
-    entry(
-        "qwen3-0.6b",
-        "Qwen/Qwen3-0.6B",
-        include_str!("../../data/models/qwen3-0.6b.json"),
-    ),
-    entry(
-        "qwen3-1.7b",
-        "Qwen/Qwen3-1.7B",
-        include_str!("../../data/models/qwen3-1.7b.json"),
-    ),
-    entry(
-        "qwen3-4b",
-        "Qwen/Qwen3-4B",
-        include_str!("../../data/models/qwen3-4b.json"),
-    ),
-    entry(
-        "qwen3-8b",
-        "Qwen/Qwen3-8B",
-        include_str!("../../data/models/qwen3-8b.json"),
-    ),
-    entry(
-        "gemma-2b",
-        "google/gemma-2b",
-        include_str!("../../data/models/gemma-2b.json"),
-    ),
-    entry(
-        "gemma-7b",
-        "google/gemma-7b",
-        include_str!("../../data/models/gemma-7b.json"),
-    ),
-    entry(
-        "gemma-2-2b",
-        "google/gemma-2-2b",
-        include_str!("../../data/models/gemma-2-2b.json"),
-    ),
-    entry(
-        "gemma-2-9b",
-        "google/gemma-2-9b",
-        include_str!("../../data/models/gemma-2-9b.json"),
-    ),
-    entry(
-        "gemma-3-1b",
-        "google/gemma-3-1b-pt",
-        include_str!("../../data/models/gemma-3-1b.json"),
-    ),
-    entry(
-        "phi-3-mini-4k",
-        "microsoft/Phi-3-mini-4k-instruct",
-        include_str!("../../data/models/phi-3-mini-4k.json"),
-    ),
-    entry(
-        "smollm2-135m",
-        "HuggingFaceTB/SmolLM2-135M",
-        include_str!("../../data/models/smollm2-135m.json"),
-    ),
-    entry(
-        "smollm2-360m",
-        "HuggingFaceTB/SmolLM2-360M",
-        include_str!("../../data/models/smollm2-360m.json"),
-    ),
-    entry(
-        "smollm2-1.7b",
-        "HuggingFaceTB/SmolLM2-1.7B",
-        include_str!("../../data/models/smollm2-1.7b.json"),
-    ),
-    entry(
-        "olmo-1b",
-        "allenai/OLMo-1B-hf",
-        include_str!("../../data/models/olmo-1b.json"),
-    ),
-    entry(
-        "olmo-7b",
-        "allenai/OLMo-7B-hf",
-        include_str!("../../data/models/olmo-7b.json"),
-    ),
-    entry(
-        "qwen1.5-moe-a2.7b",
-        "Qwen/Qwen1.5-MoE-A2.7B",
-        include_str!("../../data/models/qwen1.5-moe-a2.7b.json"),
-    ),
-    entry(
-        "deepseek-v2-lite",
-        "deepseek-ai/DeepSeek-V2-Lite",
-        include_str!("../../data/models/deepseek-v2-lite.json"),
-    ),
-    entry(
-        "qwen3-30b-a3b",
-        "Qwen/Qwen3-30B-A3B",
-        include_str!("../../data/models/qwen3-30b-a3b.json"),
-    ),
-    entry(
-        "deepseek-v3",
-        "deepseek-ai/DeepSeek-V3",
-        include_str!("../../data/models/deepseek-v3.json"),
-    ),
-];
+static CATALOGUE: &[CatalogueEntry] = catalogue! {
+    "gpt2" => "openai-community/gpt2",
+    "gpt2-medium" => "openai-community/gpt2-medium",
+    "gpt2-large" => "openai-community/gpt2-large",
+    "gpt2-xl" => "openai-community/gpt2-xl",
+    "pythia-70m" => "EleutherAI/pythia-70m",
+    "pythia-160m" => "EleutherAI/pythia-160m",
+    "pythia-410m" => "EleutherAI/pythia-410m",
+    "pythia-1b" => "EleutherAI/pythia-1b",
+    "pythia-1.4b" => "EleutherAI/pythia-1.4b",
+    "pythia-2.8b" => "EleutherAI/pythia-2.8b",
+    "pythia-6.9b" => "EleutherAI/pythia-6.9b",
+    "pythia-12b" => "EleutherAI/pythia-12b",
+    "gpt-neox-20b" => "EleutherAI/gpt-neox-20b",
+    "opt-125m" => "facebook/opt-125m",
+    "opt-350m" => "facebook/opt-350m",
+    "opt-1.3b" => "facebook/opt-1.3b",
+    "opt-6.7b" => "facebook/opt-6.7b",
+    "llama-2-7b" => "meta-llama/Llama-2-7b-hf",
+    "llama-2-13b" => "meta-llama/Llama-2-13b-hf",
+    "llama-2-70b" => "meta-llama/Llama-2-70b-hf",
+    "llama-3-8b" => "meta-llama/Meta-Llama-3-8B",
+    "llama-3-70b" => "meta-llama/Meta-Llama-3-70B",
+    "llama-3.1-8b" => "meta-llama/Llama-3.1-8B",
+    "llama-3.1-70b" => "meta-llama/Llama-3.1-70B",
+    "llama-3.1-405b" => "meta-llama/Llama-3.1-405B",
+    "llama-3.2-1b" => "meta-llama/Llama-3.2-1B",
+    "llama-3.2-3b" => "meta-llama/Llama-3.2-3B",
+    "llama-3.3-70b" => "meta-llama/Llama-3.3-70B-Instruct",
+    "tinyllama-1.1b" => "TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T",
+    "smollm2-135m" => "HuggingFaceTB/SmolLM2-135M",
+    "smollm2-360m" => "HuggingFaceTB/SmolLM2-360M",
+    "smollm2-1.7b" => "HuggingFaceTB/SmolLM2-1.7B",
+    "mistral-7b-v0.1" => "mistralai/Mistral-7B-v0.1",
+    "mistral-7b-v0.3" => "mistralai/Mistral-7B-v0.3",
+    "mistral-nemo-12b" => "mistralai/Mistral-Nemo-Base-2407",
+    "mixtral-8x7b" => "mistralai/Mixtral-8x7B-v0.1",
+    "mixtral-8x22b" => "mistralai/Mixtral-8x22B-v0.1",
+    "qwen2-0.5b" => "Qwen/Qwen2-0.5B",
+    "qwen2-1.5b" => "Qwen/Qwen2-1.5B",
+    "qwen2-7b" => "Qwen/Qwen2-7B",
+    "qwen2.5-0.5b" => "Qwen/Qwen2.5-0.5B",
+    "qwen2.5-1.5b" => "Qwen/Qwen2.5-1.5B",
+    "qwen2.5-3b" => "Qwen/Qwen2.5-3B",
+    "qwen2.5-7b" => "Qwen/Qwen2.5-7B",
+    "qwen2.5-14b" => "Qwen/Qwen2.5-14B",
+    "qwen2.5-32b" => "Qwen/Qwen2.5-32B",
+    "qwen2.5-72b" => "Qwen/Qwen2.5-72B",
+    "qwen3-0.6b" => "Qwen/Qwen3-0.6B",
+    "qwen3-1.7b" => "Qwen/Qwen3-1.7B",
+    "qwen3-4b" => "Qwen/Qwen3-4B",
+    "qwen3-8b" => "Qwen/Qwen3-8B",
+    "qwen3-14b" => "Qwen/Qwen3-14B",
+    "qwen3-32b" => "Qwen/Qwen3-32B",
+    "qwen1.5-moe-a2.7b" => "Qwen/Qwen1.5-MoE-A2.7B",
+    "qwen3-30b-a3b" => "Qwen/Qwen3-30B-A3B",
+    "qwen3-235b-a22b" => "Qwen/Qwen3-235B-A22B",
+    "gemma-2b" => "google/gemma-2b",
+    "gemma-7b" => "google/gemma-7b",
+    "gemma-2-2b" => "google/gemma-2-2b",
+    "gemma-2-9b" => "google/gemma-2-9b",
+    "gemma-2-27b" => "google/gemma-2-27b",
+    "gemma-3-270m" => "google/gemma-3-270m",
+    "gemma-3-1b" => "google/gemma-3-1b-pt",
+    "phi-3-mini-4k" => "microsoft/Phi-3-mini-4k-instruct",
+    "phi-3-medium-4k" => "microsoft/Phi-3-medium-4k-instruct",
+    "phi-3.5-mini" => "microsoft/Phi-3.5-mini-instruct",
+    "olmo-1b" => "allenai/OLMo-1B-hf",
+    "olmo-7b" => "allenai/OLMo-7B-hf",
+    "olmo-2-7b" => "allenai/OLMo-2-1124-7B",
+    "deepseek-v2-lite" => "deepseek-ai/DeepSeek-V2-Lite",
+    "deepseek-v2" => "deepseek-ai/DeepSeek-V2",
+    "deepseek-v3" => "deepseek-ai/DeepSeek-V3",
+};
 
 /// Every entry of the catalogue.
 pub fn catalogue() -> &'static [CatalogueEntry] {
     CATALOGUE
 }
 
-/// The model named `name`: a catalogue id or Hugging Face repository, ignoring case.
+/// The model named `name`: a catalogue id, a Hugging Face repository (`meta-llama/Llama-2-7b-hf`)
+/// or its name alone (`Llama-2-7b-hf`), ignoring case and surrounding spaces.
 ///
 /// # Errors
 /// `UnknownModel` with up to three close names.
+///
+/// # Example
+/// ```
+/// let spec = trainfit_core::model::find("Qwen/Qwen2.5-7B").unwrap();
+/// assert_eq!(spec.parameters().unwrap().total, 7_615_616_512);
+/// let err = trainfit_core::model::find("llama-3-9b").unwrap_err();
+/// assert!(err.to_string().contains("llama-3-8b"));
+/// ```
 pub fn find(name: &str) -> Result<ModelSpec> {
     let wanted = name.trim();
-    let hit = CATALOGUE
-        .iter()
-        .find(|e| e.id.eq_ignore_ascii_case(wanted) || e.repo.eq_ignore_ascii_case(wanted));
+    let hit = CATALOGUE.iter().find(|e| {
+        let short = e.repo.rsplit('/').next().unwrap_or(e.repo);
+        [e.id, e.repo, short]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(wanted))
+    });
     match hit {
         Some(e) => super::from_hf_config(e.config),
         None => Err(Error::new(ErrorKind::UnknownModel {
@@ -343,20 +154,27 @@ pub fn search(query: &str) -> Vec<&'static CatalogueEntry> {
         .collect()
 }
 
-/// Up to three ids closest to `name` by edit distance.
+/// Up to three ids close to `name`: those containing it (or contained in it) first, then the
+/// nearest by edit distance, within half the name's length.
 fn closest(name: &str) -> Vec<&'static str> {
     let name = name.to_ascii_lowercase();
-    let mut scored: Vec<(usize, &'static str)> = CATALOGUE
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(bool, usize, &'static str)> = CATALOGUE
         .iter()
-        .map(|e| (distance(&name, e.id), e.id))
+        .map(|e| {
+            let contains = e.id.contains(name.as_str()) || name.contains(e.id);
+            (!contains, distance(&name, e.id), e.id)
+        })
         .collect();
     scored.sort_unstable();
     let limit = (name.len() / 2).max(3);
     scored
         .into_iter()
-        .filter(|(d, _)| *d <= limit)
+        .filter(|&(far, d, _)| !far || d <= limit)
         .take(3)
-        .map(|(_, id)| id)
+        .map(|(_, _, id)| id)
         .collect()
 }
 

@@ -9,7 +9,7 @@ pub mod params;
 
 pub use catalogue::{catalogue, find, search, CatalogueEntry};
 pub use hf::from_hf_config;
-pub use params::Parameters;
+pub use params::{Linear, Parameters};
 
 /// One decoder-only transformer, described by what determines its memory and compute.
 ///
@@ -162,10 +162,11 @@ pub struct Moe {
     /// Qwen-MoE gates the shared expert with a `Linear(hidden, 1)` and a sigmoid.
     #[serde(default)]
     pub shared_expert_gate: bool,
-    /// Leading layers that stay dense (DeepSeek `first_k_dense_replace`).
+    /// Layers whose feed-forward block stays dense (`ffn`): DeepSeek's first `first_k_dense_replace`,
+    /// Qwen-MoE's `mlp_only_layers` and those skipped by `decoder_sparse_step`.
     #[serde(default)]
     pub dense_layers: u64,
-    /// Router has a per-expert bias vector (DeepSeek-V3 `e_score_correction_bias`).
+    /// Router has a per-expert bias vector (DeepSeek-V3 `e_score_correction_bias`, stored in the checkpoint).
     #[serde(default)]
     pub router_bias: bool,
 }

@@ -1,0 +1,178 @@
+//! GPT-2, GPT-NeoX (Pythia) and OPT: learned or rotary positions, LayerNorm, biased linears.
+
+use alloc::string::String;
+
+use super::Cfg;
+use crate::error::Result;
+use crate::model::{Bias, Dropout, Family, Ffn, ModelSpec, Norm, NormKind, QkNorm};
+
+/// `GPT2Config`: `n_embd`, `n_layer`, `n_head`, `n_positions`, `n_inner` (null: 4 x `n_embd`).
+pub(super) fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["n_embd", "hidden_size"])?;
+    let heads = c.required(&["n_head", "num_attention_heads"])?;
+    let positions = c.required(&["n_positions", "max_position_embeddings"])?;
+    let intermediate = match c.size("n_inner")? {
+        Some(n) => n,
+        None => hidden * 4,
+    };
+    Ok(ModelSpec {
+        name,
+        family: Family::Gpt2,
+        layers: c.required(&["n_layer", "num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads: heads,
+        // GPT2Attention raises unless n_embd is a multiple of n_head.
+        head_dim: c.exact_head_dim(hidden, heads, "n_head")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("activation_function", "gelu_new")?,
+            gated: false,
+            intermediate,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: positions,
+        max_positions: positions,
+        tied_embeddings: c.flag("tie_word_embeddings", true)?,
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+            final_norm: true,
+        },
+        qk_norm: QkNorm::None,
+        // Conv1D always carries a bias.
+        bias: Bias {
+            qkv: true,
+            attn_out: true,
+            mlp: true,
+            lm_head: false,
+        },
+        parallel_residual: false,
+        sliding_window: None,
+        dropout: Dropout {
+            embedding: c.probability("embd_pdrop", 0.1)?,
+            attention: c.probability("attn_pdrop", 0.1)?,
+            residual: c.probability("resid_pdrop", 0.1)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        source: None,
+    })
+}
+
+/// `GPTNeoXConfig` (Pythia): fused `query_key_value`, parallel residual, untied `embed_out`.
+pub(super) fn neox(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["hidden_size"])?;
+    let heads = c.required(&["num_attention_heads"])?;
+    let attention_bias = c.flag("attention_bias", true)?;
+    Ok(ModelSpec {
+        name,
+        family: Family::GptNeox,
+        layers: c.required(&["num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads: heads,
+        head_dim: c.exact_head_dim(hidden, heads, "num_attention_heads")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("hidden_act", "gelu")?,
+            gated: false,
+            intermediate: c.required(&["intermediate_size"])?,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: 0,
+        max_positions: c.required(&["max_position_embeddings"])?,
+        tied_embeddings: c.flag("tie_word_embeddings", false)?,
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+            final_norm: true,
+        },
+        qk_norm: QkNorm::None,
+        bias: Bias {
+            qkv: attention_bias,
+            attn_out: attention_bias,
+            mlp: true,
+            lm_head: false,
+        },
+        parallel_residual: c.flag("use_parallel_residual", true)?,
+        sliding_window: None,
+        // GPTNeoXModel.emb_dropout and the two post-branch dropouts all use hidden_dropout.
+        dropout: Dropout {
+            embedding: c.probability("hidden_dropout", 0.0)?,
+            attention: c.probability("attention_dropout", 0.0)?,
+            residual: c.probability("hidden_dropout", 0.0)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        source: None,
+    })
+}
+
+/// `OPTConfig`: learned positions with an offset of 2, optional `word_embed_proj_dim` projections.
+pub(super) fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["hidden_size"])?;
+    let heads = c.required(&["num_attention_heads"])?;
+    let max_positions = c.required(&["max_position_embeddings"])?;
+    let bias = c.flag("enable_bias", true)?;
+    let projection = c.size("word_embed_proj_dim")?.filter(|&p| p != hidden);
+    let affine = c.flag("layer_norm_elementwise_affine", true)?;
+    Ok(ModelSpec {
+        name,
+        family: Family::Opt,
+        layers: c.required(&["num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads: heads,
+        head_dim: c.exact_head_dim(hidden, heads, "num_attention_heads")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("activation_function", "relu")?,
+            gated: false,
+            intermediate: c.required(&["ffn_dim"])?,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        // OPTLearnedPositionalEmbedding keeps two extra rows (its `offset`).
+        learned_positions: max_positions + 2,
+        max_positions,
+        tied_embeddings: c.flag("tie_word_embeddings", true)?,
+        norm: Norm {
+            kind: if affine {
+                NormKind::LayerNorm
+            } else {
+                NormKind::None
+            },
+            bias: affine,
+            per_layer: 2,
+            // OPTDecoder keeps a final LayerNorm only for pre-norm layers (OPT-350m has none).
+            final_norm: c.flag("do_layer_norm_before", true)?
+                && !c.flag("_remove_final_layer_norm", false)?,
+        },
+        qk_norm: QkNorm::None,
+        bias: Bias {
+            qkv: bias,
+            attn_out: bias,
+            mlp: bias,
+            lm_head: false,
+        },
+        parallel_residual: false,
+        sliding_window: None,
+        // OPT applies `dropout` after attention and after fc2, none to the embeddings.
+        dropout: Dropout {
+            embedding: 0.0,
+            attention: c.probability("attention_dropout", 0.0)?,
+            residual: c.probability("dropout", 0.1)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: projection,
+        source: None,
+    })
+}
