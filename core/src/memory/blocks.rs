@@ -463,7 +463,7 @@ impl<'a> Builder<'a> {
         let routed_rows = elems(&[rows, moe.active])?;
         let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
         let f = moe.expert_intermediate / self.sh.tp;
-        let y = self.gated_mlp_named(gathered, routed_rows, f)?;
+        let y = self.gated_mlp(gathered, routed_rows, f, false)?;
         if self.r.full_train {
             // transformers 5 stores the experts as 3-D parameters and indexes one expert at a time:
             // the backward of that index builds a zero-filled gradient of the whole 3-D tensor
@@ -474,14 +474,10 @@ impl<'a> Builder<'a> {
         let weighted = self.t.mul(y, probs);
         let mut out = self.t.reduce(weighted, elems(&[rows, h])?);
         if moe.shared_intermediate > 0 {
-            let s = self.gated_mlp_named(x, rows, moe.shared_intermediate / self.sh.tp)?;
+            let s = self.gated_mlp(x, rows, moe.shared_intermediate / self.sh.tp, false)?;
             out = self.t.add(out, s);
         }
         Ok(out)
-    }
-
-    fn gated_mlp_named(&mut self, x: V, rows: u64, f: u64) -> Result<V> {
-        self.gated_mlp(x, rows, f, false)
     }
 
     /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
@@ -493,10 +489,7 @@ impl<'a> Builder<'a> {
         let heads = spec.heads / sh.tp;
         let qd = heads * spec.head_dim;
         let n1 = self.norm(x, rows, h)?;
-        let qkv = self.linear(n1, "c_attn", h, 3 * qd, rows)?;
-        let q = self.t.view(qkv, elems(&[rows, qd])?);
-        let k = self.t.view(qkv, elems(&[rows, qd])?);
-        let v = self.t.view(qkv, elems(&[rows, qd])?);
+        let (q, k, v) = self.fused_qkv(n1, "c_attn", rows, qd)?;
         let a = self.attention_core(q, k, v, heads, heads, VIEWS)?;
         let o = self.linear(a, "c_proj", qd, h, rows)?;
         let o = self.residual_dropout(o);
@@ -510,6 +503,14 @@ impl<'a> Builder<'a> {
         let pr = self.residual_dropout(pr);
         self.t.hold(n2);
         Ok(self.t.add(x2, pr))
+    }
+
+    /// One projection to queries, keys and values of equal width, split into views of its output
+    /// (GPT-2 `c_attn`, NeoX `query_key_value`): whatever keeps one of them keeps the whole output.
+    fn fused_qkv(&mut self, x: V, module: &str, rows: u64, qd: u64) -> Result<(V, V, V)> {
+        let qkv = self.linear(x, module, self.spec.hidden, 3 * qd, rows)?;
+        let one = elems(&[rows, qd])?;
+        Ok((resized(qkv, one), resized(qkv, one), resized(qkv, one)))
     }
 
     fn residual_dropout(&mut self, x: V) -> V {
@@ -529,10 +530,7 @@ impl<'a> Builder<'a> {
         let heads = spec.heads / sh.tp;
         let qd = heads * spec.head_dim;
         let n1 = self.norm(x, rows, h)?;
-        let qkv = self.linear(n1, "query_key_value", h, 3 * qd, rows)?;
-        let q = self.t.view(qkv, elems(&[rows, qd])?);
-        let k = self.t.view(qkv, elems(&[rows, qd])?);
-        let v = self.t.view(qkv, elems(&[rows, qd])?);
+        let (q, k, v) = self.fused_qkv(n1, "query_key_value", rows, qd)?;
         let q = self.rope(q, cos, sin);
         let k = self.rope(k, cos, sin);
         let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;

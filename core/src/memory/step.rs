@@ -59,10 +59,7 @@ fn layer_program(
     in_grad: bool,
     moe: bool,
 ) -> Result<Profile> {
-    let mut b = Builder::new(spec, r, sh, tape);
-    let tokens = elems(&[sh.b, sh.s])?;
-    let x =
-        b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let (mut b, tokens, x) = block_input(tape, spec, r, sh, in_grad)?;
     // Rotary tables are cast to the hidden states' dtype (`cos.to(dtype=x.dtype)`): fp32 under autocast.
     let rot = elems(&[tokens, spec.head_dim])?;
     let cos = b.t.shared(rot, stream_bytes(r));
@@ -75,6 +72,21 @@ fn layer_program(
         _ => b.llama_layer(x, cos, sin, moe)?,
     };
     Ok(b.t.profile(out))
+}
+
+/// A builder for a block whose input is the residual stream of `tokens` tokens.
+fn block_input<'a>(
+    tape: &'a mut Tape,
+    spec: &'a ModelSpec,
+    r: &'a Recipe,
+    sh: Shape,
+    in_grad: bool,
+) -> Result<(Builder<'a>, u64, V)> {
+    let b = Builder::new(spec, r, sh, tape);
+    let tokens = elems(&[sh.b, sh.s])?;
+    let x =
+        b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    Ok((b, tokens, x))
 }
 
 /// Dtype of the residual stream: the embedding's weights (fp32 under autocast).
@@ -123,10 +135,7 @@ fn head_program(
     loss: LossImpl,
     rows_out: u64,
 ) -> Result<Profile> {
-    let mut b = Builder::new(spec, r, sh, tape);
-    let tokens = elems(&[sh.b, sh.s])?;
-    let x =
-        b.t.external(elems(&[tokens, spec.hidden])?, stream_bytes(r), in_grad);
+    let (mut b, tokens, x) = block_input(tape, spec, r, sh, in_grad)?;
     let n = if spec.norm.final_norm {
         b.norm(x, tokens, spec.hidden)?
     } else {
