@@ -66,6 +66,30 @@ fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// The command line also accepts `"model": {"hf_config_file": "config.json"}`, a path relative to
+/// the request file, and inlines the file as `hf_config` (the core does no I/O).
+fn inline_config_file(request: &mut serde_json::Value, input: &Path) -> anyhow::Result<()> {
+    let Some(model) = request.get_mut("model").and_then(|m| m.as_object_mut()) else {
+        return Ok(());
+    };
+    let Some(file) = model.remove("hf_config_file") else {
+        return Ok(());
+    };
+    let Some(file) = file.as_str() else {
+        anyhow::bail!("field `model.hf_config_file` is {file}, expected a path string");
+    };
+    let base = match input.parent() {
+        Some(dir) if input != Path::new("-") => dir,
+        _ => Path::new("."),
+    };
+    let path = base.join(file);
+    let text = read(&path).context("field `model.hf_config_file`")?;
+    let config: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("config {} is not valid JSON: {e}", path.display()))?;
+    model.insert("hf_config".into(), config);
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Model {
@@ -111,7 +135,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Estimate { input, json } => {
             let text = read(&input)?;
-            let request: EstimateRequest = serde_json::from_str(&text)
+            let mut value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("request {} is not valid: {e}", input.display()))?;
+            inline_config_file(&mut value, &input)?;
+            let request: EstimateRequest = serde_json::from_value(value)
                 .map_err(|e| anyhow::anyhow!("request {} is not valid: {e}", input.display()))?;
             let estimate = trainfit_core::estimate(&request)?;
             if json {

@@ -198,3 +198,13 @@ fn missing_file_is_an_error() {
         .unwrap()
         .contains("/nonexistent/request.json"));
 }
+
+#[test]
+fn config_file_path_is_read_relative_to_the_request() {
+    // The accuracy suite measured this exact step at 29,246,185,472 B
+    // (tests/accuracy/measured.json, qwen2.5-0.5b_bf16_ft_adamw_b8_s1024_sdpa).
+    let e = estimate_json("qwen2.5-0.5b-config-file");
+    assert_eq!(e["parameters"]["total"], 494_032_768u64);
+    let peak = e["peak_allocated_bytes"].as_u64().unwrap() as f64;
+    assert!((peak / 29_246_185_472.0 - 1.0).abs() < 0.01, "{peak}");
+}
