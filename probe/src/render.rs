@@ -1,13 +1,18 @@
-//! Plain-text tables for the terminal.
+//! Plain-text tables for the terminal: ASCII only, no colour.
 
 use std::fmt::Write;
 
 use trainfit_core::{Estimate, ModelSpec, Parameters};
 
+use crate::models::Row;
+
+const GIB: f64 = 1_073_741_824.0;
+
 fn gib(bytes: u64) -> f64 {
-    bytes as f64 / 1_073_741_824.0
+    bytes as f64 / GIB
 }
 
+/// The JSON name of a unit enum variant (`optimizer_step`), as the JSON output spells it.
 fn json_name<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
@@ -15,7 +20,7 @@ fn json_name<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// Thousands separators for counts.
+/// Thousands separators for counts and bytes.
 fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -72,37 +77,46 @@ pub fn model(spec: &ModelSpec, p: &Parameters) -> String {
 }
 
 /// The catalogue listing.
-pub fn models(rows: &[(&str, &str, Option<u64>)]) -> String {
+pub fn models(rows: &[Row]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{:<24} {:<44} {:>18}", "id", "repository", "parameters");
-    for (id, repo, total) in rows {
-        let t = total.map(count).unwrap_or_else(|| String::from("-"));
-        let _ = writeln!(o, "{id:<24} {repo:<44} {t:>18}");
+    for r in rows {
+        let total = r.parameters.map(count).unwrap_or_else(|| String::from("-"));
+        let _ = writeln!(o, "{:<24} {:<44} {total:>18}", r.id, r.repo);
     }
     o
 }
 
-/// An estimate as a table.
+/// An estimate as a table: the two peaks, every term at the peak with its share of `peak_bytes`,
+/// the tensor peak of each phase, the fit and the warnings.
 pub fn estimate(e: &Estimate) -> String {
     let mut o = String::new();
+    let _ = writeln!(o, "model      {}", e.model);
     let _ = writeln!(
         o,
-        "{}: {} parameters, {} trainable",
-        e.model,
+        "parameters {} total, {} trainable",
         count(e.parameters.total),
         count(e.parameters.trainable)
     );
+    let _ = writeln!(o, "phase      {}", json_name(&e.peak_phase));
+    let _ = writeln!(o);
+    for (label, bytes) in [
+        ("peak allocated (tensors)", e.peak_allocated_bytes),
+        ("peak with overheads", e.peak_bytes),
+    ] {
+        let _ = writeln!(
+            o,
+            "{label:<26} {:>9.2} GiB {:>22} B",
+            gib(bytes),
+            count(bytes)
+        );
+    }
+    let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "peak {:.2} GiB ({} B) in {}; tensors alone {:.2} GiB ({} B)",
-        gib(e.peak_bytes),
-        e.peak_bytes,
-        json_name(&e.peak_phase),
-        gib(e.peak_allocated_bytes),
-        e.peak_allocated_bytes
+        "{:<26} {:>22} {:>9} {:>7}  detail",
+        "term", "bytes", "GiB", "share"
     );
-    let _ = writeln!(o);
-    let _ = writeln!(o, "{:<26} {:>10} {:>7}  detail", "term", "GiB", "share");
     for t in &e.breakdown {
         let share = if e.peak_bytes > 0 {
             t.bytes as f64 * 100.0 / e.peak_bytes as f64
@@ -111,32 +125,35 @@ pub fn estimate(e: &Estimate) -> String {
         };
         let _ = writeln!(
             o,
-            "{:<26} {:>10.3} {:>6.1}%  {}",
+            "{:<26} {:>22} {:>9.3} {:>6.1}%  {}",
             json_name(&t.term),
+            count(t.bytes),
             gib(t.bytes),
             share,
             t.detail
         );
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "tensor peaks by phase:");
+    let _ = writeln!(o, "tensor peak by phase");
     for p in &e.phases {
         let _ = writeln!(
             o,
-            "  {:<16} {:>10.3} GiB",
+            "  {:<24} {:>22} {:>9.3} GiB",
             json_name(&p.phase),
+            count(p.allocated_bytes),
             gib(p.allocated_bytes)
         );
     }
     if e.host_bytes > 0 {
         let _ = writeln!(
             o,
-            "host memory for offloaded states: {:.2} GiB",
-            gib(e.host_bytes)
+            "host memory for offloaded states: {:.2} GiB ({} B)",
+            gib(e.host_bytes),
+            count(e.host_bytes)
         );
     }
     if let Some(f) = e.fit {
-        let verdict = if f.fits { "fits" } else { "does not fit" };
+        let _ = writeln!(o);
         if f.os_reserve_bytes > 0 {
             let _ = writeln!(
                 o,
@@ -144,13 +161,17 @@ pub fn estimate(e: &Estimate) -> String {
                 gib(f.os_reserve_bytes)
             );
         }
+        let verdict = if f.fits { "fits" } else { "does not fit" };
         let _ = writeln!(
             o,
             "device {:.2} GiB, usable {:.2} GiB: {verdict} (headroom {:.2} GiB)",
             gib(f.device_bytes),
             gib(f.usable_bytes),
-            f.headroom_bytes as f64 / 1_073_741_824.0
+            f.headroom_bytes as f64 / GIB
         );
+    }
+    if !e.warnings.is_empty() {
+        let _ = writeln!(o);
     }
     for w in &e.warnings {
         let _ = writeln!(o, "warning [{}]: {}", w.code, w.message);

@@ -1,4 +1,5 @@
 //! Generation of the committed JSON Schemas from the core's types.
+#![deny(missing_docs)]
 
 use schemars::{schema_for, Schema};
 use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
