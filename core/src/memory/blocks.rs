@@ -34,6 +34,14 @@ const VIEWS: Strided = Strided {
     v: true,
 };
 
+/// Per-layer sizes derived from the spec and the shape.
+struct Dims {
+    rows: u64,
+    h: u64,
+    heads: u64,
+    qd: u64,
+}
+
 /// Shape of one micro-batch on one device.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shape {
@@ -328,15 +336,24 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Sizes every layer starts from: tokens on this device, the hidden width, the query heads
+    /// of this tensor-parallel rank and their total width.
+    fn dims(&self) -> Result<Dims> {
+        let heads = self.spec.heads / self.sh.tp;
+        Ok(Dims {
+            rows: self.sh.tokens()?,
+            h: self.spec.hidden,
+            heads,
+            qd: heads * self.spec.head_dim,
+        })
+    }
+
     /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
     pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
-        let rows = sh.tokens()?;
-        let h = spec.hidden;
-        let heads = spec.heads / sh.tp;
+        let Dims { rows, h, heads, qd } = self.dims()?;
         let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let qd = heads * spec.head_dim;
         let kd = kv_heads * spec.head_dim;
         let post_norm = spec.family == Family::Olmo2;
         let sandwich = matches!(spec.family, Family::Gemma2 | Family::Gemma3);
@@ -484,10 +501,7 @@ impl<'a> Builder<'a> {
     pub fn gpt2_layer(&mut self, x: V) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
-        let rows = sh.tokens()?;
-        let h = spec.hidden;
-        let heads = spec.heads / sh.tp;
-        let qd = heads * spec.head_dim;
+        let Dims { rows, h, heads, qd } = self.dims()?;
         let n1 = self.norm(x, rows, h)?;
         let (q, k, v) = self.fused_qkv(n1, "c_attn", rows, qd)?;
         let a = self.attention_core(q, k, v, heads, heads, VIEWS)?;
@@ -525,10 +539,7 @@ impl<'a> Builder<'a> {
     pub fn neox_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
-        let rows = sh.tokens()?;
-        let h = spec.hidden;
-        let heads = spec.heads / sh.tp;
-        let qd = heads * spec.head_dim;
+        let Dims { rows, h, heads, qd } = self.dims()?;
         let n1 = self.norm(x, rows, h)?;
         let (q, k, v) = self.fused_qkv(n1, "query_key_value", rows, qd)?;
         let q = self.rope(q, cos, sin);
@@ -558,10 +569,7 @@ impl<'a> Builder<'a> {
     pub fn opt_layer(&mut self, x: V) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
-        let rows = sh.tokens()?;
-        let h = spec.hidden;
-        let heads = spec.heads / sh.tp;
-        let qd = heads * spec.head_dim;
+        let Dims { rows, h, heads, qd } = self.dims()?;
         let n1 = self.norm(x, rows, h)?;
         let q = self.linear(n1, "q_proj", h, qd, rows)?;
         let q = self.t.scale(q);
@@ -587,9 +595,7 @@ impl<'a> Builder<'a> {
             return self.llama_layer(x, cos, sin, moe);
         };
         let sh = self.sh;
-        let rows = sh.tokens()?;
-        let h = spec.hidden;
-        let heads = spec.heads / sh.tp;
+        let Dims { rows, h, heads, .. } = self.dims()?;
         let qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
         let n1 = self.norm(x, rows, h)?;
         let q = match mla.q_lora_rank {
