@@ -26,6 +26,7 @@ extern crate alloc;
 
 pub mod error;
 pub mod estimate;
+pub mod hardware;
 pub mod math;
 pub mod memory;
 pub mod model;

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 use schemars::{schema_for, Schema};
+use trainfit_core::hardware::HardwareProfile;
 use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
 
 /// Every generated schema with the file it is committed as, relative to the repository root.
@@ -13,6 +14,10 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ),
         ("schema/estimate.schema.json", schema_for!(Estimate)),
         ("schema/model-spec.schema.json", schema_for!(ModelSpec)),
+        (
+            "schema/hardware-profile.schema.json",
+            schema_for!(HardwareProfile),
+        ),
     ]
 }
 
