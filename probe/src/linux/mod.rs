@@ -1,0 +1,1 @@
+//! Linux readers (being written).
