@@ -9,10 +9,10 @@
 
 pub mod apple;
 pub mod bench;
-pub mod collect;
+// pub mod collect; (wired once the readers land)
 pub mod gpu;
 pub mod linux;
 pub mod nvidia;
 pub mod redact;
 pub mod root;
-pub mod windows;
+pub mod portable;

@@ -71,7 +71,7 @@ impl<T> Value<T> {
 /// The fields from `device_id` to `max_recommended_model_size_gb` are the flat device summary of
 /// the earlier MLX cluster tooling, kept at the top level so its readers work unchanged; they are
 /// derived from the detailed sections by [`crate::hardware::summarize`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HardwareProfile {
@@ -154,6 +154,40 @@ pub struct HardwareProfile {
     /// Readers that failed, and why; the rest of the profile is still valid.
     #[serde(default)]
     pub errors: Vec<ProbeError>,
+}
+
+impl Default for HardwareProfile {
+    /// An empty profile of the current version: everything unknown.
+    fn default() -> Self {
+        HardwareProfile {
+            schema_version: PROFILE_SCHEMA_VERSION,
+            probe: ProbeInfo::default(),
+            device_id: None,
+            hostname: None,
+            model: None,
+            memory_gb: None,
+            gpu_cores: None,
+            cpu_cores: None,
+            cpu_performance_cores: None,
+            cpu_efficiency_cores: None,
+            neural_engine_cores: None,
+            bandwidth_gbps: None,
+            mlx_metal_available: None,
+            max_recommended_model_size_gb: None,
+            host: Host::default(),
+            cpu: Cpu::default(),
+            memory: Memory::default(),
+            accelerators: Vec::new(),
+            topology: Topology::default(),
+            storage: Vec::new(),
+            power: Power::default(),
+            thermal: Vec::new(),
+            network: Vec::new(),
+            benchmarks: Benchmarks::default(),
+            redactions: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
 }
 
 /// Who wrote the profile.
