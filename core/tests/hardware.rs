@@ -130,18 +130,21 @@ fn summary_of_an_eight_gpu_node() {
 }
 
 #[test]
-fn measured_values_win_over_the_catalogue() {
+fn user_values_win_over_the_catalogue_and_the_catalogue_over_estimates() {
     let mut a = gpu("NVIDIA GeForce RTX 4090", 25_757_220_864);
-    a.memory_bandwidth_gbs = Some(Value::estimated(1008.1));
+    let user = Value {
+        value: 950.0,
+        source: Source::User,
+    };
+    a.memory_bandwidth_gbs = Some(user);
+    // NVML's cores x 2 x maximum clock (3105 MHz) overstates the rated 2520 MHz boost.
+    a.peak_tflops.fp32 = Some(Value::estimated(16_384.0 * 2.0 * 3.105e9 / 1e12));
     let mut p = HardwareProfile {
         accelerators: vec![a],
         ..HardwareProfile::default()
     };
     summarize(&mut p);
-    assert_eq!(
-        p.accelerators[0].memory_bandwidth_gbs,
-        Some(Value::estimated(1008.1))
-    );
+    assert_eq!(p.accelerators[0].memory_bandwidth_gbs, Some(user));
     // Ada whitepaper (RTX 4090 column): 82.6 fp32 TFLOP/s.
     assert_eq!(
         p.accelerators[0].peak_tflops.fp32,

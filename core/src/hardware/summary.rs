@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::catalogue::find_accelerator;
-use super::profile::{AcceleratorKind, HardwareProfile, Value, Vendor};
+use super::profile::{AcceleratorKind, HardwareProfile, Source, Value, Vendor};
 use crate::hardware::Accelerator;
 
 /// Share of usable memory the flat summary recommends for a model: the earlier MLX cluster
@@ -15,7 +15,9 @@ pub const RECOMMENDED_MODEL_SHARE: f64 = 0.8;
 const GIB: f64 = (1u64 << 30) as f64;
 
 /// Fills what the catalogue knows about `acc` and it does not: peak TFLOP/s, bandwidth, TDP,
-/// architecture, GPU and Neural Engine cores. Readings already present are never overwritten.
+/// architecture, GPU and Neural Engine cores. Measured and user values are never overwritten;
+/// estimated ones (e.g. fp32 peak from NVML's core count and maximum clock, which on GeForce
+/// cards is above the rated boost) give way to the published figure.
 pub fn apply_catalogue(acc: &mut Accelerator) {
     if acc.kind == AcceleratorKind::Cpu {
         return;
@@ -42,16 +44,17 @@ pub fn apply_catalogue(acc: &mut Accelerator) {
         })
     };
     let p = &mut acc.peak_tflops;
-    p.fp32 = p.fp32.or(tf(spec.tflops.fp32));
-    p.tf32 = p.tf32.or(tf(spec.tflops.tf32));
-    p.fp16 = p.fp16.or(tf(spec.tflops.fp16));
-    p.bf16 = p.bf16.or(tf(spec.tflops.bf16));
-    p.fp8 = p.fp8.or(tf(spec.tflops.fp8));
-    p.int8 = p.int8.or(tf(spec.tflops.int8));
-    acc.memory_bandwidth_gbs = acc
-        .memory_bandwidth_gbs
-        .or(Some(Value::catalogue(spec.bandwidth_gbs)));
-    acc.tdp_w = acc.tdp_w.or(spec.tdp_w.map(Value::catalogue));
+    fill(&mut p.fp32, tf(spec.tflops.fp32));
+    fill(&mut p.tf32, tf(spec.tflops.tf32));
+    fill(&mut p.fp16, tf(spec.tflops.fp16));
+    fill(&mut p.bf16, tf(spec.tflops.bf16));
+    fill(&mut p.fp8, tf(spec.tflops.fp8));
+    fill(&mut p.int8, tf(spec.tflops.int8));
+    fill(
+        &mut acc.memory_bandwidth_gbs,
+        Some(Value::catalogue(spec.bandwidth_gbs)),
+    );
+    fill(&mut acc.tdp_w, spec.tdp_w.map(Value::catalogue));
     if acc.architecture.is_none() {
         acc.architecture = Some(String::from(spec.architecture));
     }
@@ -77,6 +80,17 @@ pub fn apply_catalogue(acc: &mut Accelerator) {
     acc.catalogue_name = Some(String::from(spec.name));
     if !acc.sources.iter().any(|s| s == "catalogue") {
         acc.sources.push(String::from("catalogue"));
+    }
+}
+
+/// Puts `new` in `slot` when the slot is empty or only estimated.
+fn fill<T>(slot: &mut Option<Value<T>>, new: Option<Value<T>>) {
+    let replace = match slot {
+        None => true,
+        Some(v) => v.source == Source::Estimated,
+    };
+    if replace && new.is_some() {
+        *slot = new;
     }
 }
 
