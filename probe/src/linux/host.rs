@@ -1,0 +1,167 @@
+//! Operating system, container, virtual machine and form factor.
+
+use trainfit_core::hardware::{Host, ProbeError};
+
+use super::util::push_error;
+use crate::root::Root;
+
+const SECTION: &str = "host";
+const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+const DMI: &str = "/sys/class/dmi/id";
+
+/// Fills `host`. `hypervisor` is the cpuinfo `hypervisor` flag.
+pub(crate) fn read(root: &Root, hypervisor: bool, host: &mut Host, errors: &mut Vec<ProbeError>) {
+    host.os = Some("linux".to_string());
+    host.os_name = os_name(root, errors);
+    host.kernel = root.text(OSRELEASE);
+    match &host.kernel {
+        Some(k) => host.wsl = Some(is_wsl(k)),
+        None => push_error(errors, SECTION, OSRELEASE, "missing or unreadable"),
+    }
+    if root.is_system() {
+        host.arch = Some(std::env::consts::ARCH.to_string());
+    }
+    host.container = container(root);
+    host.virtualization = virtualization(root, hypervisor, host.wsl == Some(true));
+    host.form_factor = root
+        .u64(&format!("{DMI}/chassis_type"))
+        .and_then(form_factor)
+        .map(str::to_string);
+}
+
+/// `PRETTY_NAME` of `/etc/os-release`, falling back to `/usr/lib/os-release` (`man 5 os-release`).
+fn os_name(root: &Root, errors: &mut Vec<ProbeError>) -> Option<String> {
+    let Some(text) = root
+        .text("/etc/os-release")
+        .or_else(|| root.text("/usr/lib/os-release"))
+    else {
+        push_error(errors, SECTION, "/etc/os-release", "missing or unreadable");
+        return None;
+    };
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix("PRETTY_NAME=")?;
+        let value = value.trim().trim_matches('"').trim_matches('\'');
+        (!value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// WSL kernels name themselves in the release: `5.15.153.1-microsoft-standard-WSL2`, WSL1
+/// `4.4.0-19041-Microsoft` (probe-anchors §3, "WSL").
+fn is_wsl(kernel: &str) -> bool {
+    kernel.to_ascii_lowercase().contains("microsoft") || kernel.contains("WSL")
+}
+
+/// The container runtime this process runs in (probe-anchors §3, "containers").
+fn container(root: &Root) -> Option<String> {
+    let init_cgroup = root.text("/proc/1/cgroup").unwrap_or_default();
+    // Kubernetes first: a pod on a Docker runtime also has /.dockerenv.
+    if (root.is_system() && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some())
+        || init_cgroup.contains("kubepods")
+    {
+        return Some("kubernetes".to_string());
+    }
+    // Podman writes /run/.containerenv (containers/podman docs, `podman-run(1)`); Docker writes /.dockerenv.
+    if root.exists("/run/.containerenv") || init_cgroup.contains("libpod") {
+        return Some("podman".to_string());
+    }
+    if root.exists("/.dockerenv") || init_cgroup.contains("/docker") {
+        return Some("docker".to_string());
+    }
+    // systemd's container interface: the manager writes its name to /run/systemd/container
+    // (systemd.io/CONTAINER_INTERFACE): `lxc`, `systemd-nspawn`, ...
+    if let Some(name) = root.text("/run/systemd/container") {
+        return Some(name.to_ascii_lowercase());
+    }
+    if init_cgroup.contains("/lxc") {
+        return Some("lxc".to_string());
+    }
+    None
+}
+
+/// DMI vendor strings of hypervisors, prefix-matched against `sys_vendor`, `product_name`,
+/// `board_vendor` and `bios_vendor` (systemd `src/basic/virt.c`, `detect_vm_dmi_vendor`). QEMU's
+/// machine types say `QEMU` whether or not KVM accelerates them; KVM is the norm.
+const DMI_VENDORS: &[(&str, &str)] = &[
+    ("KVM", "kvm"),
+    ("OpenStack", "kvm"),
+    ("KubeVirt", "kvm"),
+    ("QEMU", "kvm"),
+    ("Amazon EC2", "amazon"),
+    ("VMware", "vmware"),
+    ("VMW", "vmware"),
+    ("innotek GmbH", "oracle"),
+    ("VirtualBox", "oracle"),
+    ("Xen", "xen"),
+    ("Bochs", "bochs"),
+    ("Parallels", "parallels"),
+    ("BHYVE", "bhyve"),
+    ("Hyper-V", "hyperv"),
+    ("Apple Virtualization", "apple"),
+    ("Google Compute Engine", "google"),
+];
+
+/// The hypervisor, from DMI strings and the cpuinfo `hypervisor` flag.
+fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<String> {
+    let dmi = |f: &str| root.text(&format!("{DMI}/{f}")).unwrap_or_default();
+    let product = dmi("product_name");
+    let fields = [
+        dmi("sys_vendor"),
+        product.clone(),
+        dmi("board_vendor"),
+        dmi("bios_vendor"),
+    ];
+    for field in &fields {
+        if let Some((_, id)) = DMI_VENDORS.iter().find(|(p, _)| field.starts_with(p)) {
+            // EC2 bare-metal instance types (`*.metal`) keep the Amazon strings but run no
+            // hypervisor; only the CPUID bit tells them apart.
+            if *id == "amazon" && !hypervisor {
+                return None;
+            }
+            return Some(id.to_string());
+        }
+    }
+    // Hyper-V guests: `Microsoft Corporation` / `Virtual Machine` (a Surface laptop has the same
+    // vendor, so the product decides).
+    if fields[0].starts_with("Microsoft Corporation") && product == "Virtual Machine" {
+        return Some("hyperv".to_string());
+    }
+    if hypervisor {
+        // WSL 2 runs in a Hyper-V utility VM without DMI tables.
+        return Some(if wsl { "hyperv" } else { "vm-other" }.to_string());
+    }
+    None
+}
+
+/// SMBIOS chassis types (DMTF DSP0134 3.x, table "System Enclosure or Chassis Types"):
+/// 8 Portable, 9 Laptop, 10 Notebook, 14 Sub Notebook, 31 Convertible, 32 Detachable → laptop;
+/// 3 Desktop, 4 Low Profile Desktop, 5 Pizza Box, 6 Mini Tower, 7 Tower, 13 All in One,
+/// 35 Mini PC, 36 Stick PC → desktop; 17 Main Server Chassis, 23 Rack Mount Chassis,
+/// 28 Blade, 29 Blade Enclosure → server.
+fn form_factor(code: u64) -> Option<&'static str> {
+    match code {
+        8 | 9 | 10 | 14 | 31 | 32 => Some("laptop"),
+        3 | 4 | 5 | 6 | 7 | 13 | 35 | 36 => Some("desktop"),
+        17 | 23 | 28 | 29 => Some("server"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wsl_kernels() {
+        assert!(is_wsl("5.15.153.1-microsoft-standard-WSL2"));
+        assert!(is_wsl("4.4.0-19041-Microsoft"));
+        assert!(!is_wsl("6.8.0-45-generic"));
+    }
+
+    #[test]
+    fn chassis() {
+        assert_eq!(form_factor(10), Some("laptop"));
+        assert_eq!(form_factor(3), Some("desktop"));
+        assert_eq!(form_factor(23), Some("server"));
+        assert_eq!(form_factor(1), None);
+    }
+}
