@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs, in STYLE.md's order. Installs what a fresh machine lacks (Rust targets and
-# components through rustup, the wasm-bindgen test runner through cargo); needs Node for the wasm
+# components through rustup, the wasm-bindgen test runner through cargo, Mesa's Vulkan drivers
+# through apt); needs Node for the wasm
 # tests and nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +11,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 step "toolchain"
-rustup target add thumbv7m-none-eabi wasm32-unknown-unknown
+rustup target add thumbv7m-none-eabi wasm32-unknown-unknown aarch64-apple-darwin x86_64-pc-windows-gnu
 rustup component add clippy rustfmt
 # Must equal the `wasm-bindgen` version pinned in wasm/Cargo.toml. No --locked: the registry
 # mirror lacks some of the versions its lockfile names.
@@ -19,6 +20,11 @@ if [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "$runner_version" ];
     cargo install wasm-bindgen-cli --version 0.2.130
 fi
 node --version
+# Mesa's lavapipe: a Vulkan device on the CPU, so the GPU matmul kernel is checked for
+# correctness here (the probe labels it a software renderer, never a GPU).
+if ! dpkg -s mesa-vulkan-drivers libvulkan1 >/dev/null 2>&1; then
+    apt-get update -q && apt-get install -y -q mesa-vulkan-drivers libvulkan1
+fi
 
 step "format"
 cargo fmt --all --check
@@ -28,6 +34,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "clippy (wasm32)"
 cargo clippy -p trainfit-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "clippy (the probe on macOS and Windows; compiled, not run: no such machine here)"
+for target in aarch64-apple-darwin x86_64-pc-windows-gnu; do
+    cargo clippy -p trainfit-probe --target "$target" --locked -- -D warnings
+done
 
 step "tests (host; includes the schema staleness check and the accuracy results)"
 cargo test --workspace --locked 2>&1 | tee -a "$log"
@@ -42,6 +53,16 @@ step "wasm build"
 cargo build -p trainfit-wasm --target wasm32-unknown-unknown --release --locked
 wasm=target/wasm32-unknown-unknown/release/trainfit_wasm.wasm
 printf 'wasm module: %s bytes (before wasm-bindgen and wasm-opt)\n' "$(stat -c %s "$wasm")"
+
+step "probe release build: binary size and time of \`trainfit probe --json\`"
+cargo build -p trainfit-probe --release --locked
+bin=target/release/trainfit
+printf 'probe binary: %s bytes (budget: 8 MB)\n' "$(stat -c %s "$bin")"
+for run in 1 2 3; do
+    start=$(date +%s%N)
+    "$bin" probe --json >/dev/null
+    printf 'trainfit probe --json, run %s: %s ms (budget: 1000 ms)\n' "$run" $(( ($(date +%s%N) - start) / 1000000 ))
+done
 
 step "wasm tests (Node, through wasm-bindgen-test-runner)"
 cargo test -p trainfit-wasm --target wasm32-unknown-unknown --locked 2>&1 | tee -a "$log"

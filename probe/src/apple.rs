@@ -15,6 +15,7 @@ use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Val
 pub const SYSCTL_KEYS: &[&str] = &[
     "machdep.cpu.brand_string",
     "hw.model",
+    "hw.machine",
     "hw.memsize",
     "hw.physicalcpu",
     "hw.logicalcpu",
@@ -132,7 +133,8 @@ pub fn parse_swapusage(value: &str) -> Option<(u64, u64)> {
 }
 
 /// Battery state from `pmset -g batt`:
-/// `Now drawing from 'Battery Power'` / `'AC Power'`, then ` -InternalBattery-0 (id=…)	64%; discharging; 4:12 remaining present: true`.
+/// `Now drawing from 'Battery Power'` (or `'AC Power'`), then a line ` -InternalBattery-0 (id=…)`
+/// followed by a tab and `64%; discharging; 4:12 remaining present: true`.
 pub struct Battery {
     /// Mains connected.
     pub ac: Option<bool>,
@@ -180,7 +182,10 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
     host.os = Some("macos".into());
     host.os_name = get("kern.osproductversion").map(|v| format!("macOS {v}"));
     host.kernel = get("kern.osrelease").map(str::to_string);
-    host.arch = Some(std::env::consts::ARCH.into());
+    // `hw.machine` is `arm64` on Apple silicon (also under Rosetta), `x86_64` on Intel Macs.
+    host.arch = get("hw.machine")
+        .map(|m| if m == "arm64" { "aarch64" } else { m }.to_string())
+        .or_else(|| Some(std::env::consts::ARCH.into()));
     if let Some(model) = get("hw.model") {
         // Identifiers of portable Macs start with "MacBook"; Apple-silicon MacBooks use "Mac14,9"
         // style ids, so only the older scheme tells the form factor.

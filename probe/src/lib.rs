@@ -9,7 +9,7 @@
 
 pub mod apple;
 pub mod bench;
-// pub mod collect; (wired once the readers land)
+pub mod collect;
 pub mod gpu;
 pub mod linux;
 pub mod nvidia;

@@ -7,6 +7,7 @@ mod estimate;
 mod input;
 mod model;
 mod models;
+mod probe;
 mod render;
 
 use std::io::Write;
@@ -45,12 +46,68 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Profile this machine: CPU, memory, GPUs, storage, power, network; JSON for the page and the planner.
+    Probe {
+        /// Print compact JSON (one line).
+        #[arg(long, conflicts_with = "pretty")]
+        json: bool,
+        /// Print indented JSON.
+        #[arg(long)]
+        pretty: bool,
+        /// Write the JSON profile to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also measure: memory bandwidth, CPU and GPU matrix multiply, storage throughput.
+        #[arg(long)]
+        benchmark: bool,
+        /// Seconds all benchmarks together may take.
+        #[arg(long, default_value_t = 20.0, value_name = "SECONDS")]
+        budget: f64,
+        /// Directory for the storage benchmark's test file (removed afterwards).
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        bench_dir: PathBuf,
+        /// Leave the host name out of the profile.
+        #[arg(long)]
+        redact_hostname: bool,
+        /// Keep GPU UUIDs (withheld by default); for profiles that stay on this machine.
+        #[arg(long)]
+        include_ids: bool,
+    },
+    /// Measure the network between two hosts: `serve` on one, `test` on the other.
+    Net {
+        #[command(subcommand)]
+        command: NetCommand,
+    },
     /// Estimate the peak memory of one device for a request (see the README for the format).
     Estimate {
         /// The request JSON file, or `-` for standard input.
         #[arg(long)]
         input: PathBuf,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum NetCommand {
+    /// Wait for `trainfit net test` from another host.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "0.0.0.0:7070")]
+        bind: String,
+        /// Exit after one test.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Measure throughput and latency to a host running `trainfit net serve`.
+    Test {
+        /// The serving host, `HOST:PORT`.
+        peer: String,
+        /// Seconds to measure, split between the two directions.
+        #[arg(long, default_value_t = 6.0)]
+        seconds: f64,
+        /// Print JSON (the profile's `benchmarks.network` entry).
         #[arg(long)]
         json: bool,
     },
@@ -73,6 +130,45 @@ fn run(command: Command) -> anyhow::Result<String> {
         }
         Command::Models { query, json } => models::run(&query.join(" "), json),
         Command::Estimate { input, json } => estimate::run(&input, json),
+        Command::Probe {
+            json,
+            pretty,
+            output,
+            benchmark,
+            budget,
+            bench_dir,
+            redact_hostname,
+            include_ids,
+        } => {
+            if !(budget.is_finite() && budget > 0.0 && budget <= 3600.0) {
+                anyhow::bail!("--budget is {budget}, expected seconds from 0 to 3600");
+            }
+            let options = trainfit_probe::collect::Options {
+                benchmark,
+                budget: std::time::Duration::from_secs_f64(budget),
+                bench_dir,
+                keep: trainfit_probe::redact::Keep {
+                    hostname: !redact_hostname,
+                    ids: include_ids,
+                },
+                progress: benchmark,
+                ..Default::default()
+            };
+            let format = match (json, pretty) {
+                (true, _) => probe::Format::Json,
+                (_, true) => probe::Format::Pretty,
+                _ => probe::Format::Summary,
+            };
+            probe::run(&options, format, output)
+        }
+        Command::Net { command } => match command {
+            NetCommand::Serve { bind, once } => probe::serve(&bind, once),
+            NetCommand::Test {
+                peer,
+                seconds,
+                json,
+            } => probe::test(&peer, seconds, json),
+        },
     }
 }
 

@@ -127,7 +127,7 @@ fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<String> {
     }
     if hypervisor {
         // WSL 2 runs in a Hyper-V utility VM without DMI tables.
-        return Some(if wsl { "hyperv" } else { "vm-other" }.to_string());
+        return Some(if wsl { "hyperv" } else { "unknown" }.to_string());
     }
     None
 }

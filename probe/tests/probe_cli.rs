@@ -1,0 +1,134 @@
+//! End to end: the real `trainfit probe` binary on this machine. Its JSON must satisfy the
+//! committed JSON Schema and agree with independent readings (`nproc`, `/proc/meminfo`).
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn probe(args: &[&str]) -> Value {
+    let out = cargo_bin_cmd!("trainfit")
+        .arg("probe")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "trainfit probe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("probe --json prints JSON")
+}
+
+fn schema_errors(instance: &Value) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/hardware-profile.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("hardware-profile.schema.json", schema)
+        .unwrap();
+    let id = compiler
+        .compile("hardware-profile.schema.json", &mut schemas)
+        .unwrap();
+    schemas.validate(instance, id).err().map(|e| format!("{e:#}"))
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn profile_of_this_machine_matches_the_schema_and_the_system() {
+    let p = probe(&["--json"]);
+    if let Some(errors) = schema_errors(&p) {
+        panic!("profile does not satisfy schema/hardware-profile.schema.json:\n{errors}");
+    }
+    assert_eq!(p["schema_version"], 1);
+    assert_eq!(p["probe"]["kind"], "native");
+
+    if cfg!(target_os = "linux") {
+        // `nproc --all`: every CPU the kernel brought up; `nproc`: those this process may use.
+        let all: u64 = command_output("nproc", &["--all"]).parse().unwrap();
+        let usable: u64 = command_output("nproc", &[]).parse().unwrap();
+        assert_eq!(p["cpu"]["logical_cores"]["value"], all);
+        assert_eq!(p["cpu"]["available_parallelism"]["value"], usable);
+        assert_eq!(p["cpu"]["logical_cores"]["source"], "measured");
+
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+        let kib: u64 = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        assert_eq!(p["memory"]["total_bytes"]["value"], kib * 1024);
+    }
+    // The flat summary is filled and consistent with the details.
+    assert!(p["device_id"].as_str().is_some_and(|id| id.len() == 16));
+    assert_eq!(p["cpu_cores"], p["cpu"]["physical_cores"]["value"]);
+    assert!(p["max_recommended_model_size_gb"].as_f64().unwrap() > 0.0);
+    // Identifiers withheld by default, and nothing shaped like a MAC address anywhere.
+    let redactions = p["redactions"].as_array().unwrap();
+    assert!(redactions.iter().any(|r| r == "mac_addresses"));
+    let text = p.to_string();
+    let mac = text.as_bytes().windows(17).any(|w| {
+        w.iter().enumerate().all(|(i, c)| {
+            if i % 3 == 2 {
+                *c == b':'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+    });
+    assert!(!mac, "a MAC address escaped into the profile");
+}
+
+#[test]
+fn hostname_can_be_withheld_and_output_written_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("trainfit-probe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profile.json");
+    let out = cargo_bin_cmd!("trainfit")
+        .args(["probe", "--redact-hostname", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(p["hostname"].is_null());
+    assert!(p["redactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "hostname"));
+    // The same profile parses in the core, as the page and the planner read it.
+    trainfit_core::hardware::parse_profile(&p.to_string()).unwrap();
+}
+
+#[test]
+fn readable_summary_names_each_section() {
+    let out = cargo_bin_cmd!("trainfit").arg("probe").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for section in ["host ", "cpu ", "memory ", "summary "] {
+        assert!(
+            text.lines().any(|l| l.starts_with(section)),
+            "no `{section}` line in:\n{text}"
+        );
+    }
+    assert!(text.is_ascii(), "summary must be plain ASCII:\n{text}");
+}
+
+#[test]
+fn bad_budget_is_refused_with_the_value() {
+    let out = cargo_bin_cmd!("trainfit")
+        .args(["probe", "--benchmark", "--budget=-3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--budget") && err.contains("-3"), "{err}");
+}
