@@ -13,6 +13,6 @@ pub mod collect;
 pub mod gpu;
 pub mod linux;
 pub mod nvidia;
+pub mod portable;
 pub mod redact;
 pub mod root;
-pub mod portable;

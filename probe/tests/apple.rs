@@ -7,7 +7,9 @@ use trainfit_core::hardware::{summarize, AcceleratorKind, HardwareProfile, Value
 use trainfit_probe::apple::{self, AppleFacts, MetalFacts};
 
 fn fixture(name: &str) -> AppleFacts {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     let metal: MetalFacts = serde_json::from_str(&read("metal.json")).unwrap();
     AppleFacts {
@@ -35,7 +37,10 @@ fn m2_pro_macbook() {
     assert_eq!(p.memory.unified, Some(true));
     // 2048.00M total, 1066.25M used.
     assert_eq!(p.memory.swap_total_bytes, Some(Value::measured(2048 << 20)));
-    assert_eq!(p.memory.swap_used_bytes, Some(Value::measured(1_118_044_160)));
+    assert_eq!(
+        p.memory.swap_used_bytes,
+        Some(Value::measured(1_118_044_160))
+    );
     assert_eq!(p.power.on_battery, Some(true));
     assert_eq!(p.power.battery_percent, Some(Value::measured(64.0)));
     assert_eq!(p.power.battery_status.as_deref(), Some("discharging"));
@@ -46,7 +51,10 @@ fn m2_pro_macbook() {
     assert_eq!(gpu.cores, Some(Value::measured(19)));
     assert_eq!(gpu.architecture.as_deref(), Some("apple-m2"));
     // The GPU's budget is the Metal working set, not the installed memory.
-    assert_eq!(gpu.memory_total_bytes, Some(Value::measured(22_906_503_168)));
+    assert_eq!(
+        gpu.memory_total_bytes,
+        Some(Value::measured(22_906_503_168))
+    );
     assert_eq!(gpu.memory_source.as_deref(), Some("metal_working_set"));
     // apple.com: M2 Pro 200 GB/s; 16 Neural Engine cores.
     assert_eq!(gpu.memory_bandwidth_gbs, Some(Value::catalogue(200.0)));

@@ -32,7 +32,10 @@ fn schema_errors(instance: &Value) -> Option<String> {
     let id = compiler
         .compile("hardware-profile.schema.json", &mut schemas)
         .unwrap();
-    schemas.validate(instance, id).err().map(|e| format!("{e:#}"))
+    schemas
+        .validate(instance, id)
+        .err()
+        .map(|e| format!("{e:#}"))
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
