@@ -64,6 +64,15 @@ fn variants_and_memory_sizes_never_borrow_another_parts_figures() {
     );
     // A100 40GB PCIe has 1555 GB/s, not the 80GB part's 1935: no entry rather than a wrong one.
     assert_eq!(matched("NVIDIA A100-PCIE-40GB", Some(40 * GIB), None), None);
+    // Without a memory reading, a size in the name decides.
+    assert_eq!(
+        matched("NVIDIA A100-SXM4-40GB", None, None),
+        Some("NVIDIA A100 SXM4 40GB")
+    );
+    assert_eq!(
+        matched("NVIDIA A100-SXM4-80GB", None, None),
+        Some("NVIDIA A100 SXM4 80GB")
+    );
     // An A10 is not an A100.
     assert_eq!(
         matched("NVIDIA A10", Some(24 * GIB), None),

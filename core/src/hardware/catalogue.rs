@@ -73,8 +73,9 @@ pub fn accelerators() -> &'static [AcceleratorSpec] {
 
 /// The entry a device name denotes, if any.
 ///
-/// `memory_bytes` (the memory the device reports) rules out parts of another memory size; it is
-/// ignored for Apple chips, whose memory is configurable. `gpu_cores` picks between binned
+/// `memory_bytes` (the memory the device reports, or else a size written in the name such as
+/// `80GB`) rules out parts of another memory size; it is ignored for Apple chips, whose memory
+/// is configurable. `gpu_cores` picks between binned
 /// variants of an Apple chip. Among matching entries the most specific (most tokens) wins.
 pub fn find_accelerator(
     name: &str,
@@ -91,6 +92,13 @@ pub fn find_accelerator(
         }
     }
     let words = &words[..n];
+    // A size in the name (`A100-SXM4-40GB`) tells the part apart when the memory is not known.
+    let named_gib = words
+        .iter()
+        .find_map(|w| w.strip_suffix("gb").and_then(|n| n.parse::<f64>().ok()));
+    let memory_gib = memory_bytes
+        .map(|b| b as f64 / (1u64 << 30) as f64)
+        .or(named_gib);
     let mut best: Option<(&AcceleratorSpec, usize, bool)> = None;
     for spec in CATALOGUE {
         let Some(tokens) = spec
@@ -108,8 +116,7 @@ pub fn find_accelerator(
             continue;
         };
         if spec.vendor != Vendor::Apple {
-            if let Some(bytes) = memory_bytes {
-                let gib = bytes as f64 / (1u64 << 30) as f64;
+            if let Some(gib) = memory_gib {
                 if (gib - spec.memory_gib).abs() > spec.memory_gib * MEMORY_TOLERANCE {
                     continue;
                 }

@@ -15,7 +15,7 @@ pub const RECOMMENDED_MODEL_SHARE: f64 = 0.8;
 const GIB: f64 = (1u64 << 30) as f64;
 
 /// Fills what the catalogue knows about `acc` and it does not: peak TFLOP/s, bandwidth, TDP,
-/// architecture, GPU and Neural Engine cores. Measured and user values are never overwritten;
+/// architecture, GPU and Neural Engine cores, and the memory of a discrete part no reader sized. Measured and user values are never overwritten;
 /// estimated ones (e.g. fp32 peak from NVML's core count and maximum clock, which on GeForce
 /// cards is above the rated boost) give way to the published figure.
 pub fn apply_catalogue(acc: &mut Accelerator) {
@@ -59,6 +59,14 @@ pub fn apply_catalogue(acc: &mut Accelerator) {
         acc.architecture = Some(String::from(spec.architecture));
     }
     acc.cores = acc.cores.or(spec.gpu_cores.map(Value::catalogue));
+    // A discrete card whose memory no reader could tell (NVIDIA without NVML) has its
+    // datasheet's; Apple chips come in several memory sizes, so theirs is never assumed.
+    if acc.memory_total_bytes.is_none() && acc.vendor != Vendor::Apple {
+        acc.memory_total_bytes = Some(Value::catalogue(
+            (spec.memory_gib * (1u64 << 30) as f64) as u64,
+        ));
+        acc.memory_source = Some(String::from("catalogue"));
+    }
     acc.neural_engine_cores = acc
         .neural_engine_cores
         .or(spec.neural_engine_cores.map(Value::catalogue));
@@ -94,16 +102,27 @@ fn fill<T>(slot: &mut Option<Value<T>>, new: Option<Value<T>>) {
     }
 }
 
-/// The accelerators a plan would train on: every non-software device of the vendor and name of
-/// the one with the most memory (mixed cards are planned per group by the planner).
+/// The accelerators a plan would train on: every device of the name of the best one, where a
+/// discrete card beats unified memory, which beats an integrated GPU, and more memory breaks
+/// ties (mixed cards are planned per group by the planner). An APU's GTT pool can be larger
+/// than a discrete card's VRAM in the same machine, yet the card is what one trains on.
 pub fn primary_accelerators(profile: &HardwareProfile) -> Vec<&Accelerator> {
+    let rank = |a: &Accelerator| {
+        let kind = match a.kind {
+            AcceleratorKind::Discrete => 3,
+            AcceleratorKind::Unified => 2,
+            AcceleratorKind::Unknown => 1,
+            _ => 0,
+        };
+        (kind, a.memory_total_bytes.map_or(0, |v| v.value))
+    };
     let real = || {
         profile
             .accelerators
             .iter()
             .filter(|a| a.kind != AcceleratorKind::Cpu && a.memory_total_bytes.is_some())
     };
-    let Some(first) = real().max_by_key(|a| a.memory_total_bytes.map_or(0, |v| v.value)) else {
+    let Some(first) = real().max_by_key(|a| rank(a)) else {
         return Vec::new();
     };
     real().filter(|a| a.name == first.name).collect()
