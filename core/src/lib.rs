@@ -30,6 +30,7 @@ pub mod hardware;
 pub mod math;
 pub mod memory;
 pub mod model;
+pub mod plan;
 pub mod request;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,119 @@
+//! The closed-form models a plan is built from: FLOPs per token, step time, token budgets,
+//! compute-optimal size, learning rate and batch, checkpoint interval, power. Each cites the
+//! paper or document it comes from; the tests evaluate them against those sources' tables.
+
+use crate::model::ModelSpec;
+use crate::request::Checkpointing;
+
+/// Name of the FLOP-counting convention used for MFU.
+pub const FLOPS_CONVENTION: &str = "6N + 12·L·d_attn·s per token (PaLM, Chowdhery et al. 2022, \
+     Appendix B); N excludes the input embedding; HFU adds the recomputed forward";
+
+/// Parameters that do matrix multiplies per token: all active parameters except the input
+/// embedding lookup (the output projection is a matmul and counts, tied or not).
+pub fn matmul_parameters(spec: &ModelSpec, active: u64) -> f64 {
+    let input_embedding = spec.vocab * spec.hidden + spec.learned_positions * spec.hidden;
+    let n = active.saturating_sub(input_embedding);
+    // A tied output projection shares the embedding's parameters but still multiplies.
+    let tied_head = if spec.tied_embeddings {
+        spec.vocab * spec.hidden
+    } else {
+        0
+    };
+    (n + tied_head) as f64
+}
+
+/// Model FLOPs per trained token: `6N + 12·L·(heads·head_dim)·s` (PaLM App. B: the attention
+/// score and value matmuls, forward and backward, counted over the full sequence without the
+/// causal mask's halving, as PaLM counts them).
+pub fn model_flops_per_token(spec: &ModelSpec, active: u64, sequence: u64) -> f64 {
+    let attn = 12.0 * spec.layers as f64 * (spec.heads * spec.head_dim) as f64 * sequence as f64;
+    6.0 * matmul_parameters(spec, active) + attn
+}
+
+/// Hardware FLOPs per trained token: model FLOPs plus what recomputation repeats. Full
+/// checkpointing reruns the forward (2N + 4·L·d·s); selective reruns attention's score and
+/// value products only (4·L·d·s) (Korthikanti et al. 2022, §5: "recompute ... in the backward").
+pub fn hardware_flops_per_token(
+    spec: &ModelSpec,
+    active: u64,
+    sequence: u64,
+    checkpointing: Checkpointing,
+) -> f64 {
+    let attn_fwd = 4.0 * spec.layers as f64 * (spec.heads * spec.head_dim) as f64 * sequence as f64;
+    let extra = match checkpointing {
+        Checkpointing::None => 0.0,
+        Checkpointing::Selective => attn_fwd,
+        Checkpointing::Full => 2.0 * matmul_parameters(spec, active) + attn_fwd,
+    };
+    model_flops_per_token(spec, active, sequence) + extra
+}
+
+/// Forward-only FLOPs per token of inference: `2N + 4·L·d·s`.
+pub fn inference_flops_per_token(spec: &ModelSpec, active: u64, context: u64) -> f64 {
+    2.0 * matmul_parameters(spec, active)
+        + 4.0 * spec.layers as f64 * (spec.heads * spec.head_dim) as f64 * context as f64
+}
+
+/// Time of a ring all-reduce of `bytes` over `n` ranks at bus bandwidth `bus_gbs`:
+/// `2·(n-1)/n · bytes / busbw` (nccl-tests PERFORMANCE.md, "bus bandwidth").
+pub fn all_reduce_s(bytes: f64, n: u64, bus_gbs: f64) -> f64 {
+    if n <= 1 || bus_gbs <= 0.0 {
+        return 0.0;
+    }
+    2.0 * (n - 1) as f64 / n as f64 * bytes / (bus_gbs * 1e9)
+}
+
+/// Chinchilla's compute-optimal parameters for a compute budget `flops` at `tokens_per_param`:
+/// from C = 6·N·D and D = r·N, N = sqrt(C / (6·r)) (Hoffmann et al. 2022, Table 3: r about 20).
+pub fn compute_optimal_parameters(flops: f64, tokens_per_param: f64) -> f64 {
+    if flops <= 0.0 || tokens_per_param <= 0.0 {
+        return 0.0;
+    }
+    libm::sqrt(flops / (6.0 * tokens_per_param))
+}
+
+/// Learning rate and batch (tokens) that DeepSeek LLM's scaling study fits for a compute budget
+/// `flops`: η = 0.3118·C^-0.1250, B = 0.2920·C^0.3271 (DeepSeek-AI 2024, §3.1, eq. 1).
+pub fn deepseek_lr_and_batch(flops: f64) -> (f64, f64) {
+    let lr = 0.3118 * libm::pow(flops, -0.1250);
+    let batch = 0.2920 * libm::pow(flops, 0.3271);
+    (lr, batch)
+}
+
+/// Checkpoint interval that minimises lost work: Young's first-order optimum
+/// `τ = sqrt(2·δ·M)`, for a checkpoint taking `delta_s` and a mean time between failures `mtbf_s`
+/// (Young 1974; Daly 2006 refines it for δ comparable to M).
+pub fn young_daly_interval_s(delta_s: f64, mtbf_s: f64) -> f64 {
+    libm::sqrt(2.0 * delta_s * mtbf_s)
+}
+
+/// Mean time between job interruptions of `devices` accelerators, seconds. Llama 3 saw 419
+/// unexpected interruptions in 54 days on 16,384 H100s (Llama 3 paper, §3.3.4), i.e. one per
+/// 16,384·54·24/419 = 50,676 GPU-hours; failures of independent devices add up.
+pub fn mtbf_s(devices: u64) -> f64 {
+    const GPU_HOURS_PER_INTERRUPTION: f64 = 16_384.0 * 54.0 * 24.0 / 419.0;
+    GPU_HOURS_PER_INTERRUPTION * 3600.0 / devices.max(1) as f64
+}
+
+/// Throughput left at a power cap, as a share of full power: dynamic power goes as C·V²·f and
+/// voltage scales with frequency in the DVFS range, so P ∝ f³ and f ∝ P^(1/3) (CMOS power
+/// model; Hennessy & Patterson, §1.5). An estimate: memory-bound phases slow down less.
+pub fn speed_at_power(fraction: f64) -> f64 {
+    libm::cbrt(fraction.clamp(0.0, 1.0))
+}
+
+/// Bytes per stored token of a tokenised dataset: `uint16` ids when the vocabulary fits in
+/// 65,536 (nanoGPT's `.bin` shards, Megatron's indexed datasets choose the smallest integer
+/// type), else `uint32`.
+pub fn bytes_per_token(vocab: u64) -> u64 {
+    if vocab <= 1 << 16 {
+        2
+    } else {
+        4
+    }
+}
+
+/// Raw text per token, bytes: about 4 characters of English per token for GPT-style BPE
+/// (OpenAI tokenizer documentation, "a helpful rule of thumb").
+pub const TEXT_BYTES_PER_TOKEN: f64 = 4.0;

@@ -1,0 +1,384 @@
+//! The planner: for a hardware profile and a goal, three configurations (conservative, balanced,
+//! extreme), each with its memory breakdown, time, power, scale, warnings, a training config and
+//! a fallback ladder for out-of-memory recovery.
+//!
+//! ```
+//! use trainfit_core::plan::{plan, PlanRequest};
+//!
+//! // One RTX 4090 as a user would type it; pretraining from scratch.
+//! let request: PlanRequest = serde_json::from_str(r#"{"profile": {"accelerators": [{
+//!     "vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "kind": "discrete",
+//!     "compute_capability": "8.9",
+//!     "memory_total_bytes": {"value": 25757220864, "source": "user"}}]}}"#).unwrap();
+//! let p = plan(&request).unwrap();
+//! assert_eq!(p.configurations.len(), 3);
+//! for c in &p.configurations {
+//!     assert!(c.memory.peak_bytes <= c.memory_target_bytes);
+//! }
+//! ```
+
+mod device;
+mod formulas;
+mod modes;
+mod search;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
+pub use formulas::*;
+pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
+pub use search::plan;
+
+use crate::estimate::{Estimate, Warning};
+use crate::hardware::HardwareProfile;
+use crate::request::{
+    AttentionImpl, Checkpointing, ModelSource, Offload, Optimizer, Precision, Sharding,
+};
+
+/// Version of the plan request and plan documents.
+pub const PLAN_SCHEMA_VERSION: u32 = 1;
+
+fn plan_schema_version() -> u32 {
+    PLAN_SCHEMA_VERSION
+}
+
+/// What to plan for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// Document version. Default: the current version (1).
+    #[serde(default = "plan_schema_version")]
+    pub schema_version: u32,
+    /// The machine, as `trainfit probe` prints it (or typed by hand).
+    pub profile: HardwareProfile,
+    /// The job. Default: pretraining from scratch.
+    #[serde(default)]
+    pub goal: Goal,
+    /// Modes to plan. Default: all three.
+    #[serde(default = "all_modes")]
+    pub modes: Vec<Mode>,
+}
+
+fn all_modes() -> Vec<Mode> {
+    Mode::ALL.to_vec()
+}
+
+/// The job, and every choice the user fixes; what is not fixed the mode decides.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// What is done. Default: `pretrain`.
+    #[serde(default)]
+    pub task: GoalTask,
+    /// The model; required for every task but `pretrain`, where the planner picks the size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSource>,
+    /// Tokens per sequence (serving: the context length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u64>,
+    /// Sequences per device per step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub micro_batch: Option<u64>,
+    /// Sequences per optimizer step over all devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_batch: Option<u64>,
+    /// Numeric recipe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+    /// Optimizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<Optimizer>,
+    /// Activation recomputation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpointing: Option<Checkpointing>,
+    /// Attention kernel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<AttentionImpl>,
+    /// Sharding across devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharding: Option<Sharding>,
+    /// Devices to use (at most those in the profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<u64>,
+    /// LoRA rank for `lora` and `qlora`. Default: 16.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora_rank: Option<u64>,
+    /// Training tokens. Default: the mode's tokens per parameter for pretraining, the mode's
+    /// wall-clock budget for fine-tuning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
+    /// Wall-clock budget in hours, instead of the mode's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    /// Serving: concurrent sequences, instead of the most that fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u64>,
+}
+
+/// What is done with the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GoalTask {
+    /// Train a new model; the planner picks its size.
+    #[default]
+    Pretrain,
+    /// Train every weight of a given model.
+    Finetune,
+    /// LoRA adapters on a frozen 16-bit model.
+    Lora,
+    /// LoRA adapters on a frozen 4-bit (NF4) model.
+    Qlora,
+    /// Serve a model: prompt and generation at a context length, many sequences at once.
+    Serve,
+}
+
+/// The planner's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Plan {
+    /// Document version.
+    pub schema_version: u32,
+    /// What the configurations run on.
+    pub device: Device,
+    /// How capable the machine is for training, 0 to 10.
+    pub score: Score,
+    /// One configuration per requested mode, in the order asked.
+    pub configurations: Vec<Configuration>,
+    /// Conditions of the machine itself, each with its numbers.
+    pub warnings: Vec<Warning>,
+    /// What would make the machine train better.
+    pub suggestions: Vec<Warning>,
+}
+
+/// The capability score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Score {
+    /// 0 to 10, one decimal.
+    pub value: f64,
+    /// How it is computed.
+    pub formula: String,
+}
+
+/// One configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Configuration {
+    /// The mode.
+    pub mode: Mode,
+    /// Whether it fits within the mode's memory target.
+    pub fits: bool,
+    /// The mode's share of usable device memory, bytes.
+    pub memory_target_bytes: u64,
+    /// The model trained or served.
+    pub model: ModelChoice,
+    /// The task as the memory model runs it.
+    pub task: GoalTask,
+    /// Numeric recipe.
+    pub precision: Precision,
+    /// Optimizer (absent when serving).
+    pub optimizer: Option<Optimizer>,
+    /// Devices used.
+    pub devices: u64,
+    /// Sharding across devices.
+    pub sharding: Sharding,
+    /// Offload to host memory.
+    pub offload: Offload,
+    /// Sequences per device per step.
+    pub micro_batch: u64,
+    /// Micro-batches accumulated per optimizer step.
+    pub gradient_accumulation: u64,
+    /// Sequences per optimizer step over all devices.
+    pub global_batch: u64,
+    /// Tokens per sequence (serving: the context).
+    pub sequence: u64,
+    /// Activation recomputation.
+    pub checkpointing: Checkpointing,
+    /// Attention kernel.
+    pub attention: AttentionImpl,
+    /// LoRA rank, for adapter tasks.
+    pub lora_rank: Option<u64>,
+    /// Peak memory of one device, term by term.
+    pub memory: Estimate,
+    /// Step time, throughput and total time.
+    pub time: TimeEstimate,
+    /// Token budget, data, checkpoints, disk.
+    pub scale: Scale,
+    /// Power and energy.
+    pub power: PowerEstimate,
+    /// Serving figures, for `serve`.
+    pub serve: Option<ServeEstimate>,
+    /// The training config for the engine.
+    pub training: Option<TrainingConfig>,
+    /// Ordered adjustments for out-of-memory recovery, each with the memory after it.
+    pub fallbacks: Vec<Fallback>,
+    /// Conditions worth acting on, each with a stable code and its numbers.
+    pub warnings: Vec<Warning>,
+}
+
+/// The model of a configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ModelChoice {
+    /// Name.
+    pub name: String,
+    /// All parameters.
+    pub parameters: u64,
+    /// Parameters that are trained.
+    pub trainable: u64,
+    /// `given` (the user's), or `generated` (a Llama-style shape the planner sized).
+    pub origin: String,
+    /// Layers, hidden size, heads, FFN size and vocabulary, for a generated model.
+    pub shape: Option<Shape>,
+}
+
+/// A generated model's shape (Llama architecture: RMSNorm, SwiGLU, rotary, untied head).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Shape {
+    /// Decoder layers.
+    pub layers: u64,
+    /// Hidden size.
+    pub hidden: u64,
+    /// Attention heads.
+    pub heads: u64,
+    /// SwiGLU intermediate size.
+    pub intermediate: u64,
+    /// Vocabulary.
+    pub vocab: u64,
+}
+
+/// Time of a configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TimeEstimate {
+    /// The FLOP-counting convention.
+    pub convention: String,
+    /// Model FLOPs per token.
+    pub model_flops_per_token: f64,
+    /// Hardware FLOPs per token (recomputation included).
+    pub hardware_flops_per_token: f64,
+    /// Sustained TFLOP/s of all devices (peak × efficiency × devices); `null` when the peak is unknown.
+    pub achievable_tflops: Option<f64>,
+    /// Seconds per optimizer step; `null` when the device's speed is unknown.
+    pub step_s: Option<f64>,
+    /// Of which exposed gradient communication.
+    pub communication_s: Option<f64>,
+    /// Tokens per second over all devices.
+    pub tokens_per_s: Option<f64>,
+    /// Model FLOPs utilisation: model FLOPs per second over peak.
+    pub mfu: Option<f64>,
+    /// Hardware FLOPs utilisation: hardware FLOPs per second over peak.
+    pub hfu: Option<f64>,
+    /// Share of full speed kept under the mode's power cap.
+    pub power_cap_speed: f64,
+    /// Tokens the run trains on.
+    pub tokens: u64,
+    /// Optimizer steps.
+    pub steps: u64,
+    /// Total seconds.
+    pub total_s: Option<f64>,
+    /// The mode's (or the user's) wall-clock budget, seconds.
+    pub budget_s: f64,
+    /// Storage read rate the input pipeline needs, MB/s.
+    pub data_read_mbs: Option<f64>,
+}
+
+/// Scale of a configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Scale {
+    /// Tokens per trained parameter of this run.
+    pub tokens_per_parameter: f64,
+    /// Chinchilla's compute-optimal tokens for this model (20 per parameter).
+    pub chinchilla_tokens: u64,
+    /// Compute-optimal parameters for this run's compute at the mode's ratio.
+    pub compute_optimal_parameters: u64,
+    /// Tokenised dataset on disk, bytes.
+    pub dataset_bytes: u64,
+    /// Raw text the tokens come from, bytes.
+    pub text_bytes: u64,
+    /// One checkpoint (weights, master weights, optimizer states; adapters only for LoRA), bytes.
+    pub checkpoint_bytes: u64,
+    /// Seconds to write one checkpoint, from the measured storage write rate when known.
+    pub checkpoint_write_s: Option<f64>,
+    /// Checkpoint interval (Young/Daly), seconds.
+    pub save_interval_s: Option<f64>,
+    /// Disk the run needs: the dataset and two checkpoints, bytes.
+    pub disk_needed_bytes: u64,
+    /// Free space on the largest local file system, bytes.
+    pub disk_free_bytes: Option<u64>,
+}
+
+/// Power and energy of a configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PowerEstimate {
+    /// TDP of all devices, W.
+    pub tdp_w: Option<f64>,
+    /// Expected draw of all devices under the mode, W.
+    pub draw_w: Option<f64>,
+    /// Power limit to set per device (`nvidia-smi -pl`), W, when the mode asks for less than TDP.
+    pub power_cap_w: Option<f64>,
+    /// Energy of the run, kWh.
+    pub energy_kwh: Option<f64>,
+}
+
+/// Serving figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ServeEstimate {
+    /// Context length per sequence.
+    pub context: u64,
+    /// Sequences served at once.
+    pub concurrency: u64,
+    /// KV cache of one sequence at full context, bytes.
+    pub kv_bytes_per_sequence: u64,
+    /// Generated tokens per second over all sequences (memory-bound decode).
+    pub decode_tokens_per_s: Option<f64>,
+}
+
+/// Training-config fields for the engine, with where the defaults come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TrainingConfig {
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// Schedule: `cosine` (to 10 % of peak) or `constant`.
+    pub schedule: String,
+    /// Warm-up steps.
+    pub warmup_steps: u64,
+    /// Optimizer steps.
+    pub steps: u64,
+    /// Save a checkpoint every this many steps.
+    pub save_steps: u64,
+    /// Output directory.
+    pub output_dir: String,
+    /// Sources of these defaults.
+    pub sources: Vec<String>,
+}
+
+/// One step of the out-of-memory fallback ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Fallback {
+    /// Stable identifier: `halve_micro_batch`, `full_checkpointing`, `adamw_8bit`,
+    /// `offload_optimizer`, `halve_sequence`.
+    pub action: String,
+    /// What changes, with the numbers.
+    pub description: String,
+    /// Peak memory of one device after this and every earlier step, bytes.
+    pub peak_bytes: u64,
+}
+
+pub(crate) fn warning(code: &str, message: String) -> Warning {
+    Warning {
+        code: String::from(code),
+        message,
+    }
+}

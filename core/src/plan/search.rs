@@ -1,0 +1,1242 @@
+//! The configuration search: for each mode, the knobs that maximise what the goal needs (model
+//! size for pretraining, tokens/s for fine-tuning, concurrency for serving) within the mode's
+//! memory target and time budget; then time, scale, power, warnings and the fallback ladder.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::device::{device, Device, DeviceClass};
+use super::formulas::*;
+use super::modes::{Mode, ModeSettings};
+use super::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::estimate::{Estimate, TermKind};
+use crate::hardware::{summarize, AcceleratorKind};
+use crate::memory::{estimate, resolve_model};
+use crate::model::ModelSpec;
+use crate::request::{
+    Dtype, EstimateRequest, Inference, Lora, LossImpl, OptimizerImpl, Parallel, QuantFormat,
+    Quantization, Runtime, Task,
+};
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Plans every requested mode for the request's machine and goal.
+pub fn plan(request: &PlanRequest) -> Result<Plan> {
+    validate(request)?;
+    let mut profile = request.profile.clone();
+    summarize(&mut profile);
+    let mut dev = device(&profile).ok_or_else(|| {
+        Error::invalid(
+            "profile",
+            "a profile without an accelerator of known memory or system memory",
+            "memory.total_bytes or an accelerator with memory_total_bytes",
+        )
+    })?;
+    let goal = &request.goal;
+    if let Some(n) = goal.devices {
+        if n > dev.count {
+            return Err(Error::invalid(
+                "goal.devices",
+                n,
+                format!("at most the {} devices of the profile", dev.count),
+            ));
+        }
+        dev.count = n;
+    }
+    if let Some(p) = goal.precision {
+        dev.precision = p;
+        dev.precision_reason = String::from("chosen by the user");
+    }
+    if let Some(a) = goal.attention {
+        dev.attention = a;
+    }
+    let given = match &goal.model {
+        Some(source) => Some(resolve_model(source)?),
+        None if goal.task == GoalTask::Pretrain => None,
+        None => {
+            return Err(Error::missing(
+                "goal.model",
+                "a plan request whose task is not pretrain",
+            ))
+        }
+    };
+    let ctx = Ctx {
+        goal,
+        profile: &profile,
+        dev: &dev,
+        given: given.as_ref(),
+    };
+    let mut configurations = Vec::with_capacity(request.modes.len());
+    for &mode in &request.modes {
+        configurations.push(ctx.configure(mode)?);
+    }
+    let (warnings, suggestions) = machine_warnings(&ctx);
+    Ok(Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        score: score(&dev),
+        device: dev.clone(),
+        configurations,
+        warnings,
+        suggestions,
+    })
+}
+
+fn validate(r: &PlanRequest) -> Result<()> {
+    if r.schema_version > PLAN_SCHEMA_VERSION {
+        return Err(Error::new(ErrorKind::SchemaVersion {
+            found: r.schema_version,
+            supported: PLAN_SCHEMA_VERSION,
+        }));
+    }
+    if r.modes.is_empty() {
+        return Err(Error::invalid(
+            "modes",
+            "[]",
+            "one or more of conservative, balanced, extreme",
+        ));
+    }
+    let g = &r.goal;
+    for (field, v) in [
+        ("goal.sequence", g.sequence),
+        ("goal.micro_batch", g.micro_batch),
+        ("goal.global_batch", g.global_batch),
+        ("goal.devices", g.devices),
+        ("goal.lora_rank", g.lora_rank),
+        ("goal.tokens", g.tokens),
+        ("goal.concurrency", g.concurrency),
+    ] {
+        if v == Some(0) {
+            return Err(Error::invalid(field, 0, "a positive integer"));
+        }
+    }
+    if let Some(h) = g.hours {
+        if !(h.is_finite() && h > 0.0 && h <= 24.0 * 365.0) {
+            return Err(Error::invalid(
+                "goal.hours",
+                h,
+                "a number of hours above 0 and at most a year",
+            ));
+        }
+    }
+    if let (Some(gb), Some(mb)) = (g.global_batch, g.micro_batch) {
+        if gb % mb != 0 {
+            return Err(Error::invalid(
+                "goal.global_batch",
+                gb,
+                format!("a multiple of goal.micro_batch ({mb})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct Ctx<'a> {
+    goal: &'a Goal,
+    profile: &'a HardwareProfile,
+    dev: &'a Device,
+    given: Option<&'a ModelSpec>,
+}
+
+/// A fitting candidate and its estimate, when one was found.
+type Found = Option<(Knobs, Estimate)>;
+
+/// The knobs of one candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Knobs {
+    micro_batch: u64,
+    sequence: u64,
+    checkpointing: Checkpointing,
+    optimizer: Optimizer,
+    sharding: Sharding,
+    offload: Offload,
+    accumulation: u64,
+}
+
+/// Pretraining shapes, smallest first: Llama architecture (RMSNorm, SwiGLU with intermediate
+/// about 8/3·hidden rounded up to a multiple of 16, rotary, untied head), the Llama-2 32,000-token
+/// vocabulary. Layer/width ratios follow published small models: TinyStories (Eldan & Li 2023,
+/// 1M–33M), Pythia/SmolLM (70M–360M), TinyLlama 1.1B (2048×22), Llama-2 7B/13B/70B.
+const LADDER: &[(u64, u64, u64, u64)] = &[
+    // (hidden, layers, heads, intermediate)
+    (128, 4, 4, 352),
+    (256, 6, 4, 688),
+    (256, 8, 4, 688),
+    (384, 8, 6, 1024),
+    (512, 8, 8, 1376),
+    (640, 12, 10, 1728),
+    (768, 12, 12, 2048),
+    (1024, 16, 16, 2752),
+    (1024, 24, 16, 2752),
+    (1536, 24, 16, 4096),
+    (2048, 22, 32, 5632),
+    (2560, 32, 32, 6912),
+    (3072, 28, 24, 8192),
+    (4096, 32, 32, 11008),
+    (5120, 40, 40, 13824),
+    (8192, 80, 64, 28672),
+];
+
+const LADDER_VOCAB: u64 = 32_000;
+
+fn ladder_spec(i: usize) -> Result<ModelSpec> {
+    let (hidden, layers, heads, intermediate) = LADDER[i];
+    let config = serde_json::json!({
+        "model_type": "llama",
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "num_key_value_heads": heads,
+        "intermediate_size": intermediate,
+        "vocab_size": LADDER_VOCAB,
+        "max_position_embeddings": 8192,
+        "tie_word_embeddings": false,
+        "hidden_act": "silu",
+    });
+    let mut spec = crate::model::hf::from_hf_value(&config)?;
+    spec.name = format!("llama-style-{}x{}", layers, hidden);
+    Ok(spec)
+}
+
+impl Ctx<'_> {
+    fn settings(mode: Mode) -> &'static ModeSettings {
+        mode.settings()
+    }
+
+    fn task(&self) -> Task {
+        match self.goal.task {
+            GoalTask::Pretrain => Task::Pretrain,
+            GoalTask::Finetune => Task::Finetune,
+            GoalTask::Lora => Task::Lora,
+            GoalTask::Qlora => Task::Qlora,
+            GoalTask::Serve => Task::Decode,
+        }
+    }
+
+    fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
+        let d = self.dev;
+        let rank = self.goal.lora_rank.unwrap_or(16);
+        let adapters = matches!(task, Task::Lora | Task::Qlora);
+        let serve = matches!(task, Task::Decode | Task::Prefill);
+        EstimateRequest {
+            schema_version: crate::request::SCHEMA_VERSION,
+            model: ModelSource::Spec(alloc::boxed::Box::new(spec.clone())),
+            task,
+            micro_batch: k.micro_batch,
+            // Serving: a quarter of the context is generated after a prompt of the rest.
+            sequence: if serve {
+                k.sequence - k.sequence / 4
+            } else {
+                k.sequence
+            },
+            precision: if serve {
+                serve_precision(d.precision)
+            } else {
+                d.precision
+            },
+            grad_dtype: None,
+            optimizer: k.optimizer,
+            optimizer_impl: OptimizerImpl::Foreach,
+            attention: d.attention,
+            checkpointing: k.checkpointing,
+            loss: LossImpl::Upcast,
+            lora: adapters.then(|| Lora {
+                rank,
+                alpha: None,
+                targets: vec![String::from("all-linear")],
+                dtype: Dtype::Fp32,
+                dropout: 0.0,
+            }),
+            quantization: (task == Task::Qlora).then_some(Quantization {
+                format: QuantFormat::Nf4,
+                double_quant: true,
+            }),
+            inference: serve.then(|| Inference {
+                prompt: k.sequence - k.sequence / 4,
+                generate: k.sequence / 4,
+                kv_dtype: None,
+            }),
+            parallel: Parallel {
+                data: d.count,
+                micro_batches: k.accumulation,
+                sharding: k.sharding,
+                offload: k.offload,
+                ..Parallel::default()
+            },
+            runtime: Runtime {
+                framework: d.framework,
+                device_memory_bytes: Some(d.usable_bytes),
+                ..Runtime::default()
+            },
+        }
+    }
+
+    fn estimate(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> Result<Estimate> {
+        estimate(&self.request(spec, k, task))
+    }
+
+    /// The largest micro-batch in `lo..=hi` whose peak stays within `target`, with its estimate.
+    fn largest_micro_batch(
+        &self,
+        spec: &ModelSpec,
+        base: Knobs,
+        task: Task,
+        lo: u64,
+        hi: u64,
+        target: u64,
+    ) -> Result<Option<(Knobs, Estimate)>> {
+        let fits = |mb: u64| -> Result<Option<Estimate>> {
+            let k = Knobs {
+                micro_batch: mb,
+                ..base
+            };
+            let e = self.estimate(spec, &k, task)?;
+            Ok((e.peak_bytes <= target).then_some(e))
+        };
+        let Some(mut best) = fits(lo)? else {
+            return Ok(None);
+        };
+        let mut good = lo;
+        // Double until it no longer fits, then bisect between the last fit and the first miss.
+        let mut bad = None;
+        while good < hi {
+            let next = good.saturating_mul(2).min(hi).min(1 << 16);
+            if next == good {
+                break;
+            }
+            match fits(next)? {
+                Some(e) => {
+                    good = next;
+                    best = e;
+                }
+                None => {
+                    bad = Some(next);
+                    break;
+                }
+            }
+        }
+        if let Some(mut miss) = bad {
+            while miss - good > 1 {
+                let mid = good + (miss - good) / 2;
+                match fits(mid)? {
+                    Some(e) => {
+                        good = mid;
+                        best = e;
+                    }
+                    None => miss = mid,
+                }
+            }
+        }
+        Ok(Some((
+            Knobs {
+                micro_batch: good,
+                ..base
+            },
+            best,
+        )))
+    }
+
+    /// The best knobs for a model within the mode: the longest sequence of the mode's range, no
+    /// recomputation when possible, the largest micro-batch of the range. Falls below the ranges
+    /// (micro-batch 1, shorter sequences) before giving up; `None` when nothing fits.
+    fn fit_model(
+        &self,
+        spec: &ModelSpec,
+        mode: Mode,
+        task: Task,
+        target: u64,
+    ) -> Result<Option<(Knobs, Estimate)>> {
+        let s = Self::settings(mode);
+        let g = self.goal;
+        let max_seq = spec.max_positions.max(1);
+        let sequences: Vec<u64> = match g.sequence {
+            Some(seq) => vec![seq],
+            None => {
+                let mut v = Vec::new();
+                let mut seq = s.sequence.1.min(max_seq);
+                while seq >= 128 {
+                    v.push(seq);
+                    if seq <= s.sequence.0.min(max_seq) && v.len() > 1 {
+                        // One step below the range before giving up.
+                        break;
+                    }
+                    seq /= 2;
+                }
+                if v.is_empty() {
+                    v.push(max_seq);
+                }
+                v
+            }
+        };
+        let checkpointing: Vec<Checkpointing> = match g.checkpointing {
+            Some(c) => vec![c],
+            None => vec![Checkpointing::None, Checkpointing::Full],
+        };
+        let shardings: Vec<Sharding> = match (g.sharding, self.dev.count) {
+            (Some(sh), _) => vec![sh],
+            (None, 1) => vec![Sharding::None],
+            (None, _) => vec![Sharding::None, Sharding::Zero2, Sharding::Zero3],
+        };
+        let optimizer = g.optimizer.unwrap_or(Optimizer::Adamw);
+        let (mb_lo, mb_hi) = match g.micro_batch {
+            Some(mb) => (mb, mb),
+            None => s.micro_batch,
+        };
+        for &sequence in &sequences {
+            for &sharding in &shardings {
+                for &ckpt in &checkpointing {
+                    let base = Knobs {
+                        micro_batch: mb_lo,
+                        sequence,
+                        checkpointing: ckpt,
+                        optimizer,
+                        sharding,
+                        offload: Offload::default(),
+                        accumulation: 1,
+                    };
+                    if let Some(found) =
+                        self.largest_micro_batch(spec, base, task, mb_lo, mb_hi, target)?
+                    {
+                        return Ok(Some(found));
+                    }
+                    // Below the mode's micro-batch range, down to 1.
+                    if g.micro_batch.is_none() && mb_lo > 1 {
+                        if let Some(found) =
+                            self.largest_micro_batch(spec, base, task, 1, mb_lo - 1, target)?
+                        {
+                            return Ok(Some(found));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn configure(&self, mode: Mode) -> Result<Configuration> {
+        let s = Self::settings(mode);
+        let target = (self.dev.usable_bytes as f64 * s.memory_target) as u64;
+        let task = self.task();
+        let mut warnings = Vec::new();
+        let (spec, origin, found) = match self.given {
+            Some(spec) => {
+                let found = self.fit_model(spec, mode, task, target)?;
+                (spec.clone(), "given", found)
+            }
+            None => self.pick_pretrain_model(mode, target, &mut warnings)?,
+        };
+        let (knobs, memory, fits) = match found {
+            Some((k, e)) => (k, e, true),
+            None => {
+                // Nothing fits the target: report the smallest setting, with its memory.
+                let k = Knobs {
+                    micro_batch: self.goal.micro_batch.unwrap_or(1),
+                    sequence: self
+                        .goal
+                        .sequence
+                        .unwrap_or(s.sequence.0.min(spec.max_positions.max(1))),
+                    checkpointing: self.goal.checkpointing.unwrap_or(Checkpointing::Full),
+                    optimizer: self.goal.optimizer.unwrap_or(Optimizer::Adamw),
+                    sharding: self.goal.sharding.unwrap_or(if self.dev.count > 1 {
+                        Sharding::Zero3
+                    } else {
+                        Sharding::None
+                    }),
+                    offload: Offload::default(),
+                    accumulation: 1,
+                };
+                let e = self.estimate(&spec, &k, task)?;
+                warnings.push(warning(
+                    "does_not_fit",
+                    format!(
+                        "even at micro-batch {} and sequence {} with full recomputation the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB)",
+                        k.micro_batch,
+                        k.sequence,
+                        e.peak_bytes as f64 / GIB,
+                        mode.name(),
+                        target as f64 / GIB,
+                        s.memory_target * 100.0,
+                        self.dev.usable_bytes as f64 / GIB
+                    ),
+                ));
+                (k, e, false)
+            }
+        };
+        self.finish(
+            mode, spec, origin, knobs, memory, fits, target, task, warnings,
+        )
+    }
+
+    /// Pretraining: the largest ladder model that the mode's time budget trains at its tokens
+    /// per parameter and that fits the memory target; at least the mode's lower size when that
+    /// fits in time and memory.
+    fn pick_pretrain_model(
+        &self,
+        mode: Mode,
+        target: u64,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(ModelSpec, &'static str, Found)> {
+        let s = Self::settings(mode);
+        let budget = self.budget_s(mode);
+        let speed = self
+            .dev
+            .achievable_flops()
+            .map(|f| f * self.power_speed(mode));
+        let seq_for_time = self.goal.sequence.unwrap_or(s.sequence.1);
+        let mut smallest_fit = None;
+        for i in (0..LADDER.len()).rev() {
+            let spec = ladder_spec(i)?;
+            let params = spec.parameters()?;
+            let tokens = self
+                .goal
+                .tokens
+                .map_or(params.total as f64 * s.tokens_per_parameter, |t| t as f64);
+            let in_time = match speed {
+                Some(f) => {
+                    tokens
+                        * hardware_flops_per_token(
+                            &spec,
+                            params.active,
+                            seq_for_time,
+                            Checkpointing::None,
+                        )
+                        / f
+                        <= budget
+                }
+                // Speed unknown: stay within the mode's size range.
+                None => params.total <= s.pretrain_params.1,
+            };
+            if !in_time && i > 0 {
+                continue;
+            }
+            if let Some(found) = self.fit_model(&spec, mode, Task::Pretrain, target)? {
+                if in_time {
+                    return Ok((spec, "generated", Some(found)));
+                }
+                smallest_fit = Some((spec, found));
+            } else if i == 0 {
+                return Ok((spec, "generated", None));
+            }
+        }
+        match smallest_fit {
+            Some((spec, found)) => {
+                warnings.push(warning(
+                    "time_budget_exceeded",
+                    format!(
+                        "even the smallest model ({}) does not train on {:.0} tokens per parameter within the {} budget of {:.1} h",
+                        spec.name,
+                        s.tokens_per_parameter,
+                        mode.name(),
+                        budget / 3600.0
+                    ),
+                ));
+                Ok((spec, "generated", Some(found)))
+            }
+            None => Ok((ladder_spec(0)?, "generated", None)),
+        }
+    }
+
+    fn budget_s(&self, mode: Mode) -> f64 {
+        self.goal.hours.unwrap_or(mode.settings().hours) * 3600.0
+    }
+
+    /// Power cap per device for the mode, when the device's limit can be set (NVIDIA through
+    /// NVML reports its lowest settable limit) and the mode asks for less than its TDP.
+    fn power_cap(&self, mode: Mode) -> Option<f64> {
+        let tdp = self.dev.tdp_w?;
+        let min = self.dev.power_min_w?;
+        let fraction = mode.settings().power_fraction;
+        (fraction < 1.0).then(|| (tdp * fraction).max(min))
+    }
+
+    fn power_speed(&self, mode: Mode) -> f64 {
+        match (self.power_cap(mode), self.dev.tdp_w) {
+            (Some(cap), Some(tdp)) => speed_at_power(cap / tdp),
+            _ => 1.0,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        mode: Mode,
+        spec: ModelSpec,
+        origin: &str,
+        mut k: Knobs,
+        memory: Estimate,
+        fits: bool,
+        target: u64,
+        task: Task,
+        mut warnings: Vec<Warning>,
+    ) -> Result<Configuration> {
+        let s = Self::settings(mode);
+        let d = self.dev;
+        let params = memory.parameters;
+        let serve = self.goal.task == GoalTask::Serve;
+
+        // Global batch: pretraining follows DeepSeek's compute-optimal batch; fine-tuning the
+        // mode's accumulation; a user's global batch wins.
+        let tokens_goal = |rate: Option<f64>| -> u64 {
+            match (self.goal.tokens, self.goal.task) {
+                (Some(t), _) => t,
+                (None, GoalTask::Pretrain) => (params.total as f64 * s.tokens_per_parameter) as u64,
+                (None, _) => rate.map_or(0, |r| (r * self.budget_s(mode)) as u64),
+            }
+        };
+        let per_step = k.micro_batch * d.count;
+        let global = match (self.goal.global_batch, self.goal.task) {
+            (Some(gb), _) => gb.max(per_step),
+            (None, GoalTask::Pretrain) => {
+                let c = 6.0 * params.active as f64 * tokens_goal(None) as f64;
+                let (_, batch_tokens) = deepseek_lr_and_batch(c.max(1.0));
+                let sequences = (batch_tokens / k.sequence as f64).round() as u64;
+                sequences.max(per_step)
+            }
+            (None, _) if serve => per_step,
+            (None, _) => per_step * s.accumulation,
+        };
+        k.accumulation = global.div_ceil(per_step).max(1);
+        let global = per_step * k.accumulation;
+
+        // Time.
+        let mflops = model_flops_per_token(&spec, params.active, k.sequence);
+        let hflops = hardware_flops_per_token(&spec, params.active, k.sequence, k.checkpointing);
+        let speed = self.power_speed(mode);
+        let achievable = d.achievable_flops().map(|f| f * speed);
+        let step_tokens = (global * k.sequence) as f64;
+        let (step_s, comm_s) = match achievable {
+            Some(f) if !serve => {
+                let compute = step_tokens * hflops / f;
+                let grad_bytes = params.trainable as f64 * precision_grad_bytes(d.precision) as f64;
+                let comm = all_reduce_s(grad_bytes, d.count, d.link_gbs.unwrap_or(0.0));
+                // DDP overlaps the all-reduce with the last micro-batch's backward (2/3 of its
+                // compute): Li et al. 2020, "PyTorch Distributed", VLDB, §3.2.3.
+                let backward = compute * 2.0 / 3.0 / k.accumulation as f64;
+                let exposed = (comm - backward).max(0.0);
+                (Some(compute + exposed), Some(exposed))
+            }
+            _ => (None, None),
+        };
+        let tokens_per_s = step_s.map(|t| step_tokens / t);
+        let tokens = if serve { 0 } else { tokens_goal(tokens_per_s) };
+        let steps = if serve {
+            0
+        } else {
+            (tokens as f64 / step_tokens).ceil() as u64
+        };
+        let total_s = step_s.map(|t| t * steps as f64);
+        let peak_all = d.peak_tflops.map(|p| p * 1e12 * d.count as f64);
+        let mfu = tokens_per_s.zip(peak_all).map(|(r, p)| r * mflops / p);
+        let hfu = tokens_per_s.zip(peak_all).map(|(r, p)| r * hflops / p);
+        let budget_s = self.budget_s(mode);
+        let data_read_mbs = tokens_per_s.map(|r| r * bytes_per_token(spec.vocab) as f64 / 1e6);
+        if let Some(t) = total_s {
+            if t > budget_s * 1.0001 && !serve {
+                warnings.push(warning(
+                    "time_budget_exceeded",
+                    format!(
+                        "{:.1} h of training at {:.0} tokens/s exceeds the {} budget of {:.1} h",
+                        t / 3600.0,
+                        tokens_per_s.unwrap_or(0.0),
+                        mode.name(),
+                        budget_s / 3600.0
+                    ),
+                ));
+            }
+        }
+        if d.peak_tflops.is_none() {
+            warnings.push(warning(
+                "speed_unknown",
+                format!(
+                    "the peak throughput of {} is not known (not in the catalogue, not measured); run `trainfit probe --benchmark` or give peak_tflops, so time and energy can be computed",
+                    d.name
+                ),
+            ));
+        }
+        if let (Some(need), Some(have)) = (data_read_mbs, self.storage_read_mbs()) {
+            if need > have {
+                warnings.push(warning(
+                    "data_loading_bottleneck",
+                    format!(
+                        "training reads {need:.1} MB/s of tokens but storage measured {have:.0} MB/s"
+                    ),
+                ));
+            }
+        }
+
+        // Scale.
+        let ms = memory.model_states;
+        let per_device_ckpt = if matches!(task, Task::Lora | Task::Qlora) {
+            ms.adapter_bytes + ms.optimizer_states_bytes
+        } else {
+            ms.weights_bytes + ms.master_weights_bytes + ms.optimizer_states_bytes
+        };
+        let checkpoint_bytes = if k.sharding == Sharding::None {
+            per_device_ckpt
+        } else {
+            per_device_ckpt * d.count
+        };
+        let write_mbs = self.storage_write_mbs();
+        let checkpoint_write_s = write_mbs.map(|w| checkpoint_bytes as f64 / (w * 1e6));
+        // Young/Daly, and at least the mode's number of checkpoints per run: conservative 10,
+        // balanced 5, extreme 4 (the modes' "frequent checkpoints" stance).
+        let per_run = match mode {
+            Mode::Conservative => 10.0,
+            Mode::Balanced => 5.0,
+            Mode::Extreme => 4.0,
+        };
+        let save_interval_s = match (checkpoint_write_s, total_s) {
+            (Some(delta), Some(t)) => {
+                Some(young_daly_interval_s(delta, mtbf_s(d.count)).min(t / per_run))
+            }
+            (None, Some(t)) => Some(t / per_run),
+            _ => None,
+        };
+        let dataset_bytes = tokens * bytes_per_token(spec.vocab);
+        let disk_needed = dataset_bytes + 2 * checkpoint_bytes;
+        let disk_free = self.disk_free();
+        if let Some(free) = disk_free {
+            if disk_needed > free && !serve {
+                warnings.push(warning(
+                    "disk_space",
+                    format!(
+                        "the dataset ({:.1} GB) and two checkpoints ({:.1} GB each) need {:.1} GB, {:.1} GB are free",
+                        dataset_bytes as f64 / 1e9,
+                        checkpoint_bytes as f64 / 1e9,
+                        disk_needed as f64 / 1e9,
+                        free as f64 / 1e9
+                    ),
+                ));
+            }
+        }
+        let compute = 6.0 * params.active as f64 * tokens as f64;
+        let scale = Scale {
+            tokens_per_parameter: if params.trainable > 0 {
+                tokens as f64 / params.total as f64
+            } else {
+                0.0
+            },
+            chinchilla_tokens: params.total.saturating_mul(20),
+            compute_optimal_parameters: compute_optimal_parameters(compute, s.tokens_per_parameter)
+                as u64,
+            dataset_bytes,
+            text_bytes: (tokens as f64 * TEXT_BYTES_PER_TOKEN) as u64,
+            checkpoint_bytes,
+            checkpoint_write_s,
+            save_interval_s,
+            disk_needed_bytes: disk_needed,
+            disk_free_bytes: disk_free,
+        };
+
+        // Power.
+        let cap = self.power_cap(mode);
+        let tdp_all = d.tdp_w.map(|t| t * d.count as f64);
+        // A capped device draws its cap under load; an uncapped busy GPU averages 0.7-0.9 of its
+        // TDP (parallel-anchors §11.10), 0.8 here.
+        let draw = d.tdp_w.map(|t| match cap {
+            Some(c) => c * d.count as f64,
+            None => t * 0.8 * d.count as f64,
+        });
+        let energy = draw.zip(total_s).map(|(w, t)| w * t / 3.6e6);
+        if cap.is_none() && s.power_fraction < 0.8 && d.tdp_w.is_some() {
+            warnings.push(warning(
+                "power_above_target",
+                format!(
+                    "{} asks for at most {:.0} % of TDP but this device's power limit cannot be read or set; expect about {:.0} W",
+                    mode.name(),
+                    s.power_fraction * 100.0,
+                    draw.unwrap_or(0.0)
+                ),
+            ));
+        }
+        if mode == Mode::Extreme {
+            self.extreme_warnings(&mut warnings, draw, total_s);
+        }
+        let power = PowerEstimate {
+            tdp_w: tdp_all,
+            draw_w: draw,
+            power_cap_w: cap,
+            energy_kwh: energy,
+        };
+
+        // Memory warnings.
+        let logits: u64 = memory
+            .breakdown
+            .iter()
+            .filter(|t| t.term == TermKind::LogitsAndLoss)
+            .map(|t| t.bytes)
+            .sum();
+        if logits * 4 > memory.peak_bytes && logits > 0 {
+            warnings.push(warning(
+                "large_vocab_logits",
+                format!(
+                    "logits and loss take {:.1} GiB of the {:.1} GiB peak ({:.0} %): vocabulary {} x {} tokens per micro-batch; a fused cross-entropy (Liger, loss: fused) avoids most of it",
+                    logits as f64 / GIB,
+                    memory.peak_bytes as f64 / GIB,
+                    logits as f64 * 100.0 / memory.peak_bytes as f64,
+                    spec.vocab,
+                    k.micro_batch * k.sequence
+                ),
+            ));
+        }
+        if task == Task::Qlora {
+            if let Ok(lora) = self.estimate(&spec, &k, Task::Lora) {
+                if lora.peak_bytes <= memory.peak_bytes {
+                    warnings.push(warning(
+                        "qlora_exceeds_lora",
+                        format!(
+                            "QLoRA peaks at {:.2} GiB, LoRA on the 16-bit model at {:.2} GiB: at this size the dequantisation buffers outweigh the 4-bit savings; use LoRA",
+                            memory.peak_bytes as f64 / GIB,
+                            lora.peak_bytes as f64 / GIB
+                        ),
+                    ));
+                }
+            }
+        }
+        if fits {
+            let (lo_mb, _) = s.micro_batch;
+            if k.micro_batch < lo_mb && self.goal.micro_batch.is_none() {
+                warnings.push(warning(
+                    "below_mode_range",
+                    format!(
+                        "micro-batch {} is below the {} range ({}+) to fit {:.1} GiB",
+                        k.micro_batch,
+                        mode.name(),
+                        lo_mb,
+                        target as f64 / GIB
+                    ),
+                ));
+            }
+        }
+
+        let serve_estimate = serve.then(|| self.serve_estimate(&spec, &k, &memory));
+        let training = (!serve).then(|| {
+            self.training_config(mode, &spec, &k, steps, step_s, save_interval_s, compute)
+        });
+        let fallbacks = if serve {
+            Vec::new()
+        } else {
+            self.fallbacks(&spec, k, task)
+        };
+        Ok(Configuration {
+            mode,
+            fits,
+            memory_target_bytes: target,
+            model: ModelChoice {
+                name: spec.name.clone(),
+                parameters: params.total,
+                trainable: params.trainable,
+                origin: String::from(origin),
+                shape: (origin == "generated").then_some(Shape {
+                    layers: spec.layers,
+                    hidden: spec.hidden,
+                    heads: spec.heads,
+                    intermediate: spec.ffn.intermediate,
+                    vocab: spec.vocab,
+                }),
+            },
+            task: self.goal.task,
+            precision: d.precision,
+            optimizer: (!serve).then_some(k.optimizer),
+            devices: d.count,
+            sharding: k.sharding,
+            offload: k.offload,
+            micro_batch: k.micro_batch,
+            gradient_accumulation: k.accumulation,
+            global_batch: global,
+            sequence: k.sequence,
+            checkpointing: k.checkpointing,
+            attention: d.attention,
+            lora_rank: matches!(task, Task::Lora | Task::Qlora)
+                .then(|| self.goal.lora_rank.unwrap_or(16)),
+            memory,
+            time: TimeEstimate {
+                convention: String::from(FLOPS_CONVENTION),
+                model_flops_per_token: mflops,
+                hardware_flops_per_token: hflops,
+                achievable_tflops: achievable.map(|f| f / 1e12),
+                step_s,
+                communication_s: comm_s,
+                tokens_per_s,
+                mfu,
+                hfu,
+                power_cap_speed: speed,
+                tokens,
+                steps,
+                total_s,
+                budget_s,
+                data_read_mbs,
+            },
+            scale,
+            power,
+            serve: serve_estimate,
+            training,
+            fallbacks,
+            warnings,
+        })
+    }
+
+    fn extreme_warnings(&self, warnings: &mut Vec<Warning>, draw: Option<f64>, t: Option<f64>) {
+        let laptop = self.profile.host.form_factor.as_deref() == Some("laptop")
+            || self.profile.power.has_battery == Some(true);
+        let hot = self.profile.accelerators.iter().find_map(|a| {
+            let temp = a.temperature_c?.value;
+            let slow = a.temperature_slowdown_c?.value;
+            (temp + 10.0 >= slow).then_some((temp, slow))
+        });
+        if laptop || hot.is_some() {
+            warnings.push(warning(
+                "thermal_risk",
+                match hot {
+                    Some((temp, slow)) => format!(
+                        "the GPU is at {temp:.0} °C, within 10 °C of its {slow:.0} °C slowdown point, before a sustained full-power run"
+                    ),
+                    None => format!(
+                        "a laptop at full load for {:.1} h will throttle: raise it for airflow, keep it on mains, expect clocks below the estimate",
+                        t.unwrap_or(0.0) / 3600.0
+                    ),
+                },
+            ));
+        }
+        if let Some(w) = draw {
+            warnings.push(warning(
+                "power_near_limit",
+                format!(
+                    "extreme runs the accelerators at their full power ({w:.0} W in all) for the whole run: check the power supply and cooling"
+                ),
+            ));
+        }
+    }
+
+    fn storage_read_mbs(&self) -> Option<f64> {
+        self.profile
+            .benchmarks
+            .storage
+            .iter()
+            .filter_map(|s| s.read_mbs.map(|v| v.value))
+            .reduce(f64::max)
+    }
+
+    fn storage_write_mbs(&self) -> Option<f64> {
+        let measured = self
+            .profile
+            .benchmarks
+            .storage
+            .iter()
+            .filter_map(|s| s.write_mbs.map(|v| v.value))
+            .reduce(f64::max);
+        measured.or_else(|| {
+            // Without a measurement, the sequential write of the root disk's kind: NVMe PCIe 3 x4
+            // ~2000 MB/s, SATA III ~500 MB/s (6 Gb/s line rate, 8b/10b), a 7200 rpm HDD ~150 MB/s.
+            let root = self
+                .profile
+                .storage
+                .iter()
+                .find(|s| s.mount_point == "/" || s.mount_point == "C:\\")?;
+            Some(match root.kind.as_deref()? {
+                "nvme" => 2000.0,
+                "ssd" => 500.0,
+                "hdd" => 150.0,
+                _ => return None,
+            })
+        })
+    }
+
+    fn disk_free(&self) -> Option<u64> {
+        self.profile
+            .storage
+            .iter()
+            .filter(|s| s.read_only != Some(true) && s.mount_point != "/dev/shm")
+            .filter(|s| !matches!(s.kind.as_deref(), Some("ram" | "network")))
+            .filter_map(|s| s.available_bytes.map(|v| v.value))
+            .max()
+    }
+
+    fn serve_estimate(&self, spec: &ModelSpec, k: &Knobs, memory: &Estimate) -> ServeEstimate {
+        let kv: u64 = memory
+            .breakdown
+            .iter()
+            .filter(|t| t.term == TermKind::KvCache)
+            .map(|t| t.bytes)
+            .sum();
+        let per_seq = kv / k.micro_batch.max(1);
+        // Decode is memory-bound: each step reads the weights and every sequence's KV cache
+        // (llm-analysis latency model, memory term); 0.8 of peak bandwidth is sustained
+        // (llm-analysis README: 0.9 is an aggressive memory efficiency).
+        let bytes_per_step = memory.model_states.weights_bytes as f64 + kv as f64;
+        let rate = self.dev.memory_bandwidth_gbs.map(|bw| {
+            let step = bytes_per_step / (bw * 1e9 * 0.8);
+            k.micro_batch as f64 * self.dev.count as f64 / step
+        });
+        let _ = spec;
+        ServeEstimate {
+            context: k.sequence,
+            concurrency: k.micro_batch * self.dev.count,
+            kv_bytes_per_sequence: per_seq,
+            decode_tokens_per_s: rate,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn training_config(
+        &self,
+        mode: Mode,
+        spec: &ModelSpec,
+        k: &Knobs,
+        steps: u64,
+        step_s: Option<f64>,
+        save_interval_s: Option<f64>,
+        compute: f64,
+    ) -> TrainingConfig {
+        let _ = spec;
+        let (lr, schedule, warmup, sources): (f64, &str, u64, Vec<String>) = match self.goal.task {
+            GoalTask::Pretrain => {
+                let (lr, _) = deepseek_lr_and_batch(compute.max(1.0));
+                (
+                    lr,
+                    "cosine",
+                    (steps / 100).clamp(1, 2000),
+                    vec![
+                        "learning rate and batch: DeepSeek LLM scaling fits, lr = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens (DeepSeek-AI 2024, §3.1)".to_string(),
+                        "cosine decay to 10 % (Chinchilla, Hoffmann et al. 2022, §3); warm-up 1 % of steps, at most 2000 (Llama 2: 2000 steps)".to_string(),
+                    ],
+                )
+            }
+            GoalTask::Finetune => (
+                2e-5,
+                "cosine",
+                ((steps as f64) * 0.03).ceil() as u64,
+                vec!["full fine-tune: lr 2e-5, cosine, warm-up ratio 0.03 (Stanford Alpaca training recipe)".to_string()],
+            ),
+            GoalTask::Lora | GoalTask::Qlora => (
+                2e-4,
+                "constant",
+                ((steps as f64) * 0.03).ceil() as u64,
+                vec!["LoRA/QLoRA: lr 2e-4, constant schedule, warm-up ratio 0.03 (QLoRA paper, Dettmers et al. 2023, App. B)".to_string()],
+            ),
+            GoalTask::Serve => (0.0, "constant", 0, Vec::new()),
+        };
+        let save_steps = match (save_interval_s, step_s) {
+            (Some(i), Some(t)) if t > 0.0 => ((i / t).floor() as u64).clamp(1, steps.max(1)),
+            _ => (steps / 10).max(1),
+        };
+        let _ = k;
+        TrainingConfig {
+            learning_rate: lr,
+            schedule: String::from(schedule),
+            warmup_steps: warmup.min(steps),
+            steps,
+            save_steps,
+            output_dir: format!("./trainfit-{}", mode.name()),
+            sources,
+        }
+    }
+
+    /// Ordered adjustments, each applied on top of the earlier ones, with the peak after it.
+    fn fallbacks(&self, spec: &ModelSpec, start: Knobs, task: Task) -> Vec<Fallback> {
+        let mut out = Vec::new();
+        let mut k = start;
+        let mut push = |k: &Knobs, action: &str, description: String| {
+            if let Ok(e) = self.estimate(spec, k, task) {
+                out.push(Fallback {
+                    action: String::from(action),
+                    description,
+                    peak_bytes: e.peak_bytes,
+                });
+            }
+        };
+        if k.micro_batch > 1 {
+            k.micro_batch /= 2;
+            k.accumulation *= 2;
+            push(
+                &k,
+                "halve_micro_batch",
+                format!(
+                    "micro-batch {} with {} accumulation steps (same global batch)",
+                    k.micro_batch, k.accumulation
+                ),
+            );
+        }
+        if k.checkpointing != Checkpointing::Full {
+            k.checkpointing = Checkpointing::Full;
+            push(
+                &k,
+                "full_checkpointing",
+                String::from("recompute activations in the backward pass (about 1/3 more compute)"),
+            );
+        }
+        if k.optimizer == Optimizer::Adamw && task != Task::Decode {
+            k.optimizer = Optimizer::Adamw8bit;
+            push(
+                &k,
+                "adamw_8bit",
+                String::from(
+                    "8-bit AdamW states (bitsandbytes): 2 bytes per parameter instead of 8",
+                ),
+            );
+        }
+        if !k.offload.optimizer && self.dev.class != DeviceClass::Cpu {
+            k.offload.optimizer = true;
+            push(
+                &k,
+                "offload_optimizer",
+                String::from(
+                    "optimizer states in host memory, the step on the CPU (DeepSpeed ZeRO-Offload)",
+                ),
+            );
+        }
+        if k.sequence >= 256 {
+            k.sequence /= 2;
+            push(
+                &k,
+                "halve_sequence",
+                format!("sequence {} tokens", k.sequence),
+            );
+        }
+        out
+    }
+}
+
+/// Gradient bytes of a recipe.
+fn precision_grad_bytes(p: Precision) -> u64 {
+    match p {
+        Precision::Fp32 | Precision::AmpBf16 | Precision::AmpFp16 => 4,
+        _ => 2,
+    }
+}
+
+/// Serving runs in the 16-bit dtype of the training recipe's compute.
+fn serve_precision(p: Precision) -> Precision {
+    match p {
+        Precision::Fp32 => Precision::Fp32,
+        Precision::AmpFp16 | Precision::Fp16 | Precision::MixedFp16 => Precision::Fp16,
+        _ => Precision::Bf16,
+    }
+}
+
+/// Capability score: `10 × (log2(1 + memory GiB) + log2(1 + sustained TFLOP/s)) / 20`, capped at
+/// 10, over all devices. One 8×H100 node (640 GiB, about 3,200 sustained TFLOP/s) scores 10; an
+/// RTX 4090 about 5; a 16 GB CPU-only laptop about 2.
+fn score(d: &Device) -> Score {
+    let gib = d.usable_bytes as f64 * d.count as f64 / GIB;
+    let tflops = d.achievable_flops().map_or(0.0, |f| f / 1e12);
+    let raw = 10.0 * (libm::log2(1.0 + gib) + libm::log2(1.0 + tflops)) / 20.0;
+    Score {
+        value: libm::round(raw.clamp(0.0, 10.0) * 10.0) / 10.0,
+        formula: String::from(
+            "10 × (log2(1 + usable memory in GiB) + log2(1 + sustained TFLOP/s)) / 20, over all devices, capped at 10",
+        ),
+    }
+}
+
+fn machine_warnings(ctx: &Ctx<'_>) -> (Vec<Warning>, Vec<Warning>) {
+    let p = ctx.profile;
+    let d = ctx.dev;
+    let mut w = Vec::new();
+    let mut s = Vec::new();
+    if p.power.on_battery == Some(true) {
+        w.push(warning(
+            "on_battery",
+            format!(
+                "running on battery ({}): laptops cut GPU and CPU power on battery; plug in before training",
+                p.power
+                    .battery_percent
+                    .map_or(String::from("charge unknown"), |b| format!("{:.0} %", b.value))
+            ),
+        ));
+    }
+    if let Some(used) = p.memory.swap_used_bytes.filter(|v| v.value > 0) {
+        w.push(warning(
+            "swap_in_use",
+            format!(
+                "{:.1} GiB of swap in use: memory is short before training starts",
+                used.value as f64 / GIB
+            ),
+        ));
+    }
+    if p.storage
+        .iter()
+        .any(|st| st.mount_point == "/" && st.kind.as_deref() == Some("hdd"))
+    {
+        w.push(warning(
+            "hdd_streaming",
+            String::from("the root file system is on a spinning disk: keep the dataset on an SSD or in RAM, or pre-tokenise it into one contiguous file"),
+        ));
+    }
+    if d.class != DeviceClass::Cpu
+        && !matches!(
+            d.precision,
+            Precision::Bf16 | Precision::AmpBf16 | Precision::MixedBf16
+        )
+    {
+        w.push(warning(
+            "no_bf16",
+            format!("{} has no bf16: {}", d.name, d.precision_reason),
+        ));
+    }
+    if d.class != DeviceClass::Cpu && !d.flash_attention {
+        w.push(warning(
+            "no_flash_attention",
+            format!(
+                "FlashAttention is not available on {}: attention uses PyTorch's SDPA kernels",
+                d.name
+            ),
+        ));
+    }
+    if let Some(limit) = p.memory.cgroup_limit_bytes {
+        if let Some(total) = p.memory.total_bytes {
+            if limit.value < total.value {
+                w.push(warning(
+                    "cgroup_limit",
+                    format!(
+                        "this container may use {:.1} GiB of the host's {:.1} GiB; plans use the limit",
+                        limit.value as f64 / GIB,
+                        total.value as f64 / GIB
+                    ),
+                ));
+            }
+        }
+    }
+    let apple = p.accelerators.iter().find(|a| {
+        a.kind == AcceleratorKind::Unified
+            && a.memory_source.as_deref() == Some("metal_working_set")
+    });
+    if let (Some(a), Some(total)) = (apple, p.memory.total_bytes) {
+        if let Some(ws) = a.memory_total_bytes {
+            w.push(warning(
+                "unified_memory_limit",
+                format!(
+                    "the GPU may wire {:.1} GiB of the {:.1} GiB unified memory (Metal working set); `sudo sysctl iogpu.wired_limit_mb=N` raises it until reboot",
+                    ws.value as f64 / GIB,
+                    total.value as f64 / GIB
+                ),
+            ));
+        }
+    }
+    if d.class == DeviceClass::Cpu {
+        w.push(warning(
+            "cpu_only",
+            format!(
+                "no GPU: training runs on {} with {} threads (one per physical core)",
+                d.name,
+                p.cpu.physical_cores.map_or(1, |c| c.value)
+            ),
+        ));
+        s.push(warning(
+            "use_a_gpu",
+            String::from("a rented GPU trains 10-100x faster than a CPU; `trainfit plan` with that GPU's profile shows what fits"),
+        ));
+    }
+    if d.count > 1 && d.link_gbs.is_some_and(|l| l < 50.0) {
+        s.push(warning(
+            "slow_interconnect",
+            format!(
+                "GPUs talk over PCIe at about {:.0} GB/s: prefer gradient accumulation (fewer all-reduces) or ZeRO-1 over ZeRO-3",
+                d.link_gbs.unwrap_or(0.0)
+            ),
+        ));
+    }
+    (w, s)
+}
