@@ -7,7 +7,8 @@ use crate::request::Checkpointing;
 
 /// Name of the FLOP-counting convention used for MFU.
 pub const FLOPS_CONVENTION: &str = "6N + 12·L·d_attn·s per token (PaLM, Chowdhery et al. 2022, \
-     Appendix B); N excludes the input embedding; HFU adds the recomputed forward";
+     Appendix B); N excludes the input embedding; HFU adds the recomputed forward and, for LoRA \
+     and QLoRA, leaves out the frozen weights' gradients (2N)";
 
 /// Parameters that do matrix multiplies per token: all active parameters except the input
 /// embedding lookup (the output projection is a matmul and counts, tied or not).
@@ -47,6 +48,14 @@ pub fn hardware_flops_per_token(
         Checkpointing::Full => 2.0 * matmul_parameters(spec, active) + attn_fwd,
     };
     model_flops_per_token(spec, active, sequence) + extra
+}
+
+/// FLOPs per token that adapter training (LoRA, QLoRA) skips: the frozen weights need no weight
+/// gradients, one of the backward's two matmuls per weight, `2N` (LoRA paper, Hu et al. 2021,
+/// §4.2: training is about 25 % faster than full fine-tuning for this reason). The adapters'
+/// own FLOPs are negligible at the usual ranks.
+pub fn frozen_weight_gradient_flops(spec: &ModelSpec, active: u64) -> f64 {
+    2.0 * matmul_parameters(spec, active)
 }
 
 /// Forward-only FLOPs per token of inference: `2N + 4·L·d·s`.

@@ -231,7 +231,9 @@ impl Ctx<'_> {
             } else {
                 k.sequence
             },
-            precision: if serve {
+            // Frozen weights (serving, LoRA, QLoRA) are loaded in the 16-bit compute dtype; only
+            // full training keeps fp32 weights for the optimizer (HF Trainer with `bf16=True`).
+            precision: if serve || adapters {
                 serve_precision(d.precision)
             } else {
                 d.precision
@@ -380,31 +382,38 @@ impl Ctx<'_> {
             (None, _) => vec![Sharding::None, Sharding::Zero2, Sharding::Zero3],
         };
         let optimizer = g.optimizer.unwrap_or(Optimizer::Adamw);
-        let (mb_lo, mb_hi) = match g.micro_batch {
-            Some(mb) => (mb, mb),
-            None => s.micro_batch,
+        let (mb_lo, mb_hi) = match (g.micro_batch, g.concurrency, task) {
+            (Some(mb), _, _) => (mb, mb),
+            // Serving: the concurrency asked for, else as many sequences as fit.
+            (None, Some(c), Task::Decode) => {
+                let per_device = c.div_ceil(self.dev.count);
+                (per_device, per_device)
+            }
+            (None, None, Task::Decode) => (1, 4096),
+            (None, _, _) => s.micro_batch,
         };
+        let base = |sequence, sharding, ckpt| Knobs {
+            micro_batch: mb_lo,
+            sequence,
+            checkpointing: ckpt,
+            optimizer,
+            sharding,
+            offload: Offload::default(),
+            accumulation: 1,
+        };
+        // For each sequence, longest first: the mode's micro-batch range with each sharding and
+        // recomputation choice, then below the range, down to 1.
+        let below = mb_lo > 1 && g.micro_batch.is_none() && g.concurrency.is_none();
         for &sequence in &sequences {
-            for &sharding in &shardings {
-                for &ckpt in &checkpointing {
-                    let base = Knobs {
-                        micro_batch: mb_lo,
-                        sequence,
-                        checkpointing: ckpt,
-                        optimizer,
-                        sharding,
-                        offload: Offload::default(),
-                        accumulation: 1,
-                    };
-                    if let Some(found) =
-                        self.largest_micro_batch(spec, base, task, mb_lo, mb_hi, target)?
-                    {
-                        return Ok(Some(found));
-                    }
-                    // Below the mode's micro-batch range, down to 1.
-                    if g.micro_batch.is_none() && mb_lo > 1 {
+            for (lo, hi) in [(mb_lo, mb_hi), (1, mb_lo.saturating_sub(1))] {
+                if lo != mb_lo && !below {
+                    continue;
+                }
+                for &sharding in &shardings {
+                    for &ckpt in &checkpointing {
+                        let k = base(sequence, sharding, ckpt);
                         if let Some(found) =
-                            self.largest_micro_batch(spec, base, task, 1, mb_lo - 1, target)?
+                            self.largest_micro_batch(spec, k, task, lo, hi, target)?
                         {
                             return Ok(Some(found));
                         }
@@ -602,7 +611,11 @@ impl Ctx<'_> {
 
         // Time.
         let mflops = model_flops_per_token(&spec, params.active, k.sequence);
-        let hflops = hardware_flops_per_token(&spec, params.active, k.sequence, k.checkpointing);
+        let mut hflops =
+            hardware_flops_per_token(&spec, params.active, k.sequence, k.checkpointing);
+        if matches!(task, Task::Lora | Task::Qlora) {
+            hflops -= frozen_weight_gradient_flops(&spec, params.active);
+        }
         let speed = self.power_speed(mode);
         let achievable = d.achievable_flops().map(|f| f * speed);
         let step_tokens = (global * k.sequence) as f64;
@@ -621,19 +634,25 @@ impl Ctx<'_> {
         };
         let tokens_per_s = step_s.map(|t| step_tokens / t);
         let tokens = if serve { 0 } else { tokens_goal(tokens_per_s) };
+        // A token budget is met with whole steps; a time budget is not exceeded by the last one.
         let steps = if serve {
             0
+        } else if self.goal.tokens.is_none() && self.goal.task != GoalTask::Pretrain {
+            ((tokens as f64 / step_tokens).floor() as u64).max(1)
         } else {
             (tokens as f64 / step_tokens).ceil() as u64
         };
+        // What is trained is whole steps of the global batch.
+        let tokens = if serve { 0 } else { steps * step_tokens as u64 };
         let total_s = step_s.map(|t| t * steps as f64);
         let peak_all = d.peak_tflops.map(|p| p * 1e12 * d.count as f64);
         let mfu = tokens_per_s.zip(peak_all).map(|(r, p)| r * mflops / p);
         let hfu = tokens_per_s.zip(peak_all).map(|(r, p)| r * hflops / p);
         let budget_s = self.budget_s(mode);
         let data_read_mbs = tokens_per_s.map(|r| r * bytes_per_token(spec.vocab) as f64 / 1e6);
+        let already = warnings.iter().any(|w| w.code == "time_budget_exceeded");
         if let Some(t) = total_s {
-            if t > budget_s * 1.0001 && !serve {
+            if t > budget_s * 1.0001 && !serve && !already {
                 warnings.push(warning(
                     "time_budget_exceeded",
                     format!(
@@ -797,7 +816,7 @@ impl Ctx<'_> {
         }
         if fits {
             let (lo_mb, _) = s.micro_batch;
-            if k.micro_batch < lo_mb && self.goal.micro_batch.is_none() {
+            if k.micro_batch < lo_mb && self.goal.micro_batch.is_none() && !serve {
                 warnings.push(warning(
                     "below_mode_range",
                     format!(
