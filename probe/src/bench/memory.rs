@@ -24,10 +24,10 @@ const C0: f64 = 2.0;
 const BYTES_PER_ELEMENT: u64 = 3 * 8;
 /// Each array must be at least 4 times the size of all last-level caches together (stream.c's
 /// sizing rule, in the comment above `STREAM_ARRAY_SIZE`).
-const LLC_FACTOR: u64 = 4;
+pub const LLC_FACTOR: u64 = 4;
 /// Smallest array when the caches are unknown or small: 64 MiB, more than the last-level cache
 /// of desktop CPUs (AMD Ryzen 9 7950X: 64 MiB L3 in two 32 MiB CCDs).
-const MIN_ARRAY_BYTES: u64 = 64 << 20;
+pub const MIN_ARRAY_BYTES: u64 = 64 << 20;
 /// The three arrays together may take at most this fraction of available memory (1/4), so the
 /// benchmark never pushes the machine into swap.
 const MEMORY_FRACTION_DIVISOR: u64 = 4;
