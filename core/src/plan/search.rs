@@ -600,7 +600,7 @@ impl Ctx<'_> {
             (None, GoalTask::Pretrain) => {
                 let c = 6.0 * params.active as f64 * tokens_goal(None) as f64;
                 let (_, batch_tokens) = deepseek_lr_and_batch(c.max(1.0));
-                let sequences = (batch_tokens / k.sequence as f64).round() as u64;
+                let sequences = libm::round(batch_tokens / k.sequence as f64) as u64;
                 sequences.max(per_step)
             }
             (None, _) if serve => per_step,
@@ -638,9 +638,9 @@ impl Ctx<'_> {
         let steps = if serve {
             0
         } else if self.goal.tokens.is_none() && self.goal.task != GoalTask::Pretrain {
-            ((tokens as f64 / step_tokens).floor() as u64).max(1)
+            (libm::floor(tokens as f64 / step_tokens) as u64).max(1)
         } else {
-            (tokens as f64 / step_tokens).ceil() as u64
+            libm::ceil(tokens as f64 / step_tokens) as u64
         };
         // What is trained is whole steps of the global batch.
         let tokens = if serve { 0 } else { steps * step_tokens as u64 };
@@ -1026,19 +1026,19 @@ impl Ctx<'_> {
             GoalTask::Finetune => (
                 2e-5,
                 "cosine",
-                ((steps as f64) * 0.03).ceil() as u64,
+                libm::ceil(steps as f64 * 0.03) as u64,
                 vec!["full fine-tune: lr 2e-5, cosine, warm-up ratio 0.03 (Stanford Alpaca training recipe)".to_string()],
             ),
             GoalTask::Lora | GoalTask::Qlora => (
                 2e-4,
                 "constant",
-                ((steps as f64) * 0.03).ceil() as u64,
+                libm::ceil(steps as f64 * 0.03) as u64,
                 vec!["LoRA/QLoRA: lr 2e-4, constant schedule, warm-up ratio 0.03 (QLoRA paper, Dettmers et al. 2023, App. B)".to_string()],
             ),
             GoalTask::Serve => (0.0, "constant", 0, Vec::new()),
         };
         let save_steps = match (save_interval_s, step_s) {
-            (Some(i), Some(t)) if t > 0.0 => ((i / t).floor() as u64).clamp(1, steps.max(1)),
+            (Some(i), Some(t)) if t > 0.0 => (libm::floor(i / t) as u64).clamp(1, steps.max(1)),
             _ => (steps / 10).max(1),
         };
         let _ = k;
