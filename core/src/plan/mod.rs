@@ -297,7 +297,8 @@ pub struct Scale {
     pub tokens_per_parameter: f64,
     /// Chinchilla's compute-optimal tokens for this model (20 per parameter).
     pub chinchilla_tokens: u64,
-    /// Compute-optimal parameters for this run's compute at the mode's ratio.
+    /// Parameters this hardware trains compute-optimally within the time budget (sustained
+    /// FLOP/s × budget) at the mode's tokens per parameter.
     pub compute_optimal_parameters: u64,
     /// Tokenised dataset on disk, bytes.
     pub dataset_bytes: u64,

@@ -392,30 +392,54 @@ impl Ctx<'_> {
             (None, None, Task::Decode) => (1, 4096),
             (None, _, _) => s.micro_batch,
         };
-        let base = |sequence, sharding, ckpt| Knobs {
-            micro_batch: mb_lo,
-            sequence,
-            checkpointing: ckpt,
-            optimizer,
-            sharding,
-            offload: Offload::default(),
-            accumulation: 1,
-        };
-        // For each sequence, longest first: the mode's micro-batch range with each sharding and
-        // recomputation choice, then below the range, down to 1.
+        // Memory-saving stages, tried only when the plain optimizer does not fit: 8-bit AdamW
+        // states, then optimizer states in host memory. A given model needs them to fit at all;
+        // for pretraining only extreme trades them for a larger model, the other modes keep them
+        // in the fallback ladder.
+        let training = !matches!(task, Task::Decode | Task::Prefill);
+        let mut stages = vec![(optimizer, Offload::default())];
+        if training && (self.given.is_some() || mode == Mode::Extreme) {
+            let saving = if g.optimizer.is_none() && optimizer == Optimizer::Adamw {
+                Optimizer::Adamw8bit
+            } else {
+                optimizer
+            };
+            if saving != optimizer {
+                stages.push((saving, Offload::default()));
+            }
+            if self.dev.class != DeviceClass::Cpu {
+                let offload = Offload {
+                    optimizer: true,
+                    parameters: false,
+                };
+                stages.push((saving, offload));
+            }
+        }
+        // For each stage and sequence (longest first): the mode's micro-batch range with each
+        // sharding and recomputation choice, then below the range, down to 1.
         let below = mb_lo > 1 && g.micro_batch.is_none() && g.concurrency.is_none();
-        for &sequence in &sequences {
-            for (lo, hi) in [(mb_lo, mb_hi), (1, mb_lo.saturating_sub(1))] {
-                if lo != mb_lo && !below {
-                    continue;
-                }
-                for &sharding in &shardings {
-                    for &ckpt in &checkpointing {
-                        let k = base(sequence, sharding, ckpt);
-                        if let Some(found) =
-                            self.largest_micro_batch(spec, k, task, lo, hi, target)?
-                        {
-                            return Ok(Some(found));
+        for &(optimizer, offload) in &stages {
+            for &sequence in &sequences {
+                for (lo, hi) in [(mb_lo, mb_hi), (1, mb_lo.saturating_sub(1))] {
+                    if lo != mb_lo && !below {
+                        continue;
+                    }
+                    for &sharding in &shardings {
+                        for &ckpt in &checkpointing {
+                            let k = Knobs {
+                                micro_batch: lo,
+                                sequence,
+                                checkpointing: ckpt,
+                                optimizer,
+                                sharding,
+                                offload,
+                                accumulation: 1,
+                            };
+                            if let Some(found) =
+                                self.largest_micro_batch(spec, k, task, lo, hi, target)?
+                            {
+                                return Ok(Some(found));
+                            }
                         }
                     }
                 }
@@ -457,17 +481,31 @@ impl Ctx<'_> {
                     accumulation: 1,
                 };
                 let e = self.estimate(&spec, &k, task)?;
+                let alternative = match task {
+                    Task::Lora | Task::Finetune => self
+                        .estimate(&spec, &k, Task::Qlora)
+                        .ok()
+                        .filter(|q| q.peak_bytes <= target)
+                        .map(|q| {
+                            format!(
+                                "; QLoRA (4-bit base weights) would peak at {:.1} GiB and fit",
+                                q.peak_bytes as f64 / GIB
+                            )
+                        }),
+                    _ => None,
+                };
                 warnings.push(warning(
                     "does_not_fit",
                     format!(
-                        "even at micro-batch {} and sequence {} with full recomputation the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB)",
+                        "even at micro-batch {} and sequence {} with full recomputation the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB){}",
                         k.micro_batch,
                         k.sequence,
                         e.peak_bytes as f64 / GIB,
                         mode.name(),
                         target as f64 / GIB,
                         s.memory_target * 100.0,
-                        self.dev.usable_bytes as f64 / GIB
+                        self.dev.usable_bytes as f64 / GIB,
+                        alternative.unwrap_or_default()
                     ),
                 ));
                 (k, e, false)
@@ -738,8 +776,11 @@ impl Ctx<'_> {
                 0.0
             },
             chinchilla_tokens: params.total.saturating_mul(20),
-            compute_optimal_parameters: compute_optimal_parameters(compute, s.tokens_per_parameter)
-                as u64,
+            // The size this hardware trains compute-optimally within the time budget:
+            // C = sustained FLOP/s × budget.
+            compute_optimal_parameters: achievable.map_or(0, |f| {
+                compute_optimal_parameters(f * budget_s, s.tokens_per_parameter) as u64
+            }),
             dataset_bytes,
             text_bytes: (tokens as f64 * TEXT_BYTES_PER_TOKEN) as u64,
             checkpoint_bytes,
