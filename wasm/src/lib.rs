@@ -70,3 +70,30 @@ pub fn search_models(query: &str) -> Result<JsValue, JsError> {
         .collect();
     to_js(&found)
 }
+
+/// Plans the three configurations (or those of `modes`) for a plan request object
+/// (`schema/plan-request.schema.json`: a hardware profile and a goal); returns the plan object
+/// (`schema/plan.schema.json`), the same as `trainfit plan --input FILE --json`.
+///
+/// # Errors
+/// A JavaScript `Error` naming the field when the request does not decode or the core rejects it.
+#[wasm_bindgen]
+pub fn plan(request: JsValue) -> Result<JsValue, JsError> {
+    let request: trainfit_core::plan::PlanRequest = from_js(request)?;
+    let plan = trainfit_core::plan::plan(&request).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&plan)
+}
+
+/// Reads a hardware profile (the JSON `trainfit probe --json` prints, as text) and completes it:
+/// catalogue figures for each accelerator and the flat device summary. Newer schema versions are
+/// refused.
+///
+/// # Errors
+/// A JavaScript `Error` naming the field when the text is not a profile.
+#[wasm_bindgen(js_name = parseProfile)]
+pub fn parse_profile(text: &str) -> Result<JsValue, JsError> {
+    let mut profile =
+        trainfit_core::hardware::parse_profile(text).map_err(|e| JsError::new(&e.to_string()))?;
+    trainfit_core::hardware::summarize(&mut profile);
+    to_js(&profile)
+}

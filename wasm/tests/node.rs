@@ -94,3 +94,47 @@ fn model_from_hf_config_and_search() {
         .iter()
         .any(|m| m["id"] == "llama-3-8b" && m["repo"] == "meta-llama/Meta-Llama-3-8B"));
 }
+
+/// One RTX 4090 as a user would type it.
+const RTX4090: &str = r#"{"accelerators": [{"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090",
+    "kind": "discrete", "compute_capability": "8.9",
+    "memory_total_bytes": {"value": 25757220864, "source": "user"}}]}"#;
+
+#[wasm_bindgen_test]
+fn plan_gives_three_configurations_within_their_targets() {
+    let request = format!(r#"{{"profile": {RTX4090}}}"#);
+    let p = json(trainfit_wasm::plan(js(&request)).unwrap());
+    let configs = p["configurations"].as_array().unwrap();
+    let modes: Vec<&str> = configs
+        .iter()
+        .map(|c| c["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["conservative", "balanced", "extreme"]);
+    for c in configs {
+        assert!(c["memory"]["peak_bytes"].as_u64() <= c["memory_target_bytes"].as_u64());
+    }
+    // Ampere and newer: bf16 autocast (compute capability 8.9).
+    assert_eq!(p["device"]["precision"], "amp_bf16");
+}
+
+#[wasm_bindgen_test]
+fn plan_errors_name_the_field() {
+    let request = format!(r#"{{"profile": {RTX4090}, "goal": {{"task": "lora"}}}}"#);
+    let err = message(trainfit_wasm::plan(js(&request)).unwrap_err());
+    assert!(err.contains("goal.model"), "{err}");
+}
+
+#[wasm_bindgen_test]
+fn parse_profile_fills_the_catalogue_and_summary() {
+    let p = json(trainfit_wasm::parse_profile(RTX4090).unwrap());
+    // Ada whitepaper, RTX 4090: 165.2 dense bf16 TFLOP/s; 80 % of 25,757,220,864 bytes in GB.
+    assert_eq!(p["accelerators"][0]["peak_tflops"]["bf16"]["value"], 165.2);
+    assert_eq!(
+        p["accelerators"][0]["peak_tflops"]["bf16"]["source"],
+        "catalogue"
+    );
+    let gb = p["max_recommended_model_size_gb"].as_f64().unwrap();
+    assert!((gb - 25_757_220_864.0 * 0.8 / 1e9).abs() < 1e-9);
+    let err = message(trainfit_wasm::parse_profile(r#"{"schema_version": 9}"#).unwrap_err());
+    assert!(err.contains('9'), "{err}");
+}
