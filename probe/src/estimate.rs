@@ -43,7 +43,7 @@ fn request(text: &str, origin: &Origin) -> anyhow::Result<EstimateRequest> {
 
 /// The parser's message prefixed with the place it concerns: the value's path, or for an
 /// unknown field the object holding it (the message names the field itself).
-fn at_path(e: serde_path_to_error::Error<serde_json::Error>) -> anyhow::Error {
+pub(crate) fn at_path(e: serde_path_to_error::Error<serde_json::Error>) -> anyhow::Error {
     let path = e.path().to_string();
     let inner = e.into_inner();
     let place = if inner.to_string().starts_with("unknown field") {

@@ -1,14 +1,18 @@
 //! `trainfit`: what fits your hardware, from the command line.
 //!
-//! Every number comes from `trainfit-core`; this binary only reads files, calls the core and
-//! prints the result as JSON or as a table. One module per command; `render` draws the tables.
+//! `trainfit` alone profiles this machine and prints what it can train (`plan`, `report`). Every
+//! number comes from `trainfit-core`; this binary only reads the machine and files, calls the core
+//! and prints the result as JSON or as text. One module per command; `render` and `report` draw
+//! the tables.
 
 mod estimate;
 mod input;
 mod model;
 mod models;
+mod plan;
 mod probe;
 mod render;
+mod report;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,12 +20,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Memory of language-model training and inference, term by term.
+/// What language-model training fits this machine.
+///
+/// Without a command: profile this machine and print the analysis (profile, capability score,
+/// three configurations with memory, time and power, warnings).
 #[derive(Parser)]
-#[command(name = "trainfit", version, about)]
+#[command(name = "trainfit", version, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    analyse: plan::Analyse,
 }
 
 #[derive(Subcommand)]
@@ -78,6 +87,15 @@ enum Command {
         #[command(subcommand)]
         command: NetCommand,
     },
+    /// Plan three configurations for the profile and goal of a request (see the README).
+    Plan {
+        /// The plan request JSON file, or `-` for standard input.
+        #[arg(long)]
+        input: PathBuf,
+        /// Print the plan as JSON instead of the report.
+        #[arg(long)]
+        json: bool,
+    },
     /// Estimate the peak memory of one device for a request (see the README for the format).
     Estimate {
         /// The request JSON file, or `-` for standard input.
@@ -114,7 +132,10 @@ enum NetCommand {
 }
 
 /// The text a command prints on success.
-fn run(command: Command) -> anyhow::Result<String> {
+fn run(cli: Cli) -> anyhow::Result<String> {
+    let Some(command) = cli.command else {
+        return plan::analyse(&cli.analyse, report::Style::detect());
+    };
     match command {
         Command::Model {
             hf_config,
@@ -130,6 +151,7 @@ fn run(command: Command) -> anyhow::Result<String> {
         }
         Command::Models { query, json } => models::run(&query.join(" "), json),
         Command::Estimate { input, json } => estimate::run(&input, json),
+        Command::Plan { input, json } => plan::run(&input, json, report::Style::detect()),
         Command::Probe {
             json,
             pretty,
@@ -174,7 +196,7 @@ fn run(command: Command) -> anyhow::Result<String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -3,6 +3,7 @@
 
 use schemars::{schema_for, Schema};
 use trainfit_core::hardware::HardwareProfile;
+use trainfit_core::plan::{Plan, PlanRequest};
 use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
 
 /// Every generated schema with the file it is committed as, relative to the repository root.
@@ -18,6 +19,8 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
             "schema/hardware-profile.schema.json",
             schema_for!(HardwareProfile),
         ),
+        ("schema/plan-request.schema.json", schema_for!(PlanRequest)),
+        ("schema/plan.schema.json", schema_for!(Plan)),
     ]
 }
 
