@@ -147,9 +147,6 @@ proptest! {
     /// (b) When all three fit, extreme uses at least as much memory as balanced, and balanced as
     /// conservative.
     #[test]
-    #[ignore = "fails: extreme takes the longest sequence of its range (4096) first and then \
-                recomputation or micro-batch 1, ending below balanced; minimal case in \
-                extreme_uses_at_least_the_memory_of_balanced_on_a_10_gib_ada_gpu"]
     fn modes_order_their_memory((m, memory) in machine_with_memory()) {
         for goal in goals() {
             let p = run(&m, memory, &goal);
@@ -260,8 +257,6 @@ proptest! {
     /// (a, strict) A configuration that fits still fits when estimated as it will run: with its
     /// reported gradient accumulation, whose gradients stay allocated across micro-batches.
     #[test]
-    #[ignore = "the planner sizes memory at gradient accumulation 1 and then reports accumulation \
-                above 1; see plan.rs reported_memory_is_the_estimate_of_the_reported_configuration"]
     fn fitting_configurations_fit_as_they_will_run((m, memory) in machine_with_memory()) {
         for goal in goals() {
             let p = run(&m, memory, &goal);
@@ -283,7 +278,6 @@ proptest! {
 /// 2048 tokens, extreme a larger one at micro-batch 1 × 4096 (the longest sequence of its range,
 /// taken before the micro-batch), and extreme's peak comes out below balanced's.
 #[test]
-#[ignore = "fails: extreme 6,391,201,680 bytes < balanced 7,957,907,656 at commit 6122106"]
 fn extreme_uses_at_least_the_memory_of_balanced_on_a_10_gib_ada_gpu() {
     let m = Machine::Nvidia {
         cc: "8.9",

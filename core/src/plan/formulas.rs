@@ -7,8 +7,8 @@ use crate::request::Checkpointing;
 
 /// Name of the FLOP-counting convention used for MFU.
 pub const FLOPS_CONVENTION: &str = "6N + 12·L·d_attn·s per token (PaLM, Chowdhery et al. 2022, \
-     Appendix B); N excludes the input embedding; HFU adds the recomputed forward and, for LoRA \
-     and QLoRA, leaves out the frozen weights' gradients (2N)";
+     Appendix B); N excludes the input embedding; HFU adds the recomputed forward; for LoRA and \
+     QLoRA both leave out the frozen weights' gradients (2N)";
 
 /// Parameters that do matrix multiplies per token: all active parameters except the input
 /// embedding lookup (the output projection is a matmul and counts, tied or not).
@@ -33,8 +33,10 @@ pub fn model_flops_per_token(spec: &ModelSpec, active: u64, sequence: u64) -> f6
 }
 
 /// Hardware FLOPs per trained token: model FLOPs plus what recomputation repeats. Full
-/// checkpointing reruns the forward (2N + 4·L·d·s); selective reruns attention's score and
-/// value products only (4·L·d·s) (Korthikanti et al. 2022, §5: "recompute ... in the backward").
+/// checkpointing reruns the decoder layers' forward (2·N_layers + 4·L·d·s), not the output
+/// projection, which Hugging Face and Megatron-LM checkpoint per layer (Megatron's
+/// 96·B·s·l·h²·(1 + s/6h + V/16lh) counts the head three times, the layers four); selective reruns
+/// attention's score and value products only (4·L·d·s) (Korthikanti et al. 2022, §5).
 pub fn hardware_flops_per_token(
     spec: &ModelSpec,
     active: u64,
@@ -45,7 +47,10 @@ pub fn hardware_flops_per_token(
     let extra = match checkpointing {
         Checkpointing::None => 0.0,
         Checkpointing::Selective => attn_fwd,
-        Checkpointing::Full => 2.0 * matmul_parameters(spec, active) + attn_fwd,
+        Checkpointing::Full => {
+            let head = (spec.vocab * spec.embed_proj_dim.unwrap_or(spec.hidden)) as f64;
+            2.0 * (matmul_parameters(spec, active) - head) + attn_fwd
+        }
     };
     model_flops_per_token(spec, active, sequence) + extra
 }

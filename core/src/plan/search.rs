@@ -23,6 +23,9 @@ use crate::request::{
 
 const GIB: f64 = (1u64 << 30) as f64;
 
+/// Smallest global batch of fine-tuning, sequences.
+const MIN_FINETUNE_BATCH: u64 = 16;
+
 /// Plans every requested mode for the request's machine and goal.
 pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate(request)?;
@@ -69,9 +72,31 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         dev: &dev,
         given: given.as_ref(),
     };
-    let mut configurations = Vec::with_capacity(request.modes.len());
+    let mut configurations: Vec<Configuration> = Vec::with_capacity(request.modes.len());
+    let mut chosen: Vec<Chosen> = Vec::with_capacity(request.modes.len());
     for &mode in &request.modes {
-        configurations.push(ctx.configure(mode)?);
+        let (mut config, mut this) = ctx.configure(mode)?;
+        // A higher mode never uses less memory than a lower one: when its own choice would
+        // (a larger model that fits only at a smaller batch, say), it runs the lower mode's
+        // configuration instead, under its own budget and power.
+        let heaviest_lower = configurations
+            .iter()
+            .zip(&chosen)
+            .filter(|(c, ch)| c.mode < mode && ch.fits)
+            .max_by_key(|(c, _)| c.memory.peak_bytes);
+        if let Some((lower, lower_chosen)) = heaviest_lower {
+            if this.fits && config.memory.peak_bytes < lower.memory.peak_bytes {
+                config = ctx.adopt(mode, lower_chosen)?;
+                this = Chosen {
+                    spec: lower_chosen.spec.clone(),
+                    origin: lower_chosen.origin,
+                    knobs: lower_chosen.knobs,
+                    fits: true,
+                };
+            }
+        }
+        configurations.push(config);
+        chosen.push(this);
     }
     let (warnings, suggestions) = machine_warnings(&ctx);
     Ok(Plan {
@@ -138,6 +163,14 @@ struct Ctx<'a> {
     profile: &'a HardwareProfile,
     dev: &'a Device,
     given: Option<&'a ModelSpec>,
+}
+
+/// What a mode chose, kept to build another mode's configuration from it.
+struct Chosen {
+    spec: ModelSpec,
+    origin: &'static str,
+    knobs: Knobs,
+    fits: bool,
 }
 
 /// A fitting candidate and its estimate, when one was found.
@@ -420,10 +453,17 @@ impl Ctx<'_> {
             }
         }
         // For each stage and sequence (longest first): the mode's micro-batch range with each
-        // sharding and recomputation choice, then below the range, down to 1.
+        // sharding and recomputation choice, then below the range, down to 1. Extreme takes,
+        // among the sequences of its range, the fit that uses the most memory ("the largest
+        // that fits"); the other modes the longest sequence that fits.
         let below = mb_lo > 1 && g.micro_batch.is_none() && g.concurrency.is_none();
+        let widest = mode == Mode::Extreme && g.sequence.is_none();
         for &(optimizer, offload) in &stages {
-            for &sequence in &sequences {
+            let mut best: Found = None;
+            'sequence: for &sequence in &sequences {
+                if widest && sequence < s.sequence.0.min(max_seq) && best.is_some() {
+                    break;
+                }
                 for (lo, hi) in [(mb_lo, mb_hi), (1, mb_lo.saturating_sub(1))] {
                     if lo != mb_lo && !below {
                         continue;
@@ -437,22 +477,35 @@ impl Ctx<'_> {
                                 optimizer,
                                 sharding,
                                 offload,
-                                accumulation: 1,
+                                accumulation: if training { 2 } else { 1 },
                             };
-                            if let Some(found) =
+                            let Some(found) =
                                 self.largest_micro_batch(spec, k, task, lo, hi, target)?
-                            {
+                            else {
+                                continue;
+                            };
+                            if !widest {
                                 return Ok(Some(found));
                             }
+                            let better = best
+                                .as_ref()
+                                .is_none_or(|(_, b)| found.1.peak_bytes > b.peak_bytes);
+                            if better {
+                                best = Some(found);
+                            }
+                            continue 'sequence;
                         }
                     }
                 }
+            }
+            if best.is_some() {
+                return Ok(best);
             }
         }
         Ok(None)
     }
 
-    fn configure(&self, mode: Mode) -> Result<Configuration> {
+    fn configure(&self, mode: Mode) -> Result<(Configuration, Chosen)> {
         let s = Self::settings(mode);
         let target = (self.dev.usable_bytes as f64 * s.memory_target) as u64;
         let task = self.task();
@@ -498,12 +551,24 @@ impl Ctx<'_> {
                         }),
                     _ => None,
                 };
+                let setting = if task == Task::Decode {
+                    format!(
+                        "serving {} sequence{} of {} tokens",
+                        k.micro_batch,
+                        if k.micro_batch == 1 { "" } else { "s" },
+                        k.sequence
+                    )
+                } else {
+                    format!(
+                        "micro-batch {} and sequence {} with full recomputation",
+                        k.micro_batch, k.sequence
+                    )
+                };
                 warnings.push(warning(
                     "does_not_fit",
                     format!(
-                        "even at micro-batch {} and sequence {} with full recomputation the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB){}",
-                        k.micro_batch,
-                        k.sequence,
+                        "even {} the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB){}",
+                        setting,
                         e.peak_bytes as f64 / GIB,
                         mode.name(),
                         target as f64 / GIB,
@@ -515,8 +580,45 @@ impl Ctx<'_> {
                 (k, e, false)
             }
         };
+        let chosen = Chosen {
+            spec: spec.clone(),
+            origin,
+            knobs,
+            fits,
+        };
+        let mut config = self.finish(
+            mode, spec, origin, knobs, memory, fits, target, task, warnings, false,
+        )?;
+        let chosen = Chosen {
+            knobs: Knobs {
+                accumulation: config.gradient_accumulation,
+                ..chosen.knobs
+            },
+            ..chosen
+        };
+        config.fits = chosen.fits;
+        Ok((config, chosen))
+    }
+
+    /// A configuration of `mode` that runs exactly what a lower mode chose (same model, knobs and
+    /// global batch): used when the mode's own choice would use less memory than the lower
+    /// mode's, which the modes' order forbids.
+    fn adopt(&self, mode: Mode, lower: &Chosen) -> Result<Configuration> {
+        let s = Self::settings(mode);
+        let target = (self.dev.usable_bytes as f64 * s.memory_target) as u64;
+        let task = self.task();
+        let memory = self.estimate(&lower.spec, &lower.knobs, task)?;
         self.finish(
-            mode, spec, origin, knobs, memory, fits, target, task, warnings,
+            mode,
+            lower.spec.clone(),
+            lower.origin,
+            lower.knobs,
+            memory,
+            true,
+            target,
+            task,
+            Vec::new(),
+            true,
         )
     }
 
@@ -621,6 +723,7 @@ impl Ctx<'_> {
         target: u64,
         task: Task,
         mut warnings: Vec<Warning>,
+        keep_accumulation: bool,
     ) -> Result<Configuration> {
         let s = Self::settings(mode);
         let d = self.dev;
@@ -638,6 +741,7 @@ impl Ctx<'_> {
         };
         let per_step = k.micro_batch * d.count;
         let global = match (self.goal.global_batch, self.goal.task) {
+            _ if keep_accumulation => per_step * k.accumulation,
             (Some(gb), _) => gb.max(per_step),
             (None, GoalTask::Pretrain) => {
                 let c = 6.0 * params.active as f64 * tokens_goal(None) as f64;
@@ -646,17 +750,28 @@ impl Ctx<'_> {
                 sequences.max(per_step)
             }
             (None, _) if serve => per_step,
-            (None, _) => per_step * s.accumulation,
+            // At least 16 sequences per step, the QLoRA paper's batch for models up to 13B
+            // (Dettmers et al. 2023, App. B), however small the micro-batch.
+            (None, _) => (per_step * s.accumulation).max(MIN_FINETUNE_BATCH),
         };
         k.accumulation = global.div_ceil(per_step).max(1);
         let global = per_step * k.accumulation;
+        // The search assumed accumulation (gradients resident between micro-batches), the larger
+        // peak; the reported memory is that of the configuration as it will run.
+        let memory = if serve {
+            memory
+        } else {
+            self.estimate(&spec, &k, task)?
+        };
 
         // Time.
-        let mflops = model_flops_per_token(&spec, params.active, k.sequence);
+        let mut mflops = model_flops_per_token(&spec, params.active, k.sequence);
         let mut hflops =
             hardware_flops_per_token(&spec, params.active, k.sequence, k.checkpointing);
         if matches!(task, Task::Lora | Task::Qlora) {
-            hflops -= frozen_weight_gradient_flops(&spec, params.active);
+            let skipped = frozen_weight_gradient_flops(&spec, params.active);
+            mflops -= skipped;
+            hflops -= skipped;
         }
         let speed = self.power_speed(mode);
         let achievable = d.achievable_flops().map(|f| f * speed);
@@ -798,10 +913,11 @@ impl Ctx<'_> {
         let cap = self.power_cap(mode);
         let tdp_all = d.tdp_w.map(|t| t * d.count as f64);
         // A capped device draws its cap under load; an uncapped busy GPU averages 0.7-0.9 of its
-        // TDP (parallel-anchors §11.10), 0.8 here.
+        // TDP (parallel-anchors §11.10), 0.8 here, and extreme, which runs at 90-100 %, is
+        // planned at its full TDP.
         let draw = d.tdp_w.map(|t| match cap {
             Some(c) => c * d.count as f64,
-            None => t * 0.8 * d.count as f64,
+            None => t * s.power_fraction.max(0.8) * d.count as f64,
         });
         let energy = draw.zip(total_s).map(|(w, t)| w * t / 3.6e6);
         if cap.is_none() && s.power_fraction < 0.8 && d.tdp_w.is_some() {
@@ -902,7 +1018,7 @@ impl Ctx<'_> {
                 }),
             },
             task: self.goal.task,
-            precision: d.precision,
+            precision: self.request(&spec, &k, task).precision,
             optimizer: (!serve).then_some(k.optimizer),
             devices: d.count,
             sharding: k.sharding,
@@ -1112,8 +1228,13 @@ impl Ctx<'_> {
             }
         };
         if k.micro_batch > 1 {
-            k.micro_batch /= 2;
-            k.accumulation *= 2;
+            // The largest micro-batch up to half the current one that divides the sequences each
+            // device takes per step, so the global batch stays exactly the same.
+            let per_device = k.micro_batch * k.accumulation;
+            let half = k.micro_batch / 2;
+            let mb = (1..=half).rev().find(|d| per_device % d == 0).unwrap_or(1);
+            k.micro_batch = mb;
+            k.accumulation = per_device / mb;
             push(
                 &k,
                 "halve_micro_batch",
