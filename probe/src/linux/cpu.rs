@@ -78,7 +78,7 @@ pub(crate) fn read(root: &Root, cgroups: &Cgroups, cpu: &mut Cpu, errors: &mut V
         cpu.performance_cores = count(p);
         cpu.efficiency_cores = count(e);
     }
-    cpu.max_mhz = max_mhz(root, &numbers);
+    cpu.max_mhz = max_mhz(root, &numbers).or_else(|| cpuinfo_mhz(&procs));
     cpu.numa_nodes = numa_nodes(root);
     if root.is_system() {
         // The standard library applies affinity and the cgroup quota (rust-lang/rust#92697).
@@ -182,6 +182,18 @@ fn max_mhz(root: &Root, numbers: &[u32]) -> Option<Value<u32>> {
         .and_then(|khz| u32::try_from(khz / 1000).ok())
         .filter(|mhz| *mhz > 0)
         .map(Value::measured)
+}
+
+/// Without cpufreq (virtual machines, some containers), the highest `cpu MHz` of
+/// `/proc/cpuinfo`: the clock now, which in a VM is the host's nominal clock, so it is marked
+/// estimated rather than measured as a maximum.
+fn cpuinfo_mhz(procs: &[Processor]) -> Option<Value<u32>> {
+    procs
+        .iter()
+        .filter_map(|p| p.get("cpu MHz")?.parse::<f64>().ok())
+        .filter(|mhz| mhz.is_finite() && *mhz >= 1.0)
+        .reduce(f64::max)
+        .map(|mhz| Value::estimated(mhz.round() as u32))
 }
 
 /// NUMA nodes: `node*/cpulist` and `node*/meminfo` "Node N MemTotal" (probe-anchors §3, "NUMA").
