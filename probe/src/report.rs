@@ -136,6 +136,12 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
         ),
     );
     line("speed", speed(d));
+    if let Some(t) = d.threads {
+        line(
+            "threads",
+            format!("{t} (torch.set_num_threads: one per physical core)"),
+        );
+    }
     if let Some(bw) = d.memory_bandwidth_gbs {
         line("memory bw", format!("{bw:.0} GB/s per device"));
     }

@@ -101,6 +101,10 @@ pub struct Device {
     pub link_gbs: Option<f64>,
     /// Collective backend: `nccl`, `rccl`, `gloo`, `mlx` or none for one device.
     pub collective: Option<String>,
+    /// CPU training: intra-op threads to set (`torch.set_num_threads`), one per physical core:
+    /// hyper-threads share a core's vector units (PyTorch performance tuning guide, "CPU specific
+    /// optimizations": use physical cores, avoid logical ones).
+    pub threads: Option<u32>,
     /// Thermal design power of one device, W.
     pub tdp_w: Option<f64>,
     /// Lowest power limit that can be set, W (NVIDIA).
@@ -286,6 +290,7 @@ fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) 
         memory_bandwidth_gbs: acc.memory_bandwidth_gbs.map(|v| v.value),
         link_gbs: (count > 1).then(|| link_gbs(profile, acc)).flatten(),
         collective,
+        threads: None,
         tdp_w: acc.tdp_w.or(acc.power_default_limit_w).map(|v| v.value),
         power_min_w: acc.power_min_limit_w.map(|v| v.value),
     }
@@ -336,11 +341,14 @@ fn cpu_device(profile: &HardwareProfile) -> Option<Device> {
     let flags = &profile.cpu.flags;
     let has = |f: &str| flags.iter().any(|x| x == f);
     let bf16 = has("avx512_bf16") || has("amx_bf16");
-    let threads = profile
-        .cpu
-        .physical_cores
-        .or(profile.cpu.available_parallelism)
-        .map_or(1, |v| v.value);
+    // One thread per physical core, within what this process may use (affinity, cgroup quota).
+    let physical = profile.cpu.physical_cores.map(|v| v.value);
+    let allowed = profile.cpu.available_parallelism.map(|v| v.value);
+    let threads = match (physical, allowed) {
+        (Some(p), Some(a)) => p.min(a),
+        (p, a) => p.or(a).unwrap_or(1),
+    }
+    .max(1);
     // Measured GEMM rate when the benchmark ran; else cores x clock x fp32 FLOPs per cycle
     // (AVX-512 FMA: 32, AVX2 FMA: 16, otherwise SSE: 8; Intel optimisation manual, peak per core).
     let measured = profile.benchmarks.cpu_matmul_gflops.map(|v| v.value / 1e3);
@@ -389,6 +397,7 @@ fn cpu_device(profile: &HardwareProfile) -> Option<Device> {
             .map(|v| v.value),
         link_gbs: None,
         collective: None,
+        threads: Some(threads),
         tdp_w: None,
         power_min_w: None,
     })

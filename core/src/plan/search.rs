@@ -1406,7 +1406,7 @@ fn machine_warnings(ctx: &Ctx<'_>) -> (Vec<Warning>, Vec<Warning>) {
             format!(
                 "no GPU: training runs on {} with {} threads (one per physical core)",
                 d.name,
-                p.cpu.physical_cores.map_or(1, |c| c.value)
+                d.threads.unwrap_or(1)
             ),
         ));
         s.push(warning(
