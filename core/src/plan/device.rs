@@ -239,7 +239,8 @@ fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) 
                 )
             }
         }
-        DeviceClass::Cpu => unreachable_cpu(),
+        // `class_of` never gives the CPU for an accelerator; fp32 is the safe recipe anyway.
+        DeviceClass::Cpu => (Precision::Fp32, "fp32", false),
     };
     let peak = match precision {
         Precision::Fp32 => acc.peak_tflops.fp32,
@@ -294,10 +295,6 @@ fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) 
         tdp_w: acc.tdp_w.or(acc.power_default_limit_w).map(|v| v.value),
         power_min_w: acc.power_min_limit_w.map(|v| v.value),
     }
-}
-
-fn unreachable_cpu() -> (Precision, &'static str, bool) {
-    (Precision::Fp32, "fp32 on the CPU", false)
 }
 
 /// NCCL bus bandwidth between two of the devices, GB/s: NVLink when the topology shows it, else

@@ -991,10 +991,9 @@ impl Ctx<'_> {
             }
         }
 
-        let serve_estimate = serve.then(|| self.serve_estimate(&spec, &k, &memory));
-        let training = (!serve).then(|| {
-            self.training_config(mode, &spec, &k, steps, step_s, save_interval_s, compute)
-        });
+        let serve_estimate = serve.then(|| self.serve_estimate(&k, &memory));
+        let training =
+            (!serve).then(|| self.training_config(mode, steps, step_s, save_interval_s, compute));
         let fallbacks = if serve {
             Vec::new()
         } else {
@@ -1134,7 +1133,7 @@ impl Ctx<'_> {
             .max()
     }
 
-    fn serve_estimate(&self, spec: &ModelSpec, k: &Knobs, memory: &Estimate) -> ServeEstimate {
+    fn serve_estimate(&self, k: &Knobs, memory: &Estimate) -> ServeEstimate {
         let kv: u64 = memory
             .breakdown
             .iter()
@@ -1150,7 +1149,6 @@ impl Ctx<'_> {
             let step = bytes_per_step / (bw * 1e9 * 0.8);
             k.micro_batch as f64 * self.dev.count as f64 / step
         });
-        let _ = spec;
         ServeEstimate {
             context: k.sequence,
             concurrency: k.micro_batch * self.dev.count,
@@ -1159,18 +1157,14 @@ impl Ctx<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn training_config(
         &self,
         mode: Mode,
-        spec: &ModelSpec,
-        k: &Knobs,
         steps: u64,
         step_s: Option<f64>,
         save_interval_s: Option<f64>,
         compute: f64,
     ) -> TrainingConfig {
-        let _ = spec;
         let (lr, schedule, warmup, sources): (f64, &str, u64, Vec<String>) = match self.goal.task {
             GoalTask::Pretrain => {
                 let (lr, _) = deepseek_lr_and_batch(compute.max(1.0));
@@ -1202,7 +1196,6 @@ impl Ctx<'_> {
             (Some(i), Some(t)) if t > 0.0 => (libm::floor(i / t) as u64).clamp(1, steps.max(1)),
             _ => (steps / 10).max(1),
         };
-        let _ = k;
         TrainingConfig {
             learning_rate: lr,
             schedule: String::from(schedule),
