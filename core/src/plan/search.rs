@@ -270,7 +270,8 @@ impl Ctx<'_> {
             },
             // Frozen weights (serving, LoRA, QLoRA) are loaded in the 16-bit compute dtype; only
             // full training keeps fp32 weights for the optimizer (HF Trainer with `bf16=True`).
-            precision: if serve || adapters {
+            // A precision the user chose is used as given.
+            precision: if (serve || adapters) && self.goal.precision.is_none() {
                 serve_precision(d.precision)
             } else {
                 d.precision
