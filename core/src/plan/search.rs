@@ -666,7 +666,21 @@ impl Ctx<'_> {
                 continue;
             }
             if let Some(found) = self.fit_model(&spec, mode, Task::Pretrain, target)? {
-                if in_time {
+                // The time again with the knobs that fit: a shorter sequence is faster per token,
+                // recomputation slower.
+                let fits_time = in_time
+                    && speed.is_none_or(|f| {
+                        tokens
+                            * hardware_flops_per_token(
+                                &spec,
+                                params.active,
+                                found.0.sequence,
+                                found.0.checkpointing,
+                            )
+                            / f
+                            <= budget
+                    });
+                if fits_time {
                     return Ok((spec, "generated", Some(found)));
                 }
                 smallest_fit = Some((spec, found));
