@@ -61,7 +61,17 @@ pub fn collect(options: &Options) -> HardwareProfile {
     read_accelerators(&mut p, options.adapter_timeout);
     p.hostname = sysinfo::System::host_name().ok();
     let root = Root::system();
-    p.device_id = redact::machine_id(&root).map(|id| redact::device_id(&id));
+    // Without a machine id (a minimal container), the host name with the CPU and memory stand in:
+    // stable while the host name is, and still hashed.
+    let fallback = || {
+        let host = p.hostname.as_deref()?;
+        let cpu = p.cpu.brand.as_deref().unwrap_or("");
+        let memory = p.memory.total_bytes.map_or(0, |v| v.value);
+        Some(format!("{host}/{cpu}/{memory}"))
+    };
+    p.device_id = redact::machine_id(&root)
+        .or_else(fallback)
+        .map(|id| redact::device_id(&id));
     if options.benchmark {
         p.benchmarks = benchmarks(options, &p);
     }

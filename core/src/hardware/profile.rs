@@ -81,7 +81,8 @@ pub struct HardwareProfile {
     /// Who wrote this profile, when, and how long it took.
     #[serde(default)]
     pub probe: ProbeInfo,
-    /// Stable identifier of this machine, derived by a one-way hash so the machine id itself is not revealed.
+    /// Stable identifier of this machine: a one-way hash of its machine id (or, where it has none,
+    /// of its host name, CPU and memory), so the machine id itself is not revealed.
     #[serde(default)]
     pub device_id: Option<String>,
     /// Host name; `null` when redacted.
