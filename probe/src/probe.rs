@@ -8,6 +8,8 @@ use anyhow::Context;
 use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Source, Value};
 use trainfit_probe::collect::{collect, Options};
 
+use crate::render::GIB;
+
 /// How the profile is printed.
 pub enum Format {
     /// A readable summary.
@@ -74,8 +76,6 @@ pub fn test(peer: &str, seconds: f64, json: bool) -> anyhow::Result<String> {
         f(result.latency_us, "us round trip"),
     ))
 }
-
-const GIB: f64 = 1_073_741_824.0;
 
 fn gib(v: Option<Value<u64>>) -> String {
     v.map_or("unknown".into(), |v| {

@@ -6,14 +6,15 @@ use trainfit_core::{Estimate, ModelSpec, Parameters};
 
 use crate::models::Row;
 
-const GIB: f64 = 1_073_741_824.0;
+/// Bytes per GiB.
+pub(crate) const GIB: f64 = 1_073_741_824.0;
 
 fn gib(bytes: u64) -> f64 {
     bytes as f64 / GIB
 }
 
 /// The JSON name of a unit enum variant (`optimizer_step`), as the JSON output spells it.
-fn json_name<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn json_name<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -21,7 +22,7 @@ fn json_name<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Thousands separators for counts and bytes.
-fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -10,7 +10,7 @@ use trainfit_core::plan::{Configuration, Device, GoalTask, Plan};
 use trainfit_core::request::{Offload, Sharding};
 use trainfit_core::{Estimate, Warning};
 
-const GIB: f64 = 1_073_741_824.0;
+use crate::render::{count, json_name, GIB};
 
 /// Width that long sentences (warnings, descriptions) are wrapped to: the classic 100-column
 /// terminal less nothing, since every wrapped line carries its own indent.
@@ -625,27 +625,6 @@ fn wrap_under(head: &str, text: &str, width: usize, indent: usize) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and text.
-
-/// The JSON name of a unit enum variant (`amp_bf16`), as the JSON output spells it.
-fn json_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// Thousands separators.
-fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// `1 sequence`, `4 sequences`.
 fn plural(n: u64, noun: &str) -> String {
