@@ -769,11 +769,14 @@ impl Ctx<'_> {
             // (Dettmers et al. 2023, App. B), however small the micro-batch.
             (None, _) => (per_step * s.accumulation).max(MIN_FINETUNE_BATCH),
         };
+        let estimated_accumulating = k.accumulation > 1;
         k.accumulation = global.div_ceil(per_step).max(1);
         let global = per_step * k.accumulation;
         // The search assumed accumulation (gradients resident between micro-batches), the larger
-        // peak; the reported memory is that of the configuration as it will run.
-        let memory = if serve {
+        // peak; the reported memory is that of the configuration as it will run. Without
+        // pipeline stages the estimate depends only on whether there is accumulation, not on how
+        // many micro-batches, so it is redone only when that changed.
+        let memory = if serve || (k.accumulation > 1) == estimated_accumulating {
             memory
         } else {
             self.estimate(&spec, &k, task)?
