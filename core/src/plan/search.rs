@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use super::device::{device, Device, DeviceClass};
 use super::formulas::*;
-use super::modes::{Mode, ModeSettings};
+use super::modes::Mode;
 use super::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimate::{Estimate, TermKind};
@@ -238,10 +238,6 @@ fn ladder_spec(i: usize) -> Result<ModelSpec> {
 }
 
 impl Ctx<'_> {
-    fn settings(mode: Mode) -> &'static ModeSettings {
-        mode.settings()
-    }
-
     fn task(&self) -> Task {
         match self.goal.task {
             GoalTask::Pretrain => Task::Pretrain,
@@ -388,7 +384,7 @@ impl Ctx<'_> {
         task: Task,
         target: u64,
     ) -> Result<Option<(Knobs, Estimate)>> {
-        let s = Self::settings(mode);
+        let s = mode.settings();
         let g = self.goal;
         let max_seq = spec.max_positions.max(1);
         let sequences: Vec<u64> = match g.sequence {
@@ -507,7 +503,7 @@ impl Ctx<'_> {
     }
 
     fn configure(&self, mode: Mode) -> Result<(Configuration, Chosen)> {
-        let s = Self::settings(mode);
+        let s = mode.settings();
         let target = (self.dev.usable_bytes as f64 * s.memory_target) as u64;
         let task = self.task();
         let mut warnings = Vec::new();
@@ -605,7 +601,7 @@ impl Ctx<'_> {
     /// global batch): used when the mode's own choice would use less memory than the lower
     /// mode's, which the modes' order forbids.
     fn adopt(&self, mode: Mode, lower: &Chosen) -> Result<Configuration> {
-        let s = Self::settings(mode);
+        let s = mode.settings();
         let target = (self.dev.usable_bytes as f64 * s.memory_target) as u64;
         let task = self.task();
         let memory = self.estimate(&lower.spec, &lower.knobs, task)?;
@@ -632,7 +628,7 @@ impl Ctx<'_> {
         target: u64,
         warnings: &mut Vec<Warning>,
     ) -> Result<(ModelSpec, &'static str, Found)> {
-        let s = Self::settings(mode);
+        let s = mode.settings();
         let budget = self.budget_s(mode);
         let speed = self
             .dev
@@ -740,7 +736,7 @@ impl Ctx<'_> {
         mut warnings: Vec<Warning>,
         keep_accumulation: bool,
     ) -> Result<Configuration> {
-        let s = Self::settings(mode);
+        let s = mode.settings();
         let d = self.dev;
         let params = memory.parameters;
         let serve = self.goal.task == GoalTask::Serve;
