@@ -87,12 +87,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         if let Some((lower, lower_chosen)) = heaviest_lower {
             if this.fits && config.memory.peak_bytes < lower.memory.peak_bytes {
                 config = ctx.adopt(mode, lower_chosen)?;
-                this = Chosen {
-                    spec: lower_chosen.spec.clone(),
-                    origin: lower_chosen.origin,
-                    knobs: lower_chosen.knobs,
-                    fits: true,
-                };
+                this = lower_chosen.clone();
             }
         }
         configurations.push(config);
@@ -166,6 +161,7 @@ struct Ctx<'a> {
 }
 
 /// What a mode chose, kept to build another mode's configuration from it.
+#[derive(Clone)]
 struct Chosen {
     spec: ModelSpec,
     origin: &'static str,
@@ -577,23 +573,27 @@ impl Ctx<'_> {
                 (k, e, false)
             }
         };
-        let chosen = Chosen {
-            spec: spec.clone(),
+        let config = self.finish(
+            mode,
+            spec.clone(),
             origin,
             knobs,
+            memory,
             fits,
-        };
-        let mut config = self.finish(
-            mode, spec, origin, knobs, memory, fits, target, task, warnings, false,
+            target,
+            task,
+            warnings,
+            false,
         )?;
         let chosen = Chosen {
+            spec,
+            origin,
             knobs: Knobs {
                 accumulation: config.gradient_accumulation,
-                ..chosen.knobs
+                ..knobs
             },
-            ..chosen
+            fits,
         };
-        config.fits = chosen.fits;
         Ok((config, chosen))
     }
 
