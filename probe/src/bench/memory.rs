@@ -127,19 +127,9 @@ pub fn parse_cache_size(text: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
-/// Number of CPUs in a kernel cpulist such as `0-7,16-23` or `3`.
+/// Number of CPUs in a kernel cpulist such as `0-7,16-23` or `3`; `None` when malformed.
 pub fn cpulist_len(list: &str) -> Option<u64> {
-    list.trim()
-        .split(',')
-        .filter(|part| !part.is_empty())
-        .map(|part| match part.split_once('-') {
-            Some((lo, hi)) => {
-                let (lo, hi) = (lo.parse::<u64>().ok()?, hi.parse::<u64>().ok()?);
-                hi.checked_sub(lo).map(|d| d + 1)
-            }
-            None => part.parse::<u64>().ok().map(|_| 1),
-        })
-        .sum()
+    crate::linux::util::parse_cpulist(list).map(|cpus| cpus.len() as u64)
 }
 
 /// Memory that new allocations can take without swapping: `MemAvailable`, or the cgroup's free

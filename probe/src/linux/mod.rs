@@ -20,7 +20,7 @@ mod net;
 mod power;
 mod storage;
 mod thermal;
-mod util;
+pub(crate) mod util;
 
 use trainfit_core::hardware::{AcceleratorKind, HardwareProfile, Vendor};
 
