@@ -244,6 +244,21 @@ impl Ctx<'_> {
         }
     }
 
+    /// The numeric recipe a task runs in. Frozen weights (serving, LoRA, QLoRA) are loaded in the
+    /// 16-bit compute dtype; only full training keeps fp32 weights for the optimizer (HF Trainer
+    /// with `bf16=True`). A precision the user chose is used as given.
+    fn precision(&self, task: Task) -> Precision {
+        let frozen = matches!(
+            task,
+            Task::Lora | Task::Qlora | Task::Decode | Task::Prefill
+        );
+        if frozen && self.goal.precision.is_none() {
+            serve_precision(self.dev.precision)
+        } else {
+            self.dev.precision
+        }
+    }
+
     fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
         let d = self.dev;
         let rank = self.goal.lora_rank.unwrap_or(16);
@@ -260,14 +275,7 @@ impl Ctx<'_> {
             } else {
                 k.sequence
             },
-            // Frozen weights (serving, LoRA, QLoRA) are loaded in the 16-bit compute dtype; only
-            // full training keeps fp32 weights for the optimizer (HF Trainer with `bf16=True`).
-            // A precision the user chose is used as given.
-            precision: if (serve || adapters) && self.goal.precision.is_none() {
-                serve_precision(d.precision)
-            } else {
-                d.precision
-            },
+            precision: self.precision(task),
             grad_dtype: None,
             optimizer: k.optimizer,
             optimizer_impl: OptimizerImpl::Foreach,
@@ -1031,7 +1039,7 @@ impl Ctx<'_> {
                 }),
             },
             task: self.goal.task,
-            precision: self.request(&spec, &k, task).precision,
+            precision: self.precision(task),
             optimizer: (!serve).then_some(k.optimizer),
             devices: d.count,
             sharding: k.sharding,
