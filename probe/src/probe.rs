@@ -24,19 +24,16 @@ pub enum Format {
 /// writes JSON to that file and returns a one-line note.
 pub fn run(options: &Options, format: Format, output: Option<PathBuf>) -> anyhow::Result<String> {
     let profile = collect(options);
-    let text = match format {
-        Format::Summary => summary(&profile),
-        Format::Json => serde_json::to_string(&profile)? + "\n",
-        Format::Pretty => serde_json::to_string_pretty(&profile)? + "\n",
+    // A file always gets JSON: compact when asked for, indented otherwise.
+    let text = match (format, &output) {
+        (Format::Summary, None) => summary(&profile),
+        (Format::Json, _) => serde_json::to_string(&profile)? + "\n",
+        (Format::Pretty | Format::Summary, _) => serde_json::to_string_pretty(&profile)? + "\n",
     };
     match output {
         None => Ok(text),
         Some(path) => {
-            let json = match format {
-                Format::Summary | Format::Pretty => serde_json::to_string_pretty(&profile)? + "\n",
-                Format::Json => text,
-            };
-            std::fs::write(&path, json)
+            std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(format!("profile written to {}\n", path.display()))
         }
