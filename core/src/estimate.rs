@@ -4,6 +4,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_names;
+
 use crate::model::Parameters;
 
 /// Peak memory of one device for one request.
@@ -70,6 +72,14 @@ pub enum Phase {
     Decode,
 }
 
+wire_names!(Phase, "phase", {
+    Forward => "forward",
+    Backward => "backward",
+    OptimizerStep => "optimizer_step",
+    Prefill => "prefill",
+    Decode => "decode",
+});
+
 /// One named term of the memory at the peak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -116,6 +126,23 @@ pub enum TermKind {
     /// Memory the caching allocator reserves beyond live tensors.
     AllocatorFragmentation,
 }
+
+wire_names!(TermKind, "term", {
+    Weights => "weights",
+    MasterWeights => "master_weights",
+    Gradients => "gradients",
+    OptimizerStates => "optimizer_states",
+    OptimizerTemporaries => "optimizer_temporaries",
+    AdapterWeights => "adapter_weights",
+    Activations => "activations",
+    LogitsAndLoss => "logits_and_loss",
+    KvCache => "kv_cache",
+    ShardingBuffers => "sharding_buffers",
+    RuntimeContext => "runtime_context",
+    KernelWorkspaces => "kernel_workspaces",
+    CommunicationBuffers => "communication_buffers",
+    AllocatorFragmentation => "allocator_fragmentation",
+});
 
 /// Live tensor bytes at the peak of one phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,6 +32,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod request;
+mod wire;
 
 pub use error::{Error, ErrorKind, Result};
 pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind, Warning};

@@ -1,4 +1,8 @@
-//! Float helpers over `libm`, used everywhere so that every build gives identical bits.
+//! Float helpers over `libm`, used everywhere so that every build gives identical bits, and the
+//! byte units the reports use.
+
+/// Bytes in a gibibyte (2^30): memory sizes are reported in GiB, as `nvidia-smi` and PyTorch do.
+pub const GIB: u64 = 1 << 30;
 
 /// Rounds `x` up to the next integer, through `libm`.
 pub fn ceil(x: f64) -> f64 {

@@ -4,7 +4,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::model::ModelSpec;
+use crate::wire::wire_names;
+
+use crate::model::ModelSource;
 
 /// Version of the request and estimate documents this build writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -78,19 +80,6 @@ pub struct EstimateRequest {
     pub runtime: Runtime,
 }
 
-/// Where the model description comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ModelSource {
-    /// A name from the built-in catalogue (case-insensitive, e.g. `llama-3-8b`).
-    Catalogue(String),
-    /// A Hugging Face `config.json`, as a JSON object or as the text of the file.
-    HfConfig(serde_json::Value),
-    /// A full architecture description.
-    Spec(alloc::boxed::Box<ModelSpec>),
-}
-
 /// What is done with the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -110,6 +99,15 @@ pub enum Task {
     /// Inference: generate tokens one at a time against a full KV cache.
     Decode,
 }
+
+wire_names!(Task, "task", {
+    Pretrain => "pretrain",
+    Finetune => "finetune",
+    Lora => "lora",
+    Qlora => "qlora",
+    Prefill => "prefill",
+    Decode => "decode",
+});
 
 impl Task {
     /// Whether the task runs backward and an optimizer.
@@ -140,6 +138,16 @@ pub enum Precision {
     MixedFp16,
 }
 
+wire_names!(Precision, "precision", {
+    Fp32 => "fp32",
+    Bf16 => "bf16",
+    Fp16 => "fp16",
+    AmpBf16 => "amp_bf16",
+    AmpFp16 => "amp_fp16",
+    MixedBf16 => "mixed_bf16",
+    MixedFp16 => "mixed_fp16",
+});
+
 /// Element types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -156,6 +164,14 @@ pub enum Dtype {
     /// 8-bit integer.
     Int8,
 }
+
+wire_names!(Dtype, "dtype", {
+    Fp32 => "fp32",
+    Bf16 => "bf16",
+    Fp16 => "fp16",
+    Fp8 => "fp8",
+    Int8 => "int8",
+});
 
 impl Dtype {
     /// Bytes per element.
@@ -188,6 +204,15 @@ pub enum Optimizer {
     Lion,
 }
 
+wire_names!(Optimizer, "optimizer", {
+    Adamw => "adamw",
+    Adamw8bit => "adamw8bit",
+    Sgd => "sgd",
+    SgdMomentum => "sgd_momentum",
+    Adafactor => "adafactor",
+    Lion => "lion",
+});
+
 /// How the optimizer step runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -201,6 +226,12 @@ pub enum OptimizerImpl {
     /// One parameter at a time; temporaries the size of the largest parameter.
     ForLoop,
 }
+
+wire_names!(OptimizerImpl, "optimizer_impl", {
+    Foreach => "foreach",
+    Fused => "fused",
+    ForLoop => "for_loop",
+});
 
 /// Attention kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -216,6 +247,12 @@ pub enum AttentionImpl {
     Flash,
 }
 
+wire_names!(AttentionImpl, "attention", {
+    Eager => "eager",
+    Sdpa => "sdpa",
+    Flash => "flash",
+});
+
 /// Activation recomputation (gradient checkpointing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -230,6 +267,12 @@ pub enum Checkpointing {
     Full,
 }
 
+wire_names!(Checkpointing, "checkpointing", {
+    None => "none",
+    Selective => "selective",
+    Full => "full",
+});
+
 /// Cross-entropy implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -241,6 +284,11 @@ pub enum LossImpl {
     /// Chunked or fused linear cross-entropy (Liger, Apple CCE): logits never materialised whole.
     Fused,
 }
+
+wire_names!(LossImpl, "loss", {
+    Upcast => "upcast",
+    Fused => "fused",
+});
 
 /// LoRA adapters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,6 +346,12 @@ pub enum QuantFormat {
     /// bitsandbytes LLM.int8(): int8 weights with one fp32 scale per row.
     Int8,
 }
+
+wire_names!(QuantFormat, "quantization.format", {
+    Nf4 => "nf4",
+    Fp4 => "fp4",
+    Int8 => "int8",
+});
 
 /// Serving shape.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -380,6 +434,15 @@ pub enum Sharding {
     FsdpFullShard,
 }
 
+wire_names!(Sharding, "sharding", {
+    None => "none",
+    Zero1 => "zero1",
+    Zero2 => "zero2",
+    Zero3 => "zero3",
+    FsdpShardGradOp => "fsdp_shard_grad_op",
+    FsdpFullShard => "fsdp_full_shard",
+});
+
 /// Offload of model states to host memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -450,3 +513,12 @@ pub enum Framework {
     /// Tensor memory only: no context, communicator or allocator terms.
     None,
 }
+
+wire_names!(Framework, "runtime.framework", {
+    PytorchCuda => "pytorch_cuda",
+    PytorchRocm => "pytorch_rocm",
+    PytorchMps => "pytorch_mps",
+    Mlx => "mlx",
+    PytorchCpu => "pytorch_cpu",
+    None => "none",
+});

@@ -178,7 +178,7 @@ proptest! {
         let goal = json!({"task": "pretrain"});
         let ps = run(&m, small, &goal);
         let pl = run(&m, large, &goal);
-        for mode_ in Mode::ALL {
+        for &mode_ in Mode::ALL {
             let (s, l) = (mode(&ps, mode_), mode(&pl, mode_));
             prop_assert!(
                 l.model.parameters >= s.model.parameters,

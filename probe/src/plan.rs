@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use trainfit_core::hardware::HardwareProfile;
+use trainfit_core::model::ModelSource;
 use trainfit_core::plan::{plan, Goal, GoalTask, Mode, Plan, PlanRequest, PLAN_SCHEMA_VERSION};
-use trainfit_core::request::ModelSource;
 use trainfit_probe::collect::{collect, Options};
 
 use crate::input::Origin;
@@ -199,7 +199,7 @@ fn model_source(arg: &str) -> anyhow::Result<ModelSource> {
     } else {
         ModelSource::Catalogue(arg.to_string())
     };
-    trainfit_core::memory::resolve_model(&source)?;
+    source.resolve()?;
     Ok(source)
 }
 

@@ -214,14 +214,14 @@ fn configurations(o: &mut String, configs: &[Configuration], style: Style) {
         .map(|i| {
             rows.iter()
                 .map(|(_, cells)| cells[i].len())
-                .chain([configs[i].mode.name().len()])
+                .chain([configs[i].mode.as_str().len()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     let mut header = format!("  {:<label_width$}", "");
     for (c, w) in configs.iter().zip(&widths) {
-        header.push_str(&format!("  {:<w$}", c.mode.name()));
+        header.push_str(&format!("  {:<w$}", c.mode.as_str()));
     }
     let _ = writeln!(o, "{}", style.heading(header.trim_end()));
     for (label, cells) in &rows {
@@ -492,7 +492,7 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
         "{}",
         style.heading(&format!(
             "Memory of one device, {}: {:.2} GiB at the peak ({}), target {:.2} GiB",
-            c.mode.name(),
+            c.mode.as_str(),
             e.peak_bytes as f64 / GIB,
             json_name(&e.peak_phase),
             c.memory_target_bytes as f64 / GIB
@@ -574,7 +574,7 @@ fn mode_warnings(o: &mut String, configs: &[Configuration], style: Style) {
     }
     let _ = writeln!(o, "{}", style.heading("Warnings by mode"));
     for c in configs.iter().filter(|c| !c.warnings.is_empty()) {
-        let _ = writeln!(o, "  {}", c.mode.name());
+        let _ = writeln!(o, "  {}", c.mode.as_str());
         notes(o, "    ", &c.warnings, style);
     }
 }

@@ -12,7 +12,7 @@ use crate::hardware::Accelerator;
 /// tooling's rule ("recommends safe model sizes (80% of RAM)", `shared/seeds/000_*.txt`).
 pub const RECOMMENDED_MODEL_SHARE: f64 = 0.8;
 
-const GIB: f64 = (1u64 << 30) as f64;
+const GIB: f64 = crate::math::GIB as f64;
 
 /// Fills what the catalogue knows about `acc` and it does not: peak TFLOP/s, bandwidth, TDP,
 /// architecture, GPU and Neural Engine cores, and the memory of a discrete part no reader sized. Measured and user values are never overwritten;

@@ -26,8 +26,6 @@ use blocks::Shape;
 use recipe::Recipe;
 use step::Placement;
 
-pub use resolve::resolve_model;
-
 /// Estimates the peak memory of one device for `request`.
 ///
 /// # Errors
@@ -50,7 +48,7 @@ pub use resolve::resolve_model;
 /// assert_eq!(e.parameters.trainable, 6_815_744);
 /// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
-    let spec = resolve_model(&request.model)?;
+    let spec = request.model.resolve()?;
     resolve::validate(request, &spec)?;
     let r = Recipe::new(request, &spec);
     let par = &request.parallel;

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 pub mod catalogue;
 pub mod hf;
 pub mod params;
+pub mod source;
 
 pub use catalogue::{catalogue, find, search, CatalogueEntry};
 pub use hf::from_hf_config;
 pub use params::{Linear, Parameters};
+pub use source::ModelSource;
 
 /// One decoder-only transformer, described by what determines its memory and compute.
 ///

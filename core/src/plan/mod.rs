@@ -26,6 +26,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_names;
+
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
@@ -33,9 +35,8 @@ pub use search::plan;
 
 use crate::estimate::{Estimate, Warning};
 use crate::hardware::HardwareProfile;
-use crate::request::{
-    AttentionImpl, Checkpointing, ModelSource, Offload, Optimizer, Precision, Sharding,
-};
+use crate::model::ModelSource;
+use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision, Sharding};
 
 /// Version of the plan request and plan documents.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -136,6 +137,14 @@ pub enum GoalTask {
     /// Serve a model: prompt and generation at a context length, many sequences at once.
     Serve,
 }
+
+wire_names!(GoalTask, "goal.task", {
+    Pretrain => "pretrain",
+    Finetune => "finetune",
+    Lora => "lora",
+    Qlora => "qlora",
+    Serve => "serve",
+});
 
 /// The planner's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

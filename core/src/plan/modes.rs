@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_names;
+
 /// A planning mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -19,25 +21,19 @@ pub enum Mode {
     Extreme,
 }
 
-impl Mode {
-    /// All three, in order.
-    pub const ALL: [Mode; 3] = [Mode::Conservative, Mode::Balanced, Mode::Extreme];
+wire_names!(Mode, "mode", {
+    Conservative => "conservative",
+    Balanced => "balanced",
+    Extreme => "extreme",
+});
 
+impl Mode {
     /// The mode's parameters.
     pub fn settings(self) -> &'static ModeSettings {
         match self {
             Mode::Conservative => &CONSERVATIVE,
             Mode::Balanced => &BALANCED,
             Mode::Extreme => &EXTREME,
-        }
-    }
-
-    /// The mode's name as in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Conservative => "conservative",
-            Mode::Balanced => "balanced",
-            Mode::Extreme => "extreme",
         }
     }
 }

@@ -14,14 +14,14 @@ use super::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimate::{Estimate, TermKind};
 use crate::hardware::{summarize, AcceleratorKind};
-use crate::memory::{estimate, resolve_model};
+use crate::memory::estimate;
 use crate::model::ModelSpec;
 use crate::request::{
     Dtype, EstimateRequest, Inference, Lora, LossImpl, OptimizerImpl, Parallel, QuantFormat,
     Quantization, Runtime, Task,
 };
 
-const GIB: f64 = (1u64 << 30) as f64;
+const GIB: f64 = crate::math::GIB as f64;
 
 /// Smallest global batch of fine-tuning, sequences.
 const MIN_FINETUNE_BATCH: u64 = 16;
@@ -57,7 +57,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         dev.attention = a;
     }
     let given = match &goal.model {
-        Some(source) => Some(resolve_model(source)?),
+        Some(source) => Some(source.resolve()?),
         None if goal.task == GoalTask::Pretrain => None,
         None => {
             return Err(Error::missing(
@@ -571,7 +571,7 @@ impl Ctx<'_> {
                         "even {} the peak is {:.1} GiB, above the {} target of {:.1} GiB ({:.0} % of {:.1} GiB){}",
                         setting,
                         e.peak_bytes as f64 / GIB,
-                        mode.name(),
+                        mode.as_str(),
                         target as f64 / GIB,
                         s.memory_target * 100.0,
                         self.dev.usable_bytes as f64 / GIB,
@@ -700,7 +700,7 @@ impl Ctx<'_> {
                         "even the smallest model ({}) does not train on {:.0} tokens per parameter within the {} budget of {:.1} h",
                         spec.name,
                         s.tokens_per_parameter,
-                        mode.name(),
+                        mode.as_str(),
                         budget / 3600.0
                     ),
                 ));
@@ -838,7 +838,7 @@ impl Ctx<'_> {
                         "{:.1} h of training at {:.0} tokens/s exceeds the {} budget of {:.1} h",
                         t / 3600.0,
                         tokens_per_s.unwrap_or(0.0),
-                        mode.name(),
+                        mode.as_str(),
                         budget_s / 3600.0
                     ),
                 ));
@@ -947,7 +947,7 @@ impl Ctx<'_> {
                 "power_above_target",
                 format!(
                     "{} asks for at most {:.0} % of TDP but this device's power limit cannot be read or set; expect about {:.0} W",
-                    mode.name(),
+                    mode.as_str(),
                     s.power_fraction * 100.0,
                     draw.unwrap_or(0.0)
                 ),
@@ -1005,7 +1005,7 @@ impl Ctx<'_> {
                     format!(
                         "micro-batch {} is below the {} range ({}+) to fit {:.1} GiB",
                         k.micro_batch,
-                        mode.name(),
+                        mode.as_str(),
                         lo_mb,
                         target as f64 / GIB
                     ),
@@ -1224,7 +1224,7 @@ impl Ctx<'_> {
             warmup_steps: warmup.min(steps),
             steps,
             save_steps,
-            output_dir: format!("./trainfit-{}", mode.name()),
+            output_dir: format!("./trainfit-{}", mode.as_str()),
             sources,
         }
     }

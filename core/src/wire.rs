@@ -1,0 +1,115 @@
+//! Wire names of the core's closed sets: `as_str`, `Display` and `FromStr` from one table per enum.
+//!
+//! Each enum also derives serde with `rename_all = "snake_case"`; the test below checks that the
+//! table and serde agree, so the command line, the npm package and the JSON share one spelling.
+
+/// Gives a unit enum `ALL`, `as_str`, `Display` and `FromStr` from its variants and wire names.
+/// `$what` names the value in the error of a failed parse (e.g. `precision`).
+macro_rules! wire_names {
+    ($ty:ty, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
+
+            /// The name used in JSON and on the command line.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(<$ty>::$variant => $name),+
+                }
+            }
+        }
+
+        impl core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl core::str::FromStr for $ty {
+            type Err = $crate::error::Error;
+
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                <$ty>::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        $crate::error::Error::invalid(
+                            $what,
+                            s,
+                            $crate::wire::one_of(<$ty>::ALL.iter().map(|v| v.as_str())),
+                        )
+                    })
+            }
+        }
+    };
+}
+
+pub(crate) use wire_names;
+
+/// `one of a, b, c`.
+pub(crate) fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> alloc::string::String {
+    let mut out = alloc::string::String::from("one of ");
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::ToString;
+    use core::str::FromStr;
+
+    use crate::estimate::{Phase, TermKind};
+    use crate::plan::{GoalTask, Mode};
+    use crate::request::*;
+
+    /// Each table entry round-trips through `FromStr` and equals serde's name.
+    fn agree<T>(all: &[T])
+    where
+        T: Copy + core::fmt::Debug + PartialEq + core::fmt::Display + FromStr + serde::Serialize,
+        <T as FromStr>::Err: core::fmt::Debug,
+    {
+        for &v in all {
+            let name = v.to_string();
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::Value::String(name.clone()),
+                "{v:?}"
+            );
+            assert_eq!(T::from_str(&name).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_serde() {
+        agree(Task::ALL);
+        agree(Precision::ALL);
+        agree(Dtype::ALL);
+        agree(Optimizer::ALL);
+        agree(OptimizerImpl::ALL);
+        agree(AttentionImpl::ALL);
+        agree(Checkpointing::ALL);
+        agree(LossImpl::ALL);
+        agree(QuantFormat::ALL);
+        agree(Sharding::ALL);
+        agree(Framework::ALL);
+        agree(Phase::ALL);
+        agree(TermKind::ALL);
+        agree(GoalTask::ALL);
+        agree(Mode::ALL);
+    }
+
+    #[test]
+    fn unknown_name_lists_the_choices() {
+        let e = Precision::from_str("bf17").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `precision` is bf17, expected one of fp32, bf16, fp16, amp_bf16, amp_fp16, mixed_bf16, mixed_fp16"
+        );
+    }
+}
