@@ -43,6 +43,9 @@ pub enum Error {
     },
     /// A catalogue name that matches no model.
     UnknownModel {
+        /// Path of the field that held the name, e.g. `model.catalogue`; empty when the name did
+        /// not come from a document (a command-line argument).
+        field: String,
         /// The name that was asked for, cut to [`ECHO_CHARS`] characters.
         name: String,
         /// Closest catalogue ids, best first.
@@ -103,8 +106,9 @@ impl Error {
             | Error::MissingField { field, .. }
             | Error::UnsupportedModelType { field, .. }
             | Error::SchemaVersion { field, .. } => Some(field),
+            Error::UnknownModel { field, .. } => (!field.is_empty()).then_some(field.as_str()),
             Error::Json { field, .. } => field.as_deref(),
-            Error::UnknownModel { .. } | Error::Overflow { .. } | Error::NoDevice => None,
+            Error::Overflow { .. } | Error::NoDevice => None,
         }
     }
 
@@ -122,9 +126,10 @@ impl Error {
             Error::InvalidField { field, .. }
             | Error::MissingField { field, .. }
             | Error::UnsupportedModelType { field, .. }
-            | Error::SchemaVersion { field, .. } => join(field),
+            | Error::SchemaVersion { field, .. }
+            | Error::UnknownModel { field, .. } => join(field),
             Error::Json { field, .. } => join(field.get_or_insert_with(String::new)),
-            Error::UnknownModel { .. } | Error::Overflow { .. } | Error::NoDevice => {}
+            Error::Overflow { .. } | Error::NoDevice => {}
         }
         self
     }
@@ -219,7 +224,14 @@ impl fmt::Display for Error {
                 )?;
                 list(f, supported.iter().copied())
             }
-            Error::UnknownModel { name, suggestions } => {
+            Error::UnknownModel {
+                field,
+                name,
+                suggestions,
+            } => {
+                if !field.is_empty() {
+                    write!(f, "field `{field}`: ")?;
+                }
                 write!(f, "no model named \"{name}\" in the catalogue")?;
                 if !suggestions.is_empty() {
                     f.write_str("; closest: ")?;

@@ -133,6 +133,7 @@ pub fn find(name: &str) -> Result<ModelSpec> {
     match hit {
         Some(e) => super::from_hf_config(e.config),
         None => Err(Error::UnknownModel {
+            field: String::new(),
             name: one_line(name, ECHO_CHARS),
             suggestions: closest(wanted).into_iter().map(String::from).collect(),
         }),

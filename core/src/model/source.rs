@@ -28,7 +28,9 @@ impl ModelSource {
     /// not JSON, or `InvalidField` for a spec whose sizes are out of range.
     pub fn resolve(&self) -> Result<ModelSpec> {
         match self {
-            ModelSource::Catalogue(name) => model::find(name),
+            ModelSource::Catalogue(name) => {
+                model::find(name).map_err(|e| e.within("model.catalogue"))
+            }
             ModelSource::HfConfig(serde_json::Value::String(text)) => {
                 model::from_hf_config(text).map_err(|e| e.within("model.hf_config"))
             }
