@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod document;
 pub mod error;
 pub mod estimate;
 pub mod hardware;
@@ -35,7 +36,7 @@ pub mod request;
 pub mod warning;
 mod wire;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, Result};
 pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind};
 pub use memory::estimate;
 pub use model::{ModelSpec, Parameters};

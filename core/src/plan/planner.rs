@@ -40,13 +40,7 @@ pub(super) struct Planner<'a> {
 /// The devices of `profile` that the goal plans on, with the goal's device count, precision and
 /// attention kernel applied.
 pub(super) fn device_for(profile: &HardwareProfile, goal: &Goal) -> Result<Device> {
-    let mut dev = device(profile).ok_or_else(|| {
-        Error::invalid(
-            "profile",
-            "a profile without an accelerator of known memory or system memory",
-            "memory.total_bytes or an accelerator with memory_total_bytes",
-        )
-    })?;
+    let mut dev = device(profile).ok_or(Error::NoDevice)?;
     if let Some(n) = goal.devices {
         if n > dev.count {
             return Err(Error::invalid(
@@ -70,7 +64,7 @@ pub(super) fn device_for(profile: &HardwareProfile, goal: &Goal) -> Result<Devic
 /// The goal's model, resolved; `None` for pretraining without one.
 pub(super) fn given_model(goal: &Goal) -> Result<Option<ModelSpec>> {
     match &goal.model {
-        Some(source) => Ok(Some(source.resolve()?)),
+        Some(source) => Ok(Some(source.resolve().map_err(|e| e.within("goal"))?)),
         None if goal.task == GoalTask::Pretrain => Ok(None),
         None => Err(Error::missing(
             "goal.model",

@@ -4,16 +4,11 @@
 use alloc::format;
 
 use super::{PlanRequest, PLAN_SCHEMA_VERSION};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The request's own consistency, before anything is planned.
 pub(super) fn validate(r: &PlanRequest) -> Result<()> {
-    if r.schema_version > PLAN_SCHEMA_VERSION {
-        return Err(Error::new(ErrorKind::SchemaVersion {
-            found: r.schema_version,
-            supported: PLAN_SCHEMA_VERSION,
-        }));
-    }
+    Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
     if r.modes.is_empty() {
         return Err(Error::invalid(
             "modes",
