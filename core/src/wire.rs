@@ -19,9 +19,11 @@ macro_rules! wire_names {
             }
         }
 
+        // `pad`, not `write_str`, so that a width in the format (`{:<18}`) aligns the name as it
+        // would a `&str`.
         impl core::fmt::Display for $ty {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 
@@ -65,8 +67,9 @@ mod tests {
     use core::str::FromStr;
 
     use crate::estimate::{Phase, TermKind};
-    use crate::plan::{GoalTask, Mode};
+    use crate::plan::{FallbackAction, GoalTask, Mode, ModelOrigin, Schedule};
     use crate::request::*;
+    use crate::warning::WarningCode;
 
     /// Each table entry round-trips through `FromStr` and equals serde's name.
     fn agree<T>(all: &[T])
@@ -102,6 +105,19 @@ mod tests {
         agree(TermKind::ALL);
         agree(GoalTask::ALL);
         agree(Mode::ALL);
+        agree(WarningCode::ALL);
+        agree(ModelOrigin::ALL);
+        agree(Schedule::ALL);
+        agree(FallbackAction::ALL);
+    }
+
+    #[test]
+    fn display_honours_width_as_a_str_does() {
+        assert_eq!(
+            alloc::format!("[{:<18}]", FallbackAction::Adamw8bit),
+            "[adamw_8bit        ]"
+        );
+        assert_eq!(alloc::format!("[{:>8}]", Mode::Extreme), "[ extreme]");
     }
 
     #[test]

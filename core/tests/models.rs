@@ -231,7 +231,8 @@ fn linears_parameters_and_largest_tensor_match_what_transformers_builds() {
 
 #[test]
 fn reference_param_count_cases() {
-    // core/tests/data/memory_cases.json (from shared/reference): every decoder-only param_count case.
+    // core/tests/data/memory_cases.json, each case naming its source: every decoder-only
+    // param_count case.
     let cases: Vec<Value> = serde_json::from_str(include_str!("data/memory_cases.json")).unwrap();
     let ids = [
         ("PC-gpt2", "gpt2"),

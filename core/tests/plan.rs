@@ -15,7 +15,7 @@ use trainfit_core::plan::{
 use trainfit_core::request::{AttentionImpl, Checkpointing, Precision};
 use trainfit_core::{estimate, Error, EstimateRequest, ModelSpec};
 
-const GIB: u64 = 1 << 30;
+use trainfit_core::math::GIB;
 const MIB: u64 = 1 << 20;
 
 fn close(got: f64, want: f64, rel: f64) -> bool {

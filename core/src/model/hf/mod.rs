@@ -1,7 +1,9 @@
 //! Import of a Hugging Face `config.json`.
 //!
 //! Field names, defaults and module shapes follow each family's `configuration_<family>.py` and
-//! `modeling_<family>.py` in transformers 4.57. Fields that size the model (`hidden_size`,
+//! `modeling_<family>.py` in transformers 4.57.6, which builds every catalogue config in
+//! `core/tests/data/transformers_linears.json`; the accuracy suite (`tests/accuracy`) imports its
+//! configs with transformers 5.23.0. Fields that size the model (`hidden_size`,
 //! `num_hidden_layers`, `num_attention_heads`, `vocab_size`, `intermediate_size`, expert counts and
 //! widths, MLA ranks) are required: transformers would silently substitute a default model's size,
 //! which for a hand-written config is almost never what was meant. Every other field takes the
