@@ -134,7 +134,7 @@ fn reference_pages_document_every_field() {
                 missing.push(format!("{page}: no section {heading}"));
                 continue;
             };
-            let body = section(&home.1, &home.0, &heading);
+            let body = section(home.1, home.0, &heading);
             for field in object["properties"].as_object().unwrap().keys() {
                 checked += 1;
                 let row = body
