@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod document;
 pub mod error;
 pub mod estimate;
 pub mod hardware;
@@ -34,7 +35,7 @@ pub mod plan;
 pub mod request;
 mod wire;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, Result};
 pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind, Warning};
 pub use memory::estimate;
 pub use model::{ModelSpec, Parameters};

@@ -36,7 +36,7 @@ macro_rules! wire_names {
                     .ok_or_else(|| {
                         $crate::error::Error::invalid(
                             $what,
-                            s,
+                            $crate::error::Quoted(s),
                             $crate::wire::one_of(<$ty>::ALL.iter().map(|v| v.as_str())),
                         )
                     })
@@ -109,7 +109,7 @@ mod tests {
         let e = Precision::from_str("bf17").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "field `precision` is bf17, expected one of fp32, bf16, fp16, amp_bf16, amp_fp16, mixed_bf16, mixed_fp16"
+            "field `precision` is \"bf17\", expected one of fp32, bf16, fp16, amp_bf16, amp_fp16, mixed_bf16, mixed_fp16"
         );
     }
 }

@@ -29,8 +29,12 @@ impl ModelSource {
     pub fn resolve(&self) -> Result<ModelSpec> {
         match self {
             ModelSource::Catalogue(name) => model::find(name),
-            ModelSource::HfConfig(serde_json::Value::String(text)) => model::from_hf_config(text),
-            ModelSource::HfConfig(value) => model::hf::from_hf_value(value),
+            ModelSource::HfConfig(serde_json::Value::String(text)) => {
+                model::from_hf_config(text).map_err(|e| e.within("model.hf_config"))
+            }
+            ModelSource::HfConfig(value) => {
+                model::hf::from_hf_value(value).map_err(|e| e.within("model.hf_config"))
+            }
             ModelSource::Spec(spec) => {
                 check_spec(spec)?;
                 Ok(spec.as_ref().clone())

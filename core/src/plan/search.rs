@@ -11,7 +11,7 @@ use super::device::{device, Device, DeviceClass};
 use super::formulas::*;
 use super::modes::Mode;
 use super::*;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::estimate::{Estimate, TermKind};
 use crate::hardware::{summarize, AcceleratorKind};
 use crate::memory::estimate;
@@ -31,13 +31,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate(request)?;
     let mut profile = request.profile.clone();
     summarize(&mut profile);
-    let mut dev = device(&profile).ok_or_else(|| {
-        Error::invalid(
-            "profile",
-            "a profile without an accelerator of known memory or system memory",
-            "memory.total_bytes or an accelerator with memory_total_bytes",
-        )
-    })?;
+    let mut dev = device(&profile).ok_or(Error::NoDevice)?;
     let goal = &request.goal;
     if let Some(n) = goal.devices {
         if n > dev.count {
@@ -57,7 +51,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         dev.attention = a;
     }
     let given = match &goal.model {
-        Some(source) => Some(source.resolve()?),
+        Some(source) => Some(source.resolve().map_err(|e| e.within("goal"))?),
         None if goal.task == GoalTask::Pretrain => None,
         None => {
             return Err(Error::missing(
@@ -105,12 +99,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
 }
 
 fn validate(r: &PlanRequest) -> Result<()> {
-    if r.schema_version > PLAN_SCHEMA_VERSION {
-        return Err(Error::new(ErrorKind::SchemaVersion {
-            found: r.schema_version,
-            supported: PLAN_SCHEMA_VERSION,
-        }));
-    }
+    Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
     if r.modes.is_empty() {
         return Err(Error::invalid(
             "modes",

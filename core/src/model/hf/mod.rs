@@ -16,7 +16,7 @@ use alloc::string::{String, ToString};
 use serde_json::{Map, Value};
 
 use super::{Activation, ModelSpec};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
 mod classic;
 mod llama;
@@ -95,10 +95,11 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         None => return Err(Error::missing("model_type", "config.json")),
     };
     if !SUPPORTED.contains(&model_type) {
-        return Err(Error::new(ErrorKind::UnsupportedModelType {
-            model_type: model_type.into(),
-            supported: SUPPORTED.join(", "),
-        }));
+        return Err(Error::UnsupportedModelType {
+            field: String::from("model_type"),
+            model_type: one_line(model_type, ECHO_CHARS),
+            supported: SUPPORTED,
+        });
     }
     let name = match root.get("_name_or_path") {
         None | Some(Value::Null) => model_type.to_string(),
