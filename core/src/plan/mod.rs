@@ -53,7 +53,9 @@ pub struct PlanRequest {
     /// Document version. Default: the current version (1).
     #[serde(default = "plan_schema_version")]
     pub schema_version: u32,
-    /// The machine, as `trainfit probe` prints it (or typed by hand).
+    /// The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
+    /// catalogue figures and the flat summary are filled where absent.
+    #[serde(deserialize_with = "crate::hardware::deserialize_complete")]
     pub profile: HardwareProfile,
     /// The job. Default: pretraining from scratch.
     #[serde(default)]

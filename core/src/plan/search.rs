@@ -13,7 +13,7 @@ use super::modes::Mode;
 use super::*;
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, TermKind};
-use crate::hardware::{summarize, AcceleratorKind};
+use crate::hardware::{AcceleratorKind, FormFactor, MemorySource, StorageKind};
 use crate::memory::estimate;
 use crate::model::ModelSpec;
 use crate::request::{
@@ -29,9 +29,8 @@ const MIN_FINETUNE_BATCH: u64 = 16;
 /// Plans every requested mode for the request's machine and goal.
 pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate(request)?;
-    let mut profile = request.profile.clone();
-    summarize(&mut profile);
-    let mut dev = device(&profile).ok_or(Error::NoDevice)?;
+    let profile = &request.profile;
+    let mut dev = device(profile).ok_or(Error::NoDevice)?;
     let goal = &request.goal;
     if let Some(n) = goal.devices {
         if n > dev.count {
@@ -62,7 +61,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
     };
     let ctx = Ctx {
         goal,
-        profile: &profile,
+        profile,
         dev: &dev,
         given: given.as_ref(),
     };
@@ -100,6 +99,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
 
 fn validate(r: &PlanRequest) -> Result<()> {
     Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
+    r.profile.validate().map_err(|e| e.within("profile"))?;
     if r.modes.is_empty() {
         return Err(Error::invalid(
             "modes",
@@ -1069,7 +1069,7 @@ impl Ctx<'_> {
     }
 
     fn extreme_warnings(&self, warnings: &mut Vec<Warning>, draw: Option<f64>, t: Option<f64>) {
-        let laptop = self.profile.host.form_factor.as_deref() == Some("laptop")
+        let laptop = self.profile.host.form_factor == Some(FormFactor::Laptop)
             || self.profile.power.has_battery == Some(true);
         let hot = self.profile.accelerators.iter().find_map(|a| {
             let temp = a.temperature_c?.value;
@@ -1125,10 +1125,10 @@ impl Ctx<'_> {
                 .storage
                 .iter()
                 .find(|s| s.mount_point == "/" || s.mount_point == "C:\\")?;
-            Some(match root.kind.as_deref()? {
-                "nvme" => 2000.0,
-                "ssd" => 500.0,
-                "hdd" => 150.0,
+            Some(match root.kind? {
+                StorageKind::Nvme => 2000.0,
+                StorageKind::Ssd => 500.0,
+                StorageKind::Hdd => 150.0,
                 _ => return None,
             })
         })
@@ -1139,7 +1139,7 @@ impl Ctx<'_> {
             .storage
             .iter()
             .filter(|s| s.read_only != Some(true) && s.mount_point != "/dev/shm")
-            .filter(|s| !matches!(s.kind.as_deref(), Some("ram" | "network")))
+            .filter(|s| !matches!(s.kind, Some(StorageKind::Ram | StorageKind::Network)))
             .filter_map(|s| s.available_bytes.map(|v| v.value))
             .max()
     }
@@ -1347,7 +1347,7 @@ fn machine_warnings(ctx: &Ctx<'_>) -> (Vec<Warning>, Vec<Warning>) {
     }
     if p.storage
         .iter()
-        .any(|st| st.mount_point == "/" && st.kind.as_deref() == Some("hdd"))
+        .any(|st| st.mount_point == "/" && st.kind == Some(StorageKind::Hdd))
     {
         w.push(warning(
             "hdd_streaming",
@@ -1389,8 +1389,7 @@ fn machine_warnings(ctx: &Ctx<'_>) -> (Vec<Warning>, Vec<Warning>) {
         }
     }
     let apple = p.accelerators.iter().find(|a| {
-        a.kind == AcceleratorKind::Unified
-            && a.memory_source.as_deref() == Some("metal_working_set")
+        a.kind == AcceleratorKind::Unified && a.memory_source == Some(MemorySource::MetalWorkingSet)
     });
     if let (Some(a), Some(total)) = (apple, p.memory.total_bytes) {
         if let Some(ws) = a.memory_total_bytes {
