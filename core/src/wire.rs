@@ -5,8 +5,12 @@
 
 /// Gives a unit enum `ALL`, `as_str`, `Display` and `FromStr` from its variants and wire names.
 /// `$what` names the value in the error of a failed parse (e.g. `precision`).
+///
+/// With `other = Variant` instead of `$what`, any name outside the table parses to that variant,
+/// as serde's `#[serde(other)]` on it does: for sets named by the outside world (an OS, a
+/// hypervisor, a graphics API) that grow without trainfit's say.
 macro_rules! wire_names {
-    ($ty:ty, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+    (@names $ty:ty, { $($variant:ident => $name:literal),+ }) => {
         impl $ty {
             /// Every variant, in declaration order.
             pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
@@ -26,6 +30,25 @@ macro_rules! wire_names {
                 f.pad(self.as_str())
             }
         }
+    };
+    ($ty:ty, other = $other:ident, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        $crate::wire::wire_names!(@names $ty, { $($variant => $name),+ });
+
+        impl core::str::FromStr for $ty {
+            type Err = core::convert::Infallible;
+
+            /// The variant of a name; a name outside the table is the catch-all variant.
+            fn from_str(s: &str) -> core::result::Result<Self, Self::Err> {
+                Ok(<$ty>::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .unwrap_or(<$ty>::$other))
+            }
+        }
+    };
+    ($ty:ty, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        $crate::wire::wire_names!(@names $ty, { $($variant => $name),+ });
 
         impl core::str::FromStr for $ty {
             type Err = $crate::error::Error;
@@ -67,25 +90,34 @@ mod tests {
     use core::str::FromStr;
 
     use crate::estimate::{Phase, TermKind};
+    use crate::hardware::*;
     use crate::plan::{FallbackAction, GoalTask, Mode, ModelOrigin, Schedule};
     use crate::request::*;
     use crate::warning::WarningCode;
 
-    /// Each table entry round-trips through `FromStr` and equals serde's name.
+    /// Each table entry round-trips through `FromStr` and serde and equals serde's name; a name
+    /// outside the table is refused by both, or (`other = …`) read as the same catch-all by both.
     fn agree<T>(all: &[T])
     where
-        T: Copy + core::fmt::Debug + PartialEq + core::fmt::Display + FromStr + serde::Serialize,
+        T: Copy
+            + core::fmt::Debug
+            + PartialEq
+            + core::fmt::Display
+            + FromStr
+            + serde::Serialize
+            + serde::de::DeserializeOwned,
         <T as FromStr>::Err: core::fmt::Debug,
     {
         for &v in all {
             let name = v.to_string();
-            assert_eq!(
-                serde_json::to_value(v).unwrap(),
-                serde_json::Value::String(name.clone()),
-                "{v:?}"
-            );
+            let json = serde_json::Value::String(name.clone());
+            assert_eq!(serde_json::to_value(v).unwrap(), json, "{v:?}");
+            assert_eq!(serde_json::from_value::<T>(json).unwrap(), v, "{v:?}");
             assert_eq!(T::from_str(&name).unwrap(), v);
         }
+        let stranger = "no_such_name";
+        let by_serde = serde_json::from_value::<T>(serde_json::Value::from(stranger)).ok();
+        assert_eq!(T::from_str(stranger).ok(), by_serde, "{stranger}");
     }
 
     #[test]
@@ -109,6 +141,21 @@ mod tests {
         agree(ModelOrigin::ALL);
         agree(Schedule::ALL);
         agree(FallbackAction::ALL);
+        agree(Os::ALL);
+        agree(Container::ALL);
+        agree(Virtualization::ALL);
+        agree(FormFactor::ALL);
+        agree(CpuFlag::ALL);
+        agree(SwapKind::ALL);
+        agree(Backend::ALL);
+        agree(MemorySource::ALL);
+        agree(MatrixDtype::ALL);
+        agree(ThrottleReason::ALL);
+        agree(Reader::ALL);
+        agree(LinkLevel::ALL);
+        agree(StorageKind::ALL);
+        agree(BatteryStatus::ALL);
+        agree(NetworkKind::ALL);
     }
 
     #[test]
@@ -118,6 +165,20 @@ mod tests {
             "[adamw_8bit        ]"
         );
         assert_eq!(alloc::format!("[{:>8}]", Mode::Extreme), "[ extreme]");
+    }
+
+    #[test]
+    fn outside_names_read_as_the_catch_all() {
+        assert_eq!(Os::from_str("freebsd"), Ok(Os::Other));
+        assert_eq!(
+            serde_json::from_str::<Virtualization>("\"microsoft\"").unwrap(),
+            Virtualization::Unknown
+        );
+        let e = FormFactor::from_str("tablet").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `host.form_factor` is \"tablet\", expected one of laptop, desktop, server"
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! them and figures from vendor datasheets.
 
 use trainfit_core::hardware::{
-    find_accelerator, parse_profile, summarize, Accelerator, AcceleratorKind, HardwareProfile,
-    Source, Value, Vendor,
+    find_accelerator, parse_profile, Accelerator, AcceleratorKind, Backend, HardwareProfile,
+    MatrixDtype, MemorySource, Os, Source, Value, Vendor,
 };
 
 use trainfit_core::math::GIB;
@@ -109,7 +109,7 @@ fn gpu(name: &str, memory: u64) -> Accelerator {
         name: name.into(),
         kind: AcceleratorKind::Discrete,
         memory_total_bytes: Some(Value::measured(memory)),
-        memory_source: Some("nvml".into()),
+        memory_source: Some(MemorySource::Nvml),
         ..Accelerator::default()
     }
 }
@@ -123,13 +123,14 @@ fn summary_of_an_eight_gpu_node() {
         p.accelerators
             .push(gpu("NVIDIA H100 80GB HBM3", 85_520_809_984));
     }
-    summarize(&mut p);
+    p.complete();
     let a = &p.accelerators[0];
     // H100 SXM5 datasheet: 989.4 dense bf16 TFLOP/s (1979 with sparsity), 3.35 TB/s, 700 W.
     assert_eq!(a.peak_tflops.bf16, Some(Value::catalogue(989.4)));
     assert_eq!(a.memory_bandwidth_gbs, Some(Value::catalogue(3350.0)));
     assert_eq!(a.tdp_w, Some(Value::catalogue(700.0)));
-    assert_eq!(a.dtypes, ["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]);
+    use MatrixDtype::*;
+    assert_eq!(a.dtypes, [Fp32, Tf32, Fp16, Bf16, Fp8, Int8]);
     assert_eq!(p.model.as_deref(), Some("NVIDIA H100 80GB HBM3"));
     assert_eq!(p.memory_gb, Some(2048.0));
     assert_eq!(p.cpu_cores, Some(112));
@@ -152,7 +153,7 @@ fn user_values_win_over_the_catalogue_and_the_catalogue_over_estimates() {
         accelerators: vec![a],
         ..HardwareProfile::default()
     };
-    summarize(&mut p);
+    p.complete();
     assert_eq!(p.accelerators[0].memory_bandwidth_gbs, Some(user));
     // Ada whitepaper (RTX 4090 column): 82.6 fp32 TFLOP/s.
     assert_eq!(
@@ -173,7 +174,7 @@ fn cpu_only_machine_recommends_from_its_cgroup_limit() {
         kind: AcceleratorKind::Cpu,
         ..Accelerator::default()
     });
-    summarize(&mut p);
+    p.complete();
     assert_eq!(p.model.as_deref(), Some("AMD EPYC 7B13"));
     assert_eq!(p.memory_gb, Some(8.0));
     assert_eq!(
@@ -188,19 +189,19 @@ fn apple_summary_uses_the_metal_working_set() {
     // An M2 Pro with 32 GB: llama.cpp logs `recommendedMaxWorkingSetSize = 21845.34 MB` (MiB),
     // i.e. 22,906,503,168 bytes, two thirds of 32 GiB.
     let mut p = HardwareProfile::default();
-    p.host.os = Some("macos".into());
+    p.host.os = Some(Os::Macos);
     p.host.arch = Some("aarch64".into());
     p.memory.total_bytes = Some(Value::measured(32 * GIB));
     p.accelerators.push(Accelerator {
         vendor: Vendor::Apple,
         name: "Apple M2 Pro".into(),
         kind: AcceleratorKind::Unified,
-        backend: Some("metal".into()),
+        backend: Some(Backend::Metal),
         cores: Some(Value::measured(19)),
         memory_total_bytes: Some(Value::measured(22_906_503_168)),
         ..Accelerator::default()
     });
-    summarize(&mut p);
+    p.complete();
     assert_eq!(p.model.as_deref(), Some("M2 Pro"));
     assert_eq!(p.gpu_cores, Some(19));
     assert_eq!(p.neural_engine_cores, Some(16));
@@ -225,7 +226,7 @@ fn apple_summary_uses_the_metal_working_set() {
 fn profiles_round_trip_and_newer_versions_are_refused() {
     let mut p = HardwareProfile::default();
     p.accelerators.push(gpu("NVIDIA L4", 23_034 << 20));
-    summarize(&mut p);
+    p.complete();
     let json = serde_json::to_string(&p).unwrap();
     assert_eq!(parse_profile(&json).unwrap(), p);
 
@@ -237,4 +238,222 @@ fn profiles_round_trip_and_newer_versions_are_refused() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("total_byte"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion: once where a profile enters, and idempotent.
+
+fn fixture_profiles() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/profiles");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    assert_eq!(out.len(), 5, "the fixture profiles of tests/data/profiles");
+    out
+}
+
+#[test]
+fn completing_a_fixture_profile_twice_equals_completing_it_once() {
+    for (name, text) in fixture_profiles() {
+        // The derived Deserialize alone: the document as written.
+        let raw: HardwareProfile = serde_json::from_str(&text).unwrap();
+        let mut once = raw.clone();
+        once.complete();
+        let mut twice = once.clone();
+        twice.complete();
+        assert_eq!(twice, once, "{name}");
+        // The fixtures were written complete, and parse_profile completes exactly once.
+        assert_eq!(once, raw, "{name}");
+        assert_eq!(parse_profile(&text).unwrap(), once, "{name}");
+    }
+}
+
+#[test]
+fn completing_any_catalogue_part_twice_equals_completing_it_once() {
+    // Every catalogue entry by name, with and without a memory reading and a core count, so the
+    // second pass (which sees the catalogue's own memory and cores) picks the same entry.
+    for spec in trainfit_core::hardware::accelerators() {
+        for (memory, cores) in [
+            (None, None),
+            (Some((spec.memory_gib * GIB as f64) as u64), None),
+            (None, spec.gpu_cores),
+        ] {
+            let mut p = HardwareProfile::default();
+            p.accelerators.push(Accelerator {
+                vendor: spec.vendor,
+                name: spec.name.into(),
+                kind: if spec.vendor == Vendor::Apple {
+                    AcceleratorKind::Unified
+                } else {
+                    AcceleratorKind::Discrete
+                },
+                memory_total_bytes: memory.map(Value::measured),
+                cores: cores.map(Value::measured),
+                ..Accelerator::default()
+            });
+            p.complete();
+            let mut twice = p.clone();
+            twice.complete();
+            assert_eq!(twice, p, "{} {memory:?} {cores:?}", spec.name);
+        }
+    }
+}
+
+#[test]
+fn a_plan_request_completes_its_profile_as_it_is_read() {
+    let request: trainfit_core::plan::PlanRequest = serde_json::from_value(serde_json::json!({
+        "profile": {"accelerators": [{"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090",
+            "kind": "discrete", "memory_total_bytes": {"value": 25_757_220_864u64, "source": "user"}}]}
+    }))
+    .unwrap();
+    let gpu = &request.profile.accelerators[0];
+    // Ada whitepaper, RTX 4090 column: 165.2 dense bf16 TFLOP/s.
+    assert_eq!(gpu.peak_tflops.bf16, Some(Value::catalogue(165.2)));
+    assert_eq!(
+        request.profile.model.as_deref(),
+        Some("NVIDIA GeForce RTX 4090")
+    );
+}
+
+#[test]
+fn summing_gpu_cores_saturates() {
+    let mut p = HardwareProfile::default();
+    for _ in 0..2 {
+        let mut a = gpu("Some Accelerator", 16 * GIB);
+        a.cores = Some(Value::measured(u32::MAX));
+        p.accelerators.push(a);
+    }
+    p.complete();
+    assert_eq!(p.gpu_cores, Some(u32::MAX));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: numbers the planner computes with are refused out of range, with their path.
+
+/// One RTX 4090 with `patch` merged into its accelerator entry.
+fn rtx_4090_with(patch: serde_json::Value) -> String {
+    let mut acc = serde_json::json!({"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090",
+        "kind": "discrete", "memory_total_bytes": {"value": 25_757_220_864u64, "source": "measured"}});
+    for (k, v) in patch.as_object().unwrap() {
+        acc[k] = v.clone();
+    }
+    serde_json::json!({"accelerators": [acc]}).to_string()
+}
+
+fn refusal(profile: &str) -> (String, String) {
+    let e = parse_profile(profile).unwrap_err();
+    assert_eq!(e.code(), "invalid_field", "{e}");
+    (e.field().unwrap().to_string(), e.to_string())
+}
+
+#[test]
+fn peaks_of_zero_negative_or_huge_are_refused_with_their_path() {
+    for bad in [0.0, -5.0, 1e308] {
+        let (field, message) = refusal(&rtx_4090_with(
+            serde_json::json!({"peak_tflops": {"bf16": {"value": bad, "source": "user"}}}),
+        ));
+        assert_eq!(field, "accelerators[0].peak_tflops.bf16", "{message}");
+    }
+    let (_, message) = refusal(&rtx_4090_with(
+        serde_json::json!({"peak_tflops": {"fp8": {"value": 0.0, "source": "user"}}}),
+    ));
+    assert_eq!(
+        message,
+        "field `accelerators[0].peak_tflops.fp8` is 0, expected a peak throughput from 0.001 to 100000 TFLOP/s"
+    );
+}
+
+#[test]
+fn negative_or_huge_power_is_refused() {
+    for (field, bad) in [
+        ("tdp_w", -1.0),
+        ("tdp_w", 1e308),
+        ("power_default_limit_w", 0.0),
+        ("power_min_limit_w", -300.0),
+    ] {
+        let (got, message) = refusal(&rtx_4090_with(
+            serde_json::json!({field: {"value": bad, "source": "user"}}),
+        ));
+        assert_eq!(got, format!("accelerators[0].{field}"), "{message}");
+    }
+    let (_, message) = refusal(&rtx_4090_with(
+        serde_json::json!({"tdp_w": {"value": 1e308, "source": "user"}}),
+    ));
+    assert_eq!(
+        message,
+        "field `accelerators[0].tdp_w` is 1e308, expected a power from 1 to 10000 W"
+    );
+}
+
+#[test]
+fn a_one_byte_gpu_and_a_zero_byte_machine_are_refused() {
+    let (field, message) = refusal(&rtx_4090_with(
+        serde_json::json!({"memory_total_bytes": {"value": 1, "source": "user"}}),
+    ));
+    assert_eq!(field, "accelerators[0].memory_total_bytes");
+    assert_eq!(
+        message,
+        "field `accelerators[0].memory_total_bytes` is 1, expected a memory size from 1048576 bytes (1 MiB) to 1125899906842624 bytes (1 PiB); leave an unknown size out"
+    );
+    let (field, _) = refusal(r#"{"memory": {"total_bytes": {"value": 0, "source": "user"}}}"#);
+    assert_eq!(field, "memory.total_bytes");
+    let (field, _) = refusal(
+        r#"{"memory": {"cgroup_limit_bytes": {"value": 18446744073709551615, "source": "user"}}}"#,
+    );
+    assert_eq!(field, "memory.cgroup_limit_bytes");
+}
+
+#[test]
+fn a_cpu_clock_of_zero_and_other_cpu_nonsense_are_refused() {
+    let (_, message) = refusal(r#"{"cpu": {"max_mhz": {"value": 0, "source": "user"}}}"#);
+    assert_eq!(
+        message,
+        "field `cpu.max_mhz` is 0, expected a clock from 100 to 20000 MHz"
+    );
+    let (field, _) = refusal(r#"{"cpu": {"physical_cores": {"value": 0, "source": "user"}}}"#);
+    assert_eq!(field, "cpu.physical_cores");
+    let (field, _) =
+        refusal(r#"{"benchmarks": {"cpu_matmul_gflops": {"value": -1.0, "source": "measured"}}}"#);
+    assert_eq!(field, "benchmarks.cpu_matmul_gflops");
+    let (field, _) = refusal(
+        r#"{"benchmarks": {"storage": [{"path": "/", "size_bytes": 1, "read_mbs": {"value": 0.0, "source": "measured"}}]}}"#,
+    );
+    assert_eq!(field, "benchmarks.storage[0].read_mbs");
+    let (field, _) =
+        refusal(r#"{"power": {"battery_percent": {"value": 1e300, "source": "measured"}}}"#);
+    assert_eq!(field, "power.battery_percent");
+}
+
+#[test]
+fn every_fixture_profile_is_valid() {
+    for (name, text) in fixture_profiles() {
+        let p: HardwareProfile = serde_json::from_str(&text).unwrap();
+        assert_eq!(p.validate(), Ok(()), "{name}");
+    }
+}
+
+#[test]
+fn a_plan_refuses_an_invalid_profile_naming_the_path_within_the_request() {
+    let request = |profile: &str| -> trainfit_core::plan::PlanRequest {
+        serde_json::from_str(&format!(r#"{{"profile": {profile}}}"#)).unwrap()
+    };
+    let e = trainfit_core::plan::plan(&request(&rtx_4090_with(
+        serde_json::json!({"peak_tflops": {"bf16": {"value": -1.0, "source": "user"}}}),
+    )))
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_field");
+    assert_eq!(e.field(), Some("profile.accelerators[0].peak_tflops.bf16"));
+    for version in [0, 999] {
+        let e = trainfit_core::plan::plan(&request(&format!(r#"{{"schema_version": {version}}}"#)))
+            .unwrap_err();
+        assert_eq!(e.code(), "schema_version", "{e}");
+        assert_eq!(e.field(), Some("profile.schema_version"));
+    }
 }

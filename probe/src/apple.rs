@@ -9,7 +9,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Value, Vendor};
+use trainfit_core::hardware::{
+    Accelerator, AcceleratorKind, Backend, BatteryStatus, CpuFlag, FormFactor, HardwareProfile,
+    MemorySource, Os, Reader, Value, Vendor,
+};
 
 /// The sysctl keys read (all readable without privileges; `man 3 sysctl`, probe-anchors §5.1).
 pub const SYSCTL_KEYS: &[&str] = &[
@@ -167,6 +170,18 @@ pub fn parse_pmset(text: &str) -> Option<Battery> {
     })
 }
 
+/// The profile's battery state for a `pmset` state: `charged` is full, `AC attached` is on mains
+/// without charging (pmset prints `AC attached; not charging`), `finishing charge` is charging.
+fn battery_status(pmset: &str) -> BatteryStatus {
+    match pmset {
+        "charging" | "finishing charge" => BatteryStatus::Charging,
+        "discharging" => BatteryStatus::Discharging,
+        "charged" => BatteryStatus::Full,
+        "AC attached" => BatteryStatus::NotCharging,
+        _ => BatteryStatus::Unknown,
+    }
+}
+
 /// Fills the profile from what was read on a Mac.
 pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
     let s = parse_sysctl(&facts.sysctl);
@@ -179,7 +194,7 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
     };
 
     let host = &mut profile.host;
-    host.os = Some("macos".into());
+    host.os = Some(Os::Macos);
     host.os_name = get("kern.osproductversion").map(|v| format!("macOS {v}"));
     host.kernel = get("kern.osrelease").map(str::to_string);
     // `hw.machine` is `arm64` on Apple silicon (also under Rosetta), `x86_64` on Intel Macs.
@@ -190,7 +205,7 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
         // Identifiers of portable Macs start with "MacBook"; Apple-silicon MacBooks use "Mac14,9"
         // style ids, so only the older scheme tells the form factor.
         if model.starts_with("MacBook") {
-            host.form_factor = Some("laptop".into());
+            host.form_factor = Some(FormFactor::Laptop);
         }
     }
 
@@ -214,16 +229,16 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
         cpu.efficiency_cores = count("hw.perflevel1.physicalcpu");
     }
     for (key, flag) in [
-        ("hw.optional.neon", "neon"),
-        ("hw.optional.arm.FEAT_DotProd", "asimddp"),
-        ("hw.optional.arm.FEAT_FP16", "fp16"),
-        ("hw.optional.arm.FEAT_BF16", "bf16"),
-        ("hw.optional.arm.FEAT_I8MM", "i8mm"),
-        ("hw.optional.arm.FEAT_SME", "sme"),
-        ("hw.optional.arm.FEAT_SME2", "sme2"),
+        ("hw.optional.neon", CpuFlag::Neon),
+        ("hw.optional.arm.FEAT_DotProd", CpuFlag::Asimddp),
+        ("hw.optional.arm.FEAT_FP16", CpuFlag::Fp16),
+        ("hw.optional.arm.FEAT_BF16", CpuFlag::Bf16),
+        ("hw.optional.arm.FEAT_I8MM", CpuFlag::I8mm),
+        ("hw.optional.arm.FEAT_SME", CpuFlag::Sme),
+        ("hw.optional.arm.FEAT_SME2", CpuFlag::Sme2),
     ] {
-        if get(key) == Some("1") && !cpu.flags.iter().any(|f| f == flag) {
-            cpu.flags.push(flag.into());
+        if get(key) == Some("1") && !cpu.flags.contains(&flag) {
+            cpu.flags.push(flag);
         }
     }
 
@@ -242,7 +257,7 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
         p.ac_online = battery.ac;
         p.on_battery = battery.ac.map(|ac| !ac);
         p.battery_percent = battery.percent.map(Value::measured);
-        p.battery_status = battery.status;
+        p.battery_status = battery.status.as_deref().map(battery_status);
     } else if !facts.pmset.is_empty() {
         profile.power.has_battery = Some(false);
         profile.power.ac_online = Some(true);
@@ -262,17 +277,17 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
             } else {
                 AcceleratorKind::Discrete
             },
-            backend: Some("metal".into()),
-            sources: vec!["metal".into()],
+            backend: Some(Backend::Metal),
+            sources: vec![Reader::Metal],
             ..Accelerator::default()
         };
         if metal.has_unified_memory {
             gpu.memory_total_bytes = Some(Value::measured(metal.recommended_max_working_set_bytes));
-            gpu.memory_source = Some("metal_working_set".into());
+            gpu.memory_source = Some(MemorySource::MetalWorkingSet);
         }
         if let Some(cores) = parse_gpu_cores(&facts.ioreg) {
             gpu.cores = Some(Value::measured(cores));
-            gpu.sources.push("ioreg".into());
+            gpu.sources.push(Reader::Ioreg);
         }
         if apple_silicon {
             // Chip generation from the name ("Apple M2 Pro" → apple-m2).
@@ -283,5 +298,20 @@ pub fn apply(facts: &AppleFacts, profile: &mut HardwareProfile) {
                 .map(|g| format!("apple-{}", g.to_lowercase()));
         }
         profile.accelerators.push(gpu);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pmset_states() {
+        // `pmset -g batt` states (pmset(1)); `AC attached` is printed as `AC attached; not charging`.
+        assert_eq!(battery_status("charged"), BatteryStatus::Full);
+        assert_eq!(battery_status("finishing charge"), BatteryStatus::Charging);
+        assert_eq!(battery_status("AC attached"), BatteryStatus::NotCharging);
+        assert_eq!(battery_status("discharging"), BatteryStatus::Discharging);
+        assert_eq!(battery_status("something new"), BatteryStatus::Unknown);
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use trainfit_core::hardware::{
-    summarize, Benchmarks, HardwareProfile, ProbeError, ProbeInfo, ProbeKind, Value,
+    Benchmarks, HardwareProfile, ProbeError, ProbeInfo, ProbeKind, Value,
 };
 
 use crate::redact::{self, Keep};
@@ -76,7 +76,7 @@ pub fn collect(options: &Options) -> HardwareProfile {
         p.benchmarks = benchmarks(options, &p);
     }
     redact::redact(&mut p, options.keep);
-    summarize(&mut p);
+    p.complete();
     p.probe.duration_ms = u64::try_from(start.elapsed().as_millis()).ok();
     p
 }

@@ -14,7 +14,9 @@ use std::thread;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Vendor};
+use trainfit_core::hardware::{
+    Accelerator, AcceleratorKind, Backend, HardwareProfile, Reader, Vendor,
+};
 
 use crate::nvidia::normalize_pci_bus_id;
 
@@ -95,6 +97,15 @@ impl AdapterRecord {
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|word| word == "warp");
         by_id || by_name
+    }
+
+    /// The profile's name of the adapter's backend: `vulkan`, `metal` and `dx12` as wgpu names
+    /// them (`wgpu_types::Backend::to_str`); any other (`gl`, `webgpu`) is `other`.
+    pub fn profile_backend(&self) -> Backend {
+        match self.backend.parse() {
+            Ok(backend) => backend,
+            Err(never) => match never {},
+        }
     }
 
     /// Whether two records are the same physical device seen twice (e.g. through Vulkan and
@@ -247,11 +258,11 @@ fn pci_compatible(a: &Accelerator, record: &AdapterRecord) -> bool {
 }
 
 fn add_wgpu_source(acc: &mut Accelerator, record: &AdapterRecord) {
-    if !acc.sources.iter().any(|s| s == "wgpu") {
-        acc.sources.push(String::from("wgpu"));
+    if !acc.sources.contains(&Reader::Wgpu) {
+        acc.sources.push(Reader::Wgpu);
     }
     if acc.backend.is_none() {
-        acc.backend = Some(record.backend.clone());
+        acc.backend = Some(record.profile_backend());
     }
     if acc.pci_bus_id.is_none() {
         acc.pci_bus_id = record.pci_bus_id.clone();
@@ -265,8 +276,8 @@ fn new_accelerator(record: &AdapterRecord) -> Accelerator {
         name: record.name.trim().to_string(),
         kind: kind_of(record, vendor),
         pci_bus_id: record.pci_bus_id.clone(),
-        backend: Some(record.backend.clone()),
-        sources: vec![String::from("wgpu")],
+        backend: Some(record.profile_backend()),
+        sources: vec![Reader::Wgpu],
         ..Accelerator::default()
     }
 }

@@ -10,7 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 use trainfit_core::hardware::{
-    Accelerator, AcceleratorKind, AcceleratorLink, HardwareProfile, Pcie, ProbeError, Value, Vendor,
+    Accelerator, AcceleratorKind, AcceleratorLink, Backend, HardwareProfile, LinkLevel,
+    MatrixDtype, MemorySource, Pcie, ProbeError, Reader, ThrottleReason, Value, Vendor,
 };
 
 /// What NVML reported, as plain data, so tests can feed recorded values to [`read`].
@@ -226,12 +227,12 @@ fn accelerator(snap: &NvmlSnapshot, gpu: &NvmlGpu) -> Accelerator {
         kind,
         pci_bus_id: Some(normalize_pci_bus_id(&gpu.pci_bus_id)),
         uuid: gpu.uuid.clone(),
-        backend: Some(String::from("cuda")),
+        backend: Some(Backend::Cuda),
         architecture: gpu.architecture.as_ref().map(|a| a.to_lowercase()),
         compute_capability: cc.map(|(major, minor)| format!("{major}.{minor}")),
         memory_total_bytes: gpu.memory_total_bytes.map(Value::measured),
         memory_free_bytes: gpu.memory_free_bytes.map(Value::measured),
-        memory_source: gpu.memory_total_bytes.map(|_| String::from("nvml")),
+        memory_source: gpu.memory_total_bytes.map(|_| MemorySource::Nvml),
         vram_bytes: match kind {
             AcceleratorKind::Discrete => gpu.memory_total_bytes.map(Value::measured),
             _ => None,
@@ -272,7 +273,7 @@ fn accelerator(snap: &NvmlSnapshot, gpu: &NvmlGpu) -> Accelerator {
         driver_version: snap.driver_version.clone(),
         runtime_version: snap.cuda_driver_version.and_then(cuda_version),
         numa_node: gpu.numa_node,
-        sources: vec![String::from("nvml")],
+        sources: vec![Reader::Nvml],
         name,
         ..Accelerator::default()
     };
@@ -340,19 +341,19 @@ pub fn cores_per_sm(major: i32, minor: i32) -> Option<u32> {
 /// Types the tensor cores take, by compute capability, from the CUDA C++ Programming Guide's
 /// warp matrix (WMMA) element types: `__half` from sm_70, `u8`/`s8` from sm_72, `__nv_bfloat16`
 /// and `tf32` from sm_80; FP8 (`e4m3`/`e5m2` MMA) needs sm_89 (PTX ISA). FP32 runs everywhere.
-pub fn dtypes(major: i32, minor: i32) -> Vec<String> {
+pub fn dtypes(major: i32, minor: i32) -> Vec<MatrixDtype> {
     let cc = (major, minor);
-    let mut out = vec![String::from("fp32")];
-    let rules: [(&str, (i32, i32)); 5] = [
-        ("tf32", (8, 0)),
-        ("fp16", (7, 0)),
-        ("bf16", (8, 0)),
-        ("fp8", (8, 9)),
-        ("int8", (7, 2)),
+    let mut out = vec![MatrixDtype::Fp32];
+    let rules: [(MatrixDtype, (i32, i32)); 5] = [
+        (MatrixDtype::Tf32, (8, 0)),
+        (MatrixDtype::Fp16, (7, 0)),
+        (MatrixDtype::Bf16, (8, 0)),
+        (MatrixDtype::Fp8, (8, 9)),
+        (MatrixDtype::Int8, (7, 2)),
     ];
-    for (name, since) in rules {
+    for (dtype, since) in rules {
         if cc >= since {
-            out.push(String::from(name));
+            out.push(dtype);
         }
     }
     out
@@ -422,33 +423,33 @@ pub fn nvlink_generation(code: u32) -> Option<u32> {
 
 /// Snake-case names of the clocks-event ("throttle") reasons set in NVML's mask, without
 /// `gpu_idle`. Bits from nvml.h `nvmlClocksEventReason*` (nvml-wrapper-sys bindings).
-pub fn throttle_reason_names(bits: u64) -> Vec<String> {
-    const REASONS: [(u64, &str); 8] = [
-        (0x2, "applications_clocks_setting"),
-        (0x4, "sw_power_cap"),
-        (0x8, "hw_slowdown"),
-        (0x10, "sync_boost"),
-        (0x20, "sw_thermal_slowdown"),
-        (0x40, "hw_thermal_slowdown"),
-        (0x80, "hw_power_brake"),
-        (0x100, "display_clock_setting"),
+pub fn throttle_reason_names(bits: u64) -> Vec<ThrottleReason> {
+    const REASONS: [(u64, ThrottleReason); 8] = [
+        (0x2, ThrottleReason::ApplicationsClocksSetting),
+        (0x4, ThrottleReason::SwPowerCap),
+        (0x8, ThrottleReason::HwSlowdown),
+        (0x10, ThrottleReason::SyncBoost),
+        (0x20, ThrottleReason::SwThermalSlowdown),
+        (0x40, ThrottleReason::HwThermalSlowdown),
+        (0x80, ThrottleReason::HwPowerBrake),
+        (0x100, ThrottleReason::DisplayClockSetting),
     ];
     REASONS
         .iter()
         .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, name)| String::from(*name))
+        .map(|(_, reason)| *reason)
         .collect()
 }
 
-/// The profile's name for an NVML topology level.
-pub fn topology_level(nvml_level: &str) -> Option<&'static str> {
+/// The profile's level for an NVML topology level.
+pub fn topology_level(nvml_level: &str) -> Option<LinkLevel> {
     match nvml_level {
-        "internal" => Some("board"),
-        "single" => Some("pcie_switch"),
-        "multiple" => Some("pcie_switches"),
-        "hostbridge" => Some("host_bridge"),
-        "node" => Some("numa_node"),
-        "system" => Some("system"),
+        "internal" => Some(LinkLevel::Board),
+        "single" => Some(LinkLevel::PcieSwitch),
+        "multiple" => Some(LinkLevel::PcieSwitches),
+        "hostbridge" => Some(LinkLevel::HostBridge),
+        "node" => Some(LinkLevel::NumaNode),
+        "system" => Some(LinkLevel::System),
         _ => None,
     }
 }
@@ -465,7 +466,7 @@ fn topology_links(snap: &NvmlSnapshot) -> Vec<AcceleratorLink> {
         for (j, b) in snap.gpus.iter().enumerate().skip(i + 1) {
             let nvlinks = nvlinks_between(a, b, &ids);
             let level = if nvlinks > 0 {
-                Some("nvlink")
+                Some(LinkLevel::Nvlink)
             } else {
                 pcie_level(snap, &ids[i], &ids[j])
             };
@@ -473,7 +474,7 @@ fn topology_links(snap: &NvmlSnapshot) -> Vec<AcceleratorLink> {
                 links.push(AcceleratorLink {
                     a: ids[i].clone(),
                     b: ids[j].clone(),
-                    level: String::from(level),
+                    level,
                     nvlink_links: (nvlinks > 0).then_some(nvlinks),
                 });
             }
@@ -482,7 +483,7 @@ fn topology_links(snap: &NvmlSnapshot) -> Vec<AcceleratorLink> {
     links
 }
 
-fn pcie_level(snap: &NvmlSnapshot, a: &str, b: &str) -> Option<&'static str> {
+fn pcie_level(snap: &NvmlSnapshot, a: &str, b: &str) -> Option<LinkLevel> {
     snap.topology
         .iter()
         .find(|p| {

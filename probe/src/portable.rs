@@ -4,8 +4,8 @@
 
 use sysinfo::{CpuRefreshKind, DiskKind, Disks, Gpus, Networks, RefreshKind, System};
 use trainfit_core::hardware::{
-    Accelerator, AcceleratorKind, HardwareProfile, NetworkInterface, ProbeError, Storage, Value,
-    Vendor,
+    Accelerator, AcceleratorKind, CpuFlag, HardwareProfile, MemorySource, NetworkInterface,
+    NetworkKind, Os, ProbeError, Reader, Storage, StorageKind, Value, Vendor,
 };
 
 /// Host, CPU and memory.
@@ -19,7 +19,8 @@ pub fn read_system(profile: &mut HardwareProfile) {
         Err(e) => return failed(profile, "cpu", e),
     };
     let host = &mut profile.host;
-    host.os = Some(std::env::consts::OS.into());
+    // Names outside the profile's list (`freebsd`, …) read as `other`.
+    host.os = std::env::consts::OS.parse::<Os>().ok();
     host.os_name = System::long_os_version().ok();
     host.kernel = System::kernel_version().ok();
     host.arch = Some(std::env::consts::ARCH.into());
@@ -61,28 +62,34 @@ pub fn read_system(profile: &mut HardwareProfile) {
 
 /// SIMD extensions the running CPU and OS support, by the standard library's runtime detection
 /// (which also checks that the OS saves the wider registers).
-fn add_x86_flags(flags: &mut Vec<String>) {
+fn add_x86_flags(flags: &mut Vec<CpuFlag>) {
     #[cfg(target_arch = "x86_64")]
     {
         let detected = [
-            ("avx", std::arch::is_x86_feature_detected!("avx")),
-            ("avx2", std::arch::is_x86_feature_detected!("avx2")),
-            ("fma", std::arch::is_x86_feature_detected!("fma")),
-            ("f16c", std::arch::is_x86_feature_detected!("f16c")),
-            ("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
-            ("avx512bw", std::arch::is_x86_feature_detected!("avx512bw")),
+            (CpuFlag::Avx, std::arch::is_x86_feature_detected!("avx")),
+            (CpuFlag::Avx2, std::arch::is_x86_feature_detected!("avx2")),
+            (CpuFlag::Fma, std::arch::is_x86_feature_detected!("fma")),
+            (CpuFlag::F16c, std::arch::is_x86_feature_detected!("f16c")),
             (
-                "avx512_vnni",
+                CpuFlag::Avx512f,
+                std::arch::is_x86_feature_detected!("avx512f"),
+            ),
+            (
+                CpuFlag::Avx512bw,
+                std::arch::is_x86_feature_detected!("avx512bw"),
+            ),
+            (
+                CpuFlag::Avx512Vnni,
                 std::arch::is_x86_feature_detected!("avx512vnni"),
             ),
             (
-                "avx512_bf16",
+                CpuFlag::Avx512Bf16,
                 std::arch::is_x86_feature_detected!("avx512bf16"),
             ),
         ];
-        for (name, present) in detected {
-            if present && !flags.iter().any(|f| f == name) {
-                flags.push(name.into());
+        for (flag, present) in detected {
+            if present && !flags.contains(&flag) {
+                flags.push(flag);
             }
         }
     }
@@ -98,15 +105,15 @@ pub fn read_storage(profile: &mut HardwareProfile) {
     };
     for disk in &disks {
         let kind = match disk.kind() {
-            DiskKind::SSD => "ssd",
-            DiskKind::HDD => "hdd",
-            DiskKind::Unknown(_) => "unknown",
+            DiskKind::SSD => StorageKind::Ssd,
+            DiskKind::HDD => StorageKind::Hdd,
+            DiskKind::Unknown(_) => StorageKind::Unknown,
         };
         profile.storage.push(Storage {
             mount_point: disk.mount_point().to_string_lossy().into_owned(),
             device: Some(disk.name().to_string_lossy().into_owned()).filter(|d| !d.is_empty()),
             file_system: Some(disk.file_system().to_string_lossy().into_owned()),
-            kind: Some(kind.into()),
+            kind: Some(kind),
             total_bytes: Some(Value::measured(disk.total_space())),
             available_bytes: Some(Value::measured(disk.available_space())),
             removable: Some(disk.is_removable()),
@@ -124,12 +131,12 @@ pub fn read_network(profile: &mut HardwareProfile) {
     for (name, data) in &networks {
         let name = name.to_string_lossy().into_owned();
         let kind = if name == "lo" || name.starts_with("lo0") || name.contains("Loopback") {
-            "loopback"
+            NetworkKind::Loopback
         } else {
-            "other"
+            NetworkKind::Other
         };
         profile.network.push(NetworkInterface {
-            kind: Some(kind.into()),
+            kind: Some(kind),
             up: Some(matches!(
                 data.operational_state(),
                 sysinfo::InterfaceOperationalState::Up
@@ -172,8 +179,8 @@ pub fn read_gpus(profile: &mut HardwareProfile) {
             },
             pci_bus_id: Some(gpu.pci().to_string()).filter(|p| !p.starts_with("ffffffff")),
             memory_total_bytes: gpu.total_memory().map(Value::measured),
-            memory_source: gpu.total_memory().map(|_| "dxgi".to_string()),
-            sources: vec!["sysinfo".into()],
+            memory_source: gpu.total_memory().map(|_| MemorySource::Dxgi),
+            sources: vec![Reader::Sysinfo],
             name,
             ..Accelerator::default()
         });

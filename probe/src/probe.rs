@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Source, Value};
+use trainfit_core::hardware::{
+    Accelerator, AcceleratorKind, HardwareProfile, NetworkKind, Source, Value,
+};
 use trainfit_probe::collect::{collect, Options};
 
 use crate::render::GIB;
@@ -112,14 +114,11 @@ pub fn summary(p: &HardwareProfile) -> String {
         p.hostname.as_deref().unwrap_or("(hostname withheld)"),
         h.os_name
             .as_deref()
-            .or(h.os.as_deref())
+            .or(h.os.map(|os| os.as_str()))
             .unwrap_or("unknown OS"),
         h.arch.as_deref().unwrap_or("?"),
-        h.container
-            .as_deref()
-            .map_or(String::new(), |c| format!(", in {c}")),
+        h.container.map_or(String::new(), |c| format!(", in {c}")),
         h.virtualization
-            .as_deref()
             .map_or(String::new(), |v| format!(", virtual machine ({v})")),
     );
     if let Some(id) = &p.device_id {
@@ -141,7 +140,8 @@ pub fn summary(p: &HardwareProfile) -> String {
             .map_or(String::new(), |a| format!(", {} usable here", a.value)),
     );
     if !c.flags.is_empty() {
-        let _ = writeln!(o, "          {}", c.flags.join(" "));
+        let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
+        let _ = writeln!(o, "          {}", flags.join(" "));
     }
     let m = &p.memory;
     let _ = writeln!(
@@ -177,7 +177,7 @@ pub fn summary(p: &HardwareProfile) -> String {
             o,
             "storage   {} {} ({}), {} free of {}",
             s.mount_point,
-            s.kind.as_deref().unwrap_or("unknown"),
+            s.kind.map_or("unknown", |k| k.as_str()),
             s.device.as_deref().unwrap_or("?"),
             gib(s.available_bytes),
             gib(s.total_bytes)
@@ -189,7 +189,7 @@ pub fn summary(p: &HardwareProfile) -> String {
             o,
             "power     battery {}, {}{}",
             float(pw.battery_percent, 0, "%"),
-            pw.battery_status.as_deref().unwrap_or("unknown"),
+            pw.battery_status.map_or("unknown", |s| s.as_str()),
             if pw.on_battery == Some(true) {
                 ", running on battery"
             } else {
@@ -200,13 +200,13 @@ pub fn summary(p: &HardwareProfile) -> String {
     for n in p
         .network
         .iter()
-        .filter(|n| !matches!(n.kind.as_deref(), Some("loopback" | "virtual")))
+        .filter(|n| !matches!(n.kind, Some(NetworkKind::Loopback | NetworkKind::Virtual)))
     {
         let _ = writeln!(
             o,
             "network   {} {} {}, {}",
             n.name,
-            n.kind.as_deref().unwrap_or("?"),
+            n.kind.map_or("?", |k| k.as_str()),
             if n.up == Some(true) { "up" } else { "down" },
             n.speed_mbps
                 .map_or("speed unknown".into(), |s| format!("{} Mbit/s", s.value))
@@ -273,7 +273,7 @@ fn accelerator(o: &mut String, a: &Accelerator) {
             .as_deref()
             .map_or(String::new(), |b| format!(" [{b}]")),
         gib(a.memory_total_bytes),
-        a.memory_source.as_deref().unwrap_or("source unknown"),
+        a.memory_source.map_or("source unknown", |s| s.as_str()),
     );
     let mut line = String::new();
     if let Some(arch) = &a.architecture {
@@ -301,6 +301,7 @@ fn accelerator(o: &mut String, a: &Accelerator) {
         let _ = writeln!(o, "          {}", line.trim_start_matches(", "));
     }
     if !a.throttle_reasons.is_empty() {
-        let _ = writeln!(o, "          throttled: {}", a.throttle_reasons.join(", "));
+        let reasons: Vec<&str> = a.throttle_reasons.iter().map(|r| r.as_str()).collect();
+        let _ = writeln!(o, "          throttled: {}", reasons.join(", "));
     }
 }

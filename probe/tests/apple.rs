@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use trainfit_core::hardware::{summarize, AcceleratorKind, HardwareProfile, Value, Vendor};
+use trainfit_core::hardware::{
+    AcceleratorKind, BatteryStatus, CpuFlag, HardwareProfile, MemorySource, Os, Value, Vendor,
+};
 use trainfit_probe::apple::{self, AppleFacts, MetalFacts};
 
 fn fixture(name: &str) -> AppleFacts {
@@ -24,15 +26,16 @@ fn fixture(name: &str) -> AppleFacts {
 fn m2_pro_macbook() {
     let mut p = HardwareProfile::default();
     apple::apply(&fixture("apple-m2-pro"), &mut p);
-    summarize(&mut p);
+    p.complete();
 
-    assert_eq!(p.host.os.as_deref(), Some("macos"));
+    assert_eq!(p.host.os, Some(Os::Macos));
     assert_eq!(p.host.os_name.as_deref(), Some("macOS 14.5"));
     assert_eq!(p.cpu.brand.as_deref(), Some("Apple M2 Pro"));
     assert_eq!(p.cpu.physical_cores, Some(Value::measured(12)));
     assert_eq!(p.cpu.performance_cores, Some(Value::measured(8)));
     assert_eq!(p.cpu.efficiency_cores, Some(Value::measured(4)));
-    assert_eq!(p.cpu.flags, ["neon", "asimddp", "fp16", "bf16", "i8mm"]);
+    use CpuFlag::*;
+    assert_eq!(p.cpu.flags, [Neon, Asimddp, Fp16, Bf16, I8mm]);
     assert_eq!(p.memory.total_bytes, Some(Value::measured(34_359_738_368)));
     assert_eq!(p.memory.unified, Some(true));
     // 2048.00M total, 1066.25M used.
@@ -43,7 +46,7 @@ fn m2_pro_macbook() {
     );
     assert_eq!(p.power.on_battery, Some(true));
     assert_eq!(p.power.battery_percent, Some(Value::measured(64.0)));
-    assert_eq!(p.power.battery_status.as_deref(), Some("discharging"));
+    assert_eq!(p.power.battery_status, Some(BatteryStatus::Discharging));
 
     let gpu = &p.accelerators[0];
     assert_eq!(gpu.vendor, Vendor::Apple);
@@ -55,7 +58,7 @@ fn m2_pro_macbook() {
         gpu.memory_total_bytes,
         Some(Value::measured(22_906_503_168))
     );
-    assert_eq!(gpu.memory_source.as_deref(), Some("metal_working_set"));
+    assert_eq!(gpu.memory_source, Some(MemorySource::MetalWorkingSet));
     // apple.com: M2 Pro 200 GB/s; 16 Neural Engine cores.
     assert_eq!(gpu.memory_bandwidth_gbs, Some(Value::catalogue(200.0)));
 

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Vendor};
+use trainfit_core::hardware::{
+    Accelerator, AcceleratorKind, Backend, HardwareProfile, Reader, Vendor,
+};
 use trainfit_probe::gpu::{self, AdapterRecord};
 use trainfit_probe::nvidia::{self, NvmlSnapshot, RecordedNvml};
 
@@ -94,8 +96,8 @@ fn llvmpipe_is_a_cpu_renderer_not_a_gpu() {
             vendor: Vendor::Other,
             name: String::from("llvmpipe (LLVM 15.0.6, 256 bits)"),
             kind: AcceleratorKind::Cpu,
-            backend: Some(String::from("vulkan")),
-            sources: vec![String::from("wgpu")],
+            backend: Some(Backend::Vulkan),
+            sources: vec![Reader::Wgpu],
             ..Accelerator::default()
         }]
     );
@@ -153,9 +155,9 @@ fn a_vulkan_adapter_joins_the_nvml_entry_by_bus_id() {
     gpu::merge_adapters(&[rtx4090_vulkan(), lavapipe()], &mut profile);
     assert_eq!(profile.accelerators.len(), 2);
     let gpu = &profile.accelerators[0];
-    assert_eq!(gpu.sources, ["nvml", "wgpu"]);
+    assert_eq!(gpu.sources, [Reader::Nvml, Reader::Wgpu]);
     // NVML's CUDA backend stays; the adapter only fills a missing one.
-    assert_eq!(gpu.backend.as_deref(), Some("cuda"));
+    assert_eq!(gpu.backend, Some(Backend::Cuda));
     assert_eq!(gpu.kind, AcceleratorKind::Discrete);
     assert_eq!(profile.accelerators[1].kind, AcceleratorKind::Cpu);
 }
@@ -166,12 +168,15 @@ fn the_same_card_through_vulkan_and_dx12_appears_once() {
     let mut profile = nvml_profile();
     gpu::merge_adapters(&[rtx4090_vulkan(), rtx4090_dx12()], &mut profile);
     assert_eq!(profile.accelerators.len(), 1);
-    assert_eq!(profile.accelerators[0].sources, ["nvml", "wgpu"]);
+    assert_eq!(
+        profile.accelerators[0].sources,
+        [Reader::Nvml, Reader::Wgpu]
+    );
 
     // Without any other reader.
     let accs = merged(&[rtx4090_vulkan(), rtx4090_dx12()]);
     assert_eq!(accs.len(), 1);
-    assert_eq!(accs[0].backend.as_deref(), Some("vulkan"));
+    assert_eq!(accs[0].backend, Some(Backend::Vulkan));
     assert_eq!(accs[0].pci_bus_id.as_deref(), Some("0000:4e:00.0"));
 }
 
@@ -186,7 +191,7 @@ fn two_identical_cards_stay_two() {
     };
     let accs = merged(&[rtx4090_vulkan(), second, rtx4090_dx12(), rtx4090_dx12()]);
     assert_eq!(accs.len(), 2);
-    assert!(accs.iter().all(|a| a.backend.as_deref() == Some("vulkan")));
+    assert!(accs.iter().all(|a| a.backend == Some(Backend::Vulkan)));
 }
 
 #[test]
@@ -200,8 +205,8 @@ fn an_unknown_card_is_added_without_memory() {
             vendor: Vendor::Amd,
             name: String::from("AMD Radeon RX 7900 XTX"),
             kind: AcceleratorKind::Discrete,
-            backend: Some(String::from("dx12")),
-            sources: vec![String::from("wgpu")],
+            backend: Some(Backend::Dx12),
+            sources: vec![Reader::Wgpu],
             ..Accelerator::default()
         }]
     );
@@ -222,8 +227,8 @@ fn an_apple_metal_adapter_is_added_as_unified() {
             vendor: Vendor::Apple,
             name: String::from("Apple M2"),
             kind: AcceleratorKind::Unified,
-            backend: Some(String::from("metal")),
-            sources: vec![String::from("wgpu")],
+            backend: Some(Backend::Metal),
+            sources: vec![Reader::Wgpu],
             ..Accelerator::default()
         }]
     );
@@ -233,13 +238,16 @@ fn an_apple_metal_adapter_is_added_as_unified() {
         vendor: Vendor::Apple,
         name: String::from("Apple M2"),
         kind: AcceleratorKind::Unified,
-        backend: Some(String::from("metal")),
-        sources: vec![String::from("metal")],
+        backend: Some(Backend::Metal),
+        sources: vec![Reader::Metal],
         ..Accelerator::default()
     });
     gpu::merge_adapters(&[m2], &mut profile);
     assert_eq!(profile.accelerators.len(), 1);
-    assert_eq!(profile.accelerators[0].sources, ["metal", "wgpu"]);
+    assert_eq!(
+        profile.accelerators[0].sources,
+        [Reader::Metal, Reader::Wgpu]
+    );
 }
 
 #[test]
@@ -304,10 +312,7 @@ fn matmul_kernel_is_correct_on_a_software_adapter() {
         );
         assert_eq!(result.n, 100);
         assert!(result.tflops.value > 0.0);
-        assert_eq!(
-            result.backend.as_deref(),
-            Some(run.adapter.backend.as_str())
-        );
+        assert_eq!(result.backend, Some(run.adapter.profile_backend()));
     }
 }
 
@@ -324,4 +329,18 @@ fn matmul_benchmark_skips_software_and_returns() {
         assert!(results.is_empty());
         println!("no real GPU adapter here: nothing benchmarked");
     }
+}
+
+#[test]
+fn wgpu_backend_names_become_the_profiles() {
+    // `wgpu_types::Backend::to_str`: vulkan, metal, dx12, gl, webgpu, noop.
+    let backend = |name: &str| {
+        let mut r = rtx4090_vulkan();
+        r.backend = name.into();
+        r.profile_backend()
+    };
+    assert_eq!(backend("vulkan"), Backend::Vulkan);
+    assert_eq!(backend("metal"), Backend::Metal);
+    assert_eq!(backend("dx12"), Backend::Dx12);
+    assert_eq!(backend("gl"), Backend::Other);
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use trainfit_core::hardware::{
-    Accelerator, AcceleratorKind, HardwareProfile, NetworkInterface, Storage, Value, Vendor,
+    Accelerator, AcceleratorKind, Backend, BatteryStatus, Container, CpuFlag, FormFactor,
+    HardwareProfile, MemorySource, NetworkInterface, NetworkKind, Os, Reader, Storage, StorageKind,
+    SwapKind, Value, Vendor, Virtualization,
 };
 use trainfit_probe::linux::{read, statvfs_space};
 use trainfit_probe::root::Root;
@@ -129,13 +131,13 @@ fn nvidia_workstation() {
             ("/dev/shm", 33_280_716_800, 33_280_716_800),
         ],
     );
-    assert_eq!(p.host.os.as_deref(), Some("linux"));
+    assert_eq!(p.host.os, Some(Os::Linux));
     assert_eq!(p.host.os_name.as_deref(), Some("Ubuntu 22.04.4 LTS"));
     assert_eq!(p.host.kernel.as_deref(), Some("6.5.0-28-generic"));
     assert_eq!(p.host.wsl, Some(false));
     assert_eq!(p.host.container, None);
     assert_eq!(p.host.virtualization, None);
-    assert_eq!(p.host.form_factor.as_deref(), Some("desktop"));
+    assert_eq!(p.host.form_factor, Some(FormFactor::Desktop));
     // Not the live root: arch and available_parallelism are the live machine's to say.
     assert_eq!(p.host.arch, None);
     assert_eq!(p.cpu.available_parallelism, None);
@@ -156,14 +158,14 @@ fn nvidia_workstation() {
     assert_eq!(
         cpu.flags,
         [
-            "avx",
-            "avx2",
-            "fma",
-            "f16c",
-            "avx512f",
-            "avx512bw",
-            "avx512_vnni",
-            "avx512_bf16"
+            CpuFlag::Avx,
+            CpuFlag::Avx2,
+            CpuFlag::Fma,
+            CpuFlag::F16c,
+            CpuFlag::Avx512f,
+            CpuFlag::Avx512bw,
+            CpuFlag::Avx512Vnni,
+            CpuFlag::Avx512Bf16
         ]
     );
     assert_eq!(cpu.numa_nodes.len(), 1);
@@ -183,7 +185,7 @@ fn nvidia_workstation() {
     assert_eq!(val(m.swap_used_bytes), Some(0));
     assert_eq!(m.swap_devices.len(), 1);
     assert_eq!(m.swap_devices[0].name, "/swapfile");
-    assert_eq!(m.swap_devices[0].kind.as_deref(), Some("file"));
+    assert_eq!(m.swap_devices[0].kind, Some(SwapKind::File));
     assert_eq!(val(m.shm_bytes), Some(33_280_716_800));
     assert_eq!(m.unified, None);
 
@@ -192,8 +194,8 @@ fn nvidia_workstation() {
     assert_eq!(g.vendor, Vendor::Nvidia);
     assert_eq!(g.name, "NVIDIA GeForce RTX 4090");
     assert_eq!(g.driver_version.as_deref(), Some("550.54.14"));
-    assert_eq!(g.backend.as_deref(), Some("cuda"));
-    assert_eq!(g.sources, ["sysfs"]);
+    assert_eq!(g.backend, Some(Backend::Cuda));
+    assert_eq!(g.sources, [Reader::Sysfs]);
     // Memory, kind and the rest are NVML's to fill.
     assert_eq!(g.memory_total_bytes, None);
     assert_eq!(g.kind, AcceleratorKind::Unknown);
@@ -214,7 +216,7 @@ fn nvidia_workstation() {
     assert_eq!(mounts(&p), ["/", "/data"], "no /boot/efi, snaps, tmpfs");
     let root = mount(&p, "/");
     assert_eq!(root.device.as_deref(), Some("nvme0n1"));
-    assert_eq!(root.kind.as_deref(), Some("nvme"));
+    assert_eq!(root.kind, Some(StorageKind::Nvme));
     assert_eq!(root.file_system.as_deref(), Some("ext4"));
     assert_eq!(val(root.total_bytes), Some(1_967_317_549_056));
     assert_eq!(val(root.available_bytes), Some(1_021_544_857_600));
@@ -222,24 +224,24 @@ fn nvidia_workstation() {
     assert_eq!(root.removable, Some(false));
 
     let eth = iface(&p, "enp14s0");
-    assert_eq!(eth.kind.as_deref(), Some("ethernet"));
+    assert_eq!(eth.kind, Some(NetworkKind::Ethernet));
     assert_eq!(
         (eth.up, val(eth.speed_mbps), eth.mtu),
         (Some(true), Some(2500), Some(1500))
     );
     let wifi = iface(&p, "wlp15s0");
     assert_eq!(
-        (wifi.kind.as_deref(), wifi.up, val(wifi.speed_mbps)),
-        (Some("wifi"), Some(false), None)
+        (wifi.kind, wifi.up, val(wifi.speed_mbps)),
+        (Some(NetworkKind::Wifi), Some(false), None)
     );
-    assert_eq!(iface(&p, "docker0").kind.as_deref(), Some("virtual"));
+    assert_eq!(iface(&p, "docker0").kind, Some(NetworkKind::Virtual));
     assert_eq!(
         val(iface(&p, "docker0").speed_mbps),
         None,
         "speed -1 is unknown"
     );
     let lo = iface(&p, "lo");
-    assert_eq!((lo.kind.as_deref(), lo.up), (Some("loopback"), Some(true)));
+    assert_eq!((lo.kind, lo.up), (Some(NetworkKind::Loopback), Some(true)));
 
     assert_eq!(p.power.has_battery, Some(false));
     assert_eq!(p.power.on_battery, Some(false));
@@ -257,7 +259,7 @@ fn nvidia_workstation() {
 #[test]
 fn nvidia_8gpu_node() {
     let p = probe("nvidia-8gpu-node", &[]);
-    assert_eq!(p.host.form_factor.as_deref(), Some("server"));
+    assert_eq!(p.host.form_factor, Some(FormFactor::Server));
     assert_eq!(p.host.os_name.as_deref(), Some("Ubuntu 20.04.6 LTS"));
 
     // Recorded: cores 0 and 1 of each socket and their SMT siblings (8 of the 256 CPUs).
@@ -271,7 +273,10 @@ fn nvidia_8gpu_node() {
     assert_eq!(val(cpu.logical_cores), Some(8));
     assert_eq!(val(cpu.max_mhz), Some(2250));
     // Zen 2 has AVX2 but no AVX-512; its `sme` (Secure Memory Encryption) is not arm64 SME.
-    assert_eq!(cpu.flags, ["avx", "avx2", "fma", "f16c"]);
+    assert_eq!(
+        cpu.flags,
+        [CpuFlag::Avx, CpuFlag::Avx2, CpuFlag::Fma, CpuFlag::F16c]
+    );
     let nodes: Vec<(u32, Option<&str>, Option<u64>)> = cpu
         .numa_nodes
         .iter()
@@ -317,32 +322,32 @@ fn nvidia_8gpu_node() {
         assert_eq!(a.numa_node, Some(if i < 4 { 0 } else { 1 }));
         let link = a.pcie.unwrap();
         assert_eq!((link.gen_current, link.width_current), (Some(4), Some(16)));
-        assert_eq!(a.sources, ["sysfs"]);
+        assert_eq!(a.sources, [Reader::Sysfs]);
     }
 
     let ib0 = iface(&p, "ib0");
-    assert_eq!(ib0.kind.as_deref(), Some("infiniband"));
+    assert_eq!(ib0.kind, Some(NetworkKind::Infiniband));
     assert_eq!(
         (ib0.up, val(ib0.speed_mbps), ib0.mtu),
         (Some(true), Some(200_000), Some(4092))
     );
     let ib1 = iface(&p, "ib1");
     assert_eq!(
-        (ib1.kind.as_deref(), ib1.up, val(ib1.speed_mbps)),
-        (Some("infiniband"), Some(false), None)
+        (ib1.kind, ib1.up, val(ib1.speed_mbps)),
+        (Some(NetworkKind::Infiniband), Some(false), None)
     );
     assert_eq!(val(iface(&p, "enp226s0").speed_mbps), Some(25_000));
 
     assert_eq!(mounts(&p), ["/", "/raid", "/mnt/datasets"]);
     let raid = mount(&p, "/raid");
     assert_eq!(
-        (raid.device.as_deref(), raid.kind.as_deref()),
-        (Some("md1"), Some("nvme"))
+        (raid.device.as_deref(), raid.kind),
+        (Some("md1"), Some(StorageKind::Nvme))
     );
     let nfs = mount(&p, "/mnt/datasets");
     assert_eq!(
-        (nfs.device.as_deref(), nfs.kind.as_deref()),
-        (None, Some("network"))
+        (nfs.device.as_deref(), nfs.kind),
+        (None, Some(StorageKind::Network))
     );
     assert_eq!(nfs.file_system.as_deref(), Some("nfs4"));
 
@@ -361,7 +366,7 @@ fn amd_discrete() {
     assert_eq!(xtx.name, "AMD Radeon RX 7900 XTX");
     assert_eq!(xtx.kind, AcceleratorKind::Discrete);
     assert_eq!(val(xtx.memory_total_bytes), Some(25_753_026_560));
-    assert_eq!(xtx.memory_source.as_deref(), Some("amdgpu_vram"));
+    assert_eq!(xtx.memory_source, Some(MemorySource::AmdgpuVram));
     assert_eq!(
         val(xtx.memory_free_bytes),
         Some(25_753_026_560 - 1_103_056_896)
@@ -370,7 +375,7 @@ fn amd_discrete() {
     assert_eq!(val(xtx.gtt_bytes), Some(33_270_251_520));
     assert_eq!(xtx.architecture.as_deref(), Some("gfx1100"));
     assert_eq!(val(xtx.compute_units), Some(96));
-    assert_eq!(xtx.backend.as_deref(), Some("rocm"));
+    assert_eq!(xtx.backend, Some(Backend::Rocm));
     let link = xtx.pcie.unwrap();
     assert_eq!((link.gen_current, link.width_current), (Some(4), Some(16)));
 
@@ -390,7 +395,7 @@ fn amd_discrete() {
 #[test]
 fn amd_apu_uses_gtt_without_double_counting() {
     let p = probe("amd-apu", &[]);
-    assert_eq!(p.host.form_factor.as_deref(), Some("laptop"));
+    assert_eq!(p.host.form_factor, Some(FormFactor::Laptop));
     assert_eq!(
         p.host.os_name.as_deref(),
         Some("Fedora Linux 40 (Workstation Edition)")
@@ -411,7 +416,7 @@ fn amd_apu_uses_gtt_without_double_counting() {
     assert_eq!(val(apu.vram_bytes), Some(536_870_912));
     assert_eq!(val(apu.gtt_bytes), Some(16_396_013_568));
     assert_eq!(val(apu.memory_total_bytes), Some(16_396_013_568));
-    assert_eq!(apu.memory_source.as_deref(), Some("amdgpu_gtt"));
+    assert_eq!(apu.memory_source, Some(MemorySource::AmdgpuGtt));
     assert_ne!(
         val(apu.memory_total_bytes),
         Some(536_870_912 + 16_396_013_568),
@@ -426,10 +431,10 @@ fn amd_apu_uses_gtt_without_double_counting() {
     assert_eq!(p.memory.unified, Some(true));
     assert_eq!(val(p.memory.total_bytes), Some(32_023_468 * KIB));
 
-    assert_eq!(p.memory.swap_devices[0].kind.as_deref(), Some("zram"));
+    assert_eq!(p.memory.swap_devices[0].kind, Some(SwapKind::Zram));
     assert_eq!(mounts(&p), ["/", "/home"]);
-    assert_eq!(mount(&p, "/home").kind.as_deref(), Some("nvme"));
-    assert_eq!(iface(&p, "wlp1s0").kind.as_deref(), Some("wifi"));
+    assert_eq!(mount(&p, "/home").kind, Some(StorageKind::Nvme));
+    assert_eq!(iface(&p, "wlp1s0").kind, Some(NetworkKind::Wifi));
 
     // On the charger, held at the firmware's 80 % limit.
     let power = &p.power;
@@ -437,7 +442,7 @@ fn amd_apu_uses_gtt_without_double_counting() {
     assert_eq!(power.ac_online, Some(true));
     assert_eq!(power.on_battery, Some(false));
     assert_eq!(val(power.battery_percent), Some(80.0));
-    assert_eq!(power.battery_status.as_deref(), Some("not charging"));
+    assert_eq!(power.battery_status, Some(BatteryStatus::NotCharging));
     assert_eq!(val(power.battery_draw_w), None);
     assert_eq!(sensor(&p, "acpitz"), (Some(46.85), Some(120.85)));
 }
@@ -452,9 +457,9 @@ fn intel_arc() {
     assert_eq!(arc.name, "Intel Arc A770 Graphics");
     assert_eq!(arc.kind, AcceleratorKind::Discrete);
     assert_eq!(val(arc.memory_total_bytes), Some(16 * GIB));
-    assert_eq!(arc.memory_source.as_deref(), Some("xe_vram"));
+    assert_eq!(arc.memory_source, Some(MemorySource::XeVram));
     assert_eq!(arc.architecture.as_deref(), Some("xe-hpg"));
-    assert_eq!(arc.backend.as_deref(), Some("xpu"));
+    assert_eq!(arc.backend, Some(Backend::Xpu));
     // The GPU function reports the link to the card's own switch, not the slot's.
     let link = arc.pcie.unwrap();
     assert_eq!((link.gen_current, link.width_current), (Some(1), Some(1)));
@@ -469,13 +474,22 @@ fn intel_arc() {
     );
 
     assert_eq!(val(p.power.cpu_package_limit_w), Some(65.0));
-    assert_eq!(p.cpu.flags, ["avx", "avx2", "fma", "f16c", "avx_vnni"]);
+    assert_eq!(
+        p.cpu.flags,
+        [
+            CpuFlag::Avx,
+            CpuFlag::Avx2,
+            CpuFlag::Fma,
+            CpuFlag::F16c,
+            CpuFlag::AvxVnni
+        ]
+    );
 }
 
 #[test]
 fn laptop_on_battery_with_hybrid_cpu() {
     let p = probe("laptop-battery", &[]);
-    assert_eq!(p.host.form_factor.as_deref(), Some("laptop"));
+    assert_eq!(p.host.form_factor, Some(FormFactor::Laptop));
 
     // i7-1260P: 4 P-cores with two threads each, 8 single-thread E-cores.
     let cpu = &p.cpu;
@@ -484,7 +498,16 @@ fn laptop_on_battery_with_hybrid_cpu() {
     assert_eq!(val(cpu.performance_cores), Some(4));
     assert_eq!(val(cpu.efficiency_cores), Some(8));
     assert_eq!(val(cpu.max_mhz), Some(4700));
-    assert_eq!(cpu.flags, ["avx", "avx2", "fma", "f16c", "avx_vnni"]);
+    assert_eq!(
+        cpu.flags,
+        [
+            CpuFlag::Avx,
+            CpuFlag::Avx2,
+            CpuFlag::Fma,
+            CpuFlag::F16c,
+            CpuFlag::AvxVnni
+        ]
+    );
 
     let power = &p.power;
     assert_eq!(
@@ -495,7 +518,7 @@ fn laptop_on_battery_with_hybrid_cpu() {
     assert_eq!(power.ac_online, Some(false));
     assert_eq!(power.on_battery, Some(true));
     assert_eq!(val(power.battery_percent), Some(64.0));
-    assert_eq!(power.battery_status.as_deref(), Some("discharging"));
+    assert_eq!(power.battery_status, Some(BatteryStatus::Discharging));
     // No power_now on this battery: current_now × voltage_now = 1.003 A × 8.123 V.
     let draw = val(power.battery_draw_w).unwrap();
     assert!((draw - 1.003 * 8.123).abs() < 1e-9, "{draw}");
@@ -505,8 +528,8 @@ fn laptop_on_battery_with_hybrid_cpu() {
     // / is LVM on LUKS on NVMe: dm-1 → dm-0 → nvme0n1p3 → nvme0n1.
     let root = mount(&p, "/");
     assert_eq!(
-        (root.device.as_deref(), root.kind.as_deref()),
-        (Some("dm-1"), Some("nvme"))
+        (root.device.as_deref(), root.kind),
+        (Some("dm-1"), Some(StorageKind::Nvme))
     );
     let usb = mount(&p, "/media/ana/KINGSTON");
     assert_eq!(usb.removable, Some(true));
@@ -514,7 +537,7 @@ fn laptop_on_battery_with_hybrid_cpu() {
     assert_eq!(mounts(&p), ["/", "/media/ana/KINGSTON"]);
 
     assert_eq!(p.memory.swap_devices[0].name, "/dev/dm-2");
-    assert_eq!(p.memory.swap_devices[0].kind.as_deref(), Some("partition"));
+    assert_eq!(p.memory.swap_devices[0].kind, Some(SwapKind::Partition));
     assert_eq!(
         val(p.memory.swap_used_bytes),
         Some((4_194_300 - 3_768_572) * KIB)
@@ -522,8 +545,8 @@ fn laptop_on_battery_with_hybrid_cpu() {
 
     let wifi = iface(&p, "wlp0s20f3");
     assert_eq!(
-        (wifi.kind.as_deref(), wifi.up, val(wifi.speed_mbps)),
-        (Some("wifi"), Some(true), None)
+        (wifi.kind, wifi.up, val(wifi.speed_mbps)),
+        (Some(NetworkKind::Wifi), Some(true), None)
     );
     let igpu = gpu(&p, "0000:00:02.0");
     assert_eq!(
@@ -544,7 +567,7 @@ fn container_with_cgroup_limits() {
             ("/dev/shm", 64 << 20, 64 << 20),
         ],
     );
-    assert_eq!(p.host.container.as_deref(), Some("docker"));
+    assert_eq!(p.host.container, Some(Container::Docker));
     // The host's memory, and the 8 GiB the container may use.
     assert_eq!(val(p.memory.total_bytes), Some(65_775_980 * KIB));
     assert_eq!(val(p.memory.cgroup_limit_bytes), Some(8 * GIB));
@@ -560,13 +583,13 @@ fn container_with_cgroup_limits() {
     assert_eq!(mounts(&p), ["/", "/workspace"]);
     let root = mount(&p, "/");
     assert_eq!(root.file_system.as_deref(), Some("overlay"));
-    assert_eq!((root.device.as_deref(), root.kind.as_deref()), (None, None));
+    assert_eq!((root.device.as_deref(), root.kind), (None, None));
     assert_eq!(val(root.total_bytes), Some(502_392_610_816));
-    assert_eq!(mount(&p, "/workspace").kind.as_deref(), Some("nvme"));
+    assert_eq!(mount(&p, "/workspace").kind, Some(StorageKind::Nvme));
 
     assert_eq!(
-        iface(&p, "eth0").kind.as_deref(),
-        Some("virtual"),
+        iface(&p, "eth0").kind,
+        Some(NetworkKind::Virtual),
         "a veth end"
     );
     assert_eq!(p.accelerators, vec![]);
@@ -575,14 +598,14 @@ fn container_with_cgroup_limits() {
 #[test]
 fn vm_with_virtio_disks() {
     let p = probe("vm-virtio", &[]);
-    assert_eq!(p.host.virtualization.as_deref(), Some("kvm"));
+    assert_eq!(p.host.virtualization, Some(Virtualization::Kvm));
     assert_eq!(p.host.form_factor, None, "chassis type 1 (Other)");
     assert_eq!(p.host.container, None);
 
     // virtio-blk says rotational=1 whatever backs it: virtual, not hdd.
     assert_eq!(mounts(&p), ["/", "/data"]);
     for point in ["/", "/data"] {
-        assert_eq!(mount(&p, point).kind.as_deref(), Some("virtual"), "{point}");
+        assert_eq!(mount(&p, point).kind, Some(StorageKind::Virtual), "{point}");
     }
     assert_eq!(mount(&p, "/").device.as_deref(), Some("vda"));
     assert_eq!(mount(&p, "/data").device.as_deref(), Some("vdb"));
@@ -599,7 +622,7 @@ fn vm_with_virtio_disks() {
     );
     // No cpufreq in the guest: the clock comes from `cpu MHz` (2593.906), marked estimated.
     assert_eq!(cpu.max_mhz, Some(Value::estimated(2594)));
-    assert!(cpu.flags.contains(&"avx512f".to_string()));
+    assert!(cpu.flags.contains(&CpuFlag::Avx512f));
 
     // QEMU's standard VGA is not an accelerator.
     assert_eq!(p.accelerators, vec![]);
@@ -620,25 +643,28 @@ fn cpu_only_desktop() {
         p.cpu.brand.as_deref(),
         Some("Intel(R) Core(TM) i5-10400F CPU @ 2.90GHz")
     );
-    assert_eq!(p.cpu.flags, ["avx", "avx2", "fma", "f16c"]);
+    assert_eq!(
+        p.cpu.flags,
+        [CpuFlag::Avx, CpuFlag::Avx2, CpuFlag::Fma, CpuFlag::F16c]
+    );
 
     assert_eq!(mounts(&p), ["/", "/mnt/storage", "/srv/backup"]);
     let ssd = mount(&p, "/");
     assert_eq!(
-        (ssd.device.as_deref(), ssd.kind.as_deref()),
-        (Some("sda"), Some("ssd"))
+        (ssd.device.as_deref(), ssd.kind),
+        (Some("sda"), Some(StorageKind::Ssd))
     );
     let hdd = mount(&p, "/mnt/storage");
     assert_eq!(
-        (hdd.device.as_deref(), hdd.kind.as_deref()),
-        (Some("sdb"), Some("hdd"))
+        (hdd.device.as_deref(), hdd.kind),
+        (Some("sdb"), Some(StorageKind::Hdd))
     );
     assert_eq!(mount(&p, "/srv/backup").read_only, Some(true));
 
-    assert_eq!(p.memory.swap_devices[0].kind.as_deref(), Some("partition"));
+    assert_eq!(p.memory.swap_devices[0].kind, Some(SwapKind::Partition));
     assert_eq!(val(p.power.cpu_package_limit_w), Some(65.0));
     assert_eq!(p.power.has_battery, Some(false));
-    assert_eq!(p.host.form_factor.as_deref(), Some("desktop"));
+    assert_eq!(p.host.form_factor, Some(FormFactor::Desktop));
 }
 
 #[test]
@@ -660,7 +686,7 @@ fn an_empty_root_records_errors_and_does_not_panic() {
     ] {
         assert!(sources.contains(&expected), "{expected} in {sources:?}");
     }
-    assert_eq!(p.host.os.as_deref(), Some("linux"));
+    assert_eq!(p.host.os, Some(Os::Linux));
     assert_eq!(p.cpu.logical_cores, None);
     assert_eq!(p.memory.total_bytes, None);
     assert_eq!(p.memory.shm_bytes, None);
@@ -702,7 +728,7 @@ fn i915_local_memory_and_garbage_files() {
 
     let arc = &p.accelerators[0];
     assert_eq!(val(arc.memory_total_bytes), Some(16_225_243_136));
-    assert_eq!(arc.memory_source.as_deref(), Some("i915_lmem"));
+    assert_eq!(arc.memory_source, Some(MemorySource::I915Lmem));
     assert_eq!(arc.kind, AcceleratorKind::Discrete);
     assert_eq!(arc.pcie, None);
     assert_eq!(p.memory.total_bytes, None);
@@ -735,7 +761,7 @@ fn this_machine() {
         .unwrap();
     assert_eq!(val(p.memory.total_bytes), Some(kib * KIB));
 
-    assert_eq!(p.host.os.as_deref(), Some("linux"));
+    assert_eq!(p.host.os, Some(Os::Linux));
     assert_eq!(p.host.arch.as_deref(), Some(std::env::consts::ARCH));
     assert!(val(p.cpu.available_parallelism).is_some_and(|n| n >= 1 && n <= processors));
     let root = mount(&p, "/");

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use trainfit_core::hardware::{parse_profile, summarize, HardwareProfile};
+use trainfit_core::hardware::{parse_profile, HardwareProfile, LinkLevel, Reader};
 use trainfit_probe::linux;
 use trainfit_probe::nvidia::{self, NvmlSnapshot, RecordedNvml};
 use trainfit_probe::root::Root;
@@ -30,8 +30,12 @@ fn machine(tree: &str, nvml: Option<NvmlSnapshot>) -> HardwareProfile {
     if let Some(snapshot) = nvml {
         nvidia::read(&RecordedNvml(snapshot), &mut p);
     }
-    summarize(&mut p);
+    p.complete();
     check_schema_and_round_trip(&p);
+    // Completion is idempotent: completing again changes nothing.
+    let mut again = p.clone();
+    again.complete();
+    assert_eq!(again, p);
     p
 }
 
@@ -71,8 +75,8 @@ fn workstation_sysfs_and_nvml_make_one_gpu() {
     assert_eq!(real.len(), 1, "{:#?}", p.accelerators);
     let g = real[0];
     assert_eq!(g.pci_bus_id.as_deref(), Some("0000:01:00.0"));
-    assert!(g.sources.iter().any(|s| s == "nvml"));
-    assert!(g.sources.iter().any(|s| s == "sysfs"));
+    assert!(g.sources.contains(&Reader::Nvml));
+    assert!(g.sources.contains(&Reader::Sysfs));
     assert_eq!(g.catalogue_name.as_deref(), Some("NVIDIA GeForce RTX 4090"));
     assert_eq!(g.memory_total_bytes.unwrap().value, 25_757_220_864);
     // Ada whitepaper, RTX 4090 column: 165.2 dense bf16 TFLOP/s (fp32 accumulate).
@@ -108,7 +112,11 @@ fn dgx_node_plans_on_eight_gpus_with_nvlink_between_every_pair() {
         .collect();
     assert_eq!(gpus.len(), 8);
     assert_eq!(p.topology.links.len(), 8 * 7 / 2);
-    assert!(p.topology.links.iter().all(|l| l.level == "nvlink"));
+    assert!(p
+        .topology
+        .links
+        .iter()
+        .all(|l| l.level == LinkLevel::Nvlink));
     assert_eq!(trainfit_core::hardware::primary_accelerators(&p).len(), 8);
 }
 

@@ -2,7 +2,8 @@
 //! this machine.
 
 use trainfit_core::hardware::{
-    Accelerator, AcceleratorKind, AcceleratorLink, HardwareProfile, Pcie, ProbeError, Value, Vendor,
+    Accelerator, AcceleratorKind, AcceleratorLink, Backend, HardwareProfile, LinkLevel,
+    MatrixDtype, MemorySource, Pcie, ProbeError, Reader, ThrottleReason, Value, Vendor,
 };
 use trainfit_probe::nvidia::{
     self, normalize_pci_bus_id, NvmlGpu, NvmlLink, NvmlPair, NvmlSnapshot, NvmlSource,
@@ -21,8 +22,12 @@ fn profile_from(snap: NvmlSnapshot) -> HardwareProfile {
     profile
 }
 
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+/// Values of a closed set from their wire names.
+fn parsed<T: std::str::FromStr>(list: &[&str]) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    list.iter().map(|s| s.parse().unwrap()).collect()
 }
 
 struct Failing;
@@ -44,17 +49,17 @@ fn workstation_rtx4090_maps_exactly() {
         kind: AcceleratorKind::Discrete,
         pci_bus_id: Some(String::from("0000:4e:00.0")),
         uuid: Some(String::from("GPU-00000000-0000-4000-8000-000000004090")),
-        backend: Some(String::from("cuda")),
+        backend: Some(Backend::Cuda),
         architecture: Some(String::from("ada")),
         compute_capability: Some(String::from("8.9")),
         memory_total_bytes: Some(Value::measured(25_757_220_864)),
         memory_free_bytes: Some(Value::measured(25_225_592_832)),
-        memory_source: Some(String::from("nvml")),
+        memory_source: Some(MemorySource::Nvml),
         vram_bytes: Some(Value::measured(25_757_220_864)),
         // 16384 cores / 128 per SM (compute capability 8.9).
         compute_units: Some(Value::estimated(128)),
         cores: Some(Value::measured(16384)),
-        dtypes: strings(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
+        dtypes: parsed(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
         // 10501 MHz × 2 × 384 bit / 8 / 1000: the published 1008 GB/s.
         memory_bandwidth_gbs: Some(Value::estimated(1008.096)),
         memory_bus_width_bits: Some(Value::measured(384)),
@@ -72,7 +77,7 @@ fn workstation_rtx4090_maps_exactly() {
         ecc_enabled: Some(false),
         driver_version: Some(String::from("550.163.01")),
         runtime_version: Some(String::from("12.4")),
-        sources: strings(&["nvml"]),
+        sources: vec![Reader::Nvml],
         ..Accelerator::default()
     };
     assert_eq!(profile.accelerators, vec![expected]);
@@ -108,16 +113,16 @@ fn dgx_h100_maps_every_gpu_and_nvswitch_links() {
         kind: AcceleratorKind::Discrete,
         pci_bus_id: Some(String::from("0000:1b:00.0")),
         uuid: Some(String::from("GPU-00000000-0000-4000-8000-000000000100")),
-        backend: Some(String::from("cuda")),
+        backend: Some(Backend::Cuda),
         architecture: Some(String::from("hopper")),
         compute_capability: Some(String::from("9.0")),
         memory_total_bytes: Some(Value::measured(85_520_809_984)),
         memory_free_bytes: Some(Value::measured(85_017_493_504)),
-        memory_source: Some(String::from("nvml")),
+        memory_source: Some(MemorySource::Nvml),
         vram_bytes: Some(Value::measured(85_520_809_984)),
         compute_units: Some(Value::estimated(132)),
         cores: Some(Value::measured(16896)),
-        dtypes: strings(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
+        dtypes: parsed(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
         // 2619 MHz × 2 × 5120 bit / 8 / 1000: the datasheet's 3.35 TB/s.
         memory_bandwidth_gbs: Some(Value::estimated(3352.32)),
         memory_bus_width_bits: Some(Value::measured(5120)),
@@ -142,7 +147,7 @@ fn dgx_h100_maps_every_gpu_and_nvswitch_links() {
         driver_version: Some(String::from("550.54.15")),
         runtime_version: Some(String::from("12.4")),
         numa_node: Some(0),
-        sources: strings(&["nvml"]),
+        sources: vec![Reader::Nvml],
         ..Accelerator::default()
     };
     let mut first = profile.accelerators[0].clone();
@@ -157,7 +162,7 @@ fn dgx_h100_maps_every_gpu_and_nvswitch_links() {
     // `nvidia-smi topo -m`).
     assert_eq!(profile.topology.links.len(), 28);
     for link in &profile.topology.links {
-        assert_eq!(link.level, "nvlink", "{link:?}");
+        assert_eq!(link.level, LinkLevel::Nvlink, "{link:?}");
         assert_eq!(link.nvlink_links, Some(18), "{link:?}");
     }
     assert_eq!(
@@ -165,7 +170,7 @@ fn dgx_h100_maps_every_gpu_and_nvswitch_links() {
         AcceleratorLink {
             a: String::from("0000:1b:00.0"),
             b: String::from("0000:43:00.0"),
-            level: String::from("nvlink"),
+            level: LinkLevel::Nvlink,
             nvlink_links: Some(18),
         }
     );
@@ -184,15 +189,15 @@ fn without_nvlink_the_pcie_level_names_the_link() {
             .links
             .iter()
             .find(|l| l.a == a && l.b == b)
-            .map(|l| (l.level.clone(), l.nvlink_links))
+            .map(|l| (l.level, l.nvlink_links))
     };
     assert_eq!(
         level("0000:1b:00.0", "0000:43:00.0"),
-        Some((String::from("numa_node"), None))
+        Some((LinkLevel::NumaNode, None))
     );
     assert_eq!(
         level("0000:1b:00.0", "0000:df:00.0"),
-        Some((String::from("system"), None))
+        Some((LinkLevel::System, None))
     );
     assert_eq!(profile.accelerators[0].nvlink_links, None);
     assert_eq!(profile.accelerators[0].nvlink_version, None);
@@ -233,7 +238,7 @@ fn direct_nvlink_bridge_joins_two_cards() {
         vec![AcceleratorLink {
             a: String::from("0000:01:00.0"),
             b: String::from("0000:02:00.0"),
-            level: String::from("nvlink"),
+            level: LinkLevel::Nvlink,
             nvlink_links: Some(4),
         }]
     );
@@ -259,13 +264,13 @@ fn fills_the_entry_sysfs_made_for_the_same_bus_id() {
             width_current: Some(16),
             width_max: Some(16),
         }),
-        sources: strings(&["sysfs"]),
+        sources: vec![Reader::Sysfs],
         ..Accelerator::default()
     });
     profile.topology.links.push(AcceleratorLink {
         a: String::from("0000:4e:00.0"),
         b: String::from("0000:4f:00.0"),
-        level: String::from("host_bridge"),
+        level: LinkLevel::HostBridge,
         nvlink_links: None,
     });
     nvidia::read(
@@ -275,7 +280,7 @@ fn fills_the_entry_sysfs_made_for_the_same_bus_id() {
     assert_eq!(profile.accelerators.len(), 1);
     let gpu = &profile.accelerators[0];
     assert_eq!(gpu.name, "NVIDIA GeForce RTX 4090");
-    assert_eq!(gpu.sources, strings(&["sysfs", "nvml"]));
+    assert_eq!(gpu.sources, [Reader::Sysfs, Reader::Nvml]);
     assert_eq!(
         gpu.memory_total_bytes,
         Some(Value::measured(25_757_220_864))
@@ -333,7 +338,7 @@ fn gb10_without_memory_info_is_unified_with_unknown_memory() {
     assert_eq!(gpu.runtime_version.as_deref(), Some("13.0"));
     assert_eq!(
         gpu.dtypes,
-        strings(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"])
+        parsed::<MatrixDtype>(&["fp32", "tf32", "fp16", "bf16", "fp8", "int8"])
     );
 }
 
@@ -385,14 +390,18 @@ fn throttle_reasons_use_snake_case_without_idle() {
     assert!(nvidia::throttle_reason_names(0x1).is_empty());
     assert_eq!(
         nvidia::throttle_reason_names(0x1 | 0x4 | 0x40 | 0x80),
-        strings(&["sw_power_cap", "hw_thermal_slowdown", "hw_power_brake"])
+        [
+            ThrottleReason::SwPowerCap,
+            ThrottleReason::HwThermalSlowdown,
+            ThrottleReason::HwPowerBrake
+        ]
     );
     let mut snap = fixture("workstation-rtx4090.json");
     snap.gpus[0].throttle_reasons = Some(0x4);
     snap.gpus[0].temperature_slowdown_c = Some(90);
     snap.gpus[0].temperature_shutdown_c = Some(95);
     let gpu = &profile_from(snap).accelerators[0];
-    assert_eq!(gpu.throttle_reasons, strings(&["sw_power_cap"]));
+    assert_eq!(gpu.throttle_reasons, [ThrottleReason::SwPowerCap]);
     assert_eq!(gpu.temperature_slowdown_c, Some(Value::measured(90.0)));
     assert_eq!(gpu.temperature_shutdown_c, Some(Value::measured(95.0)));
 }
@@ -411,13 +420,22 @@ fn small_conversions() {
     assert_eq!(nvidia::cores_per_sm(8, 0), Some(64));
     assert_eq!(nvidia::cores_per_sm(8, 9), Some(128));
     assert_eq!(nvidia::cores_per_sm(2, 0), None);
-    assert_eq!(nvidia::dtypes(7, 0), strings(&["fp32", "fp16"]));
-    assert_eq!(nvidia::dtypes(7, 5), strings(&["fp32", "fp16", "int8"]));
+    assert_eq!(
+        nvidia::dtypes(7, 0),
+        parsed::<MatrixDtype>(&["fp32", "fp16"])
+    );
+    assert_eq!(
+        nvidia::dtypes(7, 5),
+        parsed::<MatrixDtype>(&["fp32", "fp16", "int8"])
+    );
     assert_eq!(
         nvidia::dtypes(8, 6),
-        strings(&["fp32", "tf32", "fp16", "bf16", "int8"])
+        parsed::<MatrixDtype>(&["fp32", "tf32", "fp16", "bf16", "int8"])
     );
-    assert_eq!(nvidia::topology_level("hostbridge"), Some("host_bridge"));
+    assert_eq!(
+        nvidia::topology_level("hostbridge"),
+        Some(LinkLevel::HostBridge)
+    );
     assert_eq!(nvidia::topology_level("nvlink"), None);
 }
 

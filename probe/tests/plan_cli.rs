@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::{json, Value};
-use trainfit_core::hardware::{summarize, HardwareProfile};
+use trainfit_core::hardware::{BatteryStatus, HardwareProfile};
 use trainfit_probe::apple::{self, AppleFacts, MetalFacts};
 use trainfit_probe::nvidia::{self, NvmlSnapshot, RecordedNvml};
 use trainfit_probe::redact::{self, Keep};
@@ -52,7 +52,7 @@ fn nvml(name: &str) -> NvmlSnapshot {
     serde_json::from_str(&text).unwrap()
 }
 
-/// What `trainfit probe` does after reading: withhold identifiers, fill the summary.
+/// What `trainfit probe` does after reading: withhold identifiers, complete the profile.
 fn finish(mut p: HardwareProfile) -> HardwareProfile {
     redact::redact(
         &mut p,
@@ -61,7 +61,11 @@ fn finish(mut p: HardwareProfile) -> HardwareProfile {
             ids: false,
         },
     );
-    summarize(&mut p);
+    p.complete();
+    // Completion is idempotent: a complete profile completed again is unchanged.
+    let mut again = p.clone();
+    again.complete();
+    assert_eq!(again, p);
     p
 }
 
@@ -104,7 +108,7 @@ fn rtx3060_laptop() -> HardwareProfile {
     nvidia::read(&RecordedNvml(snapshot), &mut p);
     p.power.on_battery = Some(false);
     p.power.ac_online = Some(true);
-    p.power.battery_status = Some("charging".into());
+    p.power.battery_status = Some(BatteryStatus::Charging);
     p.power.battery_draw_w = None;
     finish(p)
 }

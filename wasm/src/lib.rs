@@ -84,16 +84,15 @@ pub fn plan(request: JsValue) -> Result<JsValue, JsError> {
     to_js(&plan)
 }
 
-/// Reads a hardware profile (the JSON `trainfit probe --json` prints, as text) and completes it:
-/// catalogue figures for each accelerator and the flat device summary. Newer schema versions are
-/// refused.
+/// Reads a hardware profile (the JSON `trainfit probe --json` prints, as text), completed:
+/// catalogue figures for each accelerator and the flat device summary. Newer schema versions and
+/// numbers out of range are refused.
 ///
 /// # Errors
-/// A JavaScript `Error` naming the field when the text is not a profile.
+/// A JavaScript `Error` naming the field when the text is not a valid profile.
 #[wasm_bindgen(js_name = parseProfile)]
 pub fn parse_profile(text: &str) -> Result<JsValue, JsError> {
-    let mut profile =
+    let profile =
         trainfit_core::hardware::parse_profile(text).map_err(|e| JsError::new(&e.to_string()))?;
-    trainfit_core::hardware::summarize(&mut profile);
     to_js(&profile)
 }

@@ -137,4 +137,9 @@ fn parse_profile_fills_the_catalogue_and_summary() {
     assert!((gb - 25_757_220_864.0 * 0.8 / 1e9).abs() < 1e-9);
     let err = message(trainfit_wasm::parse_profile(r#"{"schema_version": 9}"#).unwrap_err());
     assert!(err.contains('9'), "{err}");
+    let err = message(
+        trainfit_wasm::parse_profile(r#"{"cpu": {"max_mhz": {"value": 0, "source": "user"}}}"#)
+            .unwrap_err(),
+    );
+    assert!(err.contains("cpu.max_mhz"), "{err}");
 }

@@ -3,13 +3,13 @@
 //! from both.
 //!
 //! ```
-//! use trainfit_core::hardware::{parse_profile, summarize};
+//! use trainfit_core::hardware::parse_profile;
 //!
 //! // A profile as a user might type it: one RTX 4090 with its memory as the driver reports it.
-//! let mut p = parse_profile(r#"{"accelerators": [{"vendor": "nvidia",
+//! // Reading it completes it: catalogue figures for the card, then the flat summary.
+//! let p = parse_profile(r#"{"accelerators": [{"vendor": "nvidia",
 //!     "name": "NVIDIA GeForce RTX 4090", "kind": "discrete",
 //!     "memory_total_bytes": {"value": 25757220864, "source": "user"}}]}"#).unwrap();
-//! summarize(&mut p);
 //! let gpu = &p.accelerators[0];
 //! // The Ada whitepaper's 165.2 dense bf16 TFLOP/s, and 80 % of 25.76 GB as the seed tooling recommends.
 //! assert_eq!(gpu.peak_tflops.bf16.unwrap().value, 165.2);
@@ -19,19 +19,26 @@
 mod catalogue;
 mod profile;
 mod summary;
+mod validate;
+mod vocabulary;
 
 pub use catalogue::{accelerators, find_accelerator, AcceleratorSpec, SpecTflops};
 pub use profile::*;
 pub use summary::{
-    apply_catalogue, primary_accelerators, summarize, system_memory_bytes, usable_memory_bytes,
+    apply_catalogue, primary_accelerators, system_memory_bytes, usable_memory_bytes,
     RECOMMENDED_MODEL_SHARE,
 };
+pub use validate::*;
+pub use vocabulary::*;
 
 use crate::error::{Error, Result};
 
-/// Reads a profile from JSON, refusing documents of a newer schema version.
+/// Reads a profile from JSON, refusing documents of a newer schema version, completes it
+/// ([`HardwareProfile::complete`]) and checks its numbers ([`HardwareProfile::validate`]).
 ///
-/// Errors name the JSON path of the offending field.
+/// # Errors
+/// `Json` naming the JSON path of a field of the wrong shape, `SchemaVersion`, or
+/// `InvalidField` naming the path of a number out of range.
 pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| Error::json("hardware profile", e))?;
@@ -44,11 +51,20 @@ pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
             ));
         }
     }
-    let profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
-    Error::check_version(
-        "schema_version",
-        profile.schema_version,
-        PROFILE_SCHEMA_VERSION,
-    )?;
+    let mut profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
+    profile.complete();
+    profile.validate()?;
+    Ok(profile)
+}
+
+/// Reads a profile as its derived `Deserialize` does, then completes it: the `profile` of a
+/// [`crate::plan::PlanRequest`] is complete however the request was decoded. Its numbers are
+/// checked by [`crate::plan::plan`], whose errors carry the field's path and code.
+pub(crate) fn deserialize_complete<'de, D>(deserializer: D) -> Result<HardwareProfile, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let mut profile = <HardwareProfile as serde::Deserialize>::deserialize(deserializer)?;
+    profile.complete();
     Ok(profile)
 }

@@ -9,6 +9,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use super::vocabulary::*;
+
 /// Version of the profile document this build writes and the newest it reads.
 pub const PROFILE_SCHEMA_VERSION: u32 = 1;
 
@@ -70,7 +72,13 @@ impl<T> Value<T> {
 ///
 /// The fields from `device_id` to `max_recommended_model_size_gb` are the flat device summary of
 /// the earlier MLX cluster tooling, kept at the top level so its readers work unchanged; they are
-/// derived from the detailed sections by [`crate::hardware::summarize`].
+/// derived from the detailed sections when the profile is completed.
+///
+/// Every profile the core reads from JSON is complete: `parse_profile` completes and checks it,
+/// a plan request completes its `profile` as it is read and `plan` checks it, and the probe
+/// completes what it collects. Completing is idempotent, so a complete profile written out and
+/// read back is unchanged. Only the derived `Deserialize` on its own, or a profile built in code,
+/// is as written: call `HardwareProfile::complete` on it before planning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -229,9 +237,9 @@ pub enum ProbeKind {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Host {
-    /// `linux`, `macos`, `windows` or another `std::env::consts::OS` value.
+    /// Operating system.
     #[serde(default)]
-    pub os: Option<String>,
+    pub os: Option<Os>,
     /// Distribution or product name with version, e.g. `Debian GNU/Linux 12 (bookworm)`.
     #[serde(default)]
     pub os_name: Option<String>,
@@ -244,15 +252,15 @@ pub struct Host {
     /// Running under Windows Subsystem for Linux.
     #[serde(default)]
     pub wsl: Option<bool>,
-    /// Container runtime when inside one: `docker`, `podman`, `kubernetes`, `lxc`, `container`.
+    /// Container runtime when inside one.
     #[serde(default)]
-    pub container: Option<String>,
-    /// Hypervisor when in a virtual machine, e.g. `kvm`, `vmware`, `hyperv`.
+    pub container: Option<Container>,
+    /// Hypervisor when in a virtual machine.
     #[serde(default)]
-    pub virtualization: Option<String>,
-    /// `laptop`, `desktop` or `server`, from the firmware's chassis type.
+    pub virtualization: Option<Virtualization>,
+    /// Laptop, desktop or server, from the firmware's chassis type.
     #[serde(default)]
-    pub form_factor: Option<String>,
+    pub form_factor: Option<FormFactor>,
 }
 
 /// The CPU.
@@ -290,12 +298,10 @@ pub struct Cpu {
     /// Highest clock of any core.
     #[serde(default)]
     pub max_mhz: Option<Value<u32>>,
-    /// Instruction-set extensions that matter for training on the CPU, in a fixed vocabulary:
-    /// `avx`, `avx2`, `fma`, `f16c`, `avx512f`, `avx512bw`, `avx512_vnni`, `avx512_bf16`,
-    /// `avx512_fp16`, `avx_vnni`, `amx_tile`, `amx_bf16`, `amx_int8`, `neon`, `asimddp`, `fp16`,
-    /// `bf16`, `i8mm`, `sve`, `sve2`, `sme`, `sme2`.
+    /// Instruction-set extensions that matter for training on the CPU, in the order of their
+    /// list.
     #[serde(default)]
-    pub flags: Vec<String>,
+    pub flags: Vec<CpuFlag>,
     /// NUMA nodes with their CPUs and memory.
     #[serde(default)]
     pub numa_nodes: Vec<NumaNode>,
@@ -360,9 +366,9 @@ pub struct Memory {
 pub struct SwapDevice {
     /// Device or file, e.g. `/dev/nvme0n1p3`, `/swapfile`, `/dev/zram0`.
     pub name: String,
-    /// `partition`, `file` or `zram` (compressed RAM, not disk).
+    /// Partition, file or zram (compressed RAM, not disk).
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<SwapKind>,
     /// Size.
     #[serde(default)]
     pub size_bytes: Option<Value<u64>>,
@@ -445,9 +451,9 @@ pub struct Accelerator {
     /// Vendor UUID; `null` when redacted (the default).
     #[serde(default)]
     pub uuid: Option<String>,
-    /// Compute stack that drives it: `cuda`, `rocm`, `metal`, `xpu`, `vulkan`, `dx12`.
+    /// Compute stack that drives it.
     #[serde(default)]
-    pub backend: Option<String>,
+    pub backend: Option<Backend>,
     /// Architecture, e.g. `ampere`, `hopper`, `gfx1100`, `xe-hpg`, `apple-m4`.
     #[serde(default)]
     pub architecture: Option<String>,
@@ -460,10 +466,9 @@ pub struct Accelerator {
     /// Of that, free now.
     #[serde(default)]
     pub memory_free_bytes: Option<Value<u64>>,
-    /// Which reading `memory_total_bytes` came from: `nvml`, `amdgpu_vram`, `amdgpu_gtt`,
-    /// `xe_vram`, `i915_lmem`, `metal_working_set`, `dxgi`, `vulkan_heap`, `catalogue`.
+    /// Which reading `memory_total_bytes` came from.
     #[serde(default)]
-    pub memory_source: Option<String>,
+    pub memory_source: Option<MemorySource>,
     /// Dedicated VRAM (for an APU, the firmware carve-out; not to be added to `gtt_bytes`).
     #[serde(default)]
     pub vram_bytes: Option<Value<u64>>,
@@ -476,9 +481,9 @@ pub struct Accelerator {
     /// Shader cores: CUDA cores, Apple GPU cores, stream processors.
     #[serde(default)]
     pub cores: Option<Value<u32>>,
-    /// Numeric types its matrix units run at full rate: a subset of `fp64`, `fp32`, `tf32`, `fp16`, `bf16`, `fp8`, `int8`.
+    /// Numeric types its matrix units run at full rate.
     #[serde(default)]
-    pub dtypes: Vec<String>,
+    pub dtypes: Vec<MatrixDtype>,
     /// Peak dense matrix throughput per dtype.
     #[serde(default)]
     pub peak_tflops: PeakTflops,
@@ -533,10 +538,9 @@ pub struct Accelerator {
     /// Temperature at which the GPU shuts down.
     #[serde(default)]
     pub temperature_shutdown_c: Option<Value<f64>>,
-    /// Why clocks are held below their maximum now (`sw_power_cap`, `hw_slowdown`,
-    /// `sw_thermal_slowdown`, `hw_thermal_slowdown`, `hw_power_brake`, …); `gpu_idle` omitted.
+    /// Why clocks are held below their maximum now; idle is not a reason.
     #[serde(default)]
-    pub throttle_reasons: Vec<String>,
+    pub throttle_reasons: Vec<ThrottleReason>,
     /// ECC enabled.
     #[serde(default)]
     pub ecc_enabled: Option<bool>,
@@ -561,9 +565,9 @@ pub struct Accelerator {
     /// Apple Neural Engine cores.
     #[serde(default)]
     pub neural_engine_cores: Option<Value<u32>>,
-    /// Readers that contributed, e.g. `nvml`, `sysfs`, `wgpu`, `sysctl`, `metal`, `catalogue`.
+    /// Readers that contributed, in the order they did.
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<Reader>,
 }
 
 /// Peak dense throughput per dtype, TFLOP/s (TOP/s for int8).
@@ -621,7 +625,7 @@ pub struct Topology {
 }
 
 /// The path between two accelerators, keyed by PCI bus id.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceleratorLink {
@@ -629,9 +633,8 @@ pub struct AcceleratorLink {
     pub a: String,
     /// PCI bus id of the other end.
     pub b: String,
-    /// Closest common point: `nvlink`, `board` (same card), `pcie_switch` (one switch),
-    /// `pcie_switches` (several), `host_bridge`, `numa_node`, `system` (across sockets).
-    pub level: String,
+    /// Closest common point.
+    pub level: LinkLevel,
     /// NVLink links between the two.
     #[serde(default)]
     pub nvlink_links: Option<u32>,
@@ -650,9 +653,9 @@ pub struct Storage {
     /// File system type.
     #[serde(default)]
     pub file_system: Option<String>,
-    /// `nvme`, `ssd`, `hdd`, `virtual` (a VM disk whose backing is unknown), `network`, `ram`, `unknown`.
+    /// What holds it.
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<StorageKind>,
     /// Size.
     #[serde(default)]
     pub total_bytes: Option<Value<u64>>,
@@ -684,9 +687,9 @@ pub struct Power {
     /// Battery charge in percent.
     #[serde(default)]
     pub battery_percent: Option<Value<f64>>,
-    /// Battery state as the OS reports it: `charging`, `discharging`, `full`, `not charging`.
+    /// Battery state as the OS reports it.
     #[serde(default)]
-    pub battery_status: Option<String>,
+    pub battery_status: Option<BatteryStatus>,
     /// Power drawn from the battery now.
     #[serde(default)]
     pub battery_draw_w: Option<Value<f64>>,
@@ -720,9 +723,9 @@ pub struct ThermalSensor {
 pub struct NetworkInterface {
     /// Interface name.
     pub name: String,
-    /// `ethernet`, `wifi`, `infiniband`, `loopback`, `virtual`, `other`.
+    /// What it is.
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<NetworkKind>,
     /// Operationally up.
     #[serde(default)]
     pub up: Option<bool>,
@@ -772,9 +775,9 @@ pub struct GpuMatmul {
     /// PCI bus id, when the backend reports it.
     #[serde(default)]
     pub pci_bus_id: Option<String>,
-    /// wgpu backend used: `vulkan`, `metal`, `dx12`.
+    /// wgpu backend used: Vulkan, Metal or DX12.
     #[serde(default)]
-    pub backend: Option<String>,
+    pub backend: Option<Backend>,
     /// Matrix side.
     pub n: u32,
     /// Achieved fp32 TFLOP/s of a plain tiled WGSL kernel: a floor, well below vendor libraries.

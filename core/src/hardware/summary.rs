@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 
 use super::catalogue::find_accelerator;
 use super::profile::{AcceleratorKind, HardwareProfile, Source, Value, Vendor};
+use super::vocabulary::{Backend, MatrixDtype, MemorySource, NetworkKind, Os, Reader};
 use crate::hardware::Accelerator;
 
 /// Share of usable memory the flat summary recommends for a model: a heuristic kept from the
@@ -64,29 +65,29 @@ pub fn apply_catalogue(acc: &mut Accelerator) {
     // datasheet's; Apple chips come in several memory sizes, so theirs is never assumed.
     if acc.memory_total_bytes.is_none() && acc.vendor != Vendor::Apple {
         acc.memory_total_bytes = Some(Value::catalogue((spec.memory_gib * GIB) as u64));
-        acc.memory_source = Some(String::from("catalogue"));
+        acc.memory_source = Some(MemorySource::Catalogue);
     }
     acc.neural_engine_cores = acc
         .neural_engine_cores
         .or(spec.neural_engine_cores.map(Value::catalogue));
     if acc.dtypes.is_empty() {
         let t = &spec.tflops;
-        for (name, rate) in [
-            ("fp32", t.fp32),
-            ("tf32", t.tf32),
-            ("fp16", t.fp16),
-            ("bf16", t.bf16),
-            ("fp8", t.fp8),
-            ("int8", t.int8),
+        for (dtype, rate) in [
+            (MatrixDtype::Fp32, t.fp32),
+            (MatrixDtype::Tf32, t.tf32),
+            (MatrixDtype::Fp16, t.fp16),
+            (MatrixDtype::Bf16, t.bf16),
+            (MatrixDtype::Fp8, t.fp8),
+            (MatrixDtype::Int8, t.int8),
         ] {
             if rate.is_some() {
-                acc.dtypes.push(String::from(name));
+                acc.dtypes.push(dtype);
             }
         }
     }
     acc.catalogue_name = Some(String::from(spec.name));
-    if !acc.sources.iter().any(|s| s == "catalogue") {
-        acc.sources.push(String::from("catalogue"));
+    if !acc.sources.contains(&Reader::Catalogue) {
+        acc.sources.push(Reader::Catalogue);
     }
 }
 
@@ -147,10 +148,20 @@ pub fn system_memory_bytes(profile: &HardwareProfile) -> Option<Value<u64>> {
     }
 }
 
-/// Completes a profile: catalogue figures for every accelerator ([`apply_catalogue`]), then the
-/// flat device summary (`model` … `max_recommended_model_size_gb`) from the detailed sections.
-/// Values already present (read by the probe, typed by a user) are kept.
-pub fn summarize(profile: &mut HardwareProfile) {
+impl HardwareProfile {
+    /// Completes the profile: catalogue figures for every accelerator ([`apply_catalogue`]),
+    /// then the flat device summary (`model` … `max_recommended_model_size_gb`) from the detailed
+    /// sections. Values already present (read by the probe, typed by a user) are kept, so
+    /// completing a complete profile changes nothing.
+    ///
+    /// [`crate::hardware::parse_profile`], a deserialized [`crate::plan::PlanRequest`] and the
+    /// probe's collection complete their profile once; call this only on a profile built in code.
+    pub fn complete(&mut self) {
+        complete(self);
+    }
+}
+
+fn complete(profile: &mut HardwareProfile) {
     for acc in &mut profile.accelerators {
         apply_catalogue(acc);
     }
@@ -173,7 +184,8 @@ pub fn summarize(profile: &mut HardwareProfile) {
             .filter_map(|a| a.cores.or(a.compute_units).map(|v| v.value))
             .collect();
         if !cores.is_empty() && cores.len() == primary.len() {
-            profile.gpu_cores = Some(cores.iter().sum());
+            // Saturating: a typed profile may hold any u32 per device.
+            profile.gpu_cores = Some(cores.iter().fold(0u32, |sum, c| sum.saturating_add(*c)));
         }
     }
     let c = &profile.cpu;
@@ -197,17 +209,17 @@ pub fn summarize(profile: &mut HardwareProfile) {
         let link = profile
             .network
             .iter()
-            .filter(|n| n.up == Some(true) && n.kind.as_deref() != Some("loopback"))
-            .filter(|n| n.kind.as_deref() != Some("virtual"))
+            .filter(|n| n.up == Some(true))
+            .filter(|n| !matches!(n.kind, Some(NetworkKind::Loopback | NetworkKind::Virtual)))
             .filter_map(|n| n.speed_mbps.map(|v| v.value as f64 / 1000.0))
             .reduce(f64::max);
         profile.bandwidth_gbps = measured.or(link);
     }
     if profile.mlx_metal_available.is_none() {
-        let is_mac = profile.host.os.as_deref() == Some("macos");
+        let is_mac = profile.host.os == Some(Os::Macos);
         let arm = matches!(profile.host.arch.as_deref(), Some("aarch64" | "arm64"));
         profile.mlx_metal_available = match (is_mac, apple) {
-            (true, Some(a)) => Some(arm && a.backend.as_deref() == Some("metal")),
+            (true, Some(a)) => Some(arm && a.backend == Some(Backend::Metal)),
             (true, None) => Some(false),
             _ if profile.host.os.is_some() => Some(false),
             _ => None,

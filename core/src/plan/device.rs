@@ -9,8 +9,8 @@ use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
 use crate::hardware::{
-    primary_accelerators, system_memory_bytes, Accelerator, AcceleratorKind, HardwareProfile,
-    Vendor,
+    primary_accelerators, system_memory_bytes, Accelerator, AcceleratorKind, CpuFlag,
+    HardwareProfile, LinkLevel, MatrixDtype, Vendor,
 };
 use crate::request::{AttentionImpl, Framework, Precision};
 
@@ -163,7 +163,7 @@ fn nvidia_cc_from_arch(arch: &str) -> Option<(u32, u32)> {
 
 fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) -> Device {
     let class = class_of(acc);
-    let has_bf16 = acc.dtypes.iter().any(|d| d == "bf16")
+    let has_bf16 = acc.dtypes.contains(&MatrixDtype::Bf16)
         || acc.peak_tflops.bf16.is_some_and(|v| v.value > 0.0);
     let arch = acc.architecture.as_deref().unwrap_or("");
     let (precision, reason, flash) = match class {
@@ -306,7 +306,7 @@ fn link_gbs(profile: &HardwareProfile, acc: &Accelerator) -> Option<f64> {
         .topology
         .links
         .iter()
-        .filter(|l| l.level == "nvlink")
+        .filter(|l| l.level == LinkLevel::Nvlink)
         .filter_map(|l| l.nvlink_links)
         .max();
     if let Some(links) = nvlink.or(acc.nvlink_links.map(|v| v.value)) {
@@ -336,8 +336,8 @@ fn cpu_device(profile: &HardwareProfile) -> Option<Device> {
     let memory = system_memory_bytes(profile)?.value;
     let reserve = CPU_OS_RESERVE_BYTES.min(memory / 4);
     let flags = &profile.cpu.flags;
-    let has = |f: &str| flags.iter().any(|x| x == f);
-    let bf16 = has("avx512_bf16") || has("amx_bf16");
+    let has = |f: CpuFlag| flags.contains(&f);
+    let bf16 = has(CpuFlag::Avx512Bf16) || has(CpuFlag::AmxBf16);
     // One thread per physical core, within what this process may use (affinity, cgroup quota).
     let physical = profile.cpu.physical_cores.map(|v| v.value);
     let allowed = profile.cpu.available_parallelism.map(|v| v.value);
@@ -349,9 +349,9 @@ fn cpu_device(profile: &HardwareProfile) -> Option<Device> {
     // Measured GEMM rate when the benchmark ran; else cores x clock x fp32 FLOPs per cycle
     // (AVX-512 FMA: 32, AVX2 FMA: 16, otherwise SSE: 8; Intel optimisation manual, peak per core).
     let measured = profile.benchmarks.cpu_matmul_gflops.map(|v| v.value / 1e3);
-    let per_cycle = if has("avx512f") {
+    let per_cycle = if has(CpuFlag::Avx512f) {
         32.0
-    } else if has("avx2") && has("fma") {
+    } else if has(CpuFlag::Avx2) && has(CpuFlag::Fma) {
         16.0
     } else {
         8.0

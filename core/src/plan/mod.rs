@@ -55,7 +55,7 @@ pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
 
 use crate::error::Result;
 use crate::estimate::Estimate;
-use crate::hardware::{summarize, HardwareProfile};
+use crate::hardware::HardwareProfile;
 use crate::model::ModelSource;
 use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision, Sharding};
 use crate::warning::Warning;
@@ -70,13 +70,12 @@ use planner::Planner;
 /// resolved, or a request the memory model rejects.
 pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate::validate(request)?;
-    let mut profile = request.profile.clone();
-    summarize(&mut profile);
-    let device = planner::device_for(&profile, &request.goal)?;
+    let profile = &request.profile;
+    let device = planner::device_for(profile, &request.goal)?;
     let given = planner::given_model(&request.goal)?;
     let planner = Planner {
         goal: &request.goal,
-        profile: &profile,
+        profile,
         dev: &device,
         given: given.as_ref(),
     };
@@ -107,7 +106,9 @@ pub struct PlanRequest {
     /// Document version. Default: the current version (1).
     #[serde(default = "plan_schema_version")]
     pub schema_version: u32,
-    /// The machine, as `trainfit probe` prints it (or typed by hand).
+    /// The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
+    /// catalogue figures and the flat summary are filled where absent.
+    #[serde(deserialize_with = "crate::hardware::deserialize_complete")]
     pub profile: HardwareProfile,
     /// The job. Default: pretraining from scratch.
     #[serde(default)]

@@ -29,7 +29,7 @@ pub(super) const DEFAULT_LORA_RANK: u64 = 16;
 pub(super) struct Planner<'a> {
     /// The job.
     pub goal: &'a Goal,
-    /// The profile, completed by `summarize`.
+    /// The profile, completed as it was read.
     pub profile: &'a HardwareProfile,
     /// The devices, with the goal's choices applied.
     pub dev: &'a Device,

@@ -11,6 +11,7 @@ use super::formulas::{
 use super::planner::Planner;
 use super::{Scale, TimeEstimate};
 use crate::estimate::Estimate;
+use crate::hardware::StorageKind;
 use crate::request::{Sharding, Task};
 use crate::warning::Warning;
 
@@ -61,10 +62,10 @@ impl Planner<'_> {
                 .storage
                 .iter()
                 .find(|s| s.mount_point == "/" || s.mount_point == "C:\\")?;
-            Some(match root.kind.as_deref()? {
-                "nvme" => NVME_WRITE_MBS,
-                "ssd" => SATA_SSD_WRITE_MBS,
-                "hdd" => HDD_WRITE_MBS,
+            Some(match root.kind? {
+                StorageKind::Nvme => NVME_WRITE_MBS,
+                StorageKind::Ssd => SATA_SSD_WRITE_MBS,
+                StorageKind::Hdd => HDD_WRITE_MBS,
                 _ => return None,
             })
         })
@@ -76,7 +77,7 @@ impl Planner<'_> {
             .storage
             .iter()
             .filter(|s| s.read_only != Some(true) && s.mount_point != "/dev/shm")
-            .filter(|s| !matches!(s.kind.as_deref(), Some("ram" | "network")))
+            .filter(|s| !matches!(s.kind, Some(StorageKind::Ram | StorageKind::Network)))
             .filter_map(|s| s.available_bytes.map(|v| v.value))
             .max()
     }

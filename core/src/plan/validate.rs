@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 /// The request's own consistency, before anything is planned.
 pub(super) fn validate(r: &PlanRequest) -> Result<()> {
     Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
+    r.profile.validate().map_err(|e| e.within("profile"))?;
     if r.modes.is_empty() {
         return Err(Error::invalid(
             "modes",

@@ -8,7 +8,7 @@ use super::configuration::{Fit, Run};
 use super::device::DeviceClass;
 use super::planner::Planner;
 use crate::estimate::{Estimate, TermKind};
-use crate::hardware::AcceleratorKind;
+use crate::hardware::{AcceleratorKind, FormFactor, MemorySource, StorageKind};
 use crate::request::{Precision, Task};
 use crate::warning::Warning;
 
@@ -43,7 +43,7 @@ impl Planner<'_> {
         }
         if p.storage
             .iter()
-            .any(|st| st.mount_point == "/" && st.kind.as_deref() == Some("hdd"))
+            .any(|st| st.mount_point == "/" && st.kind == Some(StorageKind::Hdd))
         {
             w.push(Warning::hdd_streaming());
         }
@@ -67,7 +67,7 @@ impl Planner<'_> {
         }
         let apple = p.accelerators.iter().find(|a| {
             a.kind == AcceleratorKind::Unified
-                && a.memory_source.as_deref() == Some("metal_working_set")
+                && a.memory_source == Some(MemorySource::MetalWorkingSet)
         });
         if let (Some(a), Some(total)) = (apple, p.memory.total_bytes) {
             if let Some(ws) = a.memory_total_bytes {
@@ -92,7 +92,7 @@ impl Planner<'_> {
         draw_w: Option<f64>,
         total_s: Option<f64>,
     ) {
-        let laptop = self.profile.host.form_factor.as_deref() == Some("laptop")
+        let laptop = self.profile.host.form_factor == Some(FormFactor::Laptop)
             || self.profile.power.has_battery == Some(true);
         let hot = self.profile.accelerators.iter().find_map(|a| {
             let temp = a.temperature_c?.value;

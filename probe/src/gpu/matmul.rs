@@ -135,9 +135,9 @@ fn run_on(adapter: &wgpu::Adapter, n: u32, budget: Duration) -> Result<GpuMatmul
     let tflops = problem.time(budget, deadline)?;
     problem.verify_samples(deadline)?;
     Ok(GpuMatmul {
+        backend: Some(record.profile_backend()),
         adapter: record.name,
         pci_bus_id: record.pci_bus_id,
-        backend: Some(record.backend),
         n,
         tflops: Value::measured(tflops),
     })

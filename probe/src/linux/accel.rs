@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use trainfit_core::hardware::{Accelerator, AcceleratorKind, Pcie, Value, Vendor};
+use trainfit_core::hardware::{
+    Accelerator, AcceleratorKind, Backend, MemorySource, Pcie, Reader, Value, Vendor,
+};
 
 use super::util::{basename, numbered, real_entries, to_u32};
 use crate::root::Root;
@@ -111,7 +113,7 @@ fn base(
         numa_node: root
             .text(&format!("{pci_dir}/numa_node"))
             .and_then(|n| n.parse::<u32>().ok()),
-        sources: vec!["sysfs".to_string()],
+        sources: vec![Reader::Sysfs],
         ..Accelerator::default()
     }
 }
@@ -215,7 +217,7 @@ fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
     let revision = read("revision").and_then(to_u32);
     let kfd = kfd_node(root, dev);
 
-    acc.backend = Some("rocm".to_string());
+    acc.backend = Some(Backend::Rocm);
     acc.name = amd_name(root, dev, device, revision).unwrap_or_else(|| acc.name.clone());
     acc.vram_bytes = vram.map(Value::measured);
     acc.gtt_bytes = gtt.map(Value::measured);
@@ -248,24 +250,24 @@ fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
             _ => false,
         };
         if use_gtt {
-            set_memory(acc, gtt, gtt_used, "amdgpu_gtt");
+            set_memory(acc, gtt, gtt_used, MemorySource::AmdgpuGtt);
         } else {
-            set_memory(acc, vram, vram_used, "amdgpu_vram");
+            set_memory(acc, vram, vram_used, MemorySource::AmdgpuVram);
         }
     } else {
         acc.kind = AcceleratorKind::Discrete;
-        set_memory(acc, vram, vram_used, "amdgpu_vram");
+        set_memory(acc, vram, vram_used, MemorySource::AmdgpuVram);
     }
     amd_power_and_clocks(root, dev, acc);
 }
 
-fn set_memory(acc: &mut Accelerator, total: Option<u64>, used: Option<u64>, source: &str) {
+fn set_memory(acc: &mut Accelerator, total: Option<u64>, used: Option<u64>, source: MemorySource) {
     let Some(total) = total else {
         return;
     };
     acc.memory_total_bytes = Some(Value::measured(total));
     acc.memory_free_bytes = used.map(|u| Value::measured(total.saturating_sub(u)));
-    acc.memory_source = Some(source.to_string());
+    acc.memory_source = Some(source);
 }
 
 /// Name: the card's `product_name` (boards with a FRU EEPROM), an installed `amdgpu.ids`, the
@@ -421,7 +423,7 @@ const INTEL_GPUS: &[(u32, &str, &str, bool)] = &[
 /// i915's `cardN/lmem_total_bytes` (probe-anchors §3 "Intel GPU VRAM", pitfall 8). Neither on an
 /// iGPU, which shares system memory.
 fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut Accelerator) {
-    acc.backend = Some("xpu".to_string());
+    acc.backend = Some(Backend::Xpu);
     let known = device.and_then(|d| INTEL_GPUS.iter().find(|g| g.0 == d));
     if let Some((_, name, arch, _)) = known {
         acc.name = name.to_string();
@@ -433,11 +435,11 @@ fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut 
         .filter_map(|t| root.u64(&format!("{pci_dir}/{t}/physical_vram_size_bytes")))
         .collect();
     let (memory, source) = if !tiles.is_empty() {
-        (Some(tiles.iter().sum::<u64>()), "xe_vram")
+        (Some(tiles.iter().sum::<u64>()), MemorySource::XeVram)
     } else {
         (
             root.u64(&format!("{DRM}/{card}/lmem_total_bytes")),
-            "i915_lmem",
+            MemorySource::I915Lmem,
         )
     };
     let memory = memory.filter(|m| *m > 0);
@@ -450,7 +452,7 @@ fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut 
     if let Some(m) = memory {
         acc.memory_total_bytes = Some(Value::measured(m));
         acc.vram_bytes = Some(Value::measured(m));
-        acc.memory_source = Some(source.to_string());
+        acc.memory_source = Some(source);
     }
 }
 
@@ -471,7 +473,7 @@ fn nvidia(root: &Root, bdf: &str, acc: &mut Accelerator) {
         acc.name = model;
     }
     if info.is_some() {
-        acc.backend = Some("cuda".to_string());
+        acc.backend = Some(Backend::Cuda);
         acc.driver_version = root
             .text(&format!("{NVIDIA_PROC}/version"))
             .and_then(|t| nvidia_driver_version(&t));

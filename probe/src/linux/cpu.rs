@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use trainfit_core::hardware::{Cpu, NumaNode, ProbeError, Value};
+use trainfit_core::hardware::{Cpu, CpuFlag, NumaNode, ProbeError, Value};
 
 use super::cgroup::Cgroups;
 use super::util::{colon_value, kib_value, numbered, parse_cpulist, push_error, real_entries};
@@ -281,40 +281,40 @@ fn arm_part(implementer: u32, part: u32) -> Option<&'static str> {
 }
 
 /// x86 `flags` names (`arch/x86/include/asm/cpufeatures.h`) of the `Cpu::flags` vocabulary.
-const X86_FLAGS: &[(&str, &[&str])] = &[
-    ("avx", &["avx"]),
-    ("avx2", &["avx2"]),
-    ("fma", &["fma"]),
-    ("f16c", &["f16c"]),
-    ("avx512f", &["avx512f"]),
-    ("avx512bw", &["avx512bw"]),
-    ("avx512_vnni", &["avx512_vnni"]),
-    ("avx512_bf16", &["avx512_bf16"]),
-    ("avx512_fp16", &["avx512_fp16"]),
-    ("avx_vnni", &["avx_vnni"]),
-    ("amx_tile", &["amx_tile"]),
-    ("amx_bf16", &["amx_bf16"]),
-    ("amx_int8", &["amx_int8"]),
+const X86_FLAGS: &[(CpuFlag, &[&str])] = &[
+    (CpuFlag::Avx, &["avx"]),
+    (CpuFlag::Avx2, &["avx2"]),
+    (CpuFlag::Fma, &["fma"]),
+    (CpuFlag::F16c, &["f16c"]),
+    (CpuFlag::Avx512f, &["avx512f"]),
+    (CpuFlag::Avx512bw, &["avx512bw"]),
+    (CpuFlag::Avx512Vnni, &["avx512_vnni"]),
+    (CpuFlag::Avx512Bf16, &["avx512_bf16"]),
+    (CpuFlag::Avx512Fp16, &["avx512_fp16"]),
+    (CpuFlag::AvxVnni, &["avx_vnni"]),
+    (CpuFlag::AmxTile, &["amx_tile"]),
+    (CpuFlag::AmxBf16, &["amx_bf16"]),
+    (CpuFlag::AmxInt8, &["amx_int8"]),
 ];
 
 /// arm64 `Features` names (`arch/arm64/kernel/cpuinfo.c`, `hwcap_str`) of the vocabulary:
 /// `asimd` is NEON, `fphp`/`asimdhp` half-precision arithmetic.
-const ARM_FEATURES: &[(&str, &[&str])] = &[
-    ("neon", &["asimd"]),
-    ("asimddp", &["asimddp"]),
-    ("fp16", &["fphp", "asimdhp"]),
-    ("bf16", &["bf16"]),
-    ("i8mm", &["i8mm"]),
-    ("sve", &["sve"]),
-    ("sve2", &["sve2"]),
-    ("sme", &["sme"]),
-    ("sme2", &["sme2"]),
+const ARM_FEATURES: &[(CpuFlag, &[&str])] = &[
+    (CpuFlag::Neon, &["asimd"]),
+    (CpuFlag::Asimddp, &["asimddp"]),
+    (CpuFlag::Fp16, &["fphp", "asimdhp"]),
+    (CpuFlag::Bf16, &["bf16"]),
+    (CpuFlag::I8mm, &["i8mm"]),
+    (CpuFlag::Sve, &["sve"]),
+    (CpuFlag::Sve2, &["sve2"]),
+    (CpuFlag::Sme, &["sme"]),
+    (CpuFlag::Sme2, &["sme2"]),
 ];
 
 /// Instruction-set flags in the vocabulary of `Cpu::flags`, in its order. The two architectures'
 /// names are kept apart: x86 `sme` is AMD's Secure Memory Encryption, arm64 `sme` the Scalable
 /// Matrix Extension.
-fn flags(p: &Processor) -> Vec<String> {
+fn flags(p: &Processor) -> Vec<CpuFlag> {
     let (line, map) = match (p.get("flags"), p.get("Features")) {
         (Some(f), _) => (f, X86_FLAGS),
         (None, Some(f)) => (f, ARM_FEATURES),
@@ -323,7 +323,7 @@ fn flags(p: &Processor) -> Vec<String> {
     let have: BTreeSet<&str> = line.split_whitespace().collect();
     map.iter()
         .filter(|(_, names)| names.iter().any(|n| have.contains(n)))
-        .map(|(name, _)| name.to_string())
+        .map(|(flag, _)| *flag)
         .collect()
 }
 
@@ -347,9 +347,10 @@ mod tests {
         assert_eq!(procs.len(), 1);
         assert_eq!(vendor(&procs[0]).as_deref(), Some("ARM"));
         assert_eq!(brand(&procs[0]).as_deref(), Some("ARM Neoverse-V2"));
+        use CpuFlag::*;
         assert_eq!(
             flags(&procs[0]),
-            ["neon", "asimddp", "fp16", "bf16", "i8mm", "sve", "sve2"]
+            [Neon, Asimddp, Fp16, Bf16, I8mm, Sve, Sve2]
         );
     }
 }

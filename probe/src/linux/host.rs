@@ -1,6 +1,6 @@
 //! Operating system, container, virtual machine and form factor.
 
-use trainfit_core::hardware::{Host, ProbeError};
+use trainfit_core::hardware::{Container, FormFactor, Host, Os, ProbeError, Virtualization};
 
 use super::util::push_error;
 use crate::root::Root;
@@ -11,7 +11,7 @@ const DMI: &str = "/sys/class/dmi/id";
 
 /// Fills `host`. `hypervisor` is the cpuinfo `hypervisor` flag.
 pub(crate) fn read(root: &Root, hypervisor: bool, host: &mut Host, errors: &mut Vec<ProbeError>) {
-    host.os = Some("linux".to_string());
+    host.os = Some(Os::Linux);
     host.os_name = os_name(root, errors);
     host.kernel = root.text(OSRELEASE);
     match &host.kernel {
@@ -25,8 +25,7 @@ pub(crate) fn read(root: &Root, hypervisor: bool, host: &mut Host, errors: &mut 
     host.virtualization = virtualization(root, hypervisor, host.wsl == Some(true));
     host.form_factor = root
         .u64(&format!("{DMI}/chassis_type"))
-        .and_then(form_factor)
-        .map(str::to_string);
+        .and_then(form_factor);
 }
 
 /// `PRETTY_NAME` of `/etc/os-release`, falling back to `/usr/lib/os-release` (`man 5 os-release`).
@@ -52,28 +51,34 @@ fn is_wsl(kernel: &str) -> bool {
 }
 
 /// The container runtime this process runs in (probe-anchors §3, "containers").
-fn container(root: &Root) -> Option<String> {
+fn container(root: &Root) -> Option<Container> {
     let init_cgroup = root.text("/proc/1/cgroup").unwrap_or_default();
     // Kubernetes first: a pod on a Docker runtime also has /.dockerenv.
     if (root.is_system() && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some())
         || init_cgroup.contains("kubepods")
     {
-        return Some("kubernetes".to_string());
+        return Some(Container::Kubernetes);
     }
     // Podman writes /run/.containerenv (containers/podman docs, `podman-run(1)`); Docker writes /.dockerenv.
     if root.exists("/run/.containerenv") || init_cgroup.contains("libpod") {
-        return Some("podman".to_string());
+        return Some(Container::Podman);
     }
     if root.exists("/.dockerenv") || init_cgroup.contains("/docker") {
-        return Some("docker".to_string());
+        return Some(Container::Docker);
     }
     // systemd's container interface: the manager writes its name to /run/systemd/container
-    // (systemd.io/CONTAINER_INTERFACE): `lxc`, `systemd-nspawn`, ...
+    // (systemd.io/CONTAINER_INTERFACE): `lxc`, `lxc-libvirt`, `systemd-nspawn`, ...
     if let Some(name) = root.text("/run/systemd/container") {
-        return Some(name.to_ascii_lowercase());
+        return Some(match name.to_ascii_lowercase().as_str() {
+            "docker" => Container::Docker,
+            "podman" => Container::Podman,
+            "lxc" | "lxc-libvirt" => Container::Lxc,
+            "systemd-nspawn" => Container::SystemdNspawn,
+            _ => Container::Other,
+        });
     }
     if init_cgroup.contains("/lxc") {
-        return Some("lxc".to_string());
+        return Some(Container::Lxc);
     }
     None
 }
@@ -81,27 +86,27 @@ fn container(root: &Root) -> Option<String> {
 /// DMI vendor strings of hypervisors, prefix-matched against `sys_vendor`, `product_name`,
 /// `board_vendor` and `bios_vendor` (systemd `src/basic/virt.c`, `detect_vm_dmi_vendor`). QEMU's
 /// machine types say `QEMU` whether or not KVM accelerates them; KVM is the norm.
-const DMI_VENDORS: &[(&str, &str)] = &[
-    ("KVM", "kvm"),
-    ("OpenStack", "kvm"),
-    ("KubeVirt", "kvm"),
-    ("QEMU", "kvm"),
-    ("Amazon EC2", "amazon"),
-    ("VMware", "vmware"),
-    ("VMW", "vmware"),
-    ("innotek GmbH", "oracle"),
-    ("VirtualBox", "oracle"),
-    ("Xen", "xen"),
-    ("Bochs", "bochs"),
-    ("Parallels", "parallels"),
-    ("BHYVE", "bhyve"),
-    ("Hyper-V", "hyperv"),
-    ("Apple Virtualization", "apple"),
-    ("Google Compute Engine", "google"),
+const DMI_VENDORS: &[(&str, Virtualization)] = &[
+    ("KVM", Virtualization::Kvm),
+    ("OpenStack", Virtualization::Kvm),
+    ("KubeVirt", Virtualization::Kvm),
+    ("QEMU", Virtualization::Kvm),
+    ("Amazon EC2", Virtualization::Amazon),
+    ("VMware", Virtualization::Vmware),
+    ("VMW", Virtualization::Vmware),
+    ("innotek GmbH", Virtualization::Oracle),
+    ("VirtualBox", Virtualization::Oracle),
+    ("Xen", Virtualization::Xen),
+    ("Bochs", Virtualization::Bochs),
+    ("Parallels", Virtualization::Parallels),
+    ("BHYVE", Virtualization::Bhyve),
+    ("Hyper-V", Virtualization::Hyperv),
+    ("Apple Virtualization", Virtualization::Apple),
+    ("Google Compute Engine", Virtualization::Google),
 ];
 
 /// The hypervisor, from DMI strings and the cpuinfo `hypervisor` flag.
-fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<String> {
+fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<Virtualization> {
     let dmi = |f: &str| root.text(&format!("{DMI}/{f}")).unwrap_or_default();
     let product = dmi("product_name");
     let fields = [
@@ -114,20 +119,24 @@ fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<String> {
         if let Some((_, id)) = DMI_VENDORS.iter().find(|(p, _)| field.starts_with(p)) {
             // EC2 bare-metal instance types (`*.metal`) keep the Amazon strings but run no
             // hypervisor; only the CPUID bit tells them apart.
-            if *id == "amazon" && !hypervisor {
+            if *id == Virtualization::Amazon && !hypervisor {
                 return None;
             }
-            return Some(id.to_string());
+            return Some(*id);
         }
     }
     // Hyper-V guests: `Microsoft Corporation` / `Virtual Machine` (a Surface laptop has the same
     // vendor, so the product decides).
     if fields[0].starts_with("Microsoft Corporation") && product == "Virtual Machine" {
-        return Some("hyperv".to_string());
+        return Some(Virtualization::Hyperv);
     }
     if hypervisor {
         // WSL 2 runs in a Hyper-V utility VM without DMI tables.
-        return Some(if wsl { "hyperv" } else { "unknown" }.to_string());
+        return Some(if wsl {
+            Virtualization::Hyperv
+        } else {
+            Virtualization::Unknown
+        });
     }
     None
 }
@@ -137,11 +146,11 @@ fn virtualization(root: &Root, hypervisor: bool, wsl: bool) -> Option<String> {
 /// 3 Desktop, 4 Low Profile Desktop, 5 Pizza Box, 6 Mini Tower, 7 Tower, 13 All in One,
 /// 35 Mini PC, 36 Stick PC → desktop; 17 Main Server Chassis, 23 Rack Mount Chassis,
 /// 28 Blade, 29 Blade Enclosure → server.
-fn form_factor(code: u64) -> Option<&'static str> {
+fn form_factor(code: u64) -> Option<FormFactor> {
     match code {
-        8 | 9 | 10 | 14 | 31 | 32 => Some("laptop"),
-        3 | 4 | 5 | 6 | 7 | 13 | 35 | 36 => Some("desktop"),
-        17 | 23 | 28 | 29 => Some("server"),
+        8 | 9 | 10 | 14 | 31 | 32 => Some(FormFactor::Laptop),
+        3 | 4 | 5 | 6 | 7 | 13 | 35 | 36 => Some(FormFactor::Desktop),
+        17 | 23 | 28 | 29 => Some(FormFactor::Server),
         _ => None,
     }
 }
@@ -159,9 +168,9 @@ mod tests {
 
     #[test]
     fn chassis() {
-        assert_eq!(form_factor(10), Some("laptop"));
-        assert_eq!(form_factor(3), Some("desktop"));
-        assert_eq!(form_factor(23), Some("server"));
+        assert_eq!(form_factor(10), Some(FormFactor::Laptop));
+        assert_eq!(form_factor(3), Some(FormFactor::Desktop));
+        assert_eq!(form_factor(23), Some(FormFactor::Server));
         assert_eq!(form_factor(1), None);
     }
 }

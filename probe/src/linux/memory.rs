@@ -1,6 +1,6 @@
 //! System memory: `/proc/meminfo`, swap areas, the cgroup limit, `/dev/shm`.
 
-use trainfit_core::hardware::{Memory, ProbeError, SwapDevice, Value};
+use trainfit_core::hardware::{Memory, ProbeError, SwapDevice, SwapKind, Value};
 
 use super::cgroup::Cgroups;
 use super::util::{kib_value, push_error};
@@ -60,11 +60,11 @@ fn swaps(text: &str) -> Vec<SwapDevice> {
             };
             let name = unescape_octal(name);
             let kind = if name.contains("zram") {
-                "zram"
+                SwapKind::Zram
             } else {
                 match *kind {
-                    "partition" => "partition",
-                    "file" => "file",
+                    "partition" => SwapKind::Partition,
+                    "file" => SwapKind::File,
                     _ => return Some(device(name, None, size, used)),
                 }
             };
@@ -73,11 +73,11 @@ fn swaps(text: &str) -> Vec<SwapDevice> {
         .collect()
 }
 
-fn device(name: String, kind: Option<&str>, size: &str, used: &str) -> SwapDevice {
+fn device(name: String, kind: Option<SwapKind>, size: &str, used: &str) -> SwapDevice {
     let kib = |s: &str| s.parse::<u64>().ok().and_then(|n| n.checked_mul(1024));
     SwapDevice {
         name,
-        kind: kind.map(str::to_string),
+        kind,
         size_bytes: kib(size).map(Value::measured),
         used_bytes: kib(used).map(Value::measured),
     }
@@ -118,12 +118,12 @@ mod tests {
         let t = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/nvme0n1p3                          partition\t16777212\t0\t\t-2\n/swap\\040file                           file\t\t2097148\t\t1024\t\t-3\n/dev/zram0                              partition\t8388604\t\t0\t\t100\n";
         let s = swaps(t);
         assert_eq!(s.len(), 3);
-        assert_eq!(s[0].kind.as_deref(), Some("partition"));
+        assert_eq!(s[0].kind, Some(SwapKind::Partition));
         assert_eq!(s[0].size_bytes.unwrap().value, 16777212 * 1024);
         assert_eq!(s[1].name, "/swap file");
-        assert_eq!(s[1].kind.as_deref(), Some("file"));
+        assert_eq!(s[1].kind, Some(SwapKind::File));
         assert_eq!(s[1].used_bytes.unwrap().value, 1024 * 1024);
-        assert_eq!(s[2].kind.as_deref(), Some("zram"));
+        assert_eq!(s[2].kind, Some(SwapKind::Zram));
     }
 
     #[test]

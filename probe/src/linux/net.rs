@@ -1,7 +1,7 @@
 //! Network interfaces (`Documentation/ABI/testing/sysfs-class-net`). Hardware addresses are
 //! identifying and never read (probe-anchors §10).
 
-use trainfit_core::hardware::{NetworkInterface, ProbeError, Value};
+use trainfit_core::hardware::{NetworkInterface, NetworkKind, ProbeError, Value};
 
 use super::util::{push_error, real_entries, to_u32};
 use crate::root::Root;
@@ -39,7 +39,7 @@ pub(crate) fn read(root: &Root, errors: &mut Vec<ProbeError>) -> Vec<NetworkInte
 fn interface(root: &Root, name: String) -> NetworkInterface {
     let dir = format!("{NET}/{name}");
     NetworkInterface {
-        kind: Some(kind(root, &name, &dir).to_string()),
+        kind: Some(kind(root, &name, &dir)),
         up: up(root, &dir),
         speed_mbps: root
             .u64(&format!("{dir}/speed"))
@@ -52,27 +52,27 @@ fn interface(root: &Root, name: String) -> NetworkInterface {
 
 /// `loopback`, `infiniband`, `wifi` (a `wireless` directory or a `phy80211` link), `virtual`
 /// (the device lives under `/devices/virtual/`: bridges, veth, tun, docker0), `ethernet`, `other`.
-fn kind(root: &Root, name: &str, dir: &str) -> &'static str {
+fn kind(root: &Root, name: &str, dir: &str) -> NetworkKind {
     let arp = root.u64(&format!("{dir}/type"));
     if name == "lo" || arp == Some(ARPHRD_LOOPBACK) {
-        return "loopback";
+        return NetworkKind::Loopback;
     }
     if arp == Some(ARPHRD_INFINIBAND) {
-        return "infiniband";
+        return NetworkKind::Infiniband;
     }
     if root.exists(&format!("{dir}/wireless")) || root.link(&format!("{dir}/phy80211")).is_some() {
-        return "wifi";
+        return NetworkKind::Wifi;
     }
     if root
         .link(dir)
         .is_some_and(|target| target.contains("/devices/virtual/"))
     {
-        return "virtual";
+        return NetworkKind::Virtual;
     }
     if arp == Some(ARPHRD_ETHER) {
-        return "ethernet";
+        return NetworkKind::Ethernet;
     }
-    "other"
+    NetworkKind::Other
 }
 
 /// `operstate` (RFC 2863 states): `up` → up; `down`, `lowerlayerdown`, `notpresent`, `dormant`

@@ -3,7 +3,7 @@
 //! Power supplies: kernel `Documentation/ABI/testing/sysfs-class-power` (units µW, µA, µV, %).
 //! RAPL: `Documentation/power/powercap/powercap.rst`.
 
-use trainfit_core::hardware::{Power, Value};
+use trainfit_core::hardware::{BatteryStatus, Power, Value};
 
 use super::util::real_entries;
 use crate::root::Root;
@@ -53,12 +53,26 @@ fn supplies(root: &Root, power: &mut Power) {
         .u64(&format!("{dir}/capacity"))
         .filter(|c| *c <= 100)
         .map(|c| Value::measured(c as f64));
-    let status = root.text(&format!("{dir}/status"));
-    let discharging = status.as_deref() == Some("Discharging");
-    power.battery_status = status.map(|s| s.to_ascii_lowercase());
+    power.battery_status = root
+        .text(&format!("{dir}/status"))
+        .as_deref()
+        .map(battery_status);
+    let discharging = power.battery_status == Some(BatteryStatus::Discharging);
     power.on_battery = Some(discharging || external == Some(false));
     if discharging {
         power.battery_draw_w = draw_watts(root, &dir).map(Value::measured);
+    }
+}
+
+/// A battery's `status` (`Documentation/ABI/testing/sysfs-class-power`: `Unknown`, `Charging`,
+/// `Discharging`, `Not charging`, `Full`).
+fn battery_status(status: &str) -> BatteryStatus {
+    match status.to_ascii_lowercase().as_str() {
+        "charging" => BatteryStatus::Charging,
+        "discharging" => BatteryStatus::Discharging,
+        "not charging" => BatteryStatus::NotCharging,
+        "full" => BatteryStatus::Full,
+        _ => BatteryStatus::Unknown,
     }
 }
 

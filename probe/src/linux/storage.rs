@@ -1,6 +1,6 @@
 //! Mounted file systems that can hold datasets and checkpoints, with the kind of disk behind them.
 
-use trainfit_core::hardware::{ProbeError, Storage, Value};
+use trainfit_core::hardware::{ProbeError, Storage, StorageKind, Value};
 
 use super::memory::unescape_octal;
 use super::util::{basename, push_error, real_entries};
@@ -132,11 +132,9 @@ fn describe(root: &Root, space: SpaceFn, m: &Mount) -> Storage {
             .and_then(|name| whole_disk(root, name))
     };
     let kind = if network {
-        Some("network".to_string())
+        Some(StorageKind::Network)
     } else {
-        disk.as_deref()
-            .and_then(|d| disk_kind(root, d, 0))
-            .map(str::to_string)
+        disk.as_deref().and_then(|d| disk_kind(root, d, 0))
     };
     let removable = disk
         .as_deref()
@@ -217,22 +215,22 @@ const MAX_STACK: usize = 8;
 /// What backs a whole disk: `nvme`, `virtual` (virtio `vd*` and Xen `xvd*` disks claim
 /// `rotational=1` whatever backs them, probe-anchors §2.4 and pitfall 10), `ram` (zram), `hdd` or
 /// `ssd` from `queue/rotational`; for `dm-*`/`md*` the common kind of the devices in `slaves/`.
-fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<&'static str> {
+fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<StorageKind> {
     if disk.starts_with("nvme") {
-        return Some("nvme");
+        return Some(StorageKind::Nvme);
     }
     if disk.starts_with("vd") || disk.starts_with("xvd") {
-        return Some("virtual");
+        return Some(StorageKind::Virtual);
     }
     if disk.starts_with("zram") {
-        return Some("ram");
+        return Some(StorageKind::Ram);
     }
     if disk.starts_with("dm-") || disk.starts_with("md") {
         if depth >= MAX_STACK {
             return None;
         }
         let slaves = real_entries(root.list(&format!("/sys/block/{disk}/slaves")));
-        let kinds: Vec<Option<&str>> = slaves
+        let kinds: Vec<Option<StorageKind>> = slaves
             .iter()
             .map(|s| whole_disk(root, s).and_then(|d| disk_kind(root, &d, depth + 1)))
             .collect();
@@ -240,8 +238,8 @@ fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<&'static str> {
         return kinds.iter().all(|k| *k == first).then_some(first).flatten();
     }
     match root.u64(&format!("/sys/block/{disk}/queue/rotational"))? {
-        0 => Some("ssd"),
-        1 => Some("hdd"),
+        0 => Some(StorageKind::Ssd),
+        1 => Some(StorageKind::Hdd),
         _ => None,
     }
 }
