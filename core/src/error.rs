@@ -69,10 +69,13 @@ pub enum Error {
         /// The newest version this build reads (it reads every version from 1 up to it).
         supported: u32,
     },
-    /// A byte or count computation exceeded 64 bits.
+    /// A byte or count computation exceeded what it can be computed or reported in.
     Overflow {
         /// The quantity being computed, e.g. `memory of this request`.
         quantity: String,
+        /// What it exceeded: `64 bits`, or `2^53 bytes`, the largest integer a JavaScript
+        /// number holds exactly.
+        bound: &'static str,
     },
     /// A hardware profile with nothing to plan on: no accelerator of known memory and no
     /// system memory.
@@ -158,6 +161,7 @@ impl Error {
     pub(crate) fn overflow(quantity: impl Into<String>) -> Self {
         Error::Overflow {
             quantity: quantity.into(),
+            bound: "64 bits",
         }
     }
 
@@ -197,6 +201,26 @@ impl Error {
         }
         Ok(())
     }
+}
+
+/// `v` is at least 1, or an error naming `field`.
+pub(crate) fn positive(field: &str, v: u64) -> Result<()> {
+    if v == 0 {
+        return Err(Error::invalid(field, v, "an integer of at least 1"));
+    }
+    Ok(())
+}
+
+/// `v` is at most `max` (`what` says what the bound is), or an error naming `field`.
+pub(crate) fn at_most(field: &str, v: u64, max: u64, what: &str) -> Result<()> {
+    if v > max {
+        return Err(Error::invalid(
+            field,
+            v,
+            alloc::format!("at most {max} ({what})"),
+        ));
+    }
+    Ok(())
 }
 
 /// A parser message may quote the whole input; cut it long after any useful part.
@@ -265,8 +289,8 @@ impl fmt::Display for Error {
                 f,
                 "field `{field}` is {found}, newer than this build reads (up to {supported}); update trainfit"
             ),
-            Error::Overflow { quantity } => {
-                write!(f, "{quantity} does not fit in 64 bits; the input is too large")
+            Error::Overflow { quantity, bound } => {
+                write!(f, "{quantity} exceeds {bound}; the input is too large")
             }
             Error::NoDevice => f.write_str(
                 "the hardware profile has nothing to plan on: no accelerator with memory_total_bytes and no memory.total_bytes",

@@ -52,6 +52,7 @@ pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
         }
     }
     let mut profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
+    profile.check_sizes()?;
     profile.complete();
     profile.validate()?;
     Ok(profile)
@@ -65,6 +66,10 @@ where
     D: serde::Deserializer<'de>,
 {
     let mut profile = <HardwareProfile as serde::Deserialize>::deserialize(deserializer)?;
-    profile.complete();
+    // An oversized profile is left as read: `plan` refuses it by its list's name before it
+    // looks at anything else.
+    if profile.check_sizes().is_ok() {
+        profile.complete();
+    }
     Ok(profile)
 }

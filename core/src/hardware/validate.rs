@@ -74,7 +74,65 @@ pub const MIN_TEMPERATURE_C: f64 = -273.15;
 /// short enough to print.
 pub const MAX_TEMPERATURE_C: f64 = 1000.0;
 
+/// Most accelerators accepted in one profile. A profile is one machine: the largest single
+/// nodes hold 8 to 16 GPUs (NVIDIA DGX B200: 8; HGX-2: 16), each split into at most 7 MIG
+/// instances (NVIDIA MIG user guide, "Supported GPUs"), so 112 devices; 1024 leaves room for
+/// any such machine and keeps a typo (100,000 entries) from costing seconds to complete.
+pub const MAX_ACCELERATORS: usize = 1024;
+
+/// Most entries of any other list of a profile (file systems, network interfaces, sensors,
+/// NUMA nodes, swap areas, benchmarks, accelerator pairs): far above any machine's count,
+/// small enough to read in well under a millisecond.
+pub const MAX_ENTRIES: usize = 1 << 16;
+
 impl HardwareProfile {
+    /// Checks the lengths of the profile's lists: done before anything walks them, so an
+    /// oversized list is refused at once.
+    ///
+    /// # Errors
+    /// `InvalidField` naming the list.
+    pub fn check_sizes(&self) -> Result<()> {
+        let lists = [
+            ("accelerators", self.accelerators.len(), MAX_ACCELERATORS),
+            ("topology.links", self.topology.links.len(), MAX_ENTRIES),
+            ("storage", self.storage.len(), MAX_ENTRIES),
+            ("network", self.network.len(), MAX_ENTRIES),
+            ("thermal", self.thermal.len(), MAX_ENTRIES),
+            ("cpu.numa_nodes", self.cpu.numa_nodes.len(), MAX_ENTRIES),
+            (
+                "memory.swap_devices",
+                self.memory.swap_devices.len(),
+                MAX_ENTRIES,
+            ),
+            (
+                "benchmarks.gpu_matmul",
+                self.benchmarks.gpu_matmul.len(),
+                MAX_ENTRIES,
+            ),
+            (
+                "benchmarks.storage",
+                self.benchmarks.storage.len(),
+                MAX_ENTRIES,
+            ),
+            (
+                "benchmarks.network",
+                self.benchmarks.network.len(),
+                MAX_ENTRIES,
+            ),
+            ("errors", self.errors.len(), MAX_ENTRIES),
+        ];
+        for (field, len, max) in lists {
+            if len > max {
+                return Err(Error::invalid(
+                    field,
+                    format!("a list of {len} entries"),
+                    format!("at most {max} entries"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that every number the planner computes with lies in its range (see the constants
     /// of this module) and that the document's version is one this build reads.
     ///
@@ -90,7 +148,9 @@ impl HardwareProfile {
             self.schema_version,
             PROFILE_SCHEMA_VERSION,
         )?;
+        self.check_sizes()?;
         let c = &self.cpu;
+        CORES.check("cpu.cgroup_quota_cores", c.cgroup_quota_cores)?;
         clock("cpu.max_mhz", c.max_mhz)?;
         cores("cpu.physical_cores", c.physical_cores)?;
         cores("cpu.available_parallelism", c.available_parallelism)?;
@@ -106,10 +166,20 @@ impl HardwareProfile {
             POWER.check(&at("tdp_w"), a.tdp_w)?;
             POWER.check(&at("power_default_limit_w"), a.power_default_limit_w)?;
             POWER.check(&at("power_min_limit_w"), a.power_min_limit_w)?;
+            POWER.check(&at("power_max_limit_w"), a.power_max_limit_w)?;
+            POWER.check(&at("power_limit_w"), a.power_limit_w)?;
+            DRAW.check(&at("power_draw_w"), a.power_draw_w)?;
             TEMPERATURE.check(&at("temperature_c"), a.temperature_c)?;
             TEMPERATURE.check(&at("temperature_slowdown_c"), a.temperature_slowdown_c)?;
+            TEMPERATURE.check(&at("temperature_shutdown_c"), a.temperature_shutdown_c)?;
+        }
+        for (i, t) in self.thermal.iter().enumerate() {
+            TEMPERATURE.check(&format!("thermal[{i}].temperature_c"), t.temperature_c)?;
+            TEMPERATURE.check(&format!("thermal[{i}].critical_c"), t.critical_c)?;
         }
         BATTERY.check("power.battery_percent", self.power.battery_percent)?;
+        DRAW.check("power.battery_draw_w", self.power.battery_draw_w)?;
+        DRAW.check("power.cpu_package_limit_w", self.power.cpu_package_limit_w)?;
         let b = &self.benchmarks;
         BANDWIDTH.check("benchmarks.memory_bandwidth_gbs", b.memory_bandwidth_gbs)?;
         CPU_GFLOPS.check("benchmarks.cpu_matmul_gflops", b.cpu_matmul_gflops)?;
@@ -117,6 +187,25 @@ impl HardwareProfile {
             STORAGE.check(&format!("benchmarks.storage[{i}].read_mbs"), s.read_mbs)?;
             STORAGE.check(&format!("benchmarks.storage[{i}].write_mbs"), s.write_mbs)?;
         }
+        for (i, g) in b.gpu_matmul.iter().enumerate() {
+            TFLOPS.check(
+                &format!("benchmarks.gpu_matmul[{i}].tflops"),
+                Some(g.tflops),
+            )?;
+        }
+        for (i, n) in b.network.iter().enumerate() {
+            let at = |field: &str| format!("benchmarks.network[{i}].{field}");
+            LINK_GBPS.check(&at("send_gbps"), n.send_gbps)?;
+            LINK_GBPS.check(&at("receive_gbps"), n.receive_gbps)?;
+            LATENCY.check(&at("latency_us"), n.latency_us)?;
+        }
+        // The flat summary last: it is derived from the sections above, whose errors say more.
+        SUMMARY_GB.check_plain("memory_gb", self.memory_gb)?;
+        SUMMARY_GB.check_plain(
+            "max_recommended_model_size_gb",
+            self.max_recommended_model_size_gb,
+        )?;
+        LINK_GBPS.check_plain("bandwidth_gbps", self.bandwidth_gbps)?;
         Ok(())
     }
 }
@@ -160,6 +249,31 @@ const POWER: Range = Range {
     unit: "W",
 };
 
+/// Power drawn now, or a limit that may read 0 (an idle card, a battery that is charging):
+/// from nothing to the largest power accepted.
+const DRAW: Range = Range {
+    min: 0.0,
+    max: MAX_POWER_W,
+    noun: "a power",
+    unit: "W",
+};
+
+/// A CPU quota in cores: at most the cores accepted.
+const CORES: Range = Range {
+    min: 0.0,
+    max: MAX_CPU_CORES as f64,
+    noun: "a number of cores",
+    unit: "cores",
+};
+
+/// A round trip between two hosts, microseconds: up to a minute, beyond any link that trains.
+const LATENCY: Range = Range {
+    min: 0.0,
+    max: 6e7,
+    noun: "a latency",
+    unit: "µs",
+};
+
 const TEMPERATURE: Range = Range {
     min: MIN_TEMPERATURE_C,
     max: MAX_TEMPERATURE_C,
@@ -182,10 +296,32 @@ const STORAGE: Range = Range {
     unit: "MB/s",
 };
 
+/// The flat summary's sizes in GB or GiB: those of a memory size.
+const SUMMARY_GB: Range = Range {
+    min: 0.0,
+    max: MAX_MEMORY_BYTES as f64 / 1e9,
+    noun: "a memory size",
+    unit: "GB",
+};
+
+/// A network link, Gbit/s: up to ten times the fastest Ethernet standard (IEEE 802.3dj,
+/// 1.6 Tbit/s).
+const LINK_GBPS: Range = Range {
+    min: 0.0,
+    max: 16_000.0,
+    noun: "a link speed",
+    unit: "Gbit/s",
+};
+
 impl Range {
     /// `value` inside the range (NaN and the infinities never are), or an error naming `field`.
     fn check(&self, field: &str, value: Option<Value<f64>>) -> Result<()> {
-        let Some(v) = value.map(|v| v.value) else {
+        self.check_plain(field, value.map(|v| v.value))
+    }
+
+    /// As [`Range::check`], for a number without a source.
+    fn check_plain(&self, field: &str, value: Option<f64>) -> Result<()> {
+        let Some(v) = value else {
             return Ok(());
         };
         if (self.min..=self.max).contains(&v) {

@@ -10,7 +10,14 @@
 mod blocks;
 mod overhead;
 mod recipe;
-mod resolve;
+mod validate;
+
+pub use validate::{MAX_DEVICES, MAX_GPUS_PER_NODE, MAX_SEQUENCES};
+
+/// Largest peak an estimate reports, bytes: 2^53, so the command line and JavaScript (whose
+/// numbers hold integers exactly up to 2^53) print the same number. No device has a thousandth
+/// of it.
+pub const MAX_REPORTED_BYTES: u64 = 1 << 53;
 mod states;
 mod step;
 mod tape;
@@ -50,7 +57,7 @@ use step::Placement;
 /// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let spec = request.model.resolve()?;
-    resolve::validate(request, &spec)?;
+    validate::validate(request, &spec)?;
     let r = Recipe::new(request, &spec);
     let par = &request.parallel;
     let pp = par.pipeline.max(1);
@@ -284,6 +291,12 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     for (kind, bytes, detail) in over {
         peak_bytes = peak_bytes.saturating_add(bytes);
         push(&mut terms, kind, bytes, &detail);
+    }
+    if peak_bytes > MAX_REPORTED_BYTES {
+        return Err(crate::error::Error::Overflow {
+            quantity: format!("the peak of {peak_bytes} bytes"),
+            bound: "2^53 bytes (8 PiB), the largest integer a JavaScript number holds exactly",
+        });
     }
     let fit = request
         .runtime

@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{positive, Error, Result};
 use crate::model::{self, ModelSpec};
 
 /// Where the model description comes from.
@@ -43,13 +43,6 @@ impl ModelSource {
             }
         }
     }
-}
-
-pub(crate) fn positive(field: &str, v: u64) -> Result<()> {
-    if v == 0 {
-        return Err(Error::invalid(field, v, "an integer of at least 1"));
-    }
-    Ok(())
 }
 
 fn check_spec(s: &ModelSpec) -> Result<()> {
@@ -104,6 +97,15 @@ fn check_spec(s: &ModelSpec) -> Result<()> {
                 m.active,
                 format!("between 1 and experts ({})", m.experts),
             ));
+        }
+    }
+    for (field, p) in [
+        ("model.spec.dropout.embedding", s.dropout.embedding),
+        ("model.spec.dropout.attention", s.dropout.attention),
+        ("model.spec.dropout.residual", s.dropout.residual),
+    ] {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::invalid(field, p, "a probability in [0, 1)"));
         }
     }
     positive("model.spec.layers", s.layers)?;

@@ -4,17 +4,31 @@
 use alloc::format;
 
 use super::{PlanRequest, PLAN_SCHEMA_VERSION};
-use crate::error::{Error, Result};
+use crate::error::{at_most, Error, Result};
+use crate::memory::{MAX_DEVICES, MAX_SEQUENCES};
+
+/// Longest sequence a goal may ask for, tokens: 2^24, beyond the longest context any released
+/// model reads (Llama 4 Scout: 10M tokens, Meta AI, "The Llama 4 herd", April 2025).
+pub const MAX_SEQUENCE: u64 = 1 << 24;
+
+/// Most training tokens a goal may ask for: 2^53, the largest integer a JavaScript number holds
+/// exactly, and about 580 times Llama 3's 15.6T tokens.
+pub const MAX_TOKENS: u64 = 1 << 53;
 
 /// The request's own consistency, before anything is planned.
 pub(super) fn validate(r: &PlanRequest) -> Result<()> {
     Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
     r.profile.validate().map_err(|e| e.within("profile"))?;
-    if r.modes.is_empty() {
+    let repeated = r
+        .modes
+        .iter()
+        .enumerate()
+        .any(|(i, m)| r.modes[..i].contains(m));
+    if r.modes.is_empty() || repeated {
         return Err(Error::invalid(
             "modes",
-            "[]",
-            "one or more of conservative, balanced, extreme",
+            format!("a list of {} modes", r.modes.len()),
+            "one or more of conservative, balanced, extreme, each at most once",
         ));
     }
     let g = &r.goal;
@@ -29,6 +43,33 @@ pub(super) fn validate(r: &PlanRequest) -> Result<()> {
     ] {
         if v == Some(0) {
             return Err(Error::invalid(field, 0, "a positive integer"));
+        }
+    }
+    for (field, v, max, what) in [
+        ("goal.sequence", g.sequence, MAX_SEQUENCE, "tokens"),
+        (
+            "goal.micro_batch",
+            g.micro_batch,
+            MAX_SEQUENCES,
+            "sequences",
+        ),
+        (
+            "goal.global_batch",
+            g.global_batch,
+            MAX_SEQUENCES,
+            "sequences",
+        ),
+        (
+            "goal.concurrency",
+            g.concurrency,
+            MAX_SEQUENCES,
+            "sequences",
+        ),
+        ("goal.devices", g.devices, MAX_DEVICES, "devices"),
+        ("goal.tokens", g.tokens, MAX_TOKENS, "tokens"),
+    ] {
+        if let Some(v) = v {
+            at_most(field, v, max, what)?;
         }
     }
     if let Some(h) = g.hours {

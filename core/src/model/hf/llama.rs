@@ -395,16 +395,70 @@ fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
             _ => return Err(expected()),
         }
     }
-    // The shortest period whose group is some sliding layers followed by full ones.
+    Ok(Some(sliding_group(&sliding)))
+}
+
+/// (sliding layers, layers) of the shortest repeating group of sliding layers followed by full
+/// ones; for an irregular sequence, (sliding layers, all layers), since the count is what
+/// matters for memory.
+fn sliding_group(sliding: &[bool]) -> (u64, u64) {
+    // The shortest period whose group is some sliding layers followed by full ones. The periods
+    // of a sequence are its length minus each of its borders, shortest period first along the
+    // chain of the prefix function (Knuth, Morris and Pratt 1977), so this is linear in the
+    // layers where trying every period would be quadratic.
     let n = sliding.len();
-    for p in 1..=n {
-        let k = sliding[..p].iter().take_while(|&&s| s).count();
-        let shape = sliding[k..p].iter().all(|&s| !s);
-        if shape && (0..n).all(|i| sliding[i] == sliding[i % p]) {
-            return Ok(Some((k as u64, p as u64)));
+    let mut border = alloc::vec![0usize; n];
+    for i in 1..n {
+        let mut b = border[i - 1];
+        while b > 0 && sliding[i] != sliding[b] {
+            b = border[b - 1];
         }
+        border[i] = b + usize::from(sliding[i] == sliding[b]);
+    }
+    // A group of p layers is sliding then full when its leading sliding run and the full run
+    // after it cover it.
+    let lead = sliding.iter().take_while(|&&s| s).count();
+    let full_after = sliding[lead..].iter().take_while(|&&s| !s).count();
+    let mut b = border.last().copied().unwrap_or(0);
+    loop {
+        let p = n - b;
+        if p <= lead + full_after {
+            return (p.min(lead) as u64, p as u64);
+        }
+        if b == 0 {
+            break;
+        }
+        b = border[b - 1];
     }
     // Irregular: the count is what matters for memory.
     let local = sliding.iter().filter(|&&s| s).count() as u64;
-    Ok(Some((local, layers)))
+    (local, n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sliding_group;
+
+    /// The definition, trying every period: quadratic, but obviously right.
+    fn by_definition(sliding: &[bool]) -> (u64, u64) {
+        let n = sliding.len();
+        for p in 1..=n {
+            let k = sliding[..p].iter().take_while(|&&s| s).count();
+            let shape = sliding[k..p].iter().all(|&s| !s);
+            if shape && (0..n).all(|i| sliding[i] == sliding[i % p]) {
+                return (k as u64, p as u64);
+            }
+        }
+        (sliding.iter().filter(|&&s| s).count() as u64, n as u64)
+    }
+
+    #[test]
+    fn linear_search_agrees_with_the_definition_on_every_short_sequence() {
+        for n in 1..=12u32 {
+            for bits in 0..1u32 << n {
+                let s: alloc::vec::Vec<bool> = (0..n).map(|i| bits >> i & 1 == 1).collect();
+                assert_eq!(sliding_group(&s), by_definition(&s), "{s:?}");
+            }
+        }
+    }
 }

@@ -4,10 +4,21 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{Error, Result};
-use crate::model::source::positive;
+use crate::error::{at_most, positive, Error, Result};
 use crate::model::ModelSpec;
 use crate::request::{EstimateRequest, Sharding, Task, SCHEMA_VERSION};
+
+/// Most devices a request may span: 64 times the 16,384 GPUs of Llama 3 405B's training run
+/// (Dubey et al. 2024, "The Llama 3 Herd of Models"), 2^20.
+pub const MAX_DEVICES: u64 = 1 << 20;
+
+/// Most sequences a step may hold (micro-batches times micro-batch): far beyond the largest
+/// published batches (Llama 3 405B: 16M tokens, 2,048 sequences of 8,192), 2^24.
+pub const MAX_SEQUENCES: u64 = 1 << 24;
+
+/// Most GPUs one node may hold: the NVL72 rack is one NVLink domain of 72 GPUs (NVIDIA GB200
+/// NVL72 datasheet); 1024 leaves room for larger domains to come.
+pub const MAX_GPUS_PER_NODE: u64 = 1024;
 
 fn probability(field: &str, p: f64) -> Result<()> {
     if !(0.0..1.0).contains(&p) {
@@ -27,6 +38,19 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
     size_guard(req, spec)?;
     let p = &req.parallel;
     positive("parallel.data", p.data)?;
+    at_most("parallel.data", p.data, MAX_DEVICES, "devices")?;
+    at_most(
+        "parallel.micro_batches",
+        p.micro_batches,
+        MAX_SEQUENCES,
+        "micro-batches",
+    )?;
+    at_most(
+        "runtime.gpus_per_node",
+        req.runtime.gpus_per_node,
+        MAX_GPUS_PER_NODE,
+        "GPUs per node",
+    )?;
     positive("parallel.tensor", p.tensor)?;
     positive("parallel.pipeline", p.pipeline)?;
     positive("parallel.context", p.context)?;
@@ -76,7 +100,23 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
                 ));
             };
             positive("lora.rank", lora.rank)?;
+            // A rank above a layer's width adds parameters without adding rank: the update
+            // B·A of an n-wide layer has rank at most n (Hu et al. 2021, "LoRA", §4).
+            let widest = spec.linears().iter().map(|l| l.d_in.max(l.d_out)).max();
+            if let Some(w) = widest {
+                at_most(
+                    "lora.rank",
+                    lora.rank,
+                    w,
+                    "the width of the model's widest linear layer",
+                )?;
+            }
             probability("lora.dropout", lora.dropout)?;
+            if let Some(a) = lora.alpha {
+                if !(a.is_finite() && a > 0.0) {
+                    return Err(Error::invalid("lora.alpha", a, "a positive number"));
+                }
+            }
             if lora.targets.is_empty() {
                 return Err(Error::invalid(
                     "lora.targets",
