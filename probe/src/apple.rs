@@ -70,11 +70,11 @@ pub fn read_system(errors: &mut Vec<trainfit_core::hardware::ProbeError>) -> App
             // sysctl exits non-zero when one key is unknown on this macOS but prints the rest.
             Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
             Err(e) => {
-                errors.push(trainfit_core::hardware::ProbeError {
-                    section: "host".into(),
-                    source: program.into(),
-                    message: format!("cannot run {program}: {e}"),
-                });
+                let failure = crate::error::Error::Command {
+                    program: program.into(),
+                    cause: e.to_string(),
+                };
+                crate::error::record(errors, "host", program, failure);
                 String::new()
             }
         }

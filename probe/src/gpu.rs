@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Vendor};
 
+use crate::error::Error;
 use crate::nvidia::normalize_pci_bus_id;
 
 /// One wgpu adapter, as plain data so tests can feed recorded adapters to [`merge_adapters`].
@@ -128,9 +129,9 @@ pub(crate) fn backends() -> wgpu::Backends {
 
 /// A wgpu instance over [`backends`], or why there is none: `Instance::new` panics when the
 /// build has no backend for this platform, so that is checked first.
-pub(crate) fn instance() -> Result<wgpu::Instance, String> {
+pub(crate) fn instance() -> Result<wgpu::Instance, Error> {
     if wgpu::Instance::enabled_backend_features().is_empty() {
-        return Err(String::from("wgpu has no backend for this platform"));
+        return Err(Error::NoGpuBackend);
     }
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends();
@@ -139,7 +140,13 @@ pub(crate) fn instance() -> Result<wgpu::Instance, String> {
 
 /// The adapters wgpu finds, software renderers included. Runs in a worker thread; when it has
 /// not answered within `timeout` the thread is left behind and this returns an error.
-pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, String> {
+///
+/// # Errors
+///
+/// [`Error::NoGpuBackend`] when the build has no backend for this platform,
+/// [`Error::TimedOut`] when wgpu has not answered in time, and the thread errors of
+/// [`run_with_deadline`].
+pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, Error> {
     run_with_deadline(timeout, || {
         let instance = instance()?;
         let found = pollster::block_on(instance.enumerate_adapters(backends()));
@@ -151,8 +158,8 @@ pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, String> {
 /// answer in time is not joined (it may be stuck in a driver); a thread that panics is an error.
 pub(crate) fn run_with_deadline<T: Send + 'static>(
     timeout: Duration,
-    job: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    job: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
     let (tx, rx) = mpsc::channel();
     let spawned = thread::Builder::new()
         .name(String::from("trainfit-wgpu"))
@@ -161,16 +168,16 @@ pub(crate) fn run_with_deadline<T: Send + 'static>(
             let _ = tx.send(job());
         });
     if let Err(e) = spawned {
-        return Err(format!("could not start a thread for wgpu: {e}"));
+        return Err(Error::ThreadSpawn {
+            thread: String::from("a thread for wgpu"),
+            cause: e.to_string(),
+        });
     }
     match rx.recv_timeout(timeout) {
         Ok(answer) => answer,
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(format!("timed out after {} ms", timeout.as_millis()))
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(String::from("the wgpu thread stopped without an answer"))
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::TimedOut { after: timeout }),
+        // The sender is dropped unsent only when the job panicked.
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::ThreadLost { thread: "wgpu" }),
     }
 }
 

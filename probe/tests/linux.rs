@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use trainfit_core::hardware::{
     Accelerator, AcceleratorKind, HardwareProfile, NetworkInterface, Storage, Value, Vendor,
 };
+use trainfit_core::math::GIB;
 use trainfit_probe::linux::{read, statvfs_space};
 use trainfit_probe::root::Root;
 
-const GIB: u64 = 1 << 30;
 const KIB: u64 = 1024;
 
 fn fixture_dir(name: &str) -> PathBuf {

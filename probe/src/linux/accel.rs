@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use trainfit_core::hardware::{Accelerator, AcceleratorKind, Pcie, Value, Vendor};
+use trainfit_core::math::GIB;
 
-use super::util::{basename, numbered, real_entries, to_u32};
+use super::parse::{basename, numbered};
 use crate::root::Root;
 
 const DRM: &str = "/sys/class/drm";
@@ -29,13 +30,10 @@ const DISPLAY_ONLY: &[u32] = &[
     0x1a03, 0x102b, 0x1234, 0x1af4, 0x1b36, 0x15ad, 0x1414, 0x1013,
 ];
 
-/// 1 GiB.
-const GIB: u64 = 1 << 30;
-
 /// All accelerators sysfs shows.
 pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
     let mut found: Vec<Accelerator> = Vec::new();
-    for card in real_entries(root.list(DRM)) {
+    for card in root.entries(DRM) {
         if numbered(&card, "card").is_none() {
             continue;
         }
@@ -47,7 +45,7 @@ pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
             }
         }
     }
-    for bdf in real_entries(root.list(&format!("{NVIDIA_PROC}/gpus"))) {
+    for bdf in root.entries(&format!("{NVIDIA_PROC}/gpus")) {
         if found
             .iter()
             .any(|a| a.pci_bus_id.as_deref() == Some(bdf.as_str()))
@@ -55,7 +53,7 @@ pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
             continue;
         }
         let dir = format!("{PCI}/{bdf}");
-        let device = root.u64(&format!("{dir}/device")).and_then(to_u32);
+        let device = root.u32(&format!("{dir}/device"));
         let mut acc = base(root, NVIDIA, device, Some(bdf.clone()), &dir);
         nvidia(root, &bdf, &mut acc);
         found.push(acc);
@@ -70,11 +68,11 @@ fn drm_card(root: &Root, card: &str) -> Option<Accelerator> {
     if !class.starts_with("0x03") {
         return None;
     }
-    let vendor = to_u32(root.u64(&format!("{dev}/vendor"))?)?;
+    let vendor = root.u32(&format!("{dev}/vendor"))?;
     if DISPLAY_ONLY.contains(&vendor) {
         return None;
     }
-    let device = root.u64(&format!("{dev}/device")).and_then(to_u32);
+    let device = root.u32(&format!("{dev}/device"));
     let bdf = root
         .link(&dev)
         .and_then(|t| basename(&t).map(str::to_string));
@@ -134,11 +132,7 @@ fn fallback_name(vendor: u32, device: Option<u32>) -> String {
 /// PCIe link state (`Documentation/ABI/testing/sysfs-bus-pci`, `current_link_speed` etc.).
 fn pcie(root: &Root, dir: &str) -> Option<Pcie> {
     let gen = |f: &str| root.text(&format!("{dir}/{f}")).and_then(|s| pcie_gen(&s));
-    let width = |f: &str| {
-        root.u64(&format!("{dir}/{f}"))
-            .and_then(to_u32)
-            .filter(|w| *w > 0)
-    };
+    let width = |f: &str| root.u32(&format!("{dir}/{f}")).filter(|w| *w > 0);
     let link = Pcie {
         gen_current: gen("current_link_speed"),
         gen_max: gen("max_link_speed"),
@@ -212,7 +206,7 @@ fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
     let vram_used = read("mem_info_vram_used");
     let gtt = read("mem_info_gtt_total").filter(|v| *v > 0);
     let gtt_used = read("mem_info_gtt_used");
-    let revision = read("revision").and_then(to_u32);
+    let revision = read("revision").and_then(|r| u32::try_from(r).ok());
     let kfd = kfd_node(root, dev);
 
     acc.backend = Some("rocm".to_string());
@@ -224,7 +218,7 @@ fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
         let simds = props.get("simd_count").copied().unwrap_or(0);
         let per_cu = props.get("simd_per_cu").copied().unwrap_or(0);
         if simds > 0 && per_cu > 0 {
-            acc.compute_units = to_u32(simds / per_cu).map(Value::measured);
+            acc.compute_units = u32::try_from(simds / per_cu).ok().map(Value::measured);
         }
     }
     let cpu_cores_in_node = kfd
@@ -306,14 +300,15 @@ pub(crate) fn amdgpu_ids_lookup(text: &str, device: u32, revision: u32) -> Optio
 /// card's `drm/renderD<N>`) or PCI location (`domain`, `location_id` = bus << 8 | device << 3 |
 /// function). KFD node properties are `name value` lines (`drivers/gpu/drm/amd/amdkfd/kfd_topology.c`).
 fn kfd_node(root: &Root, dev: &str) -> Option<BTreeMap<String, u64>> {
-    let render_minor = real_entries(root.list(&format!("{dev}/drm")))
+    let render_minor = root
+        .entries(&format!("{dev}/drm"))
         .iter()
         .find_map(|n| numbered(n, "renderD"))
         .map(u64::from);
     let location = root
         .link(dev)
         .and_then(|t| basename(&t).and_then(parse_bdf));
-    for node in real_entries(root.list(KFD_NODES)) {
+    for node in root.entries(KFD_NODES) {
         let Some(text) = root.text(&format!("{KFD_NODES}/{node}/properties")) else {
             continue;
         };
@@ -366,7 +361,8 @@ pub(crate) fn gfx_name(version: u64) -> Option<String> {
 /// `Documentation/gpu/amdgpu/thermal.rst`) and top clocks from the last line of `pp_dpm_sclk` /
 /// `pp_dpm_mclk` (`N: 2482Mhz *`, probe-anchors §3 "AMD clocks").
 fn amd_power_and_clocks(root: &Root, dev: &str, acc: &mut Accelerator) {
-    if let Some(hwmon) = real_entries(root.list(&format!("{dev}/hwmon")))
+    if let Some(hwmon) = root
+        .entries(&format!("{dev}/hwmon"))
         .into_iter()
         .find(|n| numbered(n, "hwmon").is_some())
     {
@@ -427,7 +423,8 @@ fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut 
         acc.name = name.to_string();
         acc.architecture = Some(arch.to_string());
     }
-    let tiles: Vec<u64> = real_entries(root.list(pci_dir))
+    let tiles: Vec<u64> = root
+        .entries(pci_dir)
         .iter()
         .filter(|n| numbered(n, "tile").is_some())
         .filter_map(|t| root.u64(&format!("{pci_dir}/{t}/physical_vram_size_bytes")))

@@ -2,7 +2,7 @@
 
 use trainfit_core::hardware::{Host, ProbeError};
 
-use super::util::push_error;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "host";
@@ -16,7 +16,7 @@ pub(crate) fn read(root: &Root, hypervisor: bool, host: &mut Host, errors: &mut 
     host.kernel = root.text(OSRELEASE);
     match &host.kernel {
         Some(k) => host.wsl = Some(is_wsl(k)),
-        None => push_error(errors, SECTION, OSRELEASE, "missing or unreadable"),
+        None => record(errors, SECTION, OSRELEASE, "missing or unreadable"),
     }
     if root.is_system() {
         host.arch = Some(std::env::consts::ARCH.to_string());
@@ -35,7 +35,7 @@ fn os_name(root: &Root, errors: &mut Vec<ProbeError>) -> Option<String> {
         .text("/etc/os-release")
         .or_else(|| root.text("/usr/lib/os-release"))
     else {
-        push_error(errors, SECTION, "/etc/os-release", "missing or unreadable");
+        record(errors, SECTION, "/etc/os-release", "missing or unreadable");
         return None;
     };
     text.lines().find_map(|line| {

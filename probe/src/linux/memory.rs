@@ -3,8 +3,9 @@
 use trainfit_core::hardware::{Memory, ProbeError, SwapDevice, Value};
 
 use super::cgroup::Cgroups;
-use super::util::{kib_value, push_error};
+use super::parse::kib_value;
 use super::SpaceFn;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "memory";
@@ -22,7 +23,7 @@ pub(crate) fn read(
 ) {
     match root.text(MEMINFO) {
         Some(text) => meminfo(&text, memory),
-        None => push_error(errors, SECTION, MEMINFO, "missing or unreadable"),
+        None => record(errors, SECTION, MEMINFO, "missing or unreadable"),
     }
     memory.swap_devices = root.text(SWAPS).map(|t| swaps(&t)).unwrap_or_default();
     let total = memory.total_bytes.map(|v| v.value);

@@ -17,10 +17,10 @@ mod cpu;
 mod host;
 mod memory;
 mod net;
+pub(crate) mod parse;
 mod power;
 mod storage;
 mod thermal;
-pub(crate) mod util;
 
 use trainfit_core::hardware::{AcceleratorKind, HardwareProfile, Vendor};
 

@@ -5,7 +5,6 @@
 
 use trainfit_core::hardware::{Power, Value};
 
-use super::util::real_entries;
 use crate::root::Root;
 
 const SUPPLIES: &str = "/sys/class/power_supply";
@@ -23,7 +22,7 @@ fn supplies(root: &Root, power: &mut Power) {
     }
     let mut external: Option<bool> = None;
     let mut battery: Option<String> = None;
-    for name in real_entries(root.list(SUPPLIES)) {
+    for name in root.entries(SUPPLIES) {
         let dir = format!("{SUPPLIES}/{name}");
         let kind = root.text(&format!("{dir}/type")).unwrap_or_default();
         match kind.as_str() {

@@ -3,8 +3,9 @@
 use trainfit_core::hardware::{ProbeError, Storage, Value};
 
 use super::memory::unescape_octal;
-use super::util::{basename, push_error, real_entries};
+use super::parse::basename;
 use super::SpaceFn;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "storage";
@@ -60,7 +61,7 @@ pub(crate) fn read(
         .text("/proc/self/mounts")
         .or_else(|| root.text("/proc/mounts"))
     else {
-        push_error(errors, SECTION, "/proc/mounts", "missing or unreadable");
+        record(errors, SECTION, "/proc/mounts", "missing or unreadable");
         return;
     };
     let mut mounts: Vec<Storage> = Vec::new();
@@ -201,7 +202,8 @@ fn strip_partition(name: &str) -> Option<String> {
 
 /// The `dm-N` whose `dm/name` is a `/dev/mapper` name (`Documentation/ABI/testing/sysfs-block-dm`).
 fn mapper_device(root: &Root, mapped: &str) -> Option<String> {
-    let found = real_entries(root.list("/sys/block"))
+    let found = root
+        .entries("/sys/block")
         .into_iter()
         .filter(|d| d.starts_with("dm-"))
         .find(|d| root.text(&format!("/sys/block/{d}/dm/name")).as_deref() == Some(mapped));
@@ -231,7 +233,7 @@ fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<&'static str> {
         if depth >= MAX_STACK {
             return None;
         }
-        let slaves = real_entries(root.list(&format!("/sys/block/{disk}/slaves")));
+        let slaves = root.entries(&format!("/sys/block/{disk}/slaves"));
         let kinds: Vec<Option<&str>> = slaves
             .iter()
             .map(|s| whole_disk(root, s).and_then(|d| disk_kind(root, &d, depth + 1)))
