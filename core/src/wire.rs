@@ -65,6 +65,7 @@ mod tests {
     use core::str::FromStr;
 
     use crate::estimate::{Phase, TermKind};
+    use crate::model::{Activation, Family};
     use crate::plan::{GoalTask, Mode};
     use crate::request::*;
 
@@ -102,6 +103,8 @@ mod tests {
         agree(TermKind::ALL);
         agree(GoalTask::ALL);
         agree(Mode::ALL);
+        agree(Family::ALL);
+        agree(Activation::ALL);
     }
 
     #[test]
