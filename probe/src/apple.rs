@@ -4,14 +4,19 @@
 //!
 //! The readings are gathered into [`AppleFacts`] (text of `sysctl`, `ioreg`, `pmset`, and the
 //! Metal device's own numbers), and [`apply`] turns them into profile fields, so tests run on
-//! output recorded from real Macs. Sources: `shared/research/probe-anchors.md` §5.
+//! output recorded from real Macs. Sources: `sysctl(3)`, `ioreg(8)`, `pmset(1)`, and Metal's
+//! `MTLDevice.recommendedMaxWorkingSetSize`
+//! (<https://developer.apple.com/documentation/metal/mtldevice/recommendedmaxworkingsetsize>).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trainfit_core::hardware::{Accelerator, AcceleratorKind, HardwareProfile, Value, Vendor};
 
-/// The sysctl keys read (all readable without privileges; `man 3 sysctl`, probe-anchors §5.1).
+/// The sysctl keys read, all readable without privileges (`man 3 sysctl`; `hw.perflevel*`:
+/// <https://developer.apple.com/documentation/kernel/1387446-sysctlbyname/determining_system_capabilities>,
+/// `hw.optional.arm.FEAT_*`:
+/// <https://developer.apple.com/documentation/kernel/1387446-sysctlbyname/determining_instruction_set_characteristics>).
 pub const SYSCTL_KEYS: &[&str] = &[
     "machdep.cpu.brand_string",
     "hw.model",

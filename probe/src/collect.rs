@@ -23,7 +23,7 @@ pub struct Options {
     /// Directory the storage benchmark writes its test file in.
     pub bench_dir: PathBuf,
     /// Longest the GPU adapter enumeration may take before it is abandoned (a broken graphics
-    /// stack can hang it: probe-anchors §6.3).
+    /// stack can hang it: <https://github.com/paiml/aprender/pull/2217>).
     pub adapter_timeout: Duration,
     /// What identifying fields to keep.
     pub keep: Keep,

@@ -2,8 +2,10 @@
 //! accelerators, and a matrix-multiply benchmark ([`matmul`]).
 //!
 //! wgpu is asked through the primary backends only (Vulkan, Metal, DX12): the GL/EGL backend can
-//! hang, abort or crash on headless machines (research/probe-anchors.md §6.3). Every call runs
-//! in a worker thread behind a deadline, so a driver that hangs costs time, never the probe.
+//! crash or abort on headless machines (segfaults with `Backends::all()`:
+//! <https://github.com/gfx-rs/wgpu/issues/1376>; EGL `BadAccess` panics:
+//! <https://github.com/gfx-rs/wgpu/issues/7973>). Every call runs in a worker thread behind a
+//! deadline, so a driver that hangs costs time, never the probe.
 
 pub mod matmul;
 
@@ -43,7 +45,9 @@ pub struct AdapterRecord {
     /// Whether the adapter offers 16-bit floats in shaders.
     #[serde(default)]
     pub shader_f16: bool,
-    /// Largest single buffer; not the memory size (probe-anchors.md §6.2).
+    /// Largest single buffer; not the memory size: WebGPU's `maxBufferSize`
+    /// (<https://www.w3.org/TR/webgpu/#dom-supported-limits-maxbuffersize>), which wgpu-hal's
+    /// Vulkan adapter caps at the driver's `maxMemoryAllocationSize` (`src/vulkan/adapter.rs`).
     #[serde(default)]
     pub max_buffer_size: u64,
 }
@@ -122,7 +126,7 @@ fn device_type_name(t: wgpu::DeviceType) -> &'static str {
     }
 }
 
-/// The backends the probe asks: Vulkan, Metal and DX12, never GL (probe-anchors.md §6.3).
+/// The backends the probe asks: Vulkan, Metal and DX12, never GL (see the module comment).
 pub(crate) fn backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
@@ -144,8 +148,8 @@ pub(crate) fn instance() -> Result<wgpu::Instance, Error> {
 /// # Errors
 ///
 /// [`Error::NoGpuBackend`] when the build has no backend for this platform,
-/// [`Error::TimedOut`] when wgpu has not answered in time, and the thread errors of
-/// [`run_with_deadline`].
+/// [`Error::TimedOut`] when wgpu has not answered in time, [`Error::ThreadSpawn`] or
+/// [`Error::ThreadLost`] when its thread cannot start or panics.
 pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, Error> {
     run_with_deadline(timeout, || {
         let instance = instance()?;

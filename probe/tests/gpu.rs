@@ -24,8 +24,8 @@ fn record(
     }
 }
 
-/// lavapipe as wgpu reports it with Debian 12's mesa-vulkan-drivers
-/// (research/toolchain.md §6).
+/// lavapipe as wgpu 30.0.1 reported it with Debian 12's mesa-vulkan-drivers 22.3.6 (our
+/// recording: vendor 0x10005 is `VK_VENDOR_ID_MESA` in `vulkan_core.h`, max buffer `i32::MAX`).
 fn lavapipe() -> AdapterRecord {
     AdapterRecord {
         driver: String::from("llvmpipe"),

@@ -296,7 +296,7 @@ fn fills_the_entry_sysfs_made_for_the_same_bus_id() {
 #[test]
 fn gb10_without_memory_info_is_unified_with_unknown_memory() {
     // DGX Spark: `nvmlDeviceGetMemoryInfo` is NOT_SUPPORTED, power limits N/A, and the link is
-    // reported as PCIe Gen1 x1 (research/probe-anchors.md §1.3).
+    // reported as PCIe Gen1 x1 (https://github.com/leptonai/gpud/pull/1170).
     let snap = NvmlSnapshot {
         driver_version: Some(String::from("580.95.05")),
         cuda_driver_version: Some(13000),

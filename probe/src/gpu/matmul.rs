@@ -17,7 +17,8 @@ use super::{backends, instance, run_with_deadline, AdapterRecord};
 use crate::error::Error;
 
 /// Matrix side of the benchmark: 2·2048³ ≈ 17 GFLOP per product, milliseconds on a discrete GPU
-/// and under half a second on a slow integrated one (probe-anchors.md §6.5: N = 1024–2048).
+/// and under half a second on a slow integrated one; each 2048² fp32 matrix (16 MiB) fits the
+/// 128 MiB storage binding of the WebGPU downlevel limits requested below.
 pub const DEFAULT_MATMUL_N: u32 = 2048;
 
 /// Tile side; must match `TILE` and `@workgroup_size` in `matmul.wgsl`.

@@ -1,9 +1,12 @@
 //! GPUs from sysfs and procfs, without vendor libraries.
 //!
 //! Enumeration walks `/sys/class/drm/card*` (connectors `card*-*` skipped) and keeps PCI display
-//! controllers (class `0x03xxxx`), as sysinfo does (probe-anchors §2.3); NVIDIA GPUs without a DRM
-//! node are added from `/proc/driver/nvidia/gpus/`. Each entry is keyed by PCI bus id so the
-//! orchestrator can merge NVML's richer record into it (probe-anchors pitfall 3).
+//! controllers (class `0x03xxxx`, <https://pci-ids.ucw.cz/read/PD/03>), as sysinfo does
+//! (`src/unix/linux/gpu.rs`); NVIDIA GPUs without a DRM node are added from
+//! `/proc/driver/nvidia/gpus/`. Each entry is keyed by PCI bus id, never by index (NVML's order
+//! is not stable: `nvmlDeviceGetHandleByIndex` in
+//! <https://docs.nvidia.com/deploy/nvml-api/group__nvmlDeviceQueries.html>), so the orchestrator
+//! can merge NVML's richer record into it.
 
 use std::collections::BTreeMap;
 
@@ -199,7 +202,8 @@ const AMDGPU_IDS: &[&str] = &[
 ];
 
 /// amdgpu memory (`Documentation/gpu/amdgpu/driver-misc.rst`, `mem_info_*`, bytes), architecture
-/// and compute units from the KFD topology, APU handling (probe-anchors §3, pitfall 7).
+/// and compute units from the KFD topology, APU handling (an APU's VRAM is a small carve-out and
+/// its real pool is GTT, both system memory: <https://github.com/ollama/ollama/issues/12062>).
 fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
     let read = |f: &str| root.u64(&format!("{dev}/{f}"));
     let vram = read("mem_info_vram_total").filter(|v| *v > 0);
@@ -347,8 +351,9 @@ fn parse_bdf(bdf: &str) -> Option<(u64, u64)> {
 }
 
 /// `gfx_target_version` (major·10000 + minor·100 + stepping) as the LLVM target name:
-/// 110000 → gfx1100, 90402 → gfx942, 110501 → gfx1151, 90010 → gfx90a (probe-anchors §3 "AMD
-/// arch"; the stepping is written in hex as in ollama `discover/amd_linux.go` `gfx%d%x%x`).
+/// 110000 → gfx1100, 90402 → gfx942, 110501 → gfx1151, 90010 → gfx90a (the values
+/// `kgd2kfd_probe` assigns in kernel `drivers/gpu/drm/amd/amdkfd/kfd_device.c`; the stepping is
+/// written in hex as in ollama `discover/amd_linux.go` `gfx%d%x%x`).
 pub(crate) fn gfx_name(version: u64) -> Option<String> {
     let (major, minor, step) = (version / 10000, (version / 100) % 100, version % 100);
     if major == 0 || minor > 15 || step > 15 {
@@ -359,7 +364,7 @@ pub(crate) fn gfx_name(version: u64) -> Option<String> {
 
 /// Power limits from the card's hwmon (`power1_cap`, `power1_cap_max`, `power1_cap_default`, µW:
 /// `Documentation/gpu/amdgpu/thermal.rst`) and top clocks from the last line of `pp_dpm_sclk` /
-/// `pp_dpm_mclk` (`N: 2482Mhz *`, probe-anchors §3 "AMD clocks").
+/// `pp_dpm_mclk` (`N: 2482Mhz *`, the same document, "pp_dpm_*").
 fn amd_power_and_clocks(root: &Root, dev: &str, acc: &mut Accelerator) {
     if let Some(hwmon) = root
         .entries(&format!("{dev}/hwmon"))
@@ -413,9 +418,10 @@ const INTEL_GPUS: &[(u32, &str, &str, bool)] = &[
     (0xa780, "Intel UHD Graphics 770", "xe-lp", false),
 ];
 
-/// Intel local memory: xe `tile*/physical_vram_size_bytes` summed over tiles, else the out-of-tree
-/// i915's `cardN/lmem_total_bytes` (probe-anchors §3 "Intel GPU VRAM", pitfall 8). Neither on an
-/// iGPU, which shares system memory.
+/// Intel local memory: xe `tile*/physical_vram_size_bytes` summed over tiles (kernel
+/// `drivers/gpu/drm/xe/xe_tile_sysfs.c`), else the out-of-tree i915's `cardN/lmem_total_bytes`
+/// (amdgpu's `mem_info_vram_total` is not written by Intel drivers). Neither on an iGPU, which
+/// shares system memory.
 fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut Accelerator) {
     acc.backend = Some("xpu".to_string());
     let known = device.and_then(|d| INTEL_GPUS.iter().find(|g| g.0 == d));

@@ -175,7 +175,8 @@ fn hybrid(root: &Root, cores: &BTreeMap<u32, CoreKey>) -> Option<(usize, usize)>
 }
 
 /// Highest `cpufreq/cpuinfo_max_freq` (kHz, `Documentation/admin-guide/pm/cpufreq.rst`) over all
-/// CPUs, in MHz (probe-anchors §2.4: the current clock sysinfo reports is not the peak).
+/// CPUs, in MHz: the peak, where sysinfo reports the current `scaling_cur_freq`
+/// (`src/unix/linux/cpu.rs`).
 fn max_mhz(root: &Root, numbers: &[u32]) -> Option<Value<u32>> {
     numbers
         .iter()
@@ -198,7 +199,8 @@ fn cpuinfo_mhz(procs: &[Processor]) -> Option<Value<u32>> {
         .map(|mhz| Value::estimated(mhz.round() as u32))
 }
 
-/// NUMA nodes: `node*/cpulist` and `node*/meminfo` "Node N MemTotal" (probe-anchors §3, "NUMA").
+/// NUMA nodes: `node*/cpulist` and `node*/meminfo` "Node N MemTotal" (kernel
+/// `Documentation/ABI/stable/sysfs-devices-node`).
 fn numa_nodes(root: &Root) -> Vec<NumaNode> {
     let mut nodes: Vec<NumaNode> = root
         .entries(NODE_SYSFS)

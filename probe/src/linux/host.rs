@@ -46,12 +46,15 @@ fn os_name(root: &Root, errors: &mut Vec<ProbeError>) -> Option<String> {
 }
 
 /// WSL kernels name themselves in the release: `5.15.153.1-microsoft-standard-WSL2`, WSL1
-/// `4.4.0-19041-Microsoft` (probe-anchors §3, "WSL").
+/// `4.4.0-19041-Microsoft` (<https://github.com/microsoft/WSL/issues/423>).
 fn is_wsl(kernel: &str) -> bool {
     kernel.to_ascii_lowercase().contains("microsoft") || kernel.contains("WSL")
 }
 
-/// The container runtime this process runs in (probe-anchors §3, "containers").
+/// The container runtime this process runs in, by the marks systemd's `detect_container()` also
+/// reads (`src/basic/virt.c`: `/run/.containerenv`, `/.dockerenv`, `/run/systemd/container`) and
+/// the variable Kubernetes sets in every pod (`KUBERNETES_SERVICE_HOST`:
+/// <https://kubernetes.io/docs/concepts/services-networking/service/#environment-variables>).
 fn container(root: &Root) -> Option<String> {
     let init_cgroup = root.text("/proc/1/cgroup").unwrap_or_default();
     // Kubernetes first: a pod on a Docker runtime also has /.dockerenv.

@@ -1,5 +1,5 @@
 //! Network interfaces (`Documentation/ABI/testing/sysfs-class-net`). Hardware addresses are
-//! identifying and never read (probe-anchors §10).
+//! identifying and never read (RFC 7721 §3: <https://www.rfc-editor.org/rfc/rfc7721#section-3>).
 
 use trainfit_core::hardware::{NetworkInterface, ProbeError, Value};
 

@@ -161,7 +161,7 @@ fn describe(root: &Root, space: SpaceFn, m: &Mount) -> Storage {
 
 /// The whole disk under `/sys/block` that a `/dev` name lives on: a disk itself, the disk of a
 /// partition (`nvme0n1p2` → `nvme0n1`, `sda1` → `sda`), or the `dm-N` of a `/dev/mapper` name
-/// (sysinfo resolves the same way, probe-anchors §2.2 "disks").
+/// (sysinfo resolves the same way: `src/unix/linux/disk.rs`).
 fn whole_disk(root: &Root, name: &str) -> Option<String> {
     if let Some(mapped) = name.strip_prefix("mapper/") {
         return mapper_device(root, mapped);
@@ -217,8 +217,10 @@ fn mapper_device(root: &Root, mapped: &str) -> Option<String> {
 const MAX_STACK: usize = 8;
 
 /// What backs a whole disk: `nvme`, `virtual` (virtio `vd*` and Xen `xvd*` disks claim
-/// `rotational=1` whatever backs them, probe-anchors §2.4 and pitfall 10), `ram` (zram), `hdd` or
-/// `ssd` from `queue/rotational`; for `dm-*`/`md*` the common kind of the devices in `slaves/`.
+/// `rotational=1` whatever backs them: <https://github.com/MakazhanAlpamys/Soup/issues/365>,
+/// <https://github.com/hwameistor/hwameistor/issues/1137>), `ram` (zram), `hdd` or `ssd` from
+/// `queue/rotational` (<https://docs.kernel.org/block/queue-sysfs.html>); for `dm-*`/`md*` the
+/// common kind of the devices in `slaves/`.
 fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<&'static str> {
     if disk.starts_with("nvme") {
         return Some("nvme");

@@ -1,4 +1,5 @@
-//! Temperature sensors: thermal zones and hwmon chips (probe-anchors §3, "thermal zones", "hwmon").
+//! Temperature sensors: thermal zones (<https://docs.kernel.org/driver-api/thermal/sysfs-api.html>)
+//! and hwmon chips (<https://docs.kernel.org/hwmon/sysfs-interface.html>), millidegrees Celsius.
 
 use trainfit_core::hardware::{ThermalSensor, Value};
 

@@ -58,7 +58,8 @@ pub(super) fn accelerator(snap: &NvmlSnapshot, gpu: &NvmlGpu) -> Accelerator {
         sm_max_mhz: gpu.max_sm_clock_mhz.map(Value::measured),
         sm_mhz: gpu.sm_clock_mhz.map(Value::measured),
         pcie: match kind {
-            // GB10 reports its NVLink-C2C attachment as PCIe Gen1 x1 (probe-anchors.md §1.3).
+            // GB10 reports its NVLink-C2C attachment as PCIe Gen1 x1
+            // (https://github.com/leptonai/gpud/pull/1170).
             AcceleratorKind::Unified => None,
             _ => pcie(gpu),
         },
@@ -93,7 +94,7 @@ pub(super) fn accelerator(snap: &NvmlSnapshot, gpu: &NvmlGpu) -> Accelerator {
 
 /// Unified when NVML has no framebuffer size and the part is one that shares system memory:
 /// GB10 (DGX Spark) and Grace superchips return `NOT_SUPPORTED` for `nvmlDeviceGetMemoryInfo`
-/// (probe-anchors.md §1.3: leptonai/gpud#1170, XuehaiPan/nvitop#208).
+/// (<https://github.com/leptonai/gpud/pull/1170>, <https://github.com/XuehaiPan/nvitop/pull/208>).
 fn kind_of(name: &str, memory_total: Option<u64>) -> AcceleratorKind {
     let lower = name.to_lowercase();
     let shares_memory = lower
@@ -126,8 +127,8 @@ fn sm_count(gpu: &NvmlGpu) -> Option<Value<u32>> {
 }
 
 /// Theoretical bandwidth from NVML: max memory clock × 2 (double data rate) × bus width / 8,
-/// in GB/s; matches the published 1008 GB/s of the RTX 4090 and 3352 GB/s of the H100 SXM
-/// (probe-anchors.md §1.2).
+/// in GB/s; matches the published 1008 GB/s of the RTX 4090 (NVIDIA Ada GPU architecture
+/// whitepaper) and 3.35 TB/s of the H100 SXM (NVIDIA H100 Tensor Core GPU datasheet).
 fn bandwidth_gbs(gpu: &NvmlGpu) -> Option<f64> {
     let mhz = f64::from(gpu.max_mem_clock_mhz?);
     let bits = f64::from(gpu.memory_bus_width_bits?);

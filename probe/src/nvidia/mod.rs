@@ -5,8 +5,10 @@
 //! accelerator entries and topology links of a [`HardwareProfile`]. [`SystemNvml`] asks the
 //! driver; [`RecordedNvml`] replays a snapshot, e.g. one of `tests/fixtures/nvml/*.json`.
 //!
-//! GPUs are keyed by PCI bus id in the sysfs form `0000:01:00.0`, never by NVML index: NVML and
-//! CUDA number GPUs differently (research/probe-anchors.md §1.3).
+//! GPUs are keyed by PCI bus id in the sysfs form `0000:01:00.0`, never by NVML index: NVML's
+//! order is not stable across reboots (`nvmlDeviceGetHandleByIndex`,
+//! <https://docs.nvidia.com/deploy/nvml-api/group__nvmlDeviceQueries.html>) and CUDA numbers GPUs
+//! fastest first (`CUDA_DEVICE_ORDER`, CUDA C++ Programming Guide, "CUDA Environment Variables").
 //!
 //! - `snapshot`: what NVML reported, as plain data.
 //! - `tables`: NVIDIA's numbering (cores per SM, tensor-core types, NVLink versions, …).
@@ -61,8 +63,8 @@ impl NvmlSource for SystemNvml {
         system::snapshot()
     }
 
-    // nvml-wrapper looks for `nvml.dll` on every OS but Linux, so elsewhere it can only fail
-    // (research/probe-anchors.md §12, pitfall 1).
+    // nvml-wrapper looks for `nvml.dll` on every OS but Linux (its `LIB_PATH` in
+    // nvml-wrapper/src/lib.rs), so elsewhere it can only fail.
     #[cfg(not(any(target_os = "linux", target_os = "windows")))]
     fn snapshot(&self) -> Result<NvmlSnapshot, Error> {
         Err(Error::NvmlUnsupported)

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What NVML reported, as plain data, so tests can feed recorded values to [`read`].
+/// What NVML reported, as plain data, so tests can feed recorded values to [`read`](super::read).
 ///
 /// Every reading is optional: a getter that fails (`NotSupported`, a symbol missing from an
 /// older driver) leaves its field `None` and the rest of the device is still read.
@@ -27,7 +27,7 @@ pub struct NvmlSnapshot {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NvmlGpu {
-    /// PCI address; normalised by [`normalize_pci_bus_id`] when read.
+    /// PCI address; normalised by [`normalize_pci_bus_id`](super::normalize_pci_bus_id) when read.
     pub pci_bus_id: String,
     /// Marketing name, e.g. `NVIDIA H100 80GB HBM3`.
     pub name: Option<String>,
@@ -103,7 +103,7 @@ pub struct NvmlLink {
     pub link: u32,
     /// Whether the link is up.
     pub active: Option<bool>,
-    /// NVML's `nvmlNvlinkVersion_t` code (6 is NVLink 4.0), see [`nvlink_generation`].
+    /// NVML's `nvmlNvlinkVersion_t` code (6 is NVLink 4.0), see [`nvlink_generation`](super::nvlink_generation).
     pub version: Option<u32>,
     /// PCI address of the other end: a GPU, or an NVSwitch on HGX boards.
     pub remote_pci_bus_id: Option<String>,

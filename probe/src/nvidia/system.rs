@@ -45,8 +45,9 @@ pub(super) fn snapshot() -> Result<NvmlSnapshot, Error> {
     Ok(snap)
 }
 
-/// Loads NVML; on WSL the library sits outside the loader path in some distributions
-/// (probe-anchors.md §1.3, pitfall 4).
+/// Loads NVML; on WSL the library sits in `/usr/lib/wsl/lib`, outside the loader path in some
+/// distributions (<https://docs.nvidia.com/cuda/wsl-user-guide/index.html>;
+/// <https://github.com/XuehaiPan/nvitop/pull/30>).
 fn init() -> Result<Nvml, Error> {
     match Nvml::init() {
         Ok(nvml) => Ok(nvml),
