@@ -9,7 +9,7 @@ fn main() {
     let t = std::time::Instant::now();
     let p = trainfit_core::plan::plan(&req).expect("a plan");
     eprintln!("plan took {:?}", t.elapsed());
-    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    use trainfit_core::math::gib;
     for c in &p.configurations {
         println!(
             "{:?}: {} {}M fits={} mb={} acc={} gb={} seq={} ckpt={:?} peak={:.2}GiB target={:.2}GiB tok/s={:?} total_h={:?} mfu={:?} steps={} warn={:?}",
@@ -30,6 +30,9 @@ fn main() {
     );
     println!(
         "warnings {:?}",
-        p.warnings.iter().map(|w| &w.code).collect::<Vec<_>>()
+        p.warnings
+            .iter()
+            .map(|w| w.code.as_str())
+            .collect::<Vec<_>>()
     );
 }

@@ -4,9 +4,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::wire_names;
-
 use crate::model::Parameters;
+use crate::warning::Warning;
+use crate::wire::wire_names;
 
 /// Peak memory of one device for one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,14 +169,4 @@ pub struct Fit {
     pub headroom_bytes: i64,
     /// `peak_bytes <= usable_bytes`.
     pub fits: bool,
-}
-
-/// A condition worth acting on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Warning {
-    /// Stable identifier, e.g. `does_not_fit`.
-    pub code: String,
-    /// One sentence with the numbers.
-    pub message: String,
 }

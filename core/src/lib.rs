@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod document;
 pub mod error;
 pub mod estimate;
 pub mod hardware;
@@ -32,10 +33,12 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod request;
+pub mod warning;
 mod wire;
 
-pub use error::{Error, ErrorKind, Result};
-pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind, Warning};
+pub use error::{Error, Result};
+pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind};
 pub use memory::estimate;
 pub use model::{ModelSpec, Parameters};
 pub use request::{EstimateRequest, SCHEMA_VERSION};
+pub use warning::{Warning, WarningCode};

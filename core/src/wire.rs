@@ -19,9 +19,11 @@ macro_rules! wire_names {
             }
         }
 
+        // `pad`, not `write_str`, so that a width in the format (`{:<18}`) aligns the name as it
+        // would a `&str`.
         impl core::fmt::Display for $ty {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 
@@ -36,7 +38,7 @@ macro_rules! wire_names {
                     .ok_or_else(|| {
                         $crate::error::Error::invalid(
                             $what,
-                            s,
+                            $crate::error::Quoted(s),
                             $crate::wire::one_of(<$ty>::ALL.iter().map(|v| v.as_str())),
                         )
                     })
@@ -66,8 +68,9 @@ mod tests {
 
     use crate::estimate::{Phase, TermKind};
     use crate::model::{Activation, Family};
-    use crate::plan::{GoalTask, Mode};
+    use crate::plan::{FallbackAction, GoalTask, Mode, ModelOrigin, Schedule};
     use crate::request::*;
+    use crate::warning::WarningCode;
 
     /// Each table entry round-trips through `FromStr` and equals serde's name.
     fn agree<T>(all: &[T])
@@ -105,6 +108,19 @@ mod tests {
         agree(Mode::ALL);
         agree(Family::ALL);
         agree(Activation::ALL);
+        agree(WarningCode::ALL);
+        agree(ModelOrigin::ALL);
+        agree(Schedule::ALL);
+        agree(FallbackAction::ALL);
+    }
+
+    #[test]
+    fn display_honours_width_as_a_str_does() {
+        assert_eq!(
+            alloc::format!("[{:<18}]", FallbackAction::Adamw8bit),
+            "[adamw_8bit        ]"
+        );
+        assert_eq!(alloc::format!("[{:>8}]", Mode::Extreme), "[ extreme]");
     }
 
     #[test]
@@ -112,7 +128,7 @@ mod tests {
         let e = Precision::from_str("bf17").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "field `precision` is bf17, expected one of fp32, bf16, fp16, amp_bf16, amp_fp16, mixed_bf16, mixed_fp16"
+            "field `precision` is \"bf17\", expected one of fp32, bf16, fp16, amp_bf16, amp_fp16, mixed_bf16, mixed_fp16"
         );
     }
 }

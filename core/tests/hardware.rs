@@ -6,7 +6,7 @@ use trainfit_core::hardware::{
     Source, Value, Vendor,
 };
 
-const GIB: u64 = 1 << 30;
+use trainfit_core::math::GIB;
 
 /// Name the catalogue matches for a device name and reported memory.
 fn matched(name: &str, memory: Option<u64>, cores: Option<u32>) -> Option<&'static str> {

@@ -13,9 +13,9 @@ use trainfit_core::plan::{
     DeviceClass, GoalTask, Plan, PlanRequest,
 };
 use trainfit_core::request::{AttentionImpl, Checkpointing, Precision};
-use trainfit_core::{estimate, ErrorKind, EstimateRequest, ModelSpec};
+use trainfit_core::{estimate, Error, EstimateRequest, ModelSpec};
 
-const GIB: u64 = 1 << 30;
+use trainfit_core::math::GIB;
 const MIB: u64 = 1 << 20;
 
 fn close(got: f64, want: f64, rel: f64) -> bool {
@@ -538,8 +538,8 @@ fn eight_nvlink_gpus_use_nccl_at_nvlink_bandwidth() {
 fn fine_tuning_without_a_model_names_goal_model() {
     for task in ["finetune", "lora", "qlora", "serve"] {
         let err = plan(&request(rtx_4090(), json!({"task": task}))).unwrap_err();
-        match err.kind() {
-            ErrorKind::MissingField { field, .. } => assert_eq!(field, "goal.model", "{task}"),
+        match &err {
+            Error::MissingField { field, .. } => assert_eq!(field, "goal.model", "{task}"),
             other => panic!("{task}: {other:?}"),
         }
         assert!(err.to_string().contains("goal.model"), "{task}: {err}");
@@ -549,8 +549,8 @@ fn fine_tuning_without_a_model_names_goal_model() {
 #[test]
 fn more_devices_than_the_profile_has_is_an_error() {
     let err = plan(&request(rtx_4090(), json!({"devices": 2}))).unwrap_err();
-    match err.kind() {
-        ErrorKind::InvalidField { field, .. } => assert_eq!(field, "goal.devices"),
+    match &err {
+        Error::InvalidField { field, .. } => assert_eq!(field, "goal.devices"),
         other => panic!("{other:?}"),
     }
     // Fewer than the profile has is honoured.

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use trainfit_core::plan::{plan, Configuration, Mode, Plan, PlanRequest};
 use trainfit_core::{estimate, EstimateRequest};
 
-const GIB: u64 = 1 << 30;
+use trainfit_core::math::GIB;
 
 /// A machine, without its memory (so the same machine can be tried with more).
 #[derive(Debug, Clone)]
@@ -131,8 +131,8 @@ proptest! {
                     "{:?} {} {}: {:?} peak {} > target {}",
                     m, memory, goal, c.mode, c.memory.peak_bytes, c.memory_target_bytes
                 );
-                // The target is the mode's share of the device's usable memory (DESIGN.md, the
-                // three modes: 50 %, 75 %, 95 %).
+                // The target is the mode's share of the device's usable memory (the modes table
+                // in core/src/plan/modes.rs: 50 %, 75 %, 95 %).
                 let share = match c.mode {
                     Mode::Conservative => 0.50,
                     Mode::Balanced => 0.75,

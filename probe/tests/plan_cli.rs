@@ -464,37 +464,3 @@ fn a_config_json_as_the_model() {
     assert_eq!(c["model"]["origin"], "given");
     assert!(c["model"]["trainable"].as_u64() < c["model"]["parameters"].as_u64());
 }
-
-// ---------------------------------------------------------------------------------------------
-// The README.
-
-/// The part of the README from `heading` to the next `## ` heading.
-fn readme_section(heading: &str) -> String {
-    let readme = std::fs::read_to_string(manifest().join("../README.md")).unwrap();
-    let start = readme
-        .find(&format!("\n{heading}\n"))
-        .unwrap_or_else(|| panic!("README.md has no heading {heading:?}"));
-    let rest = &readme[start + heading.len() + 2..];
-    rest[..rest.find("\n## ").unwrap_or(rest.len())].to_string()
-}
-
-#[test]
-fn readme_documents_every_plan_request_field() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(manifest().join("../schema/plan-request.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let text = readme_section("## Planning (`trainfit`, `trainfit plan`)");
-    let mut missing = Vec::new();
-    for properties in [
-        &schema["properties"],
-        &schema["$defs"]["Goal"]["properties"],
-    ] {
-        for field in properties.as_object().unwrap().keys() {
-            if !text.contains(&format!("| `{field}` |")) {
-                missing.push(field.clone());
-            }
-        }
-    }
-    assert!(missing.is_empty(), "README.md has no row for {missing:?}");
-}

@@ -1,5 +1,8 @@
-//! Generation of the committed JSON Schemas from the core's types.
+//! Generation of the committed JSON Schemas from the core's types, and of the field reference
+//! pages (`docs/reference/`) from those schemas.
 #![deny(missing_docs)]
+
+pub mod reference;
 
 use schemars::{schema_for, Schema};
 use trainfit_core::hardware::HardwareProfile;
@@ -29,4 +32,21 @@ pub fn render(schema: &Schema) -> String {
     let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Every field reference page with the file it is committed as (`docs/reference/<name>.md`,
+/// one per schema of [`schemas`]), rendered from the same schemas the schema files hold.
+pub fn reference_pages() -> Vec<(String, String)> {
+    let schemas = schemas();
+    let documents: Vec<reference::Document> = schemas
+        .iter()
+        .map(|(file, schema)| reference::Document {
+            stem: file
+                .strip_prefix("schema/")
+                .and_then(|f| f.strip_suffix(".schema.json"))
+                .unwrap_or(file),
+            schema: schema.as_value(),
+        })
+        .collect();
+    reference::render_pages(&documents)
 }

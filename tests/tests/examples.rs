@@ -1,9 +1,8 @@
-//! The example requests of `tests/data/requests/` and the README's request reference, through the
-//! core's public API only.
+//! The example requests of `tests/data/requests/`, through the core's public API only. (That the
+//! docs document every request field is checked in `docs.rs`.)
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use trainfit_core::EstimateRequest;
 
 fn root() -> PathBuf {
@@ -59,57 +58,4 @@ fn examples_are_deterministic() {
         let b = trainfit_core::estimate(&request.clone()).unwrap();
         assert_eq!(a, b, "{name}");
     }
-}
-
-/// The part of the README from `heading` to the next heading.
-fn section<'a>(readme: &'a str, heading: &str) -> &'a str {
-    let start = readme
-        .find(&format!("\n{heading}\n"))
-        .unwrap_or_else(|| panic!("README.md has no heading {heading:?}"))
-        + heading.len()
-        + 2;
-    let rest = &readme[start..];
-    &rest[..rest.find("\n#").unwrap_or(rest.len())]
-}
-
-#[test]
-fn readme_documents_every_request_field() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/estimate-request.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut missing = Vec::new();
-    for (heading, properties) in [
-        ("## Request format", &schema["properties"]),
-        ("### `lora`", &schema["$defs"]["Lora"]["properties"]),
-        (
-            "### `quantization`",
-            &schema["$defs"]["Quantization"]["properties"],
-        ),
-        (
-            "### `inference`",
-            &schema["$defs"]["Inference"]["properties"],
-        ),
-        ("### `parallel`", &schema["$defs"]["Parallel"]["properties"]),
-        (
-            "### `parallel.offload`",
-            &schema["$defs"]["Offload"]["properties"],
-        ),
-        ("### `runtime`", &schema["$defs"]["Runtime"]["properties"]),
-    ] {
-        let text = section(&readme, heading);
-        let properties = properties
-            .as_object()
-            .unwrap_or_else(|| panic!("no properties in the schema for {heading}"));
-        for field in properties.keys() {
-            if !text.contains(&format!("| `{field}` |")) {
-                missing.push(format!("{heading}: {field}"));
-            }
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "README.md has no table row for {missing:?}"
-    );
 }

@@ -2,9 +2,9 @@
 //! by name, each with its published source. Values the probe fills from here are marked
 //! [`Source::Catalogue`](super::Source::Catalogue).
 //!
-//! Data: `shared/reference/accelerators.json` (vendor datasheets and whitepapers, dense rates;
-//! each entry's `source` says which), plus Apple's binned M3 Max and M4 Max parts, whose
-//! bandwidth differs by GPU core count (apple.com tech specs).
+//! Data: vendor datasheets and whitepapers, dense (no-sparsity) rates, each entry's `source`
+//! naming its document, plus Apple's binned M3 Max and M4 Max parts, whose bandwidth differs by
+//! GPU core count (apple.com tech specs).
 
 use super::profile::Vendor;
 
@@ -96,9 +96,7 @@ pub fn find_accelerator(
     let named_gib = words
         .iter()
         .find_map(|w| w.strip_suffix("gb").and_then(|n| n.parse::<f64>().ok()));
-    let memory_gib = memory_bytes
-        .map(|b| b as f64 / (1u64 << 30) as f64)
-        .or(named_gib);
+    let memory_gib = memory_bytes.map(crate::math::gib).or(named_gib);
     let mut best: Option<(&AcceleratorSpec, usize, bool)> = None;
     for spec in CATALOGUE {
         let Some(tokens) = spec
@@ -137,7 +135,8 @@ pub fn find_accelerator(
     best.map(|(spec, _, _)| spec)
 }
 
-/// Generated from `shared/reference/accelerators.json`; token sets written by hand.
+/// One entry per part, its numbers from the datasheet its `source` names; token sets written by
+/// hand.
 static CATALOGUE: &[AcceleratorSpec] = &[
     AcceleratorSpec {
         name: "NVIDIA T4",

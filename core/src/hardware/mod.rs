@@ -27,7 +27,7 @@ pub use summary::{
     RECOMMENDED_MODEL_SHARE,
 };
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// Reads a profile from JSON, refusing documents of a newer schema version.
 ///
@@ -37,11 +37,18 @@ pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
         serde_json::from_str(json).map_err(|e| Error::json("hardware profile", e))?;
     if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
         if v > u64::from(PROFILE_SCHEMA_VERSION) {
-            return Err(Error::new(ErrorKind::SchemaVersion {
-                found: u32::try_from(v).unwrap_or(u32::MAX),
-                supported: PROFILE_SCHEMA_VERSION,
-            }));
+            return Err(Error::schema_version(
+                "schema_version",
+                u32::try_from(v).unwrap_or(u32::MAX),
+                PROFILE_SCHEMA_VERSION,
+            ));
         }
     }
-    serde_json::from_value(value).map_err(|e| Error::json("hardware profile", e))
+    let profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
+    Error::check_version(
+        "schema_version",
+        profile.schema_version,
+        PROFILE_SCHEMA_VERSION,
+    )?;
+    Ok(profile)
 }

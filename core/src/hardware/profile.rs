@@ -1,6 +1,6 @@
 //! The hardware profile document (schema v1): what the probe read about one machine.
 //!
-//! Conventions (DESIGN.md, "One wire format"): snake_case keys, units in field names
+//! Conventions, the same in every document trainfit reads and writes: snake_case keys, units in field names
 //! (`*_bytes` integers, `*_gbs` GB/s decimal, `*_tflops`, `*_w`, `*_c`, `*_mhz`, `*_mbps` megabits
 //! per second), unknown is `null` and never `0`. Every hardware number is a [`Value`] that says
 //! where it came from.

@@ -8,8 +8,9 @@ use super::catalogue::find_accelerator;
 use super::profile::{AcceleratorKind, HardwareProfile, Source, Value, Vendor};
 use crate::hardware::Accelerator;
 
-/// Share of usable memory the flat summary recommends for a model: the earlier MLX cluster
-/// tooling's rule ("recommends safe model sizes (80% of RAM)", `shared/seeds/000_*.txt`).
+/// Share of usable memory the flat summary recommends for a model: a heuristic kept from the
+/// device-detection tool whose fields the flat summary carries over (its
+/// `max_recommended_model_size_gb` was 80 % of RAM), not a measurement.
 pub const RECOMMENDED_MODEL_SHARE: f64 = 0.8;
 
 const GIB: f64 = crate::math::GIB as f64;
@@ -62,9 +63,7 @@ pub fn apply_catalogue(acc: &mut Accelerator) {
     // A discrete card whose memory no reader could tell (NVIDIA without NVML) has its
     // datasheet's; Apple chips come in several memory sizes, so theirs is never assumed.
     if acc.memory_total_bytes.is_none() && acc.vendor != Vendor::Apple {
-        acc.memory_total_bytes = Some(Value::catalogue(
-            (spec.memory_gib * (1u64 << 30) as f64) as u64,
-        ));
+        acc.memory_total_bytes = Some(Value::catalogue((spec.memory_gib * GIB) as u64));
         acc.memory_source = Some(String::from("catalogue"));
     }
     acc.neural_engine_cores = acc

@@ -20,8 +20,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::Result;
-use crate::estimate::{Estimate, Phase, PhasePeak, Term, TermKind, Warning};
+use crate::estimate::{Estimate, Phase, PhasePeak, Term, TermKind};
 use crate::request::{EstimateRequest, LossImpl, Sharding, Task};
+use crate::warning::Warning;
 use blocks::Shape;
 use recipe::Recipe;
 use step::Placement;
@@ -290,15 +291,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         .map(|device| overhead::fit(device, peak_bytes, request.runtime.unified_memory));
     if let Some(f) = fit {
         if !f.fits {
-            warnings.push(Warning {
-                code: String::from("does_not_fit"),
-                message: format!(
-                    "peak {:.2} GiB exceeds the {:.2} GiB usable on the device by {:.2} GiB",
-                    gib(peak_bytes),
-                    gib(f.usable_bytes),
-                    gib(peak_bytes.saturating_sub(f.usable_bytes))
-                ),
-            });
+            warnings.push(Warning::exceeds_device(peak_bytes, f.usable_bytes));
         }
     }
     overhead::warnings(request, &spec, &terms, peak_bytes, &mut warnings);
@@ -342,10 +335,6 @@ fn divide_activations(p: step::StepPeaks, tp: u64) -> step::StepPeaks {
         logits_at_backward: f(p.logits_at_backward),
         ..p
     }
-}
-
-pub(crate) fn gib(bytes: u64) -> f64 {
-    bytes as f64 / 1_073_741_824.0
 }
 
 fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: &str) {

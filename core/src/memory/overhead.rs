@@ -10,10 +10,11 @@ use super::recipe::{AttnKernel, Recipe};
 use super::states::{add, mul};
 use super::tape::BLOCK;
 use crate::error::Result;
-use crate::estimate::{Fit, Phase, Term, TermKind, Warning};
+use crate::estimate::{Fit, Phase, Term, TermKind};
 use crate::math::round_up;
 use crate::model::ModelSpec;
 use crate::request::{EstimateRequest, Framework, LossImpl};
+use crate::warning::Warning;
 
 /// CUDA context with lazy module loading: 287,047,680 B of device memory measured for a fresh
 /// PyTorch process holding one 6.4 MB tensor (pytorch/pytorch#86509), less the 20 MiB segment the
@@ -206,23 +207,17 @@ pub(crate) fn warnings(
         .inference
         .map_or(req.sequence, |i| i.prompt.saturating_add(i.generate));
     if tokens > spec.max_positions {
-        out.push(Warning {
-            code: String::from("sequence_beyond_context"),
-            message: format!(
-                "{tokens} tokens exceed the {} positions {} was trained for",
-                spec.max_positions, spec.name
-            ),
-        });
+        out.push(Warning::sequence_beyond_context(
+            tokens,
+            spec.max_positions,
+            &spec.name,
+        ));
     }
     if req.attention == crate::request::AttentionImpl::Sdpa && spec.attn_logit_softcap.is_some() {
-        out.push(Warning {
-            code: String::from("attention_runs_eager"),
-            message: format!(
-                "{} soft-caps attention scores, which SDPA cannot do: the estimate uses eager attention, which keeps about {} bytes of scores per token, head and layer (tanh, fp32 softmax and bf16 probabilities)",
-                spec.name,
-                req.sequence.saturating_mul(8)
-            ),
-        });
+        out.push(Warning::attention_runs_eager(
+            &spec.name,
+            req.sequence.saturating_mul(8),
+        ));
     }
     let logits: u64 = terms
         .iter()
@@ -230,14 +225,7 @@ pub(crate) fn warnings(
         .map(|t| t.bytes)
         .sum();
     if req.loss == LossImpl::Upcast && peak > 0 && logits > peak / 4 {
-        out.push(Warning {
-            code: String::from("logits_dominate"),
-            message: format!(
-                "logits and loss buffers take {:.2} GiB ({} % of the peak); a chunked or fused cross-entropy (loss: fused) avoids most of it",
-                super::gib(logits),
-                logits * 100 / peak
-            ),
-        });
+        out.push(Warning::logits_dominate(logits, logits * 100 / peak));
     }
     let temp: u64 = terms
         .iter()
@@ -245,12 +233,6 @@ pub(crate) fn warnings(
         .map(|t| t.bytes)
         .sum();
     if temp > 0 && temp > peak / 10 {
-        out.push(Warning {
-            code: String::from("optimizer_step_peak"),
-            message: format!(
-                "the optimizer step's temporaries take {:.2} GiB at the peak; optimizer_impl fused avoids them",
-                super::gib(temp)
-            ),
-        });
+        out.push(Warning::optimizer_step_peak(temp));
     }
 }

@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::model::source::positive;
 use crate::model::ModelSpec;
 use crate::request::{EstimateRequest, Sharding, Task, SCHEMA_VERSION};
@@ -21,12 +21,7 @@ fn probability(field: &str, p: f64) -> Result<()> {
 /// # Errors
 /// `SchemaVersion` for a newer document, `InvalidField` or `MissingField` naming the field.
 pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
-    if req.schema_version > SCHEMA_VERSION {
-        return Err(Error::new(ErrorKind::SchemaVersion {
-            found: req.schema_version,
-            supported: SCHEMA_VERSION,
-        }));
-    }
+    Error::check_version("schema_version", req.schema_version, SCHEMA_VERSION)?;
     positive("micro_batch", req.micro_batch)?;
     positive("sequence", req.sequence)?;
     size_guard(req, spec)?;

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::ModelSpec;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
 /// One catalogue entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,10 +132,11 @@ pub fn find(name: &str) -> Result<ModelSpec> {
     });
     match hit {
         Some(e) => super::from_hf_config(e.config),
-        None => Err(Error::new(ErrorKind::UnknownModel {
-            name: name.into(),
-            suggestions: closest(wanted).join(", "),
-        })),
+        None => Err(Error::UnknownModel {
+            field: String::new(),
+            name: one_line(name, ECHO_CHARS),
+            suggestions: closest(wanted).into_iter().map(String::from).collect(),
+        }),
     }
 }
 

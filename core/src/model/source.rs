@@ -28,9 +28,15 @@ impl ModelSource {
     /// not JSON, or `InvalidField` for a spec whose sizes are out of range.
     pub fn resolve(&self) -> Result<ModelSpec> {
         match self {
-            ModelSource::Catalogue(name) => model::find(name),
-            ModelSource::HfConfig(serde_json::Value::String(text)) => model::from_hf_config(text),
-            ModelSource::HfConfig(value) => model::hf::from_hf_value(value),
+            ModelSource::Catalogue(name) => {
+                model::find(name).map_err(|e| e.within("model.catalogue"))
+            }
+            ModelSource::HfConfig(serde_json::Value::String(text)) => {
+                model::from_hf_config(text).map_err(|e| e.within("model.hf_config"))
+            }
+            ModelSource::HfConfig(value) => {
+                model::hf::from_hf_value(value).map_err(|e| e.within("model.hf_config"))
+            }
             ModelSource::Spec(spec) => {
                 check_spec(spec)?;
                 Ok(spec.as_ref().clone())

@@ -14,9 +14,9 @@ use crate::hardware::{
 };
 use crate::request::{AttentionImpl, Framework, Precision};
 
-/// Memory the OS and desktop keep on a CPU-only machine, bytes: the product specification's
-/// "OS and other processes: ~2-4GB reserved" (`shared/seeds/001_*.txt`); the planner takes 2 GiB
-/// and never more than a quarter of the memory.
+/// Memory the OS and desktop keep on a CPU-only machine, bytes: a planner choice of 2 GiB, at the
+/// low end of the 2–4 GB this project's design reserves for the OS and other processes, and never
+/// more than a quarter of the memory (see `cpu_device`).
 pub const CPU_OS_RESERVE_BYTES: u64 = 2 << 30;
 
 /// Share of peak dense throughput a well-configured training run sustains (model FLOPs

@@ -2,6 +2,7 @@
 //! compute-optimal size, learning rate and batch, checkpoint interval, power. Each cites the
 //! paper or document it comes from; the tests evaluate them against those sources' tables.
 
+use crate::math::{cbrt, pow, sqrt};
 use crate::model::ModelSpec;
 use crate::request::Checkpointing;
 
@@ -78,20 +79,31 @@ pub fn all_reduce_s(bytes: f64, n: u64, bus_gbs: f64) -> f64 {
     2.0 * (n - 1) as f64 / n as f64 * bytes / (bus_gbs * 1e9)
 }
 
+/// Chinchilla's compute-optimal tokens per parameter, about 20 (Hoffmann et al. 2022, "Training
+/// Compute-Optimal Large Language Models", Table 3: 67B parameters for 1.5T tokens, 175B for
+/// 3.7T).
+pub const CHINCHILLA_TOKENS_PER_PARAMETER: u64 = 20;
+
+/// Training FLOPs of `tokens` through a model of `active` parameters: `C = 6·N·D` (Kaplan et al.
+/// 2020, "Scaling Laws for Neural Language Models", §2.1; Chinchilla uses the same).
+pub fn training_flops(active: u64, tokens: u64) -> f64 {
+    6.0 * active as f64 * tokens as f64
+}
+
 /// Chinchilla's compute-optimal parameters for a compute budget `flops` at `tokens_per_param`:
 /// from C = 6·N·D and D = r·N, N = sqrt(C / (6·r)) (Hoffmann et al. 2022, Table 3: r about 20).
 pub fn compute_optimal_parameters(flops: f64, tokens_per_param: f64) -> f64 {
     if flops <= 0.0 || tokens_per_param <= 0.0 {
         return 0.0;
     }
-    libm::sqrt(flops / (6.0 * tokens_per_param))
+    sqrt(flops / (6.0 * tokens_per_param))
 }
 
 /// Learning rate and batch (tokens) that DeepSeek LLM's scaling study fits for a compute budget
 /// `flops`: η = 0.3118·C^-0.1250, B = 0.2920·C^0.3271 (DeepSeek-AI 2024, §3.1, eq. 1).
 pub fn deepseek_lr_and_batch(flops: f64) -> (f64, f64) {
-    let lr = 0.3118 * libm::pow(flops, -0.1250);
-    let batch = 0.2920 * libm::pow(flops, 0.3271);
+    let lr = 0.3118 * pow(flops, -0.1250);
+    let batch = 0.2920 * pow(flops, 0.3271);
     (lr, batch)
 }
 
@@ -99,7 +111,7 @@ pub fn deepseek_lr_and_batch(flops: f64) -> (f64, f64) {
 /// `τ = sqrt(2·δ·M)`, for a checkpoint taking `delta_s` and a mean time between failures `mtbf_s`
 /// (Young 1974; Daly 2006 refines it for δ comparable to M).
 pub fn young_daly_interval_s(delta_s: f64, mtbf_s: f64) -> f64 {
-    libm::sqrt(2.0 * delta_s * mtbf_s)
+    sqrt(2.0 * delta_s * mtbf_s)
 }
 
 /// Mean time between job interruptions of `devices` accelerators, seconds. Llama 3 saw 419
@@ -114,7 +126,7 @@ pub fn mtbf_s(devices: u64) -> f64 {
 /// voltage scales with frequency in the DVFS range, so P ∝ f³ and f ∝ P^(1/3) (CMOS power
 /// model; Hennessy & Patterson, §1.5). An estimate: memory-bound phases slow down less.
 pub fn speed_at_power(fraction: f64) -> f64 {
-    libm::cbrt(fraction.clamp(0.0, 1.0))
+    cbrt(fraction.clamp(0.0, 1.0))
 }
 
 /// Bytes per stored token of a tokenised dataset: `uint16` ids when the vocabulary fits in

@@ -2,6 +2,15 @@
 //! extreme), each with its memory breakdown, time, power, scale, warnings, a training config and
 //! a fallback ladder for out-of-memory recovery.
 //!
+//! [`plan`] below is the whole flow. Each step has its own file: `validate` (the request),
+//! `device` (what the profile trains on), `planner` (the request as the planner sees it, and the
+//! estimate request of a candidate), `configuration` (one configuration per mode), `search` (the
+//! knobs for one model in one mode), `ladder` (pretraining's model size), `time`, `scale` and
+//! `power` (the assessment of a configuration), `training` (learning rate, schedule, warm-up,
+//! saves), `serve` (serving figures), `warnings` (when the plan warns; the sentences are in
+//! [`crate::warning`]), `fallbacks` (the out-of-memory ladder), `score` (the capability score),
+//! `modes` (the modes table) and `formulas` (the closed-form models, with their sources).
+//!
 //! ```
 //! use trainfit_core::plan::{plan, PlanRequest};
 //!
@@ -17,10 +26,22 @@
 //! }
 //! ```
 
+mod configuration;
 mod device;
+mod fallbacks;
 mod formulas;
+mod ladder;
 mod modes;
+mod planner;
+mod power;
+mod scale;
+mod score;
 mod search;
+mod serve;
+mod time;
+mod training;
+mod validate;
+mod warnings;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -31,12 +52,45 @@ use crate::wire::wire_names;
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
-pub use search::plan;
 
-use crate::estimate::{Estimate, Warning};
-use crate::hardware::HardwareProfile;
+use crate::error::Result;
+use crate::estimate::Estimate;
+use crate::hardware::{summarize, HardwareProfile};
 use crate::model::ModelSource;
 use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision, Sharding};
+use crate::warning::Warning;
+use planner::Planner;
+
+/// Plans every requested mode for the request's machine and goal.
+///
+/// # Errors
+///
+/// An invalid goal (a zero count, a global batch that is not a multiple of the micro-batch, more
+/// devices than the profile has), a profile without memory to plan on, a model that cannot be
+/// resolved, or a request the memory model rejects.
+pub fn plan(request: &PlanRequest) -> Result<Plan> {
+    validate::validate(request)?;
+    let mut profile = request.profile.clone();
+    summarize(&mut profile);
+    let device = planner::device_for(&profile, &request.goal)?;
+    let given = planner::given_model(&request.goal)?;
+    let planner = Planner {
+        goal: &request.goal,
+        profile: &profile,
+        dev: &device,
+        given: given.as_ref(),
+    };
+    let configurations = planner.configure_modes(&request.modes)?;
+    let (warnings, suggestions) = planner.machine_warnings();
+    Ok(Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        score: score::score(&device),
+        device,
+        configurations,
+        warnings,
+        suggestions,
+    })
+}
 
 /// Version of the plan request and plan documents.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -75,34 +129,45 @@ pub struct Goal {
     /// What is done. Default: `pretrain`.
     #[serde(default)]
     pub task: GoalTask,
-    /// The model; required for every task but `pretrain`, where the planner picks the size.
+    /// The model; required for every task but `pretrain`. Default (pretraining only): a
+    /// Llama-style model the planner sizes to the mode's time budget and memory target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSource>,
-    /// Tokens per sequence (serving: the context length).
+    /// Tokens per sequence (serving: the context length). Default: the longest of the mode's
+    /// range (within the model's positions) that fits, halving to one step below the range and
+    /// never under 128 tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<u64>,
-    /// Sequences per device per step.
+    /// Sequences per device per step. Default: the largest of the mode's range that fits, else
+    /// the largest below it; serving, the concurrency per device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub micro_batch: Option<u64>,
-    /// Sequences per optimizer step over all devices.
+    /// Sequences per optimizer step over all devices. Default: pretraining, DeepSeek LLM's
+    /// compute-optimal batch for the run's compute; fine-tuning, the micro-batches of all devices
+    /// times the mode's accumulation, at least 16; serving, one micro-batch per device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_batch: Option<u64>,
-    /// Numeric recipe.
+    /// Numeric recipe. Default: the device's, with its reason in `device.precision_reason`
+    /// (on NVIDIA: bf16 autocast from Ampere, fp16 autocast on Volta and Turing); frozen weights
+    /// (LoRA, QLoRA, serving) in that recipe's 16-bit dtype.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
-    /// Optimizer.
+    /// Optimizer. Default: AdamW; 8-bit AdamW, then its states offloaded, when AdamW does not
+    /// fit (a given model, or extreme pretraining).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimizer: Option<Optimizer>,
-    /// Activation recomputation.
+    /// Activation recomputation. Default: none when that fits, else full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpointing: Option<Checkpointing>,
-    /// Attention kernel.
+    /// Attention kernel. Default: FlashAttention where the device has it, else SDPA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention: Option<AttentionImpl>,
-    /// Sharding across devices.
+    /// Sharding across devices. Default: none on one device; on several, the first of none,
+    /// ZeRO-2 and ZeRO-3 that fits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharding: Option<Sharding>,
-    /// Devices to use (at most those in the profile).
+    /// Devices to use (at most those in the profile). Default: every device of the profile's
+    /// primary kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<u64>,
     /// LoRA rank for `lora` and `qlora`. Default: 16.
@@ -112,10 +177,11 @@ pub struct Goal {
     /// wall-clock budget for fine-tuning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<u64>,
-    /// Wall-clock budget in hours, instead of the mode's.
+    /// Wall-clock budget in hours, instead of the mode's. Default: the mode's (2 h, 6 h, 24 h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<f64>,
-    /// Serving: concurrent sequences, instead of the most that fit.
+    /// Serving: concurrent sequences over all devices. Default: the most that fit, up to 4096
+    /// per device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u64>,
 }
@@ -240,11 +306,27 @@ pub struct ModelChoice {
     pub parameters: u64,
     /// Parameters that are trained.
     pub trainable: u64,
-    /// `given` (the user's), or `generated` (a Llama-style shape the planner sized).
-    pub origin: String,
+    /// Whose model it is.
+    pub origin: ModelOrigin,
     /// Layers, hidden size, heads, FFN size and vocabulary, for a generated model.
     pub shape: Option<Shape>,
 }
+
+/// Where a configuration's model comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModelOrigin {
+    /// The user's model (`goal.model`).
+    Given,
+    /// A Llama-style shape the planner sized (pretraining).
+    Generated,
+}
+
+wire_names!(ModelOrigin, "model.origin", {
+    Given => "given",
+    Generated => "generated",
+});
 
 /// A generated model's shape (Llama architecture: RMSNorm, SwiGLU, rotary, untied head).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,8 +441,8 @@ pub struct ServeEstimate {
 pub struct TrainingConfig {
     /// Peak learning rate.
     pub learning_rate: f64,
-    /// Schedule: `cosine` (to 10 % of peak) or `constant`.
-    pub schedule: String,
+    /// Learning-rate schedule after the warm-up.
+    pub schedule: Schedule,
     /// Warm-up steps.
     pub warmup_steps: u64,
     /// Optimizer steps.
@@ -373,22 +455,56 @@ pub struct TrainingConfig {
     pub sources: Vec<String>,
 }
 
+/// A learning-rate schedule after the warm-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Cosine decay to 10 % of the peak.
+    Cosine,
+    /// The peak rate throughout.
+    Constant,
+}
+
+wire_names!(Schedule, "schedule", {
+    Cosine => "cosine",
+    Constant => "constant",
+});
+
 /// One step of the out-of-memory fallback ladder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Fallback {
-    /// Stable identifier: `halve_micro_batch`, `full_checkpointing`, `adamw_8bit`,
-    /// `offload_optimizer`, `halve_sequence`.
-    pub action: String,
+    /// Stable identifier of the adjustment.
+    pub action: FallbackAction,
     /// What changes, with the numbers.
     pub description: String,
     /// Peak memory of one device after this and every earlier step, bytes.
     pub peak_bytes: u64,
 }
 
-pub(crate) fn warning(code: &str, message: String) -> Warning {
-    Warning {
-        code: String::from(code),
-        message,
-    }
+/// An adjustment of the out-of-memory fallback ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackAction {
+    /// Half the micro-batch (or the nearest divisor below), with more accumulation.
+    HalveMicroBatch,
+    /// Recompute every layer's activations in the backward pass.
+    FullCheckpointing,
+    /// 8-bit AdamW states (bitsandbytes).
+    #[serde(rename = "adamw_8bit")]
+    Adamw8bit,
+    /// Optimizer states in host memory, the step on the CPU.
+    OffloadOptimizer,
+    /// Half the sequence.
+    HalveSequence,
 }
+
+wire_names!(FallbackAction, "fallback action", {
+    HalveMicroBatch => "halve_micro_batch",
+    FullCheckpointing => "full_checkpointing",
+    Adamw8bit => "adamw_8bit",
+    OffloadOptimizer => "offload_optimizer",
+    HalveSequence => "halve_sequence",
+});

@@ -1,7 +1,9 @@
 //! Import of a Hugging Face `config.json`.
 //!
 //! Field names, defaults and module shapes follow each family's `configuration_<family>.py` and
-//! `modeling_<family>.py` in transformers 4.57. Fields that size the model (`hidden_size`,
+//! `modeling_<family>.py` in transformers 4.57.6, which builds every catalogue config in
+//! `core/tests/data/transformers_linears.json`; the accuracy suite (`tests/accuracy`) imports its
+//! configs with transformers 5.23.0. Fields that size the model (`hidden_size`,
 //! `num_hidden_layers`, `num_attention_heads`, `vocab_size`, `intermediate_size`, expert counts and
 //! widths, MLA ranks) are required: transformers would silently substitute a default model's size,
 //! which for a hand-written config is almost never what was meant. Every other field takes the
@@ -16,7 +18,7 @@ use alloc::string::{String, ToString};
 use serde_json::{Map, Value};
 
 use super::{Activation, ModelSpec};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
 mod classic;
 mod llama;
@@ -95,10 +97,11 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         None => return Err(Error::missing("model_type", "config.json")),
     };
     if !SUPPORTED.contains(&model_type) {
-        return Err(Error::new(ErrorKind::UnsupportedModelType {
-            model_type: model_type.into(),
-            supported: SUPPORTED.join(", "),
-        }));
+        return Err(Error::UnsupportedModelType {
+            field: String::from("model_type"),
+            model_type: one_line(model_type, ECHO_CHARS),
+            supported: SUPPORTED,
+        });
     }
     let name = match root.get("_name_or_path") {
         None | Some(Value::Null) => model_type.to_string(),

@@ -1,0 +1,86 @@
+//! The out-of-memory fallback ladder: ordered adjustments, each on top of the earlier ones, with
+//! the peak after it.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::device::DeviceClass;
+use super::planner::Planner;
+use super::search::{Knobs, MIN_SEQUENCE};
+use super::{Fallback, FallbackAction};
+use crate::model::ModelSpec;
+use crate::request::{Checkpointing, Optimizer, Task};
+
+impl Planner<'_> {
+    /// Ordered adjustments from `start`, each applied on top of the earlier ones, with the peak
+    /// after it; a step whose estimate fails is left out.
+    pub fn fallbacks(&self, spec: &ModelSpec, start: Knobs, task: Task) -> Vec<Fallback> {
+        let mut out = Vec::new();
+        let mut k = start;
+        let mut push = |k: &Knobs, action: FallbackAction, description: String| {
+            if let Ok(e) = self.estimate(spec, k, task) {
+                out.push(Fallback {
+                    action,
+                    description,
+                    peak_bytes: e.peak_bytes,
+                });
+            }
+        };
+        if k.micro_batch > 1 {
+            // The largest micro-batch up to half the current one that divides the sequences each
+            // device takes per step, so the global batch stays exactly the same.
+            let per_device = k.micro_batch * k.accumulation;
+            let half = k.micro_batch / 2;
+            let mb = (1..=half).rev().find(|d| per_device % d == 0).unwrap_or(1);
+            k.micro_batch = mb;
+            k.accumulation = per_device / mb;
+            push(
+                &k,
+                FallbackAction::HalveMicroBatch,
+                format!(
+                    "micro-batch {} with {} accumulation steps (same global batch)",
+                    k.micro_batch, k.accumulation
+                ),
+            );
+        }
+        if k.checkpointing != Checkpointing::Full {
+            k.checkpointing = Checkpointing::Full;
+            push(
+                &k,
+                FallbackAction::FullCheckpointing,
+                String::from("recompute activations in the backward pass (about 1/3 more compute)"),
+            );
+        }
+        if k.optimizer == Optimizer::Adamw && task != Task::Decode {
+            k.optimizer = Optimizer::Adamw8bit;
+            push(
+                &k,
+                FallbackAction::Adamw8bit,
+                String::from(
+                    "8-bit AdamW states (bitsandbytes): 2 bytes per parameter instead of 8",
+                ),
+            );
+        }
+        if !k.offload.optimizer && self.dev.class != DeviceClass::Cpu {
+            k.offload.optimizer = true;
+            push(
+                &k,
+                FallbackAction::OffloadOptimizer,
+                String::from(
+                    "optimizer states in host memory, the step on the CPU (DeepSpeed ZeRO-Offload)",
+                ),
+            );
+        }
+        // Halved only while the result stays at the search's shortest sequence or above.
+        if k.sequence >= 2 * MIN_SEQUENCE {
+            k.sequence /= 2;
+            push(
+                &k,
+                FallbackAction::HalveSequence,
+                format!("sequence {} tokens", k.sequence),
+            );
+        }
+        out
+    }
+}

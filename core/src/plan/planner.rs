@@ -1,0 +1,192 @@
+//! The planner's view of one request: the goal, the completed profile, the devices and the given
+//! model, and the estimate request each candidate configuration is measured with.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+
+use super::device::{device, Device};
+use super::modes::Mode;
+use super::search::Knobs;
+use super::serve::split_context;
+use super::{Goal, GoalTask};
+use crate::error::{Error, Result};
+use crate::estimate::Estimate;
+use crate::hardware::HardwareProfile;
+use crate::memory::estimate;
+use crate::model::{ModelSource, ModelSpec};
+use crate::request::{
+    Dtype, EstimateRequest, Inference, Lora, LossImpl, OptimizerImpl, Parallel, Precision,
+    QuantFormat, Quantization, Runtime, Task,
+};
+
+/// LoRA rank when the goal gives none. A planner choice: PEFT's `LoraConfig` defaults to 8 and
+/// the QLoRA paper trains at 64 (Dettmers et al. 2023, §4); 16 is a common middle, and the rank
+/// changes the adapters' memory, not the frozen model's, so the choice moves little.
+pub(super) const DEFAULT_LORA_RANK: u64 = 16;
+
+/// One request as the planner sees it.
+pub(super) struct Planner<'a> {
+    /// The job.
+    pub goal: &'a Goal,
+    /// The profile, completed by `summarize`.
+    pub profile: &'a HardwareProfile,
+    /// The devices, with the goal's choices applied.
+    pub dev: &'a Device,
+    /// The user's model; `None` when the planner sizes one (pretraining).
+    pub given: Option<&'a ModelSpec>,
+}
+
+/// The devices of `profile` that the goal plans on, with the goal's device count, precision and
+/// attention kernel applied.
+pub(super) fn device_for(profile: &HardwareProfile, goal: &Goal) -> Result<Device> {
+    let mut dev = device(profile).ok_or(Error::NoDevice)?;
+    if let Some(n) = goal.devices {
+        if n > dev.count {
+            return Err(Error::invalid(
+                "goal.devices",
+                n,
+                format!("at most the {} devices of the profile", dev.count),
+            ));
+        }
+        dev.count = n;
+    }
+    if let Some(p) = goal.precision {
+        dev.precision = p;
+        dev.precision_reason = String::from("chosen by the user");
+    }
+    if let Some(a) = goal.attention {
+        dev.attention = a;
+    }
+    Ok(dev)
+}
+
+/// The goal's model, resolved; `None` for pretraining without one.
+pub(super) fn given_model(goal: &Goal) -> Result<Option<ModelSpec>> {
+    match &goal.model {
+        Some(source) => Ok(Some(source.resolve().map_err(|e| e.within("goal"))?)),
+        None if goal.task == GoalTask::Pretrain => Ok(None),
+        None => Err(Error::missing(
+            "goal.model",
+            "a plan request whose task is not pretrain",
+        )),
+    }
+}
+
+impl Planner<'_> {
+    /// The task as the memory model runs it.
+    pub fn task(&self) -> Task {
+        match self.goal.task {
+            GoalTask::Pretrain => Task::Pretrain,
+            GoalTask::Finetune => Task::Finetune,
+            GoalTask::Lora => Task::Lora,
+            GoalTask::Qlora => Task::Qlora,
+            GoalTask::Serve => Task::Decode,
+        }
+    }
+
+    /// Whether the goal is serving rather than training.
+    pub fn serving(&self) -> bool {
+        self.goal.task == GoalTask::Serve
+    }
+
+    /// The numeric recipe a task runs in. Frozen weights (serving, LoRA, QLoRA) are loaded in the
+    /// 16-bit compute dtype; only full training keeps fp32 weights for the optimizer (HF Trainer
+    /// with `bf16=True`). A precision the user chose is used as given.
+    pub fn precision(&self, task: Task) -> Precision {
+        let frozen = matches!(
+            task,
+            Task::Lora | Task::Qlora | Task::Decode | Task::Prefill
+        );
+        if frozen && self.goal.precision.is_none() {
+            serve_precision(self.dev.precision)
+        } else {
+            self.dev.precision
+        }
+    }
+
+    /// The LoRA rank of an adapter task; `None` for the others.
+    pub fn lora_rank(&self, task: Task) -> Option<u64> {
+        matches!(task, Task::Lora | Task::Qlora)
+            .then(|| self.goal.lora_rank.unwrap_or(DEFAULT_LORA_RANK))
+    }
+
+    /// The mode's share of one device's usable memory, bytes.
+    pub fn memory_target(&self, mode: Mode) -> u64 {
+        (self.dev.usable_bytes as f64 * mode.settings().memory_target) as u64
+    }
+
+    /// The wall-clock budget of a run in the mode, seconds: the user's hours, else the mode's.
+    pub fn budget_s(&self, mode: Mode) -> f64 {
+        self.goal.hours.unwrap_or(mode.settings().hours) * 3600.0
+    }
+
+    /// The estimate request of one candidate.
+    fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
+        let d = self.dev;
+        let serve = matches!(task, Task::Decode | Task::Prefill);
+        let (prompt, generate) = split_context(k.sequence);
+        EstimateRequest {
+            schema_version: crate::request::SCHEMA_VERSION,
+            model: ModelSource::Spec(alloc::boxed::Box::new(spec.clone())),
+            task,
+            micro_batch: k.micro_batch,
+            // Serving is measured at the prompt; generation grows the cache to the full context.
+            sequence: if serve { prompt } else { k.sequence },
+            precision: self.precision(task),
+            grad_dtype: None,
+            optimizer: k.optimizer,
+            // PyTorch's default AdamW implementation on accelerators.
+            optimizer_impl: OptimizerImpl::Foreach,
+            attention: d.attention,
+            checkpointing: k.checkpointing,
+            // transformers' causal-LM loss upcasts the logits to fp32.
+            loss: LossImpl::Upcast,
+            // Adapters on every linear layer, as the QLoRA paper trains them (Dettmers et al.
+            // 2023, §4), kept in fp32 (PEFT's `autocast_adapter_dtype=True`), no dropout.
+            lora: self.lora_rank(task).map(|rank| Lora {
+                rank,
+                alpha: None,
+                targets: vec![String::from("all-linear")],
+                dtype: Dtype::Fp32,
+                dropout: 0.0,
+            }),
+            // QLoRA's recipe: NF4 with double quantisation (Dettmers et al. 2023, §3).
+            quantization: (task == Task::Qlora).then_some(Quantization {
+                format: QuantFormat::Nf4,
+                double_quant: true,
+            }),
+            inference: serve.then_some(Inference {
+                prompt,
+                generate,
+                kv_dtype: None,
+            }),
+            parallel: Parallel {
+                data: d.count,
+                micro_batches: k.accumulation,
+                sharding: k.sharding,
+                offload: k.offload,
+                ..Parallel::default()
+            },
+            runtime: Runtime {
+                framework: d.framework,
+                device_memory_bytes: Some(d.usable_bytes),
+                ..Runtime::default()
+            },
+        }
+    }
+
+    /// The estimate of one candidate.
+    pub fn estimate(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> Result<Estimate> {
+        estimate(&self.request(spec, k, task))
+    }
+}
+
+/// Serving runs in the 16-bit dtype of the training recipe's compute.
+fn serve_precision(p: Precision) -> Precision {
+    match p {
+        Precision::Fp32 => Precision::Fp32,
+        Precision::AmpFp16 | Precision::Fp16 | Precision::MixedFp16 => Precision::Fp16,
+        _ => Precision::Bf16,
+    }
+}
