@@ -49,6 +49,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "no_std build of the core"
 cargo build -p trainfit-core --no-default-features --target thumbv7m-none-eabi --locked
 
+step "the probe library without the command line (no clap, no anyhow)"
+cargo clippy -p trainfit-probe --lib --no-default-features --locked -- -D warnings
+
 step "wasm build"
 cargo build -p trainfit-wasm --target wasm32-unknown-unknown --release --locked
 wasm=target/wasm32-unknown-unknown/release/trainfit_wasm.wasm

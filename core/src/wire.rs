@@ -91,6 +91,7 @@ mod tests {
 
     use crate::estimate::{Phase, TermKind};
     use crate::hardware::*;
+    use crate::model::{Activation, Family};
     use crate::plan::{FallbackAction, GoalTask, Mode, ModelOrigin, Schedule};
     use crate::request::*;
     use crate::warning::WarningCode;
@@ -137,6 +138,8 @@ mod tests {
         agree(TermKind::ALL);
         agree(GoalTask::ALL);
         agree(Mode::ALL);
+        agree(Family::ALL);
+        agree(Activation::ALL);
         agree(WarningCode::ALL);
         agree(ModelOrigin::ALL);
         agree(Schedule::ALL);

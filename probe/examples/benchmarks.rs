@@ -33,30 +33,30 @@ fn main() -> ExitCode {
         ..Benchmarks::default()
     };
     let mut failed = false;
-    let mut report = |what: &str, e: String| {
+    let mut report = |what: &str, e: &dyn std::fmt::Display| {
         eprintln!("{what}: {e}");
         failed = true;
     };
     match memory::triad(threads, CPU_BUDGET) {
         Ok(gbs) => b.memory_bandwidth_gbs = Some(Value::measured(gbs)),
-        Err(e) => report("memory", e),
+        Err(e) => report("memory", &e),
     }
     match matmul::cpu_gflops(threads, CPU_BUDGET) {
         Ok(g) => b.cpu_matmul_gflops = Some(Value::measured(g)),
-        Err(e) => report("matmul", e),
+        Err(e) => report("matmul", &e),
     }
     match storage::sequential(&dir, STORAGE_BYTES, STORAGE_BUDGET) {
         Ok(s) => b.storage.push(s),
-        Err(e) => report("storage", e),
+        Err(e) => report("storage", &e),
     }
     match loopback() {
         Ok(n) => b.network.push(n),
-        Err(e) => report("net", e),
+        Err(e) => report("net", &e),
     }
     b.duration_ms = u64::try_from(start.elapsed().as_millis()).ok();
     match serde_json::to_string_pretty(&b) {
         Ok(json) => println!("{json}"),
-        Err(e) => report("json", e.to_string()),
+        Err(e) => report("json", &e),
     }
     if failed {
         ExitCode::FAILURE
@@ -76,9 +76,10 @@ fn loopback() -> Result<trainfit_core::hardware::NetworkBenchmark, String> {
     let addr = rx
         .recv()
         .map_err(|e| format!("server did not start: {e}"))?;
-    let result = net::test(&addr.to_string(), NET_DURATION)?;
+    let result = net::test(&addr.to_string(), NET_DURATION).map_err(|e| e.to_string())?;
     server
         .join()
-        .map_err(|_| "server thread panicked".to_string())??;
+        .map_err(|_| "server thread panicked".to_string())?
+        .map_err(|e| e.to_string())?;
     Ok(result)
 }

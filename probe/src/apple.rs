@@ -4,7 +4,9 @@
 //!
 //! The readings are gathered into [`AppleFacts`] (text of `sysctl`, `ioreg`, `pmset`, and the
 //! Metal device's own numbers), and [`apply`] turns them into profile fields, so tests run on
-//! output recorded from real Macs. Sources: `shared/research/probe-anchors.md` §5.
+//! output recorded from real Macs. Sources: `sysctl(3)`, `ioreg(8)`, `pmset(1)`, and Metal's
+//! `MTLDevice.recommendedMaxWorkingSetSize`
+//! (<https://developer.apple.com/documentation/metal/mtldevice/recommendedmaxworkingsetsize>).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,10 @@ use trainfit_core::hardware::{
     MemorySource, Os, Reader, Value, Vendor,
 };
 
-/// The sysctl keys read (all readable without privileges; `man 3 sysctl`, probe-anchors §5.1).
+/// The sysctl keys read, all readable without privileges (`man 3 sysctl`; `hw.perflevel*`:
+/// <https://developer.apple.com/documentation/kernel/1387446-sysctlbyname/determining_system_capabilities>,
+/// `hw.optional.arm.FEAT_*`:
+/// <https://developer.apple.com/documentation/kernel/1387446-sysctlbyname/determining_instruction_set_characteristics>).
 pub const SYSCTL_KEYS: &[&str] = &[
     "machdep.cpu.brand_string",
     "hw.model",
@@ -73,11 +78,11 @@ pub fn read_system(errors: &mut Vec<trainfit_core::hardware::ProbeError>) -> App
             // sysctl exits non-zero when one key is unknown on this macOS but prints the rest.
             Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
             Err(e) => {
-                errors.push(trainfit_core::hardware::ProbeError {
-                    section: "host".into(),
-                    source: program.into(),
-                    message: format!("cannot run {program}: {e}"),
-                });
+                let failure = crate::error::Error::Command {
+                    program: program.into(),
+                    cause: e.to_string(),
+                };
+                crate::error::record(errors, "host", program, failure);
                 String::new()
             }
         }

@@ -1,5 +1,6 @@
 //! `trainfit probe`: runs every reader that applies to this OS, then the benchmarks when asked,
-//! and completes the profile with the catalogue and the summary.
+//! and completes the profile with the catalogue and the summary. What failed is recorded in the
+//! profile's `errors`, the benchmarks' failures under their section (`benchmarks.storage`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,6 +9,7 @@ use trainfit_core::hardware::{
     Benchmarks, HardwareProfile, ProbeError, ProbeInfo, ProbeKind, Value,
 };
 
+use crate::error::record;
 use crate::redact::{self, Keep};
 use crate::root::Root;
 
@@ -21,11 +23,11 @@ pub struct Options {
     /// Directory the storage benchmark writes its test file in.
     pub bench_dir: PathBuf,
     /// Longest the GPU adapter enumeration may take before it is abandoned (a broken graphics
-    /// stack can hang it: probe-anchors §6.3).
+    /// stack can hang it: <https://github.com/paiml/aprender/pull/2217>).
     pub adapter_timeout: Duration,
     /// What identifying fields to keep.
     pub keep: Keep,
-    /// Print benchmark progress on standard error.
+    /// Print benchmark progress, failures included, on standard error.
     pub progress: bool,
 }
 
@@ -73,7 +75,9 @@ pub fn collect(options: &Options) -> HardwareProfile {
         .or_else(fallback)
         .map(|id| redact::device_id(&id));
     if options.benchmark {
-        p.benchmarks = benchmarks(options, &p);
+        let mut failures = Vec::new();
+        p.benchmarks = benchmarks(options, &p, &mut failures);
+        p.errors.append(&mut failures);
     }
     redact::redact(&mut p, options.keep);
     p.complete();
@@ -107,11 +111,7 @@ fn read_accelerators(p: &mut HardwareProfile, timeout: Duration) {
     crate::nvidia::read(&crate::nvidia::SystemNvml, p);
     match crate::gpu::adapters(timeout) {
         Ok(records) => crate::gpu::merge_adapters(&records, p),
-        Err(message) => p.errors.push(ProbeError {
-            section: "accelerators".into(),
-            source: "wgpu".into(),
-            message,
-        }),
+        Err(e) => record(&mut p.errors, "accelerators", "wgpu", e),
     }
 }
 
@@ -124,7 +124,9 @@ const STORAGE_SHARE: f64 = 0.3;
 /// Largest storage test file; smaller when the directory has little free space (a twentieth of it).
 const STORAGE_FILE_BYTES: u64 = 1 << 30;
 
-fn benchmarks(options: &Options, p: &HardwareProfile) -> Benchmarks {
+/// Runs the benchmarks; each failure goes to `errors` under the section of the figure it would
+/// have given (and to standard error with the progress).
+fn benchmarks(options: &Options, p: &HardwareProfile, errors: &mut Vec<ProbeError>) -> Benchmarks {
     let start = Instant::now();
     let mut b = Benchmarks::default();
     let has_gpu = p
@@ -149,35 +151,59 @@ fn benchmarks(options: &Options, p: &HardwareProfile) -> Benchmarks {
             eprintln!("benchmark: {what} ({:.0} s)", d.as_secs_f64());
         }
     };
+    // `what` names the benchmark on standard error, `section` and `source` in the profile.
+    let mut failed = |what: &str, section: &str, source: &str, e: &dyn std::fmt::Display| {
+        if options.progress {
+            eprintln!("benchmark: {what} failed: {e}");
+        }
+        record(errors, &format!("benchmarks.{section}"), source, e);
+    };
 
     let d = share(MEMORY_SHARE);
     say("memory bandwidth, STREAM triad", d);
-    b.memory_bandwidth_gbs = crate::bench::memory::triad(threads, d)
-        .map(Value::measured)
-        .map_err(|e| eprintln!("benchmark: memory bandwidth failed: {e}"))
-        .ok();
+    match crate::bench::memory::triad(threads, d) {
+        Ok(gbs) => b.memory_bandwidth_gbs = Some(Value::measured(gbs)),
+        Err(e) => failed("memory bandwidth", "memory_bandwidth_gbs", "triad", &e),
+    }
 
     let d = share(CPU_SHARE);
     say("CPU matrix multiply, fp32", d);
-    b.cpu_matmul_gflops = crate::bench::matmul::cpu_gflops(threads, d)
-        .map(Value::measured)
-        .map_err(|e| eprintln!("benchmark: CPU matmul failed: {e}"))
-        .ok();
+    match crate::bench::matmul::cpu_gflops(threads, d) {
+        Ok(gflops) => b.cpu_matmul_gflops = Some(Value::measured(gflops)),
+        Err(e) => failed("CPU matmul", "cpu_matmul_gflops", "cpu_matmul", &e),
+    }
 
     if has_gpu {
         let d = share(GPU_SHARE);
         say("GPU matrix multiply, fp32 through wgpu", d);
-        b.gpu_matmul = crate::gpu::matmul_benchmark(d);
+        match crate::gpu::matmul_benchmark(d) {
+            Ok(runs) => {
+                for run in runs {
+                    match run.result {
+                        Ok(g) => b.gpu_matmul.push(g),
+                        // The message names the adapter: a machine may have several.
+                        Err(e) => failed(
+                            "GPU matmul",
+                            "gpu_matmul",
+                            "wgpu",
+                            &format!("{}: {e}", run.adapter.name),
+                        ),
+                    }
+                }
+            }
+            Err(e) => failed("GPU matmul", "gpu_matmul", "wgpu", &e),
+        }
     }
 
     let d = share(STORAGE_SHARE);
     let dir = &options.bench_dir;
-    say(&format!("storage, sequential, in {}", dir.display()), d);
+    let shown = dir.display().to_string();
+    say(&format!("storage, sequential, in {shown}"), d);
     let free = free_bytes(dir);
     let size = free.map_or(STORAGE_FILE_BYTES, |f| (f / 20).min(STORAGE_FILE_BYTES));
     match crate::bench::storage::sequential(dir, size, d) {
         Ok(s) => b.storage.push(s),
-        Err(e) => eprintln!("benchmark: storage in {} failed: {e}", dir.display()),
+        Err(e) => failed(&format!("storage in {shown}"), "storage", &shown, &e),
     }
     b.duration_ms = u64::try_from(start.elapsed().as_millis()).ok();
     b

@@ -2,8 +2,10 @@
 //! accelerators, and a matrix-multiply benchmark ([`matmul`]).
 //!
 //! wgpu is asked through the primary backends only (Vulkan, Metal, DX12): the GL/EGL backend can
-//! hang, abort or crash on headless machines (research/probe-anchors.md §6.3). Every call runs
-//! in a worker thread behind a deadline, so a driver that hangs costs time, never the probe.
+//! crash or abort on headless machines (segfaults with `Backends::all()`:
+//! <https://github.com/gfx-rs/wgpu/issues/1376>; EGL `BadAccess` panics:
+//! <https://github.com/gfx-rs/wgpu/issues/7973>). Every call runs in a worker thread behind a
+//! deadline, so a driver that hangs costs time, never the probe.
 
 pub mod matmul;
 
@@ -18,6 +20,7 @@ use trainfit_core::hardware::{
     Accelerator, AcceleratorKind, Backend, HardwareProfile, Reader, Vendor,
 };
 
+use crate::error::Error;
 use crate::nvidia::normalize_pci_bus_id;
 
 /// One wgpu adapter, as plain data so tests can feed recorded adapters to [`merge_adapters`].
@@ -44,7 +47,9 @@ pub struct AdapterRecord {
     /// Whether the adapter offers 16-bit floats in shaders.
     #[serde(default)]
     pub shader_f16: bool,
-    /// Largest single buffer; not the memory size (probe-anchors.md §6.2).
+    /// Largest single buffer; not the memory size: WebGPU's `maxBufferSize`
+    /// (<https://www.w3.org/TR/webgpu/#dom-supported-limits-maxbuffersize>), which wgpu-hal's
+    /// Vulkan adapter caps at the driver's `maxMemoryAllocationSize` (`src/vulkan/adapter.rs`).
     #[serde(default)]
     pub max_buffer_size: u64,
 }
@@ -132,16 +137,16 @@ fn device_type_name(t: wgpu::DeviceType) -> &'static str {
     }
 }
 
-/// The backends the probe asks: Vulkan, Metal and DX12, never GL (probe-anchors.md §6.3).
+/// The backends the probe asks: Vulkan, Metal and DX12, never GL (see the module comment).
 pub(crate) fn backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
 
 /// A wgpu instance over [`backends`], or why there is none: `Instance::new` panics when the
 /// build has no backend for this platform, so that is checked first.
-pub(crate) fn instance() -> Result<wgpu::Instance, String> {
+pub(crate) fn instance() -> Result<wgpu::Instance, Error> {
     if wgpu::Instance::enabled_backend_features().is_empty() {
-        return Err(String::from("wgpu has no backend for this platform"));
+        return Err(Error::NoGpuBackend);
     }
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends();
@@ -150,7 +155,13 @@ pub(crate) fn instance() -> Result<wgpu::Instance, String> {
 
 /// The adapters wgpu finds, software renderers included. Runs in a worker thread; when it has
 /// not answered within `timeout` the thread is left behind and this returns an error.
-pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, String> {
+///
+/// # Errors
+///
+/// [`Error::NoGpuBackend`] when the build has no backend for this platform,
+/// [`Error::TimedOut`] when wgpu has not answered in time, [`Error::ThreadSpawn`] or
+/// [`Error::ThreadLost`] when its thread cannot start or panics.
+pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, Error> {
     run_with_deadline(timeout, || {
         let instance = instance()?;
         let found = pollster::block_on(instance.enumerate_adapters(backends()));
@@ -162,8 +173,8 @@ pub fn adapters(timeout: Duration) -> Result<Vec<AdapterRecord>, String> {
 /// answer in time is not joined (it may be stuck in a driver); a thread that panics is an error.
 pub(crate) fn run_with_deadline<T: Send + 'static>(
     timeout: Duration,
-    job: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    job: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
     let (tx, rx) = mpsc::channel();
     let spawned = thread::Builder::new()
         .name(String::from("trainfit-wgpu"))
@@ -172,16 +183,16 @@ pub(crate) fn run_with_deadline<T: Send + 'static>(
             let _ = tx.send(job());
         });
     if let Err(e) = spawned {
-        return Err(format!("could not start a thread for wgpu: {e}"));
+        return Err(Error::ThreadSpawn {
+            thread: String::from("a thread for wgpu"),
+            cause: e.to_string(),
+        });
     }
     match rx.recv_timeout(timeout) {
         Ok(answer) => answer,
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(format!("timed out after {} ms", timeout.as_millis()))
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(String::from("the wgpu thread stopped without an answer"))
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::TimedOut { after: timeout }),
+        // The sender is dropped unsent only when the job panicked.
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::ThreadLost { thread: "wgpu" }),
     }
 }
 

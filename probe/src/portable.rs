@@ -152,8 +152,11 @@ pub fn read_network(profile: &mut HardwareProfile) {
     }
 }
 
-/// GPUs through sysinfo: DXGI adapters with their dedicated memory on Windows (64-bit, unlike
-/// WMI's `AdapterRAM`, which stops at 4 GiB: probe-anchors §4).
+/// GPUs through sysinfo: DXGI adapters with their dedicated memory on Windows
+/// (`DXGI_ADAPTER_DESC.DedicatedVideoMemory`, a `SIZE_T`:
+/// <https://learn.microsoft.com/en-us/windows/win32/api/dxgi/ns-dxgi-dxgi_adapter_desc>), unlike
+/// WMI's `Win32_VideoController.AdapterRAM`, a `uint32` that stops at 4 GiB
+/// (<https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-videocontroller>).
 pub fn read_gpus(profile: &mut HardwareProfile) {
     let gpus = match Gpus::new_with_refreshed_list() {
         Ok(g) => g,

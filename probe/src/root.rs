@@ -54,6 +54,11 @@ impl Root {
         }
     }
 
+    /// The file's content as a `u32` (see [`Root::u64`]); `None` also when it does not fit.
+    pub fn u32(&self, path: &str) -> Option<u32> {
+        u32::try_from(self.u64(path)?).ok()
+    }
+
     /// Whether the path exists.
     pub fn exists(&self, path: &str) -> bool {
         self.path(path).exists()
@@ -72,6 +77,14 @@ impl Root {
         names
     }
 
+    /// Names in a directory as the live system has them, sorted: a recorded link `x.link` stands
+    /// for the entry `x` (see [`Root::link`]), also next to a recorded directory `x`, and dot
+    /// files (`.gitkeep`, which keeps an empty recorded directory) are not entries. Empty when
+    /// the directory does not exist.
+    pub fn entries(&self, dir: &str) -> Vec<String> {
+        real_entries(self.list(dir))
+    }
+
     /// The target of a symbolic link, as written (e.g. `../../devices/pci0000:00/0000:00:01.0/0000:01:00.0`).
     /// Fixtures record links as a file named `<name>.link` holding the target, since links do
     /// not survive every checkout.
@@ -80,5 +93,36 @@ impl Root {
             return Some(t.to_string_lossy().into_owned());
         }
         self.text(&format!("{path}.link"))
+    }
+}
+
+/// The entries that `names`, as recorded, stand for (see [`Root::entries`]).
+fn real_entries(names: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .map(|n| match n.strip_suffix(".link") {
+            Some(base) => base.to_string(),
+            None => n,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_links_and_dot_files() {
+        let names = vec![
+            "eth0".into(),
+            "eth0.link".into(),
+            "dm-0.link".into(),
+            ".gitkeep".into(),
+        ];
+        assert_eq!(real_entries(names), ["dm-0", "eth0"]);
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use trainfit_probe::bench::{matmul, memory, net, storage};
 use trainfit_probe::root::Root;
+use trainfit_probe::Error;
 
 /// Far above any memory system today (HBM3e stacks on one socket reach a few TB/s); a figure
 /// beyond it means the loop was optimised away or the time misread.
@@ -140,7 +141,11 @@ fn storage_on_tmpfs_is_not_direct() {
 fn storage_in_a_missing_directory_fails_cleanly() {
     let dir = scratch("storage-missing").join("absent");
     let e = storage::sequential(&dir, 1 << 20, Duration::from_millis(100)).unwrap_err();
-    assert!(e.contains("cannot write"), "{e}");
+    assert!(
+        matches!(&e, Error::File { action: "write", path, .. } if path.starts_with(&dir)),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("cannot write "), "{e}");
 }
 
 #[test]
@@ -176,7 +181,8 @@ fn net_server_rejects_other_protocols() {
     let mut client = std::net::TcpStream::connect(addr).expect("connects");
     std::io::Write::write_all(&mut client, b"GET / HTTP/1.0\r\n\r\n").expect("sends");
     let e = server.join().expect("server thread").unwrap_err();
-    assert!(e.contains("not a trainfit net client"), "{e}");
+    assert!(matches!(e, Error::Client { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a trainfit net client"), "{e}");
 }
 
 #[test]
@@ -188,7 +194,10 @@ fn net_against_a_closed_port_names_the_peer() {
         .port();
     let peer = format!("127.0.0.1:{port}");
     let e = net::test(&peer, Duration::from_millis(100)).unwrap_err();
-    assert_eq!(e, format!("cannot connect to {peer}: connection refused"));
+    assert_eq!(
+        e.to_string(),
+        format!("cannot connect to {peer}: connection refused")
+    );
 }
 
 /// A fresh directory for one test under the target directory's tmp folder.

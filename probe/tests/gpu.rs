@@ -26,8 +26,8 @@ fn record(
     }
 }
 
-/// lavapipe as wgpu reports it with Debian 12's mesa-vulkan-drivers
-/// (research/toolchain.md §6).
+/// lavapipe as wgpu 30.0.1 reported it with Debian 12's mesa-vulkan-drivers 22.3.6 (our
+/// recording: vendor 0x10005 is `VK_VENDOR_ID_MESA` in `vulkan_core.h`, max buffer `i32::MAX`).
 fn lavapipe() -> AdapterRecord {
     AdapterRecord {
         driver: String::from("llvmpipe"),
@@ -320,13 +320,14 @@ fn matmul_kernel_is_correct_on_a_software_adapter() {
 fn matmul_benchmark_skips_software_and_returns() {
     let budget = Duration::from_millis(300);
     let start = Instant::now();
-    let results = gpu::matmul_benchmark(budget);
-    println!("{results:?} in {:?}", start.elapsed());
+    let runs = gpu::matmul_benchmark(budget).unwrap_or_default();
+    println!("{runs:?} in {:?}", start.elapsed());
+    assert!(runs.iter().all(|r| !r.adapter.is_software()), "{runs:?}");
     let adapters = gpu::adapters(Duration::from_secs(20)).unwrap_or_default();
     let real = adapters.iter().filter(|r| !r.is_software()).count();
-    assert!(results.len() <= real);
+    assert!(runs.len() <= real);
     if real == 0 {
-        assert!(results.is_empty());
+        assert!(runs.is_empty());
         println!("no real GPU adapter here: nothing benchmarked");
     }
 }

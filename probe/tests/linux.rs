@@ -8,10 +8,10 @@ use trainfit_core::hardware::{
     HardwareProfile, MemorySource, NetworkInterface, NetworkKind, Os, Reader, Storage, StorageKind,
     SwapKind, Value, Vendor, Virtualization,
 };
+use trainfit_core::math::GIB;
 use trainfit_probe::linux::{read, statvfs_space};
 use trainfit_probe::root::Root;
 
-const GIB: u64 = 1 << 30;
 const KIB: u64 = 1024;
 
 fn fixture_dir(name: &str) -> PathBuf {

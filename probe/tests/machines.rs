@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use trainfit_core::hardware::{parse_profile, HardwareProfile, LinkLevel, Reader};
+use trainfit_core::math::GIB;
 use trainfit_probe::linux;
 use trainfit_probe::nvidia::{self, NvmlSnapshot, RecordedNvml};
 use trainfit_probe::root::Root;
-
-const GIB: u64 = 1 << 30;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

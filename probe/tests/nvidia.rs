@@ -33,10 +33,8 @@ where
 struct Failing;
 
 impl NvmlSource for Failing {
-    fn snapshot(&self) -> Result<NvmlSnapshot, String> {
-        Err(String::from(
-            "NVML library not found (no NVIDIA driver installed)",
-        ))
+    fn snapshot(&self) -> Result<NvmlSnapshot, trainfit_probe::Error> {
+        Err(trainfit_probe::Error::NvmlNotFound)
     }
 }
 
@@ -303,7 +301,7 @@ fn fills_the_entry_sysfs_made_for_the_same_bus_id() {
 #[test]
 fn gb10_without_memory_info_is_unified_with_unknown_memory() {
     // DGX Spark: `nvmlDeviceGetMemoryInfo` is NOT_SUPPORTED, power limits N/A, and the link is
-    // reported as PCIe Gen1 x1 (research/probe-anchors.md §1.3).
+    // reported as PCIe Gen1 x1 (https://github.com/leptonai/gpud/pull/1170).
     let snap = NvmlSnapshot {
         driver_version: Some(String::from("580.95.05")),
         cuda_driver_version: Some(13000),
@@ -457,7 +455,7 @@ fn system_nvml_answers_without_panicking() {
     let driver_present = std::path::Path::new("/proc/driver/nvidia/version").exists();
     if cfg!(target_os = "linux") && !driver_present {
         let err = result.expect_err("no NVIDIA driver here, so NVML cannot answer");
-        assert!(!err.is_empty());
+        assert!(!err.to_string().is_empty());
         println!("SystemNvml: {err}");
     } else {
         println!("SystemNvml answered: {:?}", result.map(|s| s.gpus.len()));

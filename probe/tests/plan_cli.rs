@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::{json, Value};
 use trainfit_core::hardware::{BatteryStatus, HardwareProfile};
+use trainfit_core::math::GIB;
 use trainfit_probe::apple::{self, AppleFacts, MetalFacts};
 use trainfit_probe::nvidia::{self, NvmlSnapshot, RecordedNvml};
 use trainfit_probe::redact::{self, Keep};
 use trainfit_probe::root::Root;
-
-const GIB: u64 = 1 << 30;
 
 fn manifest() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()

@@ -135,3 +135,47 @@ fn bad_budget_is_refused_with_the_value() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--budget") && err.contains("-3"), "{err}");
 }
+
+#[test]
+fn a_failed_benchmark_is_recorded_in_the_profile_errors() {
+    // A directory that does not exist: the storage benchmark cannot write its test file.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("probe-cli-{}", std::process::id()))
+        .join("absent");
+    let out = cargo_bin_cmd!("trainfit")
+        .args([
+            "probe",
+            "--json",
+            "--benchmark",
+            "--budget",
+            "1",
+            "--bench-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema_errors(&p), None);
+    let errors = p["errors"].as_array().unwrap();
+    let storage: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["section"] == "benchmarks.storage")
+        .collect();
+    assert_eq!(storage.len(), 1, "{errors:?}");
+    assert_eq!(storage[0]["source"], dir.display().to_string());
+    let message = storage[0]["message"].as_str().unwrap();
+    let file = dir.join(".trainfit-bench-");
+    assert!(
+        message.starts_with(&format!("cannot write {}", file.display())),
+        "{message}"
+    );
+    assert_eq!(p["benchmarks"]["storage"], Value::Array(Vec::new()));
+    // Standard error still shows it with the progress.
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("benchmark: storage in ") && l.contains("failed: cannot write")),
+        "{err}"
+    );
+}

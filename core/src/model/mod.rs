@@ -3,6 +3,8 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_names;
+
 pub mod catalogue;
 pub mod hf;
 pub mod params;
@@ -107,6 +109,27 @@ pub enum Family {
     DeepseekV3,
 }
 
+wire_names!(Family, "family", {
+    Gpt2 => "gpt2",
+    GptNeox => "gpt_neox",
+    Opt => "opt",
+    Llama => "llama",
+    Mistral => "mistral",
+    Mixtral => "mixtral",
+    Qwen2 => "qwen2",
+    Qwen2Moe => "qwen2_moe",
+    Qwen3 => "qwen3",
+    Qwen3Moe => "qwen3_moe",
+    Gemma => "gemma",
+    Gemma2 => "gemma2",
+    Gemma3 => "gemma3",
+    Phi3 => "phi3",
+    Olmo => "olmo",
+    Olmo2 => "olmo2",
+    DeepseekV2 => "deepseek_v2",
+    DeepseekV3 => "deepseek_v3",
+});
+
 impl Family {
     /// Uses rotary position embeddings (everything here except GPT-2 and OPT).
     pub fn rotary(self) -> bool {
@@ -143,6 +166,14 @@ pub enum Activation {
     /// SiLU / swish.
     Silu,
 }
+
+wire_names!(Activation, "ffn.activation", {
+    Gelu => "gelu",
+    GeluTanh => "gelu_tanh",
+    GeluNew => "gelu_new",
+    Relu => "relu",
+    Silu => "silu",
+});
 
 /// Mixture-of-experts feed-forward layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::{rate, share, team};
+use crate::error::Error;
 
 /// Matrix sides tried, largest first; the largest whose product fits a third of the remaining
 /// budget is used. From 512 up the matrices (1–4 MiB each) outgrow L2, so the tiling is
@@ -41,7 +42,11 @@ struct RowBlock {
 /// fp32 GEMM throughput in GFLOP/s (1e9 floating-point operations per second), best of
 /// repetitions on `threads` threads until `budget` has passed, after checking entries of the
 /// product against an f64 reference.
-pub fn cpu_gflops(threads: usize, budget: Duration) -> Result<f64, String> {
+///
+/// # Errors
+///
+/// When `threads` is 0, a thread fails, or the product has a wrong entry.
+pub fn cpu_gflops(threads: usize, budget: Duration) -> Result<f64, Error> {
     let deadline = Instant::now() + budget;
     let calibration = multiply(CALIBRATION_N, threads, Instant::now())?;
     let per_flop = calibration.as_secs_f64() / flops(CALIBRATION_N);
@@ -58,12 +63,14 @@ pub fn cpu_gflops(threads: usize, budget: Duration) -> Result<f64, String> {
         multiply(n, threads, deadline)?
     };
     rate(flops(n), best, 1e9) // GFLOP/s: decimal
-        .ok_or_else(|| "the matrix multiply took no measurable time".to_string())
+        .ok_or(Error::NoTime {
+            benchmark: "the matrix multiply",
+        })
 }
 
 /// Multiplies two n × n matrices on `threads` threads until `deadline` (at least twice), checks
 /// the product and returns the fastest time.
-fn multiply(n: usize, threads: usize, deadline: Instant) -> Result<Duration, String> {
+fn multiply(n: usize, threads: usize, deadline: Instant) -> Result<Duration, Error> {
     let a = matrix(n, 1);
     let b = matrix(n, 2);
     let outcome = team::run(
@@ -187,17 +194,26 @@ const CHECKS: [(usize, usize, usize, usize); 6] = [
 ];
 
 /// Compares entries of the product with a naive f64 dot product.
-fn verify(a: &[f32], b: &[f32], n: usize, blocks: &[RowBlock]) -> Result<(), String> {
+fn verify(a: &[f32], b: &[f32], n: usize, blocks: &[RowBlock]) -> Result<(), Error> {
     for (ip, iq, jp, jq) in CHECKS {
         // (p / q) · n, with p = q meaning the last index.
         let at = |p: usize, q: usize| (n * p / q).min(n - 1);
         let (i, j) = (at(ip, iq), at(jp, jq));
-        let got = entry(blocks, n, i, j).ok_or("the matrix multiply lost a row")?;
+        let (row, col) = (i as u64, j as u64);
+        let got = entry(blocks, n, i, j).ok_or(Error::MissingEntry {
+            device: "CPU",
+            row,
+            col,
+        })?;
         let (want, scale) = reference(a, b, n, i, j);
         if (f64::from(got) - want).abs() > TOLERANCE * scale {
-            return Err(format!(
-                "the matrix multiply computed C[{i}][{j}] = {got}, expected {want}"
-            ));
+            return Err(Error::WrongProduct {
+                device: "CPU",
+                row,
+                col,
+                got,
+                want,
+            });
         }
     }
     Ok(())

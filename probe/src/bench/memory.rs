@@ -9,6 +9,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use crate::root::Root;
 
 use super::{rate, share, team};
@@ -44,10 +45,18 @@ struct Chunk {
 /// STREAM triad bandwidth in GB/s (1e9 bytes per second), best of repetitions, on `threads`
 /// threads, repeating until `budget` has passed (the first-touch setup counts against it; at
 /// least two repetitions are timed).
-pub fn triad(threads: usize, budget: Duration) -> Result<f64, String> {
+///
+/// # Errors
+///
+/// When `threads` is 0, memory is short ([`array_bytes`]), a thread fails, or the triad computes
+/// a wrong value.
+pub fn triad(threads: usize, budget: Duration) -> Result<f64, Error> {
     let deadline = Instant::now() + budget;
     let bytes = array_bytes(llc_total_bytes(&Root::system()), available_bytes())?;
-    let elements = usize::try_from(bytes / 8).map_err(|_| "array too large for this machine")?;
+    let elements = usize::try_from(bytes / 8).map_err(|_| Error::TooLarge {
+        what: "memory benchmark array bytes",
+        value: bytes,
+    })?;
     let outcome = team::run(
         threads,
         deadline,
@@ -61,12 +70,18 @@ pub fn triad(threads: usize, budget: Duration) -> Result<f64, String> {
         outcome.best,
         1e9, // GB/s: decimal gigabytes
     )
-    .ok_or_else(|| "the triad took no measurable time".to_string())
+    .ok_or(Error::NoTime {
+        benchmark: "the triad",
+    })
 }
 
 /// Bytes of each of the three arrays: at least [`LLC_FACTOR`] × the last-level caches and
 /// [`MIN_ARRAY_BYTES`], at most a twelfth of available memory (all three under a quarter).
-pub fn array_bytes(llc_total: Option<u64>, available: Option<u64>) -> Result<u64, String> {
+///
+/// # Errors
+///
+/// [`Error::TooLittleMemory`] when a twelfth of `available` is under 1 MiB.
+pub fn array_bytes(llc_total: Option<u64>, available: Option<u64>) -> Result<u64, Error> {
     let wanted = llc_total
         .map_or(0, |llc| llc.saturating_mul(LLC_FACTOR))
         .max(MIN_ARRAY_BYTES);
@@ -75,10 +90,9 @@ pub fn array_bytes(llc_total: Option<u64>, available: Option<u64>) -> Result<u64
     };
     let cap = available / MEMORY_FRACTION_DIVISOR / 3;
     if cap < FLOOR_ARRAY_BYTES {
-        return Err(format!(
-            "only {} MB of memory available, too little for the memory benchmark",
-            available / 1_000_000
-        ));
+        return Err(Error::TooLittleMemory {
+            available_bytes: available,
+        });
     }
     Ok(wanted.min(cap))
 }
@@ -129,7 +143,7 @@ pub fn parse_cache_size(text: &str) -> Option<u64> {
 
 /// Number of CPUs in a kernel cpulist such as `0-7,16-23` or `3`; `None` when malformed.
 pub fn cpulist_len(list: &str) -> Option<u64> {
-    crate::linux::util::parse_cpulist(list).map(|cpus| cpus.len() as u64)
+    crate::linux::parse::cpulist(list).map(|cpus| cpus.len() as u64)
 }
 
 /// Memory that new allocations can take without swapping: `MemAvailable`, or the cgroup's free
@@ -146,7 +160,7 @@ fn available_bytes() -> Option<u64> {
 }
 
 /// Allocates a worker's chunks and writes every element, on the worker's own thread.
-fn new_chunk(len: usize) -> Result<Chunk, String> {
+fn new_chunk(len: usize) -> Result<Chunk, Error> {
     Ok(Chunk {
         a: filled(len, 0.0)?,
         b: filled(len, B0)?,
@@ -155,13 +169,11 @@ fn new_chunk(len: usize) -> Result<Chunk, String> {
 }
 
 /// A vector of `len` copies of `value`, or an error when the memory cannot be had.
-fn filled(len: usize, value: f64) -> Result<Vec<f64>, String> {
+fn filled(len: usize, value: f64) -> Result<Vec<f64>, Error> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|e| {
-        format!(
-            "cannot allocate {} MB for the memory benchmark: {e}",
-            len * 8 / 1_000_000
-        )
+    v.try_reserve_exact(len).map_err(|e| Error::Allocation {
+        bytes: len as u64 * 8,
+        cause: e.to_string(),
     })?;
     v.resize(len, value);
     Ok(v)
@@ -180,16 +192,15 @@ fn run_triad(chunk: &mut Chunk) {
 }
 
 /// Checks the triad's result at both ends of every chunk, as stream.c's `checkSTREAMresults` does.
-fn verify(chunks: &[Chunk]) -> Result<(), String> {
-    let expected = B0 + SCALAR * C0;
-    let ok = chunks
+fn verify(chunks: &[Chunk]) -> Result<(), Error> {
+    let want = B0 + SCALAR * C0;
+    match chunks
         .iter()
         .flat_map(|c| [c.a.first(), c.a.last()])
         .flatten()
-        .all(|&x| x == expected);
-    if ok {
-        Ok(())
-    } else {
-        Err("the memory benchmark computed a wrong result".to_string())
+        .find(|&&x| x != want)
+    {
+        Some(&got) => Err(Error::WrongTriad { got, want }),
+        None => Ok(()),
     }
 }

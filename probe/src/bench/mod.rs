@@ -1,7 +1,8 @@
 //! The benchmarks of `trainfit probe --benchmark` and the two-host test of `trainfit net`.
 //!
-//! Each benchmark returns its figure or a message saying why it could not run; the caller records
-//! the figures in the profile's `benchmarks` section and the messages in its `errors`. None of them
+//! Each benchmark returns its figure or an [`Error`](crate::Error) saying why it could not run; the
+//! caller ([`crate::collect`]) records the figures in the profile's `benchmarks` section and the
+//! errors in its `errors`, under the section of the figure (`benchmarks.storage`). None of them
 //! panics, and each keeps to the time budget it is given once a minimum of work is done (two timed
 //! repetitions, one storage block), so that the figure means something.
 //!

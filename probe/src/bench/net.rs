@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use trainfit_core::hardware::{NetworkBenchmark, Value};
 
 use super::rate;
+use crate::error::Error;
 
 /// First bytes of a connection, both ways (trainfit net, protocol version 1).
 const MAGIC: [u8; 4] = *b"TFN1";
@@ -57,18 +58,29 @@ const GBIT: f64 = 1e9;
 /// Listens on `addr` (`HOST:PORT`; port 0 picks a free one), calls `ready` with the address it
 /// listens on, and serves clients, each on its own thread, until the process ends. With `once`,
 /// it serves one client (one `net test`) on this thread and returns that client's outcome.
-pub fn serve(addr: &str, once: bool, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
-    let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+///
+/// # Errors
+///
+/// When the address cannot be listened on or a connection accepted; with `once`, also when the
+/// client fails or speaks another protocol.
+pub fn serve(addr: &str, once: bool, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {
+    let cannot_listen = |e: io::Error| Error::Listen {
+        address: addr.to_string(),
+        cause: e.to_string(),
+    };
+    let listener = TcpListener::bind(addr).map_err(cannot_listen)?;
+    let local = listener.local_addr().map_err(cannot_listen)?;
     ready(local);
     loop {
-        let (stream, client) = listener
-            .accept()
-            .map_err(|e| format!("cannot accept on {local}: {e}"))?;
+        let (stream, client) = listener.accept().map_err(|e| Error::Accept {
+            address: local,
+            cause: e.to_string(),
+        })?;
         if once {
-            return handle(stream).map_err(|e| format!("client {client}: {e}"));
+            return handle(stream).map_err(|e| Error::Client {
+                client,
+                cause: e.to_string(),
+            });
         }
         let spawned = thread::Builder::new()
             .name(format!("trainfit-net-{client}"))
@@ -195,9 +207,17 @@ fn send_for(stream: &mut TcpStream, duration: Duration) -> io::Result<()> {
 
 /// Measures latency, then throughput to and from `peer` (`HOST:PORT`, running `trainfit net
 /// serve`), each direction for half of `duration`.
-pub fn test(peer: &str, duration: Duration) -> Result<NetworkBenchmark, String> {
+///
+/// # Errors
+///
+/// When `peer` does not resolve, refuses the connection, is not `trainfit net serve`, or the
+/// connection fails mid-test.
+pub fn test(peer: &str, duration: Duration) -> Result<NetworkBenchmark, Error> {
     let mut stream = connect(peer)?;
-    let failed = |e: io::Error| format!("{peer}: {e}");
+    let failed = |e: io::Error| Error::Peer {
+        peer: peer.to_string(),
+        cause: e.to_string(),
+    };
     let latency = latency_us(&mut stream).map_err(failed)?;
     let half = duration / 2;
     let send = upload(&mut stream, half).map_err(failed)?;
@@ -211,24 +231,33 @@ pub fn test(peer: &str, duration: Duration) -> Result<NetworkBenchmark, String> 
 }
 
 /// Opens a connection to `peer` and exchanges the magic; errors name the peer.
-fn connect(peer: &str) -> Result<TcpStream, String> {
+fn connect(peer: &str) -> Result<TcpStream, Error> {
+    let resolve_failed = |cause: String| Error::Resolve {
+        peer: peer.to_string(),
+        cause,
+    };
     let addrs: Vec<SocketAddr> = peer
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {peer}: {e}"))?
+        .map_err(|e| resolve_failed(e.to_string()))?
         .collect();
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
             Ok(stream) => {
-                return greet(stream)
-                    .map_err(|e| format!("{peer} did not answer as `trainfit net serve`: {e}"))
+                return greet(stream).map_err(|e| Error::NotANetServer {
+                    peer: peer.to_string(),
+                    cause: e.to_string(),
+                })
             }
             Err(e) => last = Some(e),
         }
     }
     Err(match last {
-        Some(e) => format!("cannot connect to {peer}: {}", describe(&e)),
-        None => format!("cannot resolve {peer}: no addresses"),
+        Some(e) => Error::Connect {
+            peer: peer.to_string(),
+            cause: describe(&e),
+        },
+        None => resolve_failed(String::from("no addresses")),
     })
 }
 

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use trainfit_core::hardware::{StorageBenchmark, Value};
 
 use super::rate;
+use crate::error::Error;
 
 /// Bytes per write and read call: 4 MiB, large enough that per-call overhead is negligible on
 /// NVMe drives (fio's sequential presets use 1 MiB and up).
@@ -50,22 +51,38 @@ struct ReadBack {
 /// it, reads it back bypassing the page cache and deletes it. Writing stops at half of `budget`
 /// and reading at the end of it (after at least one block each); the figures are computed from
 /// what was done, and `size_bytes` of the result is what was written.
+///
+/// # Errors
+///
+/// [`Error::File`] when the test file cannot be written or read back (a missing or read-only
+/// directory, a full disk), [`Error::InvalidParameter`] for a size of 0.
 pub fn sequential(
     dir: &Path,
     size_bytes: u64,
     budget: Duration,
-) -> Result<StorageBenchmark, String> {
+) -> Result<StorageBenchmark, Error> {
     if size_bytes == 0 {
-        return Err("the storage benchmark needs a size above zero".to_string());
+        return Err(Error::InvalidParameter {
+            name: "storage test size",
+            value: 0,
+            expected: "at least 1 byte",
+        });
     }
     let start = Instant::now();
     let file = TempFile {
         path: dir.join(file_name()),
     };
-    let shown = file.path.display().to_string();
-    let (written, write_time) = write(&file.path, size_bytes, start + budget / 2)
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    let read = read(&file.path, start + budget).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let failed = |action| {
+        let path = file.path.clone();
+        move |e: io::Error| Error::File {
+            action,
+            path,
+            cause: e.to_string(),
+        }
+    };
+    let (written, write_time) =
+        write(&file.path, size_bytes, start + budget / 2).map_err(failed("write"))?;
+    let read = read(&file.path, start + budget).map_err(failed("read"))?;
     drop(file);
     let direct = read.direct && !memory_backed(dir);
     Ok(StorageBenchmark {

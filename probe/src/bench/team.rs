@@ -8,9 +8,14 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
+
 /// Repetitions timed even when the budget is already spent, so that the best-of has a choice
 /// (STREAM, stream.c, likewise times at least two: NTIMES >= 2).
 pub(crate) const MIN_REPS: u32 = 2;
+
+/// Whose threads these are, as errors name them.
+const THREAD: &str = "benchmark";
 
 /// What a run measured.
 pub(crate) struct Outcome<S> {
@@ -32,7 +37,7 @@ struct Shared {
     /// Set to end the run.
     stop: bool,
     /// The first worker failure.
-    failure: Option<String>,
+    failure: Option<Error>,
 }
 
 /// The workers' shared state and the signal that it changed.
@@ -73,7 +78,7 @@ impl Drop for DoneGuard<'_> {
         let mut s = self.0.lock();
         if thread::panicking() {
             s.failure
-                .get_or_insert_with(|| "a benchmark thread panicked".to_string());
+                .get_or_insert(Error::ThreadPanicked { thread: THREAD });
         }
         s.done += 1;
         self.0.changed.notify_all();
@@ -87,14 +92,18 @@ pub(crate) fn run<S, I, R>(
     deadline: Instant,
     init: I,
     rep: R,
-) -> Result<Outcome<S>, String>
+) -> Result<Outcome<S>, Error>
 where
     S: Send,
-    I: Fn(usize) -> Result<S, String> + Sync,
+    I: Fn(usize) -> Result<S, Error> + Sync,
     R: Fn(&mut S) + Sync,
 {
     if threads == 0 {
-        return Err("the benchmark needs at least one thread".to_string());
+        return Err(Error::InvalidParameter {
+            name: "benchmark threads",
+            value: 0,
+            expected: "at least 1",
+        });
     }
     let sync = Team {
         shared: Mutex::new(Shared::default()),
@@ -111,7 +120,10 @@ where
             {
                 Ok(h) => handles.push(h),
                 Err(e) => {
-                    spawn_error = Some(format!("cannot start benchmark thread {i}: {e}"));
+                    spawn_error = Some(Error::ThreadSpawn {
+                        thread: format!("{THREAD} thread {i}"),
+                        cause: e.to_string(),
+                    });
                     break;
                 }
             }
@@ -130,19 +142,19 @@ where
             match h.join() {
                 Ok(Some(state)) => states.push(state),
                 Ok(None) => {}
-                Err(_) => return Err("a benchmark thread panicked".to_string()),
+                Err(_) => return Err(Error::ThreadPanicked { thread: THREAD }),
             }
         }
         let best = timed?;
         if states.len() != threads {
-            return Err("a benchmark thread ended early".to_string());
+            return Err(Error::ThreadLost { thread: THREAD });
         }
         Ok(Outcome { best, states })
     })
 }
 
 /// The timing thread's part: waits for `workers` to be ready, then times repetitions.
-fn time_reps(sync: &Team, workers: usize, deadline: Instant) -> Result<Duration, String> {
+fn time_reps(sync: &Team, workers: usize, deadline: Instant) -> Result<Duration, Error> {
     let mut s = sync.wait_until(sync.lock(), |s| s.ready == workers);
     let mut best: Option<Duration> = None;
     let mut reps = 0;
@@ -162,14 +174,16 @@ fn time_reps(sync: &Team, workers: usize, deadline: Instant) -> Result<Duration,
         best = Some(best.map_or(took, |b| b.min(took)));
         reps += 1;
     }
-    best.ok_or_else(|| "no repetition was timed".to_string())
+    best.ok_or(Error::NoTime {
+        benchmark: "the benchmark",
+    })
 }
 
 /// One worker: builds its state, then runs a repetition each time the round changes.
 fn worker<S>(
     sync: &Team,
     index: usize,
-    init: &impl Fn(usize) -> Result<S, String>,
+    init: &impl Fn(usize) -> Result<S, Error>,
     rep: &impl Fn(&mut S),
 ) -> Option<S> {
     let built = init(index);

@@ -14,9 +14,11 @@ use trainfit_core::hardware::{GpuMatmul, Value};
 use wgpu::util::DeviceExt;
 
 use super::{backends, instance, run_with_deadline, AdapterRecord};
+use crate::error::Error;
 
 /// Matrix side of the benchmark: 2·2048³ ≈ 17 GFLOP per product, milliseconds on a discrete GPU
-/// and under half a second on a slow integrated one (probe-anchors.md §6.5: N = 1024–2048).
+/// and under half a second on a slow integrated one; each 2048² fp32 matrix (16 MiB) fits the
+/// 128 MiB storage binding of the WebGPU downlevel limits requested below.
 pub const DEFAULT_MATMUL_N: u32 = 2048;
 
 /// Tile side; must match `TILE` and `@workgroup_size` in `matmul.wgsl`.
@@ -50,33 +52,36 @@ pub struct MatmulRun {
     /// The adapter.
     pub adapter: AdapterRecord,
     /// Its result, or why there is none (a wrong result, a hang, a device error).
-    pub result: Result<GpuMatmul, String>,
+    pub result: Result<GpuMatmul, Error>,
 }
 
-/// The benchmark on every real GPU adapter, with the failures left out (see
-/// [`matmul_on_adapters`] for them). `budget` is the timed share of all adapters together,
-/// split evenly; each adapter also spends a moment on setup and the correctness checks.
-pub fn matmul_benchmark(budget: Duration) -> Vec<GpuMatmul> {
-    let Ok(chosen) = choose(|_| true, false) else {
-        return Vec::new();
-    };
+/// The benchmark on every real GPU adapter, each run with its result or its failure.
+/// `budget` is the timed share of all adapters together, split evenly; each adapter also
+/// spends a moment on setup and the correctness checks.
+///
+/// # Errors
+///
+/// Only when the adapters cannot be listed (see [`super::adapters`]).
+pub fn matmul_benchmark(budget: Duration) -> Result<Vec<MatmulRun>, Error> {
+    let chosen = choose(|_| true, false)?;
     let count = u32::try_from(chosen.len()).unwrap_or(u32::MAX).max(1);
-    run_all(chosen, DEFAULT_MATMUL_N, budget / count)
-        .into_iter()
-        .filter_map(|r| r.result.ok())
-        .collect()
+    Ok(run_all(chosen, DEFAULT_MATMUL_N, budget / count))
 }
 
 /// Runs an `n`×`n` multiply on each adapter `filter` accepts, one after another, timing each
 /// for `budget`. Software renderers are skipped unless `allow_software`; a device seen through
 /// two backends runs once. Each adapter runs in its own thread and is abandoned if it has not
-/// finished within `budget` plus a setup allowance. Errs only when adapters cannot be listed.
+/// finished within `budget` plus a setup allowance.
+///
+/// # Errors
+///
+/// Only when the adapters cannot be listed (see [`super::adapters`]).
 pub fn matmul_on_adapters(
     filter: impl Fn(&AdapterRecord) -> bool,
     n: u32,
     budget: Duration,
     allow_software: bool,
-) -> Result<Vec<MatmulRun>, String> {
+) -> Result<Vec<MatmulRun>, Error> {
     Ok(run_all(choose(filter, allow_software)?, n, budget))
 }
 
@@ -84,7 +89,7 @@ pub fn matmul_on_adapters(
 fn choose(
     filter: impl Fn(&AdapterRecord) -> bool,
     allow_software: bool,
-) -> Result<Vec<(wgpu::Adapter, AdapterRecord)>, String> {
+) -> Result<Vec<(wgpu::Adapter, AdapterRecord)>, Error> {
     let adapters = run_with_deadline(SETUP_ALLOWANCE, || {
         let instance = instance()?;
         Ok(pollster::block_on(instance.enumerate_adapters(backends())))
@@ -121,9 +126,13 @@ fn run_all(
 }
 
 /// The whole benchmark on one adapter.
-fn run_on(adapter: &wgpu::Adapter, n: u32, budget: Duration) -> Result<GpuMatmul, String> {
+fn run_on(adapter: &wgpu::Adapter, n: u32, budget: Duration) -> Result<GpuMatmul, Error> {
     if n == 0 {
-        return Err(String::from("matrix side must be positive"));
+        return Err(Error::InvalidParameter {
+            name: "matrix side",
+            value: 0,
+            expected: "at least 1",
+        });
     }
     let record = AdapterRecord::of(adapter);
     let deadline = Instant::now() + budget + SETUP_ALLOWANCE;
@@ -153,7 +162,7 @@ struct Gpu {
 }
 
 impl Gpu {
-    fn new(adapter: &wgpu::Adapter) -> Result<Gpu, String> {
+    fn new(adapter: &wgpu::Adapter) -> Result<Gpu, Error> {
         let desc = wgpu::DeviceDescriptor {
             label: Some("trainfit matmul"),
             // The WebGPU downlevel limits give 256 invocations per workgroup and 128 MiB storage
@@ -161,14 +170,15 @@ impl Gpu {
             required_limits: wgpu::Limits::downlevel_defaults(),
             ..Default::default()
         };
-        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
-            .map_err(|e| format!("no device: {e}"))?;
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&desc)).map_err(|e| Error::Gpu {
+                step: "no device",
+                cause: e.to_string(),
+            })?;
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&errors);
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-            if let Ok(mut list) = sink.lock() {
-                list.push(e.to_string());
-            }
+            errors_of(&sink).push(e.to_string());
         }));
         let module = device.create_shader_module(wgpu::include_wgsl!("matmul.wgsl"));
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -190,13 +200,12 @@ impl Gpu {
     }
 
     /// The first error wgpu reported, if any.
-    fn check_errors(&self) -> Result<(), String> {
-        let list = self
-            .errors
-            .lock()
-            .map_err(|_| String::from("wgpu error list poisoned"))?;
-        match list.first() {
-            Some(e) => Err(format!("wgpu error: {e}")),
+    fn check_errors(&self) -> Result<(), Error> {
+        match errors_of(&self.errors).first() {
+            Some(e) => Err(Error::Gpu {
+                step: "wgpu error",
+                cause: e.clone(),
+            }),
             None => Ok(()),
         }
     }
@@ -206,30 +215,35 @@ impl Gpu {
         &self,
         submission: Option<wgpu::SubmissionIndex>,
         deadline: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), Error> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(String::from("ran past its deadline"));
+            return Err(Error::PastDeadline);
         }
         self.device
             .poll(wgpu::PollType::Wait {
                 submission_index: submission,
                 timeout: Some(left),
             })
-            .map_err(|e| format!("waiting for the GPU: {e}"))?;
+            .map_err(|e| Error::Gpu {
+                step: "waiting for the GPU",
+                cause: e.to_string(),
+            })?;
         self.check_errors()
     }
 
     /// Buffers and bindings for an `n`×`n` product.
-    fn problem(&self, n: u32) -> Result<Problem<'_>, String> {
-        let side = usize::try_from(n).map_err(|_| String::from("matrix side too large"))?;
-        let elements = side
-            .checked_mul(side)
-            .ok_or_else(|| String::from("matrix too large"))?;
+    fn problem(&self, n: u32) -> Result<Problem<'_>, Error> {
+        let too_large = || Error::TooLarge {
+            what: "matrix side",
+            value: u64::from(n),
+        };
+        let side = usize::try_from(n).map_err(|_| too_large())?;
+        let elements = side.checked_mul(side).ok_or_else(too_large)?;
         let bytes = u64::try_from(elements)
             .ok()
             .and_then(|e| e.checked_mul(4))
-            .ok_or_else(|| String::from("matrix too large"))?;
+            .ok_or_else(too_large)?;
         let input = |label, f: fn(u32, u32) -> f32| {
             let data = matrix(n, f);
             self.device
@@ -290,7 +304,7 @@ struct Problem<'g> {
 
 impl Problem<'_> {
     /// Runs `count` products in one submission and waits for them; returns the wall time.
-    fn run_batch(&self, count: u32, deadline: Instant) -> Result<Duration, String> {
+    fn run_batch(&self, count: u32, deadline: Instant) -> Result<Duration, Error> {
         let groups = self.n.div_ceil(TILE);
         let mut encoder = self
             .gpu
@@ -309,7 +323,7 @@ impl Problem<'_> {
     }
 
     /// Achieved TFLOP/s: one warm-up product, then batches until `budget` is spent.
-    fn time(&self, budget: Duration, deadline: Instant) -> Result<f64, String> {
+    fn time(&self, budget: Duration, deadline: Instant) -> Result<f64, Error> {
         self.run_batch(1, deadline)?;
         let one = self.run_batch(1, deadline)?;
         let batch = batch_size(one);
@@ -324,7 +338,9 @@ impl Problem<'_> {
         }
         let seconds = start.elapsed().as_secs_f64();
         if seconds <= 0.0 {
-            return Err(String::from("no measurable time elapsed"));
+            return Err(Error::NoTime {
+                benchmark: "the GPU matrix multiply",
+            });
         }
         let n = f64::from(self.n);
         // 2·n³ floating-point operations per product: one multiply and one add per term.
@@ -332,19 +348,19 @@ impl Problem<'_> {
     }
 
     /// Compares every entry with the CPU's product.
-    fn verify_all(&self, deadline: Instant) -> Result<(), String> {
+    fn verify_all(&self, deadline: Instant) -> Result<(), Error> {
         let c = self.read_back(deadline)?;
         verify(self.n, &c, all_positions(self.n))
     }
 
     /// Compares the corners and a spread of other entries with the CPU's product.
-    fn verify_samples(&self, deadline: Instant) -> Result<(), String> {
+    fn verify_samples(&self, deadline: Instant) -> Result<(), Error> {
         let c = self.read_back(deadline)?;
         verify(self.n, &c, sample_positions(self.n))
     }
 
     /// Copies C to a mappable buffer and reads it.
-    fn read_back(&self, deadline: Instant) -> Result<Vec<f32>, String> {
+    fn read_back(&self, deadline: Instant) -> Result<Vec<f32>, Error> {
         let device = &self.gpu.device;
         let staging = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read back"),
@@ -365,13 +381,19 @@ impl Problem<'_> {
         self.gpu.wait(Some(submission), deadline)?;
         match rx.try_recv() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(format!("could not map the result: {e}")),
-            Err(_) => return Err(String::from("the result was not mapped in time")),
+            Ok(Err(e)) => {
+                return Err(Error::Gpu {
+                    step: "could not map the result",
+                    cause: e.to_string(),
+                })
+            }
+            Err(_) => return Err(Error::ResultNotMapped),
         }
         let values = {
-            let view = slice
-                .get_mapped_range()
-                .map_err(|e| format!("could not read the result: {e}"))?;
+            let view = slice.get_mapped_range().map_err(|e| Error::Gpu {
+                step: "could not read the result",
+                cause: e.to_string(),
+            })?;
             floats(&view)
         };
         staging.unmap();
@@ -417,22 +439,35 @@ fn sample_positions(n: u32) -> Vec<(u32, u32)> {
 }
 
 /// Checks entries of `c`, the GPU's `n`×`n` product, against the CPU's.
-fn verify(n: u32, c: &[f32], positions: Vec<(u32, u32)>) -> Result<(), String> {
+fn verify(n: u32, c: &[f32], positions: Vec<(u32, u32)>) -> Result<(), Error> {
     for (row, col) in positions {
-        let index = usize::try_from(u64::from(row) * u64::from(n) + u64::from(col))
-            .map_err(|_| String::from("index out of range"))?;
-        let got = c
-            .get(index)
-            .copied()
-            .ok_or_else(|| String::from("result shorter than the matrix"))?;
+        let got = usize::try_from(u64::from(row) * u64::from(n) + u64::from(col))
+            .ok()
+            .and_then(|index| c.get(index).copied())
+            .ok_or(Error::MissingEntry {
+                device: "GPU",
+                row: u64::from(row),
+                col: u64::from(col),
+            })?;
         let want = reference(n, row, col);
         if (f64::from(got) - want).abs() > TOLERANCE {
-            return Err(format!(
-                "wrong result at ({row}, {col}) of {n}×{n}: GPU {got}, CPU {want}"
-            ));
+            return Err(Error::WrongProduct {
+                device: "GPU",
+                row: u64::from(row),
+                col: u64::from(col),
+                got,
+                want,
+            });
         }
     }
     Ok(())
+}
+
+/// The list of errors wgpu reported; a panic in another thread holding it leaves the list
+/// itself intact, so a poisoned lock is still read.
+fn errors_of(list: &Mutex<Vec<String>>) -> std::sync::MutexGuard<'_, Vec<String>> {
+    list.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Entry (i, k) of A: multiples of 1/8 in [-1, 1].

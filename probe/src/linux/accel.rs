@@ -1,17 +1,21 @@
 //! GPUs from sysfs and procfs, without vendor libraries.
 //!
 //! Enumeration walks `/sys/class/drm/card*` (connectors `card*-*` skipped) and keeps PCI display
-//! controllers (class `0x03xxxx`), as sysinfo does (probe-anchors §2.3); NVIDIA GPUs without a DRM
-//! node are added from `/proc/driver/nvidia/gpus/`. Each entry is keyed by PCI bus id so the
-//! orchestrator can merge NVML's richer record into it (probe-anchors pitfall 3).
+//! controllers (class `0x03xxxx`, <https://pci-ids.ucw.cz/read/PD/03>), as sysinfo does
+//! (`src/unix/linux/gpu.rs`); NVIDIA GPUs without a DRM node are added from
+//! `/proc/driver/nvidia/gpus/`. Each entry is keyed by PCI bus id, never by index (NVML's order
+//! is not stable: `nvmlDeviceGetHandleByIndex` in
+//! <https://docs.nvidia.com/deploy/nvml-api/group__nvmlDeviceQueries.html>), so the orchestrator
+//! can merge NVML's richer record into it.
 
 use std::collections::BTreeMap;
 
 use trainfit_core::hardware::{
     Accelerator, AcceleratorKind, Backend, MemorySource, Pcie, Reader, Value, Vendor,
 };
+use trainfit_core::math::GIB;
 
-use super::util::{basename, numbered, real_entries, to_u32};
+use super::parse::{basename, numbered};
 use crate::root::Root;
 
 const DRM: &str = "/sys/class/drm";
@@ -31,13 +35,10 @@ const DISPLAY_ONLY: &[u32] = &[
     0x1a03, 0x102b, 0x1234, 0x1af4, 0x1b36, 0x15ad, 0x1414, 0x1013,
 ];
 
-/// 1 GiB.
-const GIB: u64 = 1 << 30;
-
 /// All accelerators sysfs shows.
 pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
     let mut found: Vec<Accelerator> = Vec::new();
-    for card in real_entries(root.list(DRM)) {
+    for card in root.entries(DRM) {
         if numbered(&card, "card").is_none() {
             continue;
         }
@@ -49,7 +50,7 @@ pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
             }
         }
     }
-    for bdf in real_entries(root.list(&format!("{NVIDIA_PROC}/gpus"))) {
+    for bdf in root.entries(&format!("{NVIDIA_PROC}/gpus")) {
         if found
             .iter()
             .any(|a| a.pci_bus_id.as_deref() == Some(bdf.as_str()))
@@ -57,7 +58,7 @@ pub(crate) fn read(root: &Root) -> Vec<Accelerator> {
             continue;
         }
         let dir = format!("{PCI}/{bdf}");
-        let device = root.u64(&format!("{dir}/device")).and_then(to_u32);
+        let device = root.u32(&format!("{dir}/device"));
         let mut acc = base(root, NVIDIA, device, Some(bdf.clone()), &dir);
         nvidia(root, &bdf, &mut acc);
         found.push(acc);
@@ -72,11 +73,11 @@ fn drm_card(root: &Root, card: &str) -> Option<Accelerator> {
     if !class.starts_with("0x03") {
         return None;
     }
-    let vendor = to_u32(root.u64(&format!("{dev}/vendor"))?)?;
+    let vendor = root.u32(&format!("{dev}/vendor"))?;
     if DISPLAY_ONLY.contains(&vendor) {
         return None;
     }
-    let device = root.u64(&format!("{dev}/device")).and_then(to_u32);
+    let device = root.u32(&format!("{dev}/device"));
     let bdf = root
         .link(&dev)
         .and_then(|t| basename(&t).map(str::to_string));
@@ -136,11 +137,7 @@ fn fallback_name(vendor: u32, device: Option<u32>) -> String {
 /// PCIe link state (`Documentation/ABI/testing/sysfs-bus-pci`, `current_link_speed` etc.).
 fn pcie(root: &Root, dir: &str) -> Option<Pcie> {
     let gen = |f: &str| root.text(&format!("{dir}/{f}")).and_then(|s| pcie_gen(&s));
-    let width = |f: &str| {
-        root.u64(&format!("{dir}/{f}"))
-            .and_then(to_u32)
-            .filter(|w| *w > 0)
-    };
+    let width = |f: &str| root.u32(&format!("{dir}/{f}")).filter(|w| *w > 0);
     let link = Pcie {
         gen_current: gen("current_link_speed"),
         gen_max: gen("max_link_speed"),
@@ -207,14 +204,15 @@ const AMDGPU_IDS: &[&str] = &[
 ];
 
 /// amdgpu memory (`Documentation/gpu/amdgpu/driver-misc.rst`, `mem_info_*`, bytes), architecture
-/// and compute units from the KFD topology, APU handling (probe-anchors §3, pitfall 7).
+/// and compute units from the KFD topology, APU handling (an APU's VRAM is a small carve-out and
+/// its real pool is GTT, both system memory: <https://github.com/ollama/ollama/issues/12062>).
 fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
     let read = |f: &str| root.u64(&format!("{dev}/{f}"));
     let vram = read("mem_info_vram_total").filter(|v| *v > 0);
     let vram_used = read("mem_info_vram_used");
     let gtt = read("mem_info_gtt_total").filter(|v| *v > 0);
     let gtt_used = read("mem_info_gtt_used");
-    let revision = read("revision").and_then(to_u32);
+    let revision = read("revision").and_then(|r| u32::try_from(r).ok());
     let kfd = kfd_node(root, dev);
 
     acc.backend = Some(Backend::Rocm);
@@ -226,7 +224,7 @@ fn amd(root: &Root, dev: &str, device: Option<u32>, acc: &mut Accelerator) {
         let simds = props.get("simd_count").copied().unwrap_or(0);
         let per_cu = props.get("simd_per_cu").copied().unwrap_or(0);
         if simds > 0 && per_cu > 0 {
-            acc.compute_units = to_u32(simds / per_cu).map(Value::measured);
+            acc.compute_units = u32::try_from(simds / per_cu).ok().map(Value::measured);
         }
     }
     let cpu_cores_in_node = kfd
@@ -308,14 +306,15 @@ pub(crate) fn amdgpu_ids_lookup(text: &str, device: u32, revision: u32) -> Optio
 /// card's `drm/renderD<N>`) or PCI location (`domain`, `location_id` = bus << 8 | device << 3 |
 /// function). KFD node properties are `name value` lines (`drivers/gpu/drm/amd/amdkfd/kfd_topology.c`).
 fn kfd_node(root: &Root, dev: &str) -> Option<BTreeMap<String, u64>> {
-    let render_minor = real_entries(root.list(&format!("{dev}/drm")))
+    let render_minor = root
+        .entries(&format!("{dev}/drm"))
         .iter()
         .find_map(|n| numbered(n, "renderD"))
         .map(u64::from);
     let location = root
         .link(dev)
         .and_then(|t| basename(&t).and_then(parse_bdf));
-    for node in real_entries(root.list(KFD_NODES)) {
+    for node in root.entries(KFD_NODES) {
         let Some(text) = root.text(&format!("{KFD_NODES}/{node}/properties")) else {
             continue;
         };
@@ -354,8 +353,9 @@ fn parse_bdf(bdf: &str) -> Option<(u64, u64)> {
 }
 
 /// `gfx_target_version` (major·10000 + minor·100 + stepping) as the LLVM target name:
-/// 110000 → gfx1100, 90402 → gfx942, 110501 → gfx1151, 90010 → gfx90a (probe-anchors §3 "AMD
-/// arch"; the stepping is written in hex as in ollama `discover/amd_linux.go` `gfx%d%x%x`).
+/// 110000 → gfx1100, 90402 → gfx942, 110501 → gfx1151, 90010 → gfx90a (the values
+/// `kgd2kfd_probe` assigns in kernel `drivers/gpu/drm/amd/amdkfd/kfd_device.c`; the stepping is
+/// written in hex as in ollama `discover/amd_linux.go` `gfx%d%x%x`).
 pub(crate) fn gfx_name(version: u64) -> Option<String> {
     let (major, minor, step) = (version / 10000, (version / 100) % 100, version % 100);
     if major == 0 || minor > 15 || step > 15 {
@@ -366,9 +366,10 @@ pub(crate) fn gfx_name(version: u64) -> Option<String> {
 
 /// Power limits from the card's hwmon (`power1_cap`, `power1_cap_max`, `power1_cap_default`, µW:
 /// `Documentation/gpu/amdgpu/thermal.rst`) and top clocks from the last line of `pp_dpm_sclk` /
-/// `pp_dpm_mclk` (`N: 2482Mhz *`, probe-anchors §3 "AMD clocks").
+/// `pp_dpm_mclk` (`N: 2482Mhz *`, the same document, "pp_dpm_*").
 fn amd_power_and_clocks(root: &Root, dev: &str, acc: &mut Accelerator) {
-    if let Some(hwmon) = real_entries(root.list(&format!("{dev}/hwmon")))
+    if let Some(hwmon) = root
+        .entries(&format!("{dev}/hwmon"))
         .into_iter()
         .find(|n| numbered(n, "hwmon").is_some())
     {
@@ -419,9 +420,10 @@ const INTEL_GPUS: &[(u32, &str, &str, bool)] = &[
     (0xa780, "Intel UHD Graphics 770", "xe-lp", false),
 ];
 
-/// Intel local memory: xe `tile*/physical_vram_size_bytes` summed over tiles, else the out-of-tree
-/// i915's `cardN/lmem_total_bytes` (probe-anchors §3 "Intel GPU VRAM", pitfall 8). Neither on an
-/// iGPU, which shares system memory.
+/// Intel local memory: xe `tile*/physical_vram_size_bytes` summed over tiles (kernel
+/// `drivers/gpu/drm/xe/xe_tile_sysfs.c`), else the out-of-tree i915's `cardN/lmem_total_bytes`
+/// (amdgpu's `mem_info_vram_total` is not written by Intel drivers). Neither on an iGPU, which
+/// shares system memory.
 fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut Accelerator) {
     acc.backend = Some(Backend::Xpu);
     let known = device.and_then(|d| INTEL_GPUS.iter().find(|g| g.0 == d));
@@ -429,7 +431,8 @@ fn intel(root: &Root, card: &str, pci_dir: &str, device: Option<u32>, acc: &mut 
         acc.name = name.to_string();
         acc.architecture = Some(arch.to_string());
     }
-    let tiles: Vec<u64> = real_entries(root.list(pci_dir))
+    let tiles: Vec<u64> = root
+        .entries(pci_dir)
         .iter()
         .filter(|n| numbered(n, "tile").is_some())
         .filter_map(|t| root.u64(&format!("{pci_dir}/{t}/physical_vram_size_bytes")))

@@ -1,9 +1,11 @@
 //! This process's control groups: memory limit and usage, CPU quota.
 //!
 //! `/proc/meminfo` and the CPU count show the host even inside a container; the cgroup says what
-//! this process may really use (probe-anchors §0.2, pitfall 5). Limits of parent groups apply
-//! too, so every level from the process's group up to the hierarchy root is read and the
-//! tightest wins (sysinfo 0.39 does the same, probe-anchors §2.1).
+//! this process may really use (`memory.max`, `cpu.max`:
+//! <https://docs.kernel.org/admin-guide/cgroup-v2.html#memory-interface-files>). Limits of parent
+//! groups apply too ("Top-down Constraint" in the same document), so every level from the
+//! process's group up to the hierarchy root is read and the tightest wins, as sysinfo does since
+//! 0.39 (`CHANGELOG.md`).
 
 use crate::root::Root;
 
@@ -14,8 +16,8 @@ const V2_ROOT: &str = "/sys/fs/cgroup";
 /// Where the v2 hierarchy sits on systemd's "hybrid" layout (v1 controllers plus an empty v2 tree).
 const V2_HYBRID_ROOT: &str = "/sys/fs/cgroup/unified";
 
-/// cgroup v1 `memory.limit_in_bytes` when no limit is set: `PAGE_COUNTER_MAX` pages of 4 KiB
-/// rounded down, 9223372036854771712 (probe-anchors §3, "cgroup v1 memory").
+/// cgroup v1 `memory.limit_in_bytes` when no limit is set: `PAGE_COUNTER_MAX` (`LONG_MAX /
+/// PAGE_SIZE`, kernel `include/linux/page_counter.h`) pages of 4 KiB, 9223372036854771712.
 const V1_UNLIMITED: u64 = 9_223_372_036_854_771_712;
 
 /// The groups of this process, from `/proc/self/cgroup` (format: `man 7 cgroups`,
@@ -110,8 +112,9 @@ impl Cgroups {
     }
 
     /// CPU quota in cores: v2 `cpu.max` (`"200000 100000"` = 2 cores, `"max 100000"` = none) or
-    /// v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (`-1` = none) (probe-anchors §3, "cgroup
-    /// CPU"); the tightest over the group and its parents.
+    /// v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (`-1` = none;
+    /// <https://docs.kernel.org/scheduler/sched-bwc.html>); the tightest over the group and its
+    /// parents.
     pub(crate) fn cpu_quota(&self, root: &Root) -> Option<f64> {
         if let Some((dirs, path)) = self.v1("cpu") {
             let mut best: Option<f64> = None;

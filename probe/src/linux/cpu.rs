@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use trainfit_core::hardware::{Cpu, CpuFlag, NumaNode, ProbeError, Value};
 
 use super::cgroup::Cgroups;
-use super::util::{colon_value, kib_value, numbered, parse_cpulist, push_error, real_entries};
+use super::parse::{colon_value, cpulist, kib_value, numbered};
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "cpu";
@@ -54,7 +55,7 @@ pub(crate) fn read(root: &Root, cgroups: &Cgroups, cpu: &mut Cpu, errors: &mut V
     let procs = match root.text(CPUINFO) {
         Some(text) => parse_cpuinfo(&text),
         None => {
-            push_error(errors, SECTION, CPUINFO, "missing or unreadable");
+            record(errors, SECTION, CPUINFO, "missing or unreadable");
             Vec::new()
         }
     };
@@ -103,7 +104,8 @@ fn cpu_numbers(root: &Root, procs: &[Processor]) -> Vec<u32> {
     if !procs.is_empty() {
         return procs.iter().map(|p| p.number).collect();
     }
-    let mut numbers: Vec<u32> = real_entries(root.list(CPU_SYSFS))
+    let mut numbers: Vec<u32> = root
+        .entries(CPU_SYSFS)
         .iter()
         .filter_map(|n| numbered(n, "cpu"))
         .collect();
@@ -160,8 +162,8 @@ fn core_keys(root: &Root, procs: &[Processor], numbers: &[u32]) -> BTreeMap<u32,
 /// and `/sys/devices/cpu_atom/cpus` (E-cores) (kernel `tools/perf/Documentation/intel-hybrid.txt`).
 /// Returns physical P- and E-core counts.
 fn hybrid(root: &Root, cores: &BTreeMap<u32, CoreKey>) -> Option<(usize, usize)> {
-    let p = parse_cpulist(&root.text("/sys/devices/cpu_core/cpus")?)?;
-    let e = parse_cpulist(&root.text("/sys/devices/cpu_atom/cpus")?)?;
+    let p = cpulist(&root.text("/sys/devices/cpu_core/cpus")?)?;
+    let e = cpulist(&root.text("/sys/devices/cpu_atom/cpus")?)?;
     let physical = |cpus: &[u32]| -> usize {
         if cores.is_empty() {
             return cpus.len();
@@ -173,7 +175,8 @@ fn hybrid(root: &Root, cores: &BTreeMap<u32, CoreKey>) -> Option<(usize, usize)>
 }
 
 /// Highest `cpufreq/cpuinfo_max_freq` (kHz, `Documentation/admin-guide/pm/cpufreq.rst`) over all
-/// CPUs, in MHz (probe-anchors §2.4: the current clock sysinfo reports is not the peak).
+/// CPUs, in MHz: the peak, where sysinfo reports the current `scaling_cur_freq`
+/// (`src/unix/linux/cpu.rs`).
 fn max_mhz(root: &Root, numbers: &[u32]) -> Option<Value<u32>> {
     numbers
         .iter()
@@ -196,9 +199,11 @@ fn cpuinfo_mhz(procs: &[Processor]) -> Option<Value<u32>> {
         .map(|mhz| Value::estimated(mhz.round() as u32))
 }
 
-/// NUMA nodes: `node*/cpulist` and `node*/meminfo` "Node N MemTotal" (probe-anchors §3, "NUMA").
+/// NUMA nodes: `node*/cpulist` and `node*/meminfo` "Node N MemTotal" (kernel
+/// `Documentation/ABI/stable/sysfs-devices-node`).
 fn numa_nodes(root: &Root) -> Vec<NumaNode> {
-    let mut nodes: Vec<NumaNode> = real_entries(root.list(NODE_SYSFS))
+    let mut nodes: Vec<NumaNode> = root
+        .entries(NODE_SYSFS)
         .iter()
         .filter_map(|name| numbered(name, "node"))
         .map(|n| {

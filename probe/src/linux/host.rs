@@ -2,7 +2,7 @@
 
 use trainfit_core::hardware::{Container, FormFactor, Host, Os, ProbeError, Virtualization};
 
-use super::util::push_error;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "host";
@@ -16,7 +16,7 @@ pub(crate) fn read(root: &Root, hypervisor: bool, host: &mut Host, errors: &mut 
     host.kernel = root.text(OSRELEASE);
     match &host.kernel {
         Some(k) => host.wsl = Some(is_wsl(k)),
-        None => push_error(errors, SECTION, OSRELEASE, "missing or unreadable"),
+        None => record(errors, SECTION, OSRELEASE, "missing or unreadable"),
     }
     if root.is_system() {
         host.arch = Some(std::env::consts::ARCH.to_string());
@@ -34,7 +34,7 @@ fn os_name(root: &Root, errors: &mut Vec<ProbeError>) -> Option<String> {
         .text("/etc/os-release")
         .or_else(|| root.text("/usr/lib/os-release"))
     else {
-        push_error(errors, SECTION, "/etc/os-release", "missing or unreadable");
+        record(errors, SECTION, "/etc/os-release", "missing or unreadable");
         return None;
     };
     text.lines().find_map(|line| {
@@ -45,12 +45,15 @@ fn os_name(root: &Root, errors: &mut Vec<ProbeError>) -> Option<String> {
 }
 
 /// WSL kernels name themselves in the release: `5.15.153.1-microsoft-standard-WSL2`, WSL1
-/// `4.4.0-19041-Microsoft` (probe-anchors §3, "WSL").
+/// `4.4.0-19041-Microsoft` (<https://github.com/microsoft/WSL/issues/423>).
 fn is_wsl(kernel: &str) -> bool {
     kernel.to_ascii_lowercase().contains("microsoft") || kernel.contains("WSL")
 }
 
-/// The container runtime this process runs in (probe-anchors §3, "containers").
+/// The container runtime this process runs in, by the marks systemd's `detect_container()` also
+/// reads (`src/basic/virt.c`: `/run/.containerenv`, `/.dockerenv`, `/run/systemd/container`) and
+/// the variable Kubernetes sets in every pod (`KUBERNETES_SERVICE_HOST`:
+/// <https://kubernetes.io/docs/concepts/services-networking/service/#environment-variables>).
 fn container(root: &Root) -> Option<Container> {
     let init_cgroup = root.text("/proc/1/cgroup").unwrap_or_default();
     // Kubernetes first: a pod on a Docker runtime also has /.dockerenv.

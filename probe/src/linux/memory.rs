@@ -3,8 +3,9 @@
 use trainfit_core::hardware::{Memory, ProbeError, SwapDevice, SwapKind, Value};
 
 use super::cgroup::Cgroups;
-use super::util::{kib_value, push_error};
+use super::parse::kib_value;
 use super::SpaceFn;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "memory";
@@ -12,7 +13,7 @@ const MEMINFO: &str = "/proc/meminfo";
 const SWAPS: &str = "/proc/swaps";
 
 /// Fills `memory`. Totals are the host's even in a container; the cgroup fields say what this
-/// process may use (probe-anchors §0.2).
+/// process may use (see [`super::cgroup`]).
 pub(crate) fn read(
     root: &Root,
     space: SpaceFn,
@@ -22,14 +23,15 @@ pub(crate) fn read(
 ) {
     match root.text(MEMINFO) {
         Some(text) => meminfo(&text, memory),
-        None => push_error(errors, SECTION, MEMINFO, "missing or unreadable"),
+        None => record(errors, SECTION, MEMINFO, "missing or unreadable"),
     }
     memory.swap_devices = root.text(SWAPS).map(|t| swaps(&t)).unwrap_or_default();
     let total = memory.total_bytes.map(|v| v.value);
     memory.cgroup_limit_bytes = cgroups.memory_limit(root, total).map(Value::measured);
     memory.cgroup_usage_bytes = cgroups.memory_usage(root).map(Value::measured);
-    // Docker gives containers a 64 MB /dev/shm by default, too small for NCCL and DataLoader
-    // workers (probe-anchors §3, "/dev/shm").
+    // Docker gives containers a 64 MB /dev/shm by default (`--shm-size`:
+    // https://docs.docker.com/reference/cli/docker/container/run/), too small for NCCL and
+    // DataLoader workers.
     memory.shm_bytes = space("/dev/shm")
         .map(|(total, _)| total)
         .filter(|t| *t > 0)

@@ -2,8 +2,8 @@
 //! a [`Root`] so the tests run them on trees recorded from real machines
 //! (`probe/tests/fixtures/`).
 //!
-//! Sources, units and pitfalls are those of `shared/research/probe-anchors.md` §2–3 and §12;
-//! each reader cites the kernel document or issue its rule comes from. A reader that cannot read
+//! Each reader cites the kernel document, code or issue its file, unit or pitfall comes from.
+//! A reader that cannot read
 //! a file every Linux system has records a [`ProbeError`] and the others go on; optional files
 //! (a battery, RAPL, DMI tables in a container) are simply absent. Unknown values stay `None`,
 //! never 0. Hardware addresses are never read, and no serial number or UUID from a file that
@@ -17,10 +17,10 @@ mod cpu;
 mod host;
 mod memory;
 mod net;
+pub(crate) mod parse;
 mod power;
 mod storage;
 mod thermal;
-pub(crate) mod util;
 
 use trainfit_core::hardware::{AcceleratorKind, HardwareProfile, Vendor};
 
@@ -52,8 +52,9 @@ pub fn read(root: &Root, space: SpaceFn, profile: &mut HardwareProfile) {
     profile.network = net::read(root, errors);
     profile.accelerators = accel::read(root);
 
-    // An AMD APU allocates from the same DIMMs as the CPU (probe-anchors §3, pitfall 7); with a
-    // discrete GPU present the APU only drives displays and the main accelerator has its own memory.
+    // An AMD APU allocates from the same DIMMs as the CPU (its VRAM carve-out and GTT are both
+    // system memory: https://github.com/ollama/ollama/issues/12062); with a discrete GPU present
+    // the APU only drives displays and the main accelerator has its own memory.
     let kinds = || profile.accelerators.iter();
     let apu = kinds().any(|a| a.vendor == Vendor::Amd && a.kind == AcceleratorKind::Integrated);
     // NVIDIA GPUs next to an APU are discrete cards (sysfs leaves their kind to NVML).

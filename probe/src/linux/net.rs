@@ -1,9 +1,9 @@
 //! Network interfaces (`Documentation/ABI/testing/sysfs-class-net`). Hardware addresses are
-//! identifying and never read (probe-anchors §10).
+//! identifying and never read (RFC 7721 §3: <https://www.rfc-editor.org/rfc/rfc7721#section-3>).
 
 use trainfit_core::hardware::{NetworkInterface, NetworkKind, ProbeError, Value};
 
-use super::util::{push_error, real_entries, to_u32};
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "network";
@@ -27,10 +27,10 @@ const IFF_UP: u64 = 0x1;
 /// All interfaces.
 pub(crate) fn read(root: &Root, errors: &mut Vec<ProbeError>) -> Vec<NetworkInterface> {
     if !root.exists(NET) {
-        push_error(errors, SECTION, NET, "missing");
+        record(errors, SECTION, NET, "missing");
         return Vec::new();
     }
-    real_entries(root.list(NET))
+    root.entries(NET)
         .into_iter()
         .map(|name| interface(root, name))
         .collect()
@@ -45,7 +45,7 @@ fn interface(root: &Root, name: String) -> NetworkInterface {
             .u64(&format!("{dir}/speed"))
             .filter(|s| *s > 0 && !SPEED_UNKNOWN.contains(s))
             .map(Value::measured),
-        mtu: root.u64(&format!("{dir}/mtu")).and_then(to_u32),
+        mtu: root.u32(&format!("{dir}/mtu")),
         name,
     }
 }

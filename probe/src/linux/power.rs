@@ -5,7 +5,6 @@
 
 use trainfit_core::hardware::{BatteryStatus, Power, Value};
 
-use super::util::real_entries;
 use crate::root::Root;
 
 const SUPPLIES: &str = "/sys/class/power_supply";
@@ -23,7 +22,7 @@ fn supplies(root: &Root, power: &mut Power) {
     }
     let mut external: Option<bool> = None;
     let mut battery: Option<String> = None;
-    for name in real_entries(root.list(SUPPLIES)) {
+    for name in root.entries(SUPPLIES) {
         let dir = format!("{SUPPLIES}/{name}");
         let kind = root.text(&format!("{dir}/type")).unwrap_or_default();
         match kind.as_str() {
@@ -86,8 +85,9 @@ fn draw_watts(root: &Root, dir: &str) -> Option<f64> {
     Some(ua as f64 * uv as f64 / 1e12)
 }
 
-/// RAPL package zone: whether `energy_uj` is readable (root-only since Linux 5.10, CVE-2020-8694,
-/// probe-anchors §3 "RAPL energy" and pitfall 6) and the long-term limit
+/// RAPL package zone: whether `energy_uj` is readable (root-only since Linux 5.10 for
+/// CVE-2020-8694, <https://nvd.nist.gov/vuln/detail/CVE-2020-8694>;
+/// <https://github.com/powercap/powercap/issues/7>) and the long-term limit
 /// `constraint_0_power_limit_uw`. A fixture recorded by a normal user holds no `energy_uj`, just
 /// as the live file cannot be read; either way the answer is "not readable", not an error.
 fn rapl(root: &Root, power: &mut Power) {

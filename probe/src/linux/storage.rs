@@ -3,8 +3,9 @@
 use trainfit_core::hardware::{ProbeError, Storage, StorageKind, Value};
 
 use super::memory::unescape_octal;
-use super::util::{basename, push_error, real_entries};
+use super::parse::basename;
 use super::SpaceFn;
+use crate::error::record;
 use crate::root::Root;
 
 const SECTION: &str = "storage";
@@ -60,7 +61,7 @@ pub(crate) fn read(
         .text("/proc/self/mounts")
         .or_else(|| root.text("/proc/mounts"))
     else {
-        push_error(errors, SECTION, "/proc/mounts", "missing or unreadable");
+        record(errors, SECTION, "/proc/mounts", "missing or unreadable");
         return;
     };
     let mut mounts: Vec<Storage> = Vec::new();
@@ -158,7 +159,7 @@ fn describe(root: &Root, space: SpaceFn, m: &Mount) -> Storage {
 
 /// The whole disk under `/sys/block` that a `/dev` name lives on: a disk itself, the disk of a
 /// partition (`nvme0n1p2` → `nvme0n1`, `sda1` → `sda`), or the `dm-N` of a `/dev/mapper` name
-/// (sysinfo resolves the same way, probe-anchors §2.2 "disks").
+/// (sysinfo resolves the same way: `src/unix/linux/disk.rs`).
 fn whole_disk(root: &Root, name: &str) -> Option<String> {
     if let Some(mapped) = name.strip_prefix("mapper/") {
         return mapper_device(root, mapped);
@@ -199,7 +200,8 @@ fn strip_partition(name: &str) -> Option<String> {
 
 /// The `dm-N` whose `dm/name` is a `/dev/mapper` name (`Documentation/ABI/testing/sysfs-block-dm`).
 fn mapper_device(root: &Root, mapped: &str) -> Option<String> {
-    let found = real_entries(root.list("/sys/block"))
+    let found = root
+        .entries("/sys/block")
         .into_iter()
         .filter(|d| d.starts_with("dm-"))
         .find(|d| root.text(&format!("/sys/block/{d}/dm/name")).as_deref() == Some(mapped));
@@ -213,8 +215,10 @@ fn mapper_device(root: &Root, mapped: &str) -> Option<String> {
 const MAX_STACK: usize = 8;
 
 /// What backs a whole disk: `nvme`, `virtual` (virtio `vd*` and Xen `xvd*` disks claim
-/// `rotational=1` whatever backs them, probe-anchors §2.4 and pitfall 10), `ram` (zram), `hdd` or
-/// `ssd` from `queue/rotational`; for `dm-*`/`md*` the common kind of the devices in `slaves/`.
+/// `rotational=1` whatever backs them: <https://github.com/MakazhanAlpamys/Soup/issues/365>,
+/// <https://github.com/hwameistor/hwameistor/issues/1137>), `ram` (zram), `hdd` or `ssd` from
+/// `queue/rotational` (<https://docs.kernel.org/block/queue-sysfs.html>); for `dm-*`/`md*` the
+/// common kind of the devices in `slaves/`.
 fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<StorageKind> {
     if disk.starts_with("nvme") {
         return Some(StorageKind::Nvme);
@@ -229,7 +233,7 @@ fn disk_kind(root: &Root, disk: &str, depth: usize) -> Option<StorageKind> {
         if depth >= MAX_STACK {
             return None;
         }
-        let slaves = real_entries(root.list(&format!("/sys/block/{disk}/slaves")));
+        let slaves = root.entries(&format!("/sys/block/{disk}/slaves"));
         let kinds: Vec<Option<StorageKind>> = slaves
             .iter()
             .map(|s| whole_disk(root, s).and_then(|d| disk_kind(root, &d, depth + 1)))

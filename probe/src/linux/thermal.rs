@@ -1,8 +1,9 @@
-//! Temperature sensors: thermal zones and hwmon chips (probe-anchors §3, "thermal zones", "hwmon").
+//! Temperature sensors: thermal zones (<https://docs.kernel.org/driver-api/thermal/sysfs-api.html>)
+//! and hwmon chips (<https://docs.kernel.org/hwmon/sysfs-interface.html>), millidegrees Celsius.
 
 use trainfit_core::hardware::{ThermalSensor, Value};
 
-use super::util::{numbered, real_entries};
+use super::parse::numbered;
 use crate::root::Root;
 
 const ZONES: &str = "/sys/class/thermal";
@@ -24,7 +25,7 @@ fn millidegrees(root: &Root, path: &str) -> Option<f64> {
 
 /// `thermal_zone*`: `type`, `temp`, and the `critical` trip point.
 fn zones(root: &Root) -> Vec<ThermalSensor> {
-    real_entries(root.list(ZONES))
+    root.entries(ZONES)
         .into_iter()
         .filter(|n| numbered(n, "thermal_zone").is_some())
         .filter_map(|zone| {
@@ -42,7 +43,7 @@ fn zones(root: &Root) -> Vec<ThermalSensor> {
 
 /// The temperature of the zone's trip point of type `critical`.
 fn critical_trip(root: &Root, dir: &str) -> Option<f64> {
-    real_entries(root.list(dir))
+    root.entries(dir)
         .iter()
         .filter_map(|f| f.strip_prefix("trip_point_")?.strip_suffix("_type"))
         .find(|n| root.text(&format!("{dir}/trip_point_{n}_type")).as_deref() == Some("critical"))
@@ -52,7 +53,8 @@ fn critical_trip(root: &Root, dir: &str) -> Option<f64> {
 /// `hwmon*`: each `temp<N>_input`, labelled `<chip> <temp<N>_label>` (e.g. `k10temp Tctl`,
 /// `amdgpu edge`), with `temp<N>_crit`.
 fn hwmon(root: &Root) -> Vec<ThermalSensor> {
-    let chips: Vec<(String, String)> = real_entries(root.list(HWMON))
+    let chips: Vec<(String, String)> = root
+        .entries(HWMON)
         .into_iter()
         .map(|chip| {
             let name = root
@@ -71,7 +73,7 @@ fn hwmon(root: &Root) -> Vec<ThermalSensor> {
         } else {
             name.clone()
         };
-        let files = real_entries(root.list(&dir));
+        let files = root.entries(&dir);
         let mut inputs: Vec<u32> = files
             .iter()
             .filter_map(|f| f.strip_prefix("temp")?.strip_suffix("_input")?.parse().ok())

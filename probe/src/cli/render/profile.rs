@@ -1,84 +1,30 @@
-//! `trainfit probe` and `trainfit net`: this machine's profile, and the two-host network test.
+//! A hardware profile as text: the summary `trainfit probe` prints, and a network test's result.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::time::Duration;
 
-use anyhow::Context;
 use trainfit_core::hardware::{
-    Accelerator, AcceleratorKind, HardwareProfile, NetworkKind, Source, Value,
+    Accelerator, AcceleratorKind, HardwareProfile, NetworkBenchmark, NetworkKind, Source, Value,
 };
-use trainfit_probe::collect::{collect, Options};
 
-use crate::render::GIB;
+use super::units::gib;
 
-/// How the profile is printed.
-pub enum Format {
-    /// A readable summary.
-    Summary,
-    /// Compact JSON on one line.
-    Json,
-    /// Indented JSON.
-    Pretty,
-}
-
-/// Profiles this machine and returns the text to print (the summary, or JSON); with `output`,
-/// writes JSON to that file and returns a one-line note.
-pub fn run(options: &Options, format: Format, output: Option<PathBuf>) -> anyhow::Result<String> {
-    let profile = collect(options);
-    // A file always gets JSON: compact when asked for, indented otherwise.
-    let text = match (format, &output) {
-        (Format::Summary, None) => summary(&profile),
-        (Format::Json, _) => serde_json::to_string(&profile)? + "\n",
-        (Format::Pretty | Format::Summary, _) => serde_json::to_string_pretty(&profile)? + "\n",
-    };
-    match output {
-        None => Ok(text),
-        Some(path) => {
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(format!("profile written to {}\n", path.display()))
-        }
-    }
-}
-
-/// `trainfit net serve`.
-pub fn serve(bind: &str, once: bool) -> anyhow::Result<String> {
-    trainfit_probe::bench::net::serve(bind, once, |addr| {
-        eprintln!(
-            "trainfit net: listening on {addr}; run `trainfit net test HOST:{}` on the other host",
-            addr.port()
-        );
-    })
-    .map_err(anyhow::Error::msg)?;
-    Ok(String::new())
-}
-
-/// `trainfit net test HOST:PORT`.
-pub fn test(peer: &str, seconds: f64, json: bool) -> anyhow::Result<String> {
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
-        anyhow::bail!("--seconds is {seconds}, expected a duration from 0 to 600 seconds");
-    }
-    let result = trainfit_probe::bench::net::test(peer, Duration::from_secs_f64(seconds))
-        .map_err(anyhow::Error::msg)?;
-    if json {
-        return Ok(serde_json::to_string_pretty(&result)? + "\n");
-    }
+/// A `trainfit net test` result: throughput both ways and the round trip.
+pub fn network(result: &NetworkBenchmark) -> String {
     let f = |v: Option<Value<f64>>, unit: &str| {
         v.map_or("unknown".to_string(), |v| format!("{:.2} {unit}", v.value))
     };
-    Ok(format!(
+    format!(
         "{}\n  send     {}\n  receive  {}\n  latency  {}\n",
         result.peer,
         f(result.send_gbps, "Gbit/s"),
         f(result.receive_gbps, "Gbit/s"),
         f(result.latency_us, "us round trip"),
-    ))
+    )
 }
 
-fn gib(v: Option<Value<u64>>) -> String {
+fn gib_value(v: Option<Value<u64>>) -> String {
     v.map_or("unknown".into(), |v| {
-        format!("{:.1} GiB{}", v.value as f64 / GIB, mark(v.source))
+        format!("{:.1} GiB{}", gib(v.value), mark(v.source))
     })
 }
 
@@ -147,11 +93,11 @@ pub fn summary(p: &HardwareProfile) -> String {
     let _ = writeln!(
         o,
         "memory    {} total, {} available{}{}",
-        gib(m.total_bytes),
-        gib(m.available_bytes),
+        gib_value(m.total_bytes),
+        gib_value(m.available_bytes),
         m.cgroup_limit_bytes.map_or(String::new(), |l| format!(
             ", container limit {}",
-            gib(Some(l))
+            gib_value(Some(l))
         )),
         if m.unified == Some(true) {
             ", unified with the GPU"
@@ -162,9 +108,9 @@ pub fn summary(p: &HardwareProfile) -> String {
     let _ = writeln!(
         o,
         "          swap {} ({} used), /dev/shm {}",
-        gib(m.swap_total_bytes),
-        gib(m.swap_used_bytes),
-        gib(m.shm_bytes)
+        gib_value(m.swap_total_bytes),
+        gib_value(m.swap_used_bytes),
+        gib_value(m.shm_bytes)
     );
     if p.accelerators.is_empty() {
         let _ = writeln!(o, "gpu       none found");
@@ -179,8 +125,8 @@ pub fn summary(p: &HardwareProfile) -> String {
             s.mount_point,
             s.kind.map_or("unknown", |k| k.as_str()),
             s.device.as_deref().unwrap_or("?"),
-            gib(s.available_bytes),
-            gib(s.total_bytes)
+            gib_value(s.available_bytes),
+            gib_value(s.total_bytes)
         );
     }
     let pw = &p.power;
@@ -272,7 +218,7 @@ fn accelerator(o: &mut String, a: &Accelerator) {
         a.pci_bus_id
             .as_deref()
             .map_or(String::new(), |b| format!(" [{b}]")),
-        gib(a.memory_total_bytes),
+        gib_value(a.memory_total_bytes),
         a.memory_source.map_or("source unknown", |s| s.as_str()),
     );
     let mut line = String::new();

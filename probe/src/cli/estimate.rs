@@ -1,24 +1,35 @@
 //! `trainfit estimate`: the peak memory of one device for a request file.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use serde_json::Value;
 use trainfit_core::EstimateRequest;
 
-use crate::input::Origin;
-use crate::render;
+use super::input::{self, Origin};
+use super::render;
+
+/// Arguments of `trainfit estimate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The request JSON file, or `-` for standard input.
+    #[arg(long)]
+    input: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
 
 /// The estimate for the request at `input` (`-`: standard input), pretty JSON with `json`, else a
 /// table.
-pub fn run(input: &Path, json: bool) -> anyhow::Result<String> {
-    let origin = Origin(input);
+pub fn run(args: &Args) -> anyhow::Result<String> {
+    let origin = Origin(&args.input);
     let request = request(&origin.read()?, &origin)?;
     let estimate = trainfit_core::estimate(&request)?;
-    if json {
-        Ok(serde_json::to_string_pretty(&estimate)? + "\n")
+    if args.json {
+        Ok(render::json(&estimate)?)
     } else {
-        Ok(render::estimate(&estimate))
+        Ok(render::estimate::estimate(&estimate))
     }
 }
 
@@ -31,31 +42,9 @@ fn request(text: &str, origin: &Origin) -> anyhow::Result<EstimateRequest> {
     let invalid = || format!("request {origin} is not valid");
     let mut value: Value = serde_json::from_str(text).with_context(invalid)?;
     if inline_config_file(&mut value, origin)? {
-        return serde_path_to_error::deserialize(value)
-            .map_err(at_path)
-            .with_context(invalid);
+        return input::from_value(value).with_context(invalid);
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de)
-        .map_err(at_path)
-        .with_context(invalid)
-}
-
-/// The parser's message prefixed with the place it concerns: the value's path, or for an
-/// unknown field the object holding it (the message names the field itself).
-pub(crate) fn at_path(e: serde_path_to_error::Error<serde_json::Error>) -> anyhow::Error {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    let place = if inner.to_string().starts_with("unknown field") {
-        path.rsplit_once('.').map_or("", |(parent, _)| parent)
-    } else {
-        path.as_str()
-    };
-    if place.is_empty() || place == "." {
-        anyhow::Error::new(inner)
-    } else {
-        anyhow::anyhow!("at `{place}`: {inner}")
-    }
+    input::parse(text).with_context(invalid)
 }
 
 /// Replaces `model.hf_config_file` by the file's JSON as `model.hf_config`; whether it did.

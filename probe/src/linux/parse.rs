@@ -1,16 +1,5 @@
-//! Small parsers shared by the Linux readers: kernel cpulists, `key: value` files, `.link`
-//! sidecar names, and the error record.
-
-use trainfit_core::hardware::ProbeError;
-
-/// Records a reader that failed; the probe goes on with the next one.
-pub(crate) fn push_error(errors: &mut Vec<ProbeError>, section: &str, source: &str, message: &str) {
-    errors.push(ProbeError {
-        section: section.to_string(),
-        source: source.to_string(),
-        message: message.to_string(),
-    });
-}
+//! Parsers of the kernel's text formats that several Linux readers share: cpulists, `key: value`
+//! files such as `/proc/meminfo`, and sysfs names (`cpu12`, link targets).
 
 /// Most CPUs a cpulist may name before it is taken as garbage (the kernel's `NR_CPUS` tops out
 /// at 8192 on x86-64, `arch/x86/Kconfig`); keeps a corrupt range from allocating gigabytes.
@@ -18,7 +7,7 @@ const MAX_CPUS: u32 = 1 << 16;
 
 /// The CPUs of a kernel cpulist such as `0-3,8-11` (format: kernel
 /// `Documentation/admin-guide/cgroup-v2.rst`, "cpuset.cpus"); `None` when malformed.
-pub(crate) fn parse_cpulist(list: &str) -> Option<Vec<u32>> {
+pub(crate) fn cpulist(list: &str) -> Option<Vec<u32>> {
     let mut cpus = Vec::new();
     for part in list.trim().split(',').filter(|p| !p.trim().is_empty()) {
         let part = part.trim();
@@ -54,24 +43,6 @@ pub(crate) fn kib_value(text: &str, key: &str) -> Option<u64> {
     n.checked_mul(1024)
 }
 
-/// Directory entry names as the live system has them. Fixtures record a symbolic link `x` as a
-/// file `x.link` holding its target (see [`crate::root::Root::link`]), sometimes next to a
-/// directory `x` with the target's content; both stand for the one entry `x`. Dot files
-/// (`.gitkeep`, which keeps an empty recorded directory) are not entries.
-pub(crate) fn real_entries(names: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = names
-        .into_iter()
-        .filter(|n| !n.starts_with('.'))
-        .map(|n| match n.strip_suffix(".link") {
-            Some(base) => base.to_string(),
-            None => n,
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The last path component of a link target such as `../../../0000:01:00.0`.
 pub(crate) fn basename(path: &str) -> Option<&str> {
     path.trim_end_matches('/')
@@ -89,23 +60,18 @@ pub(crate) fn numbered(name: &str, prefix: &str) -> Option<u32> {
     rest.parse().ok()
 }
 
-/// A `u64` as `u32`, `None` when it does not fit.
-pub(crate) fn to_u32(n: u64) -> Option<u32> {
-    u32::try_from(n).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn cpulists() {
-        assert_eq!(parse_cpulist("0-3,8-9"), Some(vec![0, 1, 2, 3, 8, 9]));
-        assert_eq!(parse_cpulist("5"), Some(vec![5]));
-        assert_eq!(parse_cpulist(""), Some(vec![]));
-        assert_eq!(parse_cpulist("3-1"), None);
-        assert_eq!(parse_cpulist("0-4294967295"), None);
-        assert_eq!(parse_cpulist("a-b"), None);
+        assert_eq!(cpulist("0-3,8-9"), Some(vec![0, 1, 2, 3, 8, 9]));
+        assert_eq!(cpulist("5"), Some(vec![5]));
+        assert_eq!(cpulist(""), Some(vec![]));
+        assert_eq!(cpulist("3-1"), None);
+        assert_eq!(cpulist("0-4294967295"), None);
+        assert_eq!(cpulist("a-b"), None);
     }
 
     #[test]
@@ -122,12 +88,5 @@ mod tests {
         assert_eq!(numbered("cpufreq", "cpu"), None);
         assert_eq!(numbered("card0-DP-1", "card"), None);
         assert_eq!(basename("../../0000:01:00.0"), Some("0000:01:00.0"));
-        let entries = vec![
-            "eth0".into(),
-            "eth0.link".into(),
-            "dm-0.link".into(),
-            ".gitkeep".into(),
-        ];
-        assert_eq!(real_entries(entries), ["dm-0", "eth0"]);
     }
 }

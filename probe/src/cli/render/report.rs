@@ -1,16 +1,19 @@
-//! The analysis report: the device and its capability score, the configurations side by side,
-//! each one's memory at the peak and fallback ladder, then the warnings and suggestions.
+//! The plan report: the device and its capability score, the configurations side by side, each
+//! one's memory at the peak and fallback ladder, then the warnings and suggestions.
 //!
 //! ASCII only; colour (ANSI escapes) only when [`Style::detect`] allows it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use trainfit_core::hardware::HardwareProfile;
 use trainfit_core::plan::{Configuration, Device, GoalTask, Plan};
 use trainfit_core::request::{Offload, Sharding};
 use trainfit_core::{Estimate, Warning};
 
-use crate::render::{count, json_name, GIB};
+use super::profile::summary;
+use super::style::{ascii, wrap, wrap_under, Style};
+use super::units::{count, duration, gb, gib, plural, seconds, si};
 
 /// Width that long sentences (warnings, descriptions) are wrapped to: the classic 100-column
 /// terminal less nothing, since every wrapped line carries its own indent.
@@ -22,65 +25,14 @@ const TOP_TERMS: usize = 6;
 /// Longest abbreviation of the efficiency source.
 const SOURCE_CHARS: usize = 60;
 
-/// Colour on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Style {
-    colour: bool,
-}
-
-impl Style {
-    /// Colour when standard output is a terminal and `NO_COLOR` is unset or empty (no-color.org);
-    /// `CLICOLOR_FORCE` set to anything but `0` forces it on for pipes (bixense.com/clicolors),
-    /// but never over `NO_COLOR`.
-    pub fn detect() -> Style {
-        use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR");
-        let force = std::env::var_os("CLICOLOR_FORCE");
-        Style {
-            colour: colour_wanted(
-                no_color.as_deref().and_then(|v| v.to_str()),
-                force.as_deref().and_then(|v| v.to_str()),
-                std::io::stdout().is_terminal(),
-            ),
-        }
-    }
-
-    fn paint(self, sgr: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{sgr}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    /// Bold.
-    pub fn heading(self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    fn good(self, text: &str) -> String {
-        self.paint("32", text)
-    }
-
-    fn bad(self, text: &str) -> String {
-        self.paint("31;1", text)
-    }
-
-    fn warn(self, text: &str) -> String {
-        self.paint("33", text)
-    }
-}
-
-/// The colour rule: `NO_COLOR` (any non-empty value) wins, then `CLICOLOR_FORCE` (not `0`),
-/// then whether the output is a terminal.
-pub fn colour_wanted(no_color: Option<&str>, force: Option<&str>, tty: bool) -> bool {
-    if no_color.is_some_and(|v| !v.is_empty()) {
-        return false;
-    }
-    if force.is_some_and(|v| !v.is_empty() && v != "0") {
-        return true;
-    }
-    tty
+/// The analysis of this machine: the profile summary, then the report of its plan.
+pub fn analysis(profile: &HardwareProfile, plan: &Plan, style: Style) -> String {
+    format!(
+        "{}\n{}\n{}",
+        style.heading("This machine"),
+        ascii(&summary(profile)),
+        report(plan, style)
+    )
 }
 
 /// The whole report of a plan.
@@ -111,7 +63,7 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
             "{} x {}, {:.1} GiB usable each{}",
             d.name,
             d.count,
-            d.usable_bytes as f64 / GIB,
+            gib(d.usable_bytes),
             if d.unified_memory {
                 " (shared with the CPU)"
             } else {
@@ -121,13 +73,13 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
     );
     line(
         "precision",
-        format!("{} ({})", json_name(&d.precision), d.precision_reason),
+        format!("{} ({})", d.precision.as_str(), d.precision_reason),
     );
     line(
         "attention",
         format!(
             "{}{}",
-            json_name(&d.attention),
+            d.attention.as_str(),
             if d.flash_attention {
                 " (FlashAttention available)"
             } else {
@@ -203,7 +155,7 @@ fn configurations(o: &mut String, configs: &[Configuration], style: Style) {
     let _ = writeln!(
         o,
         "{}",
-        style.heading(&format!("Configurations ({})", json_name(&task)))
+        style.heading(&format!("Configurations ({})", task.as_str()))
     );
     let rows: Vec<Row> = rows(configs)
         .into_iter()
@@ -255,19 +207,19 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
             cell(&|c| {
                 format!(
                     "{:.2} / {:.2} GiB",
-                    c.memory.peak_bytes as f64 / GIB,
-                    c.memory_target_bytes as f64 / GIB
+                    gib(c.memory.peak_bytes),
+                    gib(c.memory_target_bytes)
                 )
             }),
         ),
         ("micro x accum = global", cell(&batch)),
         ("sequence", cell(&|c| format!("{} tokens", c.sequence))),
-        ("precision", cell(&|c| json_name(&c.precision))),
+        ("precision", cell(&|c| c.precision.to_string())),
         (
             "checkpointing",
             cell(&|c| {
                 if train(c) {
-                    json_name(&c.checkpointing)
+                    c.checkpointing.to_string()
                 } else {
                     "-".into()
                 }
@@ -275,7 +227,7 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
         ),
         (
             "optimizer",
-            cell(&|c| c.optimizer.map_or("-".into(), |opt| json_name(&opt))),
+            cell(&|c| c.optimizer.map_or("-".into(), |opt| opt.to_string())),
         ),
         (
             "lora rank",
@@ -410,7 +362,7 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
             "KV cache / sequence",
             cell(&|c| {
                 c.serve.as_ref().map_or("-".into(), |s| {
-                    format!("{:.2} GiB", s.kv_bytes_per_sequence as f64 / GIB)
+                    format!("{:.2} GiB", gib(s.kv_bytes_per_sequence))
                 })
             }),
         ),
@@ -460,7 +412,7 @@ fn sharding(s: Sharding, devices: u64) -> String {
     match (s, devices) {
         (Sharding::None, 1) => "none (1 device)".into(),
         (Sharding::None, n) => format!("ddp over {n} devices"),
-        (s, n) => format!("{} over {n} devices", json_name(&s)),
+        (s, n) => format!("{} over {n} devices", s.as_str()),
     }
 }
 
@@ -493,9 +445,9 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
         style.heading(&format!(
             "Memory of one device, {}: {:.2} GiB at the peak ({}), target {:.2} GiB",
             c.mode.as_str(),
-            e.peak_bytes as f64 / GIB,
-            json_name(&e.peak_phase),
-            c.memory_target_bytes as f64 / GIB
+            gib(e.peak_bytes),
+            e.peak_phase.as_str(),
+            gib(c.memory_target_bytes)
         ))
     );
     for (name, bytes) in top_terms(e) {
@@ -504,18 +456,10 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
         } else {
             0.0
         };
-        let _ = writeln!(
-            o,
-            "  {name:<26}{:>9.2} GiB {share:>5.1} %",
-            bytes as f64 / GIB
-        );
+        let _ = writeln!(o, "  {name:<26}{:>9.2} GiB {share:>5.1} %", gib(bytes));
     }
     if e.host_bytes > 0 {
-        let _ = writeln!(
-            o,
-            "  host memory besides: {:.2} GiB",
-            e.host_bytes as f64 / GIB
-        );
+        let _ = writeln!(o, "  host memory besides: {:.2} GiB", gib(e.host_bytes));
     }
     if !c.fallbacks.is_empty() {
         let _ = writeln!(
@@ -527,7 +471,7 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
                 "    {}. {:<18} {:>6.2} GiB  ",
                 i + 1,
                 f.action,
-                f.peak_bytes as f64 / GIB
+                gib(f.peak_bytes)
             );
             o.push_str(&wrap_under(&head, &f.description, WRAP, 7));
         }
@@ -539,7 +483,7 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
 fn top_terms(e: &Estimate) -> Vec<(String, u64)> {
     let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     for t in &e.breakdown {
-        *by_kind.entry(json_name(&t.term)).or_default() += t.bytes;
+        *by_kind.entry(t.term.to_string()).or_default() += t.bytes;
     }
     let mut terms: Vec<(String, u64)> = by_kind.into_iter().filter(|(_, b)| *b > 0).collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -593,166 +537,9 @@ fn notes(o: &mut String, indent: &str, list: &[Warning], style: Style) {
     }
 }
 
-/// `head` then `text`, wrapped at `width` columns, continuation lines indented to `head`'s width.
-fn wrap(head: &str, text: &str, width: usize) -> String {
-    wrap_under(head, text, width, head.len())
-}
-
-/// `head` then `text`, wrapped at `width` columns, continuation lines indented by `indent`.
-fn wrap_under(head: &str, text: &str, width: usize, indent: usize) -> String {
-    let mut out = String::from(head);
-    let mut col = head.len();
-    let mut line_empty = true;
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        if !line_empty && col + 1 + len > width {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            col = indent;
-            line_empty = true;
-        }
-        if !line_empty {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += len;
-        line_empty = false;
-    }
-    out.push('\n');
-    out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Numbers and text.
-
-/// `1 sequence`, `4 sequences`.
-fn plural(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{} {noun}s", count(n))
-    }
-}
-
-/// Three significant digits with K, M, B or T (thousand, million, billion, trillion).
-fn si(n: f64) -> String {
-    let (v, unit) = match n {
-        n if n >= 1e12 => (n / 1e12, "T"),
-        n if n >= 1e9 => (n / 1e9, "B"),
-        n if n >= 1e6 => (n / 1e6, "M"),
-        n if n >= 1e3 => (n / 1e3, "K"),
-        n => return format!("{n:.0}"),
-    };
-    let digits = if v >= 100.0 {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{v:.digits$}{unit}")
-}
-
-/// Decimal gigabytes, as disks are sold.
-fn gb(bytes: u64) -> String {
-    let g = bytes as f64 / 1e9;
-    if g >= 100.0 {
-        format!("{g:.0} GB")
-    } else if g >= 0.1 {
-        format!("{g:.1} GB")
-    } else {
-        format!("{:.0} MB", bytes as f64 / 1e6)
-    }
-}
-
-/// A step time.
-fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 100.0 {
-        format!("{s:.2} s")
-    } else {
-        duration(s)
-    }
-}
-
-/// A run's length in the largest unit that keeps it readable.
-fn duration(s: f64) -> String {
-    if s < 120.0 {
-        format!("{s:.0} s")
-    } else if s < 7200.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 3.0 * 86_400.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else {
-        format!("{:.1} days", s / 86_400.0)
-    }
-}
-
-/// The text with every non-ASCII character replaced by an ASCII spelling (`×` by `x`, `°C` by
-/// `C`, dashes by `-`), unknown ones by `?`: the report is plain ASCII whatever the core's
-/// sentences hold.
-pub fn ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            c if c.is_ascii() => out.push(c),
-            '\u{d7}' => out.push('x'),
-            '\u{b0}' => {}
-            '\u{b7}' | '\u{22c5}' => out.push('*'),
-            '\u{2010}'..='\u{2013}' | '\u{2212}' => out.push('-'),
-            '\u{2014}' | '\u{2015}' => out.push_str("--"),
-            '\u{2018}' | '\u{2019}' => out.push('\''),
-            '\u{201c}' | '\u{201d}' => out.push('"'),
-            '\u{2026}' => out.push_str("..."),
-            '\u{2264}' => out.push_str("<="),
-            '\u{2265}' => out.push_str(">="),
-            '\u{2248}' => out.push('~'),
-            '\u{b5}' | '\u{3bc}' => out.push('u'),
-            '\u{a0}' | '\u{202f}' | '\u{2009}' => out.push(' '),
-            '\u{2192}' => out.push_str("->"),
-            _ => out.push('?'),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn colour_follows_no_color_then_force_then_the_terminal() {
-        assert!(colour_wanted(None, None, true));
-        assert!(!colour_wanted(None, None, false));
-        assert!(!colour_wanted(Some("1"), None, true));
-        assert!(
-            colour_wanted(Some(""), None, true),
-            "empty NO_COLOR is unset"
-        );
-        assert!(!colour_wanted(Some("1"), Some("1"), true));
-        assert!(colour_wanted(None, Some("1"), false));
-        assert!(!colour_wanted(None, Some("0"), false));
-    }
-
-    #[test]
-    fn text_becomes_ascii() {
-        assert_eq!(ascii("10 × (a) at 80 °C – ok"), "10 x (a) at 80 C - ok");
-        assert!(ascii("\u{1F600}").is_ascii());
-    }
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(si(35_400_000.0), "35.4M");
-        assert_eq!(si(1_100_048_384.0), "1.10B");
-        assert_eq!(si(442_000_000.0), "442M");
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(duration(5400.0), "90 min");
-        assert_eq!(duration(7.5 * 3600.0), "7.5 h");
-        assert_eq!(seconds(0.52), "520 ms");
-        assert_eq!(gb(1_500_000_000), "1.5 GB");
-    }
 
     #[test]
     fn sources_are_cut_at_their_first_clause() {
@@ -761,12 +548,5 @@ mod tests {
             "HF Ultra-Scale Playbook"
         );
         assert!(abbreviate(&"x".repeat(200)).len() <= SOURCE_CHARS);
-    }
-
-    #[test]
-    fn long_sentences_wrap_under_their_head() {
-        let text = wrap("  head ", &"word ".repeat(40), 30);
-        assert!(text.lines().all(|l| l.len() <= 30));
-        assert!(text.lines().skip(1).all(|l| l.starts_with("       w")));
     }
 }

@@ -1,10 +1,11 @@
-//! Input files and standard input.
+//! Input documents: files or standard input, and JSON parsed with the path of a bad value.
 
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use serde::de::DeserializeOwned;
 
 /// Where a document is read from: a file, or standard input for the path `-`.
 pub struct Origin<'a>(pub &'a Path);
@@ -44,5 +45,33 @@ impl fmt::Display for Origin<'_> {
         } else {
             write!(f, "{}", self.0.display())
         }
+    }
+}
+
+/// Parses `text`; errors name the JSON path of the offending value, and its line and column.
+pub fn parse<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(at_path)
+}
+
+/// Converts a JSON value; errors name the JSON path of the offending value.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> anyhow::Result<T> {
+    serde_path_to_error::deserialize(value).map_err(at_path)
+}
+
+/// The parser's message prefixed with the place it concerns: the value's path, or for an
+/// unknown field the object holding it (the message names the field itself).
+fn at_path(e: serde_path_to_error::Error<serde_json::Error>) -> anyhow::Error {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let place = if inner.to_string().starts_with("unknown field") {
+        path.rsplit_once('.').map_or("", |(parent, _)| parent)
+    } else {
+        path.as_str()
+    };
+    if place.is_empty() || place == "." {
+        anyhow::Error::new(inner)
+    } else {
+        anyhow::anyhow!("at `{place}`: {inner}")
     }
 }

@@ -1,0 +1,183 @@
+//! `trainfit` (no subcommand): profile this machine and plan for it; `trainfit plan`: plan for the
+//! profile and goal of a request file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::json;
+use trainfit_core::model::ModelSource;
+use trainfit_core::plan::{plan, Goal, GoalTask, Mode, PlanRequest, PLAN_SCHEMA_VERSION};
+use trainfit_probe::collect::collect;
+
+use super::args::{one_of, Benchmark};
+use super::input::{self, Origin};
+use super::render::{self, report, Style};
+
+/// Options of the analysis of this machine (`trainfit` with no subcommand).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Analyse {
+    /// Print only the profile of this machine (with --json: the profile as JSON).
+    #[arg(long)]
+    profile_only: bool,
+    #[command(flatten)]
+    bench: Benchmark,
+    /// Print `{"profile": ..., "plan": ...}` as JSON instead of the report.
+    #[arg(long)]
+    json: bool,
+    /// Plan this mode (repeatable). Default: all three.
+    #[arg(long, value_name = "MODE", value_parser = one_of(Mode::ALL, Mode::as_str, mode_help))]
+    mode: Vec<Mode>,
+    /// What to do.
+    #[arg(long, default_value = "pretrain", value_parser = one_of(GoalTask::ALL, GoalTask::as_str, task_help))]
+    task: GoalTask,
+    /// The model: a catalogue name (see `trainfit models`) or the path of a Hugging Face
+    /// config.json. Required for every task but pretrain.
+    #[arg(long, value_name = "NAME|FILE")]
+    model: Option<String>,
+}
+
+/// `--help`'s line for each mode.
+fn mode_help(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Conservative => "Half the memory, short runs, fallbacks ready",
+        Mode::Balanced => "Three quarters of the memory, a few hours",
+        Mode::Extreme => "Nearly all the memory, long runs",
+    }
+}
+
+/// `--help`'s line for each task.
+fn task_help(task: GoalTask) -> &'static str {
+    match task {
+        GoalTask::Pretrain => "Train a new model; the planner picks its size",
+        GoalTask::Finetune => "Train every weight of --model",
+        GoalTask::Lora => "LoRA adapters on --model in 16 bits",
+        GoalTask::Qlora => "LoRA adapters on --model in 4 bits (NF4)",
+        GoalTask::Serve => "Serve --model",
+    }
+}
+
+/// `trainfit`: profiles this machine, plans the goal of the flags for it and returns the text to
+/// print (the profile summary and the report, or JSON).
+pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
+    let options = args.bench.options()?;
+    // Flags are checked before the probe runs, so a mistake costs no benchmark.
+    let goal = goal(args)?;
+    let profile = collect(&options);
+    if args.profile_only {
+        return Ok(if args.json {
+            render::json(&profile)?
+        } else {
+            render::profile::summary(&profile)
+        });
+    }
+    let request = PlanRequest {
+        schema_version: PLAN_SCHEMA_VERSION,
+        profile,
+        goal,
+        modes: modes(&args.mode),
+    };
+    let result = plan(&request).context("cannot plan for this machine")?;
+    if args.json {
+        return Ok(render::json(
+            &json!({"profile": request.profile, "plan": result}),
+        )?);
+    }
+    Ok(report::analysis(&request.profile, &result, style))
+}
+
+/// The modes asked for, in order, without repeats; all three when none was.
+fn modes(asked: &[Mode]) -> Vec<Mode> {
+    if asked.is_empty() {
+        return Mode::ALL.to_vec();
+    }
+    let mut out: Vec<Mode> = Vec::new();
+    for &m in asked {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// The goal of the flags; the model is read and checked here so its errors name `--model`.
+fn goal(args: &Analyse) -> anyhow::Result<Goal> {
+    let task = args.task;
+    let model = match &args.model {
+        Some(arg) => Some(model_source(arg).with_context(|| format!("--model {arg}"))?),
+        None if task == GoalTask::Pretrain => None,
+        None => anyhow::bail!(
+            "--task {task} needs --model NAME (a catalogue name, see `trainfit models`) or --model FILE (a config.json)"
+        ),
+    };
+    Ok(Goal {
+        task,
+        model,
+        ..Goal::default()
+    })
+}
+
+/// A catalogue name, or a `config.json` path when the argument names a file or ends in `.json`.
+fn model_source(arg: &str) -> anyhow::Result<ModelSource> {
+    let path = Path::new(arg);
+    let source = if path.is_file() || arg.ends_with(".json") {
+        let text = Origin(path).read()?;
+        let config: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        ModelSource::HfConfig(config)
+    } else {
+        ModelSource::Catalogue(arg.to_string())
+    };
+    source.resolve()?;
+    Ok(source)
+}
+
+/// Arguments of `trainfit plan`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The plan request JSON file, or `-` for standard input.
+    #[arg(long)]
+    input: PathBuf,
+    /// Print the plan as JSON instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `trainfit plan --input FILE`: the plan for the request at `input` (`-`: standard input), as
+/// pretty JSON with `json`, else the report.
+pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
+    let origin = Origin(&args.input);
+    let request: PlanRequest = input::parse(&origin.read()?)
+        .with_context(|| format!("plan request {origin} is not valid"))?;
+    let result = plan(&request)?;
+    if args.json {
+        Ok(render::json(&result)?)
+    } else {
+        Ok(report::report(&result, style))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_keep_their_order_and_drop_repeats() {
+        assert_eq!(modes(&[]), Mode::ALL.to_vec());
+        assert_eq!(
+            modes(&[Mode::Extreme, Mode::Conservative, Mode::Extreme]),
+            vec![Mode::Extreme, Mode::Conservative]
+        );
+    }
+
+    #[test]
+    fn a_catalogue_name_or_a_config_file() {
+        assert!(matches!(
+            model_source("qwen2.5-0.5b"),
+            Ok(ModelSource::Catalogue(_))
+        ));
+        let err = model_source("no-such-model-xyz").unwrap_err().to_string();
+        assert!(err.contains("no-such-model-xyz"), "{err}");
+        let err = format!("{:#}", model_source("missing/config.json").unwrap_err());
+        assert!(err.contains("missing/config.json"), "{err}");
+    }
+}

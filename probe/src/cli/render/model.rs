@@ -1,0 +1,71 @@
+//! A model's shape and parameter counts, and the catalogue listing.
+
+use std::fmt::Write;
+
+use trainfit_core::{ModelSpec, Parameters};
+
+use super::units::count;
+
+/// A model's shape and parameter counts.
+pub fn model(spec: &ModelSpec, p: &Parameters) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} ({})", spec.name, spec.family);
+    let _ = writeln!(
+        o,
+        "  layers {}  hidden {}  heads {} (kv {})  head_dim {}",
+        spec.layers, spec.hidden, spec.heads, spec.kv_heads, spec.head_dim
+    );
+    let _ = writeln!(
+        o,
+        "  ffn {} x {} ({}{})  vocab {}  context {}",
+        spec.ffn.activation,
+        spec.ffn.intermediate,
+        if spec.ffn.gated { "gated" } else { "plain" },
+        if spec.tied_embeddings {
+            ", tied embeddings"
+        } else {
+            ""
+        },
+        spec.vocab,
+        spec.max_positions
+    );
+    if let Some(m) = spec.moe {
+        let _ = writeln!(
+            o,
+            "  experts {} (top {}, shared {}) of width {}",
+            m.experts, m.active, m.shared_experts, m.expert_intermediate
+        );
+    }
+    let _ = writeln!(o, "parameters");
+    for (label, n) in [
+        ("total", p.total),
+        ("embedding", p.embedding),
+        ("non-embedding", p.non_embedding),
+        ("trainable", p.trainable),
+        ("active", p.active),
+    ] {
+        let _ = writeln!(o, "  {label:<14} {:>18}", count(n));
+    }
+    o
+}
+
+/// One line of the catalogue listing.
+pub struct Row {
+    /// Catalogue id.
+    pub id: &'static str,
+    /// Hugging Face repository.
+    pub repo: &'static str,
+    /// Total parameters; `None` if the entry's config does not import.
+    pub parameters: Option<u64>,
+}
+
+/// The catalogue listing.
+pub fn catalogue(rows: &[Row]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{:<24} {:<44} {:>18}", "id", "repository", "parameters");
+    for r in rows {
+        let total = r.parameters.map(count).unwrap_or_else(|| String::from("-"));
+        let _ = writeln!(o, "{:<24} {:<44} {total:>18}", r.id, r.repo);
+    }
+    o
+}
