@@ -6,6 +6,7 @@ pub mod reference;
 
 use schemars::{schema_for, Schema};
 use trainfit_core::hardware::HardwareProfile;
+use trainfit_core::model::CatalogueModel;
 use trainfit_core::plan::{Plan, PlanRequest};
 use trainfit_core::{Estimate, EstimateRequest, ModelSpec};
 
@@ -24,6 +25,11 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ),
         ("schema/plan-request.schema.json", schema_for!(PlanRequest)),
         ("schema/plan.schema.json", schema_for!(Plan)),
+        ("schema/catalogue.schema.json", {
+            let mut s = schema_for!(Vec<CatalogueModel>);
+            s.insert("title".into(), "Catalogue".into());
+            s
+        }),
     ]
 }
 

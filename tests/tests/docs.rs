@@ -108,7 +108,12 @@ fn reference_pages_document_every_field() {
     let mut checked = 0;
     for ((_, schema), (page, text)) in trainfit_tests::schemas().iter().zip(&pages) {
         let schema = schema.as_value();
-        let mut objects = vec![("## Top level".to_string(), schema)];
+        // A document that is a list (the catalogue) has no fields of its own: its items' type
+        // is checked under its own heading below.
+        let mut objects = Vec::new();
+        if schema.get("properties").is_some() {
+            objects.push(("## Top level".to_string(), schema));
+        }
         for (name, def) in schema
             .get("$defs")
             .and_then(|d| d.as_object())

@@ -8,8 +8,6 @@
 
 #![deny(missing_docs)]
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -57,18 +55,15 @@ pub fn model_from_hf_config(text: &str) -> Result<JsValue, JsError> {
     to_js(&spec)
 }
 
-/// Catalogue entries whose id or repository contains every word of `query` (all of them for an
-/// empty query), as an array of `{id, repo}` objects.
+/// The catalogue entries whose id or repository contains every word of `query` (all of them for
+/// an empty query), as `trainfit models --json` lists them (`schema/catalogue.schema.json`).
 ///
 /// # Errors
-/// None in practice; the signature matches the other exports.
-#[wasm_bindgen(js_name = searchModels)]
-pub fn search_models(query: &str) -> Result<JsValue, JsError> {
-    let found: Vec<BTreeMap<&str, &str>> = trainfit_core::model::search(query)
-        .iter()
-        .map(|e| BTreeMap::from([("id", e.id), ("repo", e.repo)]))
-        .collect();
-    to_js(&found)
+/// None for the built-in catalogue; the signature matches the other exports.
+#[wasm_bindgen]
+pub fn models(query: &str) -> Result<JsValue, JsError> {
+    let listing = trainfit_core::model::list(query).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&listing)
 }
 
 /// Plans the three configurations (or those of `modes`) for a plan request object

@@ -87,12 +87,16 @@ fn model_from_hf_config_and_search() {
     assert_eq!(spec["kv_heads"], 8);
     let err = message(trainfit_wasm::model_from_hf_config("{").unwrap_err());
     assert!(err.contains("line 1"), "{err}");
-    let found = json(trainfit_wasm::search_models("llama 3-8b").unwrap());
+    let found = json(trainfit_wasm::models("llama 3-8b").unwrap());
+    // The same listing as `trainfit models --json`, with Meta's published 8.03B parameters.
     assert!(found
         .as_array()
         .unwrap()
         .iter()
-        .any(|m| m["id"] == "llama-3-8b" && m["repo"] == "meta-llama/Meta-Llama-3-8B"));
+        .any(|m| m["id"] == "llama-3-8b"
+            && m["repo"] == "meta-llama/Meta-Llama-3-8B"
+            && m["family"] == "llama"
+            && m["parameters"] == 8_030_261_248u64));
 }
 
 /// One RTX 4090 as a user would type it.

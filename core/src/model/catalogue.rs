@@ -4,7 +4,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::ModelSpec;
+use serde::{Deserialize, Serialize};
+
+use super::{Family, ModelSpec};
 use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
 /// One catalogue entry.
@@ -138,6 +140,51 @@ pub fn find(name: &str) -> Result<ModelSpec> {
             suggestions: closest(wanted).into_iter().map(String::from).collect(),
         }),
     }
+}
+
+/// A catalogue model as every front end lists it: `trainfit models --json` and the npm
+/// package's `models()` give the same array of these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueModel {
+    /// Catalogue id, e.g. `llama-3-8b`: what `{"catalogue": ...}` takes.
+    pub id: String,
+    /// Hugging Face repository, e.g. `meta-llama/Meta-Llama-3-8B`.
+    pub repo: String,
+    /// Architecture family.
+    pub family: Family,
+    /// All parameters.
+    pub parameters: u64,
+    /// Parameters each token runs through (fewer than `parameters` for mixture-of-experts).
+    pub active_parameters: u64,
+}
+
+impl CatalogueEntry {
+    /// The entry as it is listed, with its parameter counts.
+    ///
+    /// # Errors
+    /// Those of [`super::from_hf_config`]; none for the built-in entries (a test imports every
+    /// one).
+    pub fn listing(&self) -> Result<CatalogueModel> {
+        let spec = super::from_hf_config(self.config)?;
+        let parameters = spec.parameters()?;
+        Ok(CatalogueModel {
+            id: String::from(self.id),
+            repo: String::from(self.repo),
+            family: spec.family,
+            parameters: parameters.total,
+            active_parameters: parameters.active,
+        })
+    }
+}
+
+/// The listing of every entry matching `query` (as [`search`]), in catalogue order.
+///
+/// # Errors
+/// As [`CatalogueEntry::listing`].
+pub fn list(query: &str) -> Result<Vec<CatalogueModel>> {
+    search(query).iter().map(|e| e.listing()).collect()
 }
 
 /// Entries whose id or repository contains every word of `query` (ignoring case); all for an empty query.

@@ -10,7 +10,7 @@ pub mod hf;
 pub mod params;
 pub mod source;
 
-pub use catalogue::{catalogue, find, search, CatalogueEntry};
+pub use catalogue::{catalogue, find, list, search, CatalogueEntry, CatalogueModel};
 pub use hf::from_hf_config;
 pub use params::{Linear, Parameters};
 pub use source::ModelSource;

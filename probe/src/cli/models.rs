@@ -1,9 +1,8 @@
 //! `trainfit models`: the catalogue, or the entries matching a query.
 
-use serde_json::json;
 use trainfit_core::model;
 
-use super::render::{self, model::Row};
+use super::render;
 
 /// Arguments of `trainfit models`.
 #[derive(clap::Args, Debug)]
@@ -15,27 +14,13 @@ pub struct Args {
     json: bool,
 }
 
-/// The entries matching every word of the query (all of them for none), as a table or as a
-/// JSON array of `{"id", "repo", "parameters"}` with `--json`.
+/// The entries matching every word of the query (all of them for none), as a table or, with
+/// `--json`, as the core's listing (`schema/catalogue.schema.json`).
 pub fn run(args: &Args) -> anyhow::Result<String> {
-    let rows: Vec<Row> = model::search(&args.query.join(" "))
-        .iter()
-        .map(|e| Row {
-            id: e.id,
-            repo: e.repo,
-            parameters: model::from_hf_config(e.config)
-                .and_then(|s| s.parameters())
-                .map(|p| p.total)
-                .ok(),
-        })
-        .collect();
+    let listing = model::list(&args.query.join(" "))?;
     if args.json {
-        let doc: Vec<_> = rows
-            .iter()
-            .map(|r| json!({"id": r.id, "repo": r.repo, "parameters": r.parameters}))
-            .collect();
-        Ok(render::json(&doc)?)
+        Ok(render::json(&listing)?)
     } else {
-        Ok(render::model::catalogue(&rows))
+        Ok(render::model::catalogue(&listing))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use trainfit_core::model::CatalogueModel;
 use trainfit_core::{ModelSpec, Parameters};
 
 use super::units::count;
@@ -49,22 +50,12 @@ pub fn model(spec: &ModelSpec, p: &Parameters) -> String {
     o
 }
 
-/// One line of the catalogue listing.
-pub struct Row {
-    /// Catalogue id.
-    pub id: &'static str,
-    /// Hugging Face repository.
-    pub repo: &'static str,
-    /// Total parameters; `None` if the entry's config does not import.
-    pub parameters: Option<u64>,
-}
-
 /// The catalogue listing.
-pub fn catalogue(rows: &[Row]) -> String {
+pub fn catalogue(rows: &[CatalogueModel]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{:<24} {:<44} {:>18}", "id", "repository", "parameters");
     for r in rows {
-        let total = r.parameters.map(count).unwrap_or_else(|| String::from("-"));
+        let total = count(r.parameters);
         let _ = writeln!(o, "{:<24} {:<44} {total:>18}", r.id, r.repo);
     }
     o
