@@ -15,6 +15,11 @@ use crate::error::{Error, Result};
 /// `Json` for text that is not JSON (nesting deeper than 128 levels included) or of the wrong
 /// shape: a missing, unknown or mistyped field.
 pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    // serde reads a struct from an array too (fields in order), so `[1]` would be a profile of
+    // version 1; every document is an object.
+    if text.trim_start().starts_with('[') {
+        return Err(Error::json(what, "expected a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| at_path(what, e))?;
     de.end().map_err(|e| Error::json(what, e))?;
@@ -26,6 +31,9 @@ pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
 /// # Errors
 /// As [`from_json`], without line and column.
 pub fn from_value<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> Result<T> {
+    if value.is_array() {
+        return Err(Error::json(what, "expected a JSON object"));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| at_path(what, e))
 }
 
@@ -37,6 +45,9 @@ fn at_path(what: &str, e: serde_path_to_error::Error<serde_json::Error>) -> Erro
     let message = inner.to_string();
     let place = if message.starts_with("unknown field") {
         path.rsplit_once('.').map_or("", |(parent, _)| parent)
+    } else if path == "?" {
+        // serde_path_to_error's mark for a place it could not reach (text cut short).
+        ""
     } else {
         path.as_str()
     };

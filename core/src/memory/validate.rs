@@ -1,7 +1,6 @@
 //! Validation of an estimate request's fields against its model.
 
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{at_most, positive, Error, Result};
@@ -87,7 +86,7 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
     if p.sharding != Sharding::None && p.data == 1 {
         return Err(Error::invalid(
             "parallel.sharding",
-            sharding_name(p.sharding),
+            p.sharding.as_str(),
             "none when parallel.data is 1 (there is nothing to shard across)",
         ));
     }
@@ -174,7 +173,7 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
         if req.task.trains() && req.task != Task::Qlora {
             return Err(Error::invalid(
                 "quantization",
-                format!("{:?}", q.format).to_lowercase(),
+                q.format.as_str(),
                 "absent for full training (quantised weights train only through adapters: use task qlora)",
             ));
         }
@@ -195,29 +194,27 @@ fn size_guard(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
         .max(spec.vocab)
         .max(spec.heads.saturating_mul(tokens));
     let widest = spec.heads.saturating_mul(spec.head_dim).max(spec.hidden);
-    let checks: [&[u64]; 3] = [
-        &[req.micro_batch, tokens, width, 8, 1024],
-        &[spec.layers, widest, widest, 64, 1024],
-        &[spec.vocab, spec.hidden, 64, 1024],
+    let checks: [(&str, &[u64]); 3] = [
+        (
+            "the activation memory of micro_batch x sequence tokens",
+            &[req.micro_batch, tokens, width, 8, 1024],
+        ),
+        (
+            "the weight memory of the model's layers",
+            &[spec.layers, widest, widest, 64, 1024],
+        ),
+        (
+            "the memory of the model's embedding",
+            &[spec.vocab, spec.hidden, 64, 1024],
+        ),
     ];
-    for factors in checks {
+    for (quantity, factors) in checks {
         let mut n: u64 = 1;
         for &f in factors {
             n = n
                 .checked_mul(f.max(1))
-                .ok_or_else(|| Error::overflow("memory of this request"))?;
+                .ok_or_else(|| Error::overflow(quantity))?;
         }
     }
     Ok(())
-}
-
-fn sharding_name(s: Sharding) -> String {
-    String::from(match s {
-        Sharding::None => "none",
-        Sharding::Zero1 => "zero1",
-        Sharding::Zero2 => "zero2",
-        Sharding::Zero3 => "zero3",
-        Sharding::FsdpShardGradOp => "fsdp_shard_grad_op",
-        Sharding::FsdpFullShard => "fsdp_full_shard",
-    })
 }

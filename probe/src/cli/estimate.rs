@@ -39,12 +39,12 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
 /// Besides the core's format, the command line accepts `"model": {"hf_config_file": "config.json"}`,
 /// a path relative to the request file, and inlines that file as `hf_config` (the core does no I/O).
 fn request(text: &str, origin: &Origin) -> anyhow::Result<EstimateRequest> {
-    let invalid = || format!("request {origin} is not valid");
-    let mut value: Value = serde_json::from_str(text).with_context(invalid)?;
+    let what = format!("request {origin}");
+    let mut value: Value = input::parse(&what, text)?;
     if inline_config_file(&mut value, origin)? {
-        return input::from_value(value).with_context(invalid);
+        return input::from_value(&what, value);
     }
-    input::parse(text).with_context(invalid)
+    input::parse(&what, text)
 }
 
 /// Replaces `model.hf_config_file` by the file's JSON as `model.hf_config`; whether it did.
@@ -62,8 +62,7 @@ fn inline_config_file(request: &mut Value, origin: &Origin) -> anyhow::Result<bo
     let text = Origin(&path)
         .read()
         .context("field `model.hf_config_file`")?;
-    let config: Value = serde_json::from_str(&text)
-        .with_context(|| format!("config {} is not valid JSON", path.display()))?;
+    let config: Value = input::parse(&format!("config {}", path.display()), &text)?;
     model.insert("hf_config".into(), config);
     Ok(true)
 }

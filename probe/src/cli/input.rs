@@ -1,4 +1,5 @@
-//! Input documents: files or standard input, and JSON parsed with the path of a bad value.
+//! Input documents: files or standard input, bounded in size, and JSON parsed with the path of
+//! a bad value.
 
 use std::fmt;
 use std::io::Read;
@@ -6,6 +7,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::de::DeserializeOwned;
+
+/// Largest document read, bytes: 64 MiB. The largest inputs are a cluster's profiles, each
+/// tens of kilobytes, and a model's `config.json`, a few kilobytes; the bound keeps a wrong path
+/// (`/dev/zero`, a checkpoint) from filling memory.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 
 /// Where a document is read from: a file, or standard input for the path `-`.
 pub struct Origin<'a>(pub &'a Path);
@@ -16,16 +22,25 @@ impl Origin<'_> {
         self.0 == Path::new("-")
     }
 
-    /// The whole text.
+    /// The whole text, up to [`MAX_INPUT_BYTES`].
     pub fn read(&self) -> anyhow::Result<String> {
-        if self.is_stdin() {
-            let mut s = String::new();
+        let mut bytes = Vec::new();
+        let read = if self.is_stdin() {
             std::io::stdin()
-                .read_to_string(&mut s)
-                .context("cannot read standard input")?;
-            return Ok(s);
+                .take(MAX_INPUT_BYTES + 1)
+                .read_to_end(&mut bytes)
+        } else {
+            std::fs::File::open(self.0)
+                .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        };
+        read.with_context(|| format!("cannot read {self}"))?;
+        if bytes.len() as u64 > MAX_INPUT_BYTES {
+            anyhow::bail!(
+                "{self} is larger than {} MiB; a request, profile or config.json is far smaller",
+                MAX_INPUT_BYTES >> 20
+            );
         }
-        std::fs::read_to_string(self.0).with_context(|| format!("cannot read {}", self.0.display()))
+        String::from_utf8(bytes).with_context(|| format!("{self} is not UTF-8 text"))
     }
 
     /// A path written inside the document, taken relative to the document's folder (the current
@@ -48,30 +63,13 @@ impl fmt::Display for Origin<'_> {
     }
 }
 
-/// Parses `text`; errors name the JSON path of the offending value, and its line and column.
-pub fn parse<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(at_path)
+/// Parses `text` as a `what` (e.g. `request r.json`) with the core's decoder, as the npm
+/// package does: errors name the JSON path of the offending value, and its line and column.
+pub fn parse<T: DeserializeOwned>(what: &str, text: &str) -> anyhow::Result<T> {
+    Ok(trainfit_core::document::from_json(what, text)?)
 }
 
-/// Converts a JSON value; errors name the JSON path of the offending value.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> anyhow::Result<T> {
-    serde_path_to_error::deserialize(value).map_err(at_path)
-}
-
-/// The parser's message prefixed with the place it concerns: the value's path, or for an
-/// unknown field the object holding it (the message names the field itself).
-fn at_path(e: serde_path_to_error::Error<serde_json::Error>) -> anyhow::Error {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    let place = if inner.to_string().starts_with("unknown field") {
-        path.rsplit_once('.').map_or("", |(parent, _)| parent)
-    } else {
-        path.as_str()
-    };
-    if place.is_empty() || place == "." {
-        anyhow::Error::new(inner)
-    } else {
-        anyhow::anyhow!("at `{place}`: {inner}")
-    }
+/// Converts a JSON value as [`parse`] does, without line and column.
+pub fn from_value<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> anyhow::Result<T> {
+    Ok(trainfit_core::document::from_value(what, value)?)
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use serde_json::json;
 use trainfit_core::model;
 
@@ -25,7 +26,10 @@ pub struct Args {
 /// The model as a table, or as `{"schema_version", "spec", "parameters"}` with `--json`.
 pub fn run(args: &Args) -> anyhow::Result<String> {
     let spec = match (&args.hf_config, &args.name) {
-        (Some(path), _) => model::from_hf_config(&Origin(path).read()?)?,
+        (Some(path), _) => {
+            let origin = Origin(path);
+            model::from_hf_config(&origin.read()?).with_context(|| format!("{origin}"))?
+        }
         (None, Some(name)) => model::find(name)?,
         (None, None) => anyhow::bail!("give --hf-config FILE or --name NAME"),
     };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
-use trainfit_core::model::ModelSource;
+use trainfit_core::model::{self, ModelSource};
 use trainfit_core::plan::{plan, Goal, GoalTask, Mode, PlanRequest, PLAN_SCHEMA_VERSION};
 use trainfit_probe::collect::collect;
 
@@ -116,19 +116,19 @@ fn goal(args: &Analyse) -> anyhow::Result<Goal> {
     })
 }
 
-/// A catalogue name, or a `config.json` path when the argument names a file or ends in `.json`.
+/// A catalogue name, or a `config.json` path when the argument names a file or ends in `.json`;
+/// checked here, so an error names the argument rather than a field of a request.
 fn model_source(arg: &str) -> anyhow::Result<ModelSource> {
     let path = Path::new(arg);
-    let source = if path.is_file() || arg.ends_with(".json") {
-        let text = Origin(path).read()?;
-        let config: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?;
-        ModelSource::HfConfig(config)
+    if path.is_file() || arg.ends_with(".json") {
+        let origin = Origin(path);
+        let config: serde_json::Value = input::parse(&format!("{origin}"), &origin.read()?)?;
+        model::hf::from_hf_value(&config).with_context(|| format!("{origin}"))?;
+        Ok(ModelSource::HfConfig(config))
     } else {
-        ModelSource::Catalogue(arg.to_string())
-    };
-    source.resolve()?;
-    Ok(source)
+        model::find(arg)?;
+        Ok(ModelSource::Catalogue(arg.to_string()))
+    }
 }
 
 /// Arguments of `trainfit plan`.
@@ -146,8 +146,7 @@ pub struct Args {
 /// pretty JSON with `json`, else the report.
 pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
     let origin = Origin(&args.input);
-    let request: PlanRequest = input::parse(&origin.read()?)
-        .with_context(|| format!("plan request {origin} is not valid"))?;
+    let request: PlanRequest = input::parse(&format!("plan request {origin}"), &origin.read()?)?;
     let result = plan(&request)?;
     if args.json {
         Ok(render::json(&result)?)

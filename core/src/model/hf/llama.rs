@@ -5,7 +5,7 @@ use alloc::format;
 use alloc::string::String;
 
 use super::Cfg;
-use crate::error::{Error, Result};
+use crate::error::{Echo, Error, Result};
 use crate::model::{
     Bias, Dropout, Family, Ffn, Mla, ModelSpec, Moe, Norm, NormKind, QkNorm, SlidingWindow,
 };
@@ -376,23 +376,31 @@ fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
     let Some(v) = c.get("layer_types") else {
         return Ok(None);
     };
-    let expected = || {
+    let expected = |given: alloc::string::String| {
         Error::invalid(
             c.path("layer_types"),
-            "the given list",
+            given,
             format!("{layers} entries, each \"sliding_attention\" or \"full_attention\""),
         )
     };
-    let list = v.as_array().ok_or_else(expected)?;
+    let Some(list) = v.as_array() else {
+        let mut given = alloc::string::String::new();
+        v.echo(&mut given);
+        return Err(expected(given));
+    };
     if list.len() as u64 != layers {
-        return Err(expected());
+        return Err(expected(format!("a list of {} entries", list.len())));
     }
     let mut sliding = alloc::vec::Vec::with_capacity(list.len());
     for t in list {
         match t.as_str() {
             Some("sliding_attention") => sliding.push(true),
             Some("full_attention") => sliding.push(false),
-            _ => return Err(expected()),
+            _ => {
+                let mut given = alloc::string::String::from("a list holding ");
+                t.echo(&mut given);
+                return Err(expected(given));
+            }
         }
     }
     Ok(Some(sliding_group(&sliding)))
