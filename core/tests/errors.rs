@@ -45,10 +45,13 @@ fn run_config(text: &str) -> Result<(), Error> {
     model::from_hf_config(text).map(|_| ())
 }
 
+/// An entry point over text.
+type Entry = fn(&str) -> Result<(), Error>;
+
 #[test]
 fn messages() {
     let long = "x".repeat(500);
-    let cases: Vec<(&str, String, fn(&str) -> Result<(), Error>)> = vec![
+    let cases: Vec<(&str, String, Entry)> = vec![
         // Estimate requests.
         ("estimate: not JSON", "{".into(), run_estimate),
         ("estimate: trailing text", estimate_text("") + " x", run_estimate),

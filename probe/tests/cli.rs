@@ -373,13 +373,15 @@ fn models_lists_and_filters_the_catalogue() {
 fn bad_input_fails_with_one_line_naming_the_field() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let requests = "tests/data/requests";
-    let estimate_stdin = |text: &str| -> (Vec<String>, Option<String>) {
+    let estimate_stdin = |text: &str| -> Invocation {
         (
             vec!["estimate".into(), "--input".into(), "-".into()],
             Some(text.to_string()),
         )
     };
-    let mut cases: Vec<(String, (Vec<String>, Option<String>))> = Vec::new();
+    // (name, (arguments, standard input))
+    type Invocation = (Vec<String>, Option<String>);
+    let mut cases: Vec<(String, Invocation)> = Vec::new();
     for name in [
         "bad-unknown-field",
         "bad-model-type",
