@@ -11,6 +11,7 @@ use crate::wire::wire_names;
 /// Peak memory of one device for one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Estimate {
     /// Document version.
     pub schema_version: u32,
@@ -42,6 +43,7 @@ pub struct Estimate {
 /// Weights, gradients and optimizer states of one device (the ZeRO paper's "model states").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct ModelStates {
     /// Stored weights (quantised where requested).
     pub weights_bytes: u64,
@@ -58,6 +60,7 @@ pub struct ModelStates {
 /// A phase of a training or inference step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Forward pass, up to the loss.
@@ -83,6 +86,7 @@ wire_names!(Phase, "phase", {
 /// One named term of the memory at the peak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Term {
     /// What the bytes are.
     pub term: TermKind,
@@ -95,6 +99,7 @@ pub struct Term {
 /// Kinds of memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum TermKind {
     /// Model weights held on the device (quantised linears with their constants).
@@ -147,6 +152,7 @@ wire_names!(TermKind, "term", {
 /// Live tensor bytes at the peak of one phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct PhasePeak {
     /// The phase.
     pub phase: Phase,
@@ -157,6 +163,7 @@ pub struct PhasePeak {
 /// The fit of the peak on a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Fit {
     /// Memory of the device as given.
     pub device_bytes: u64,

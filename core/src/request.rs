@@ -26,6 +26,7 @@ fn default_sequence() -> u64 {
 /// Fields with a default may be omitted from the JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct EstimateRequest {
     /// Document version. Default: the current version (1).
@@ -83,6 +84,7 @@ pub struct EstimateRequest {
 /// What is done with the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
     /// Training from scratch: every parameter trains.
@@ -119,6 +121,7 @@ impl Task {
 /// Numeric recipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// Everything in fp32.
@@ -151,6 +154,7 @@ wire_names!(Precision, "precision", {
 /// Element types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Dtype {
     /// 32-bit float.
@@ -187,6 +191,7 @@ impl Dtype {
 /// Optimizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Optimizer {
     /// `torch.optim.AdamW` (same memory as Adam): two states per parameter.
@@ -216,6 +221,7 @@ wire_names!(Optimizer, "optimizer", {
 /// How the optimizer step runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerImpl {
     /// Multi-tensor `foreach` kernels (PyTorch's default on CUDA); AdamW allocates a temporary the size of all parameters.
@@ -236,6 +242,7 @@ wire_names!(OptimizerImpl, "optimizer_impl", {
 /// Attention kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum AttentionImpl {
     /// Matmul, softmax, matmul: the `heads x s x s` scores are materialised and saved.
@@ -256,6 +263,7 @@ wire_names!(AttentionImpl, "attention", {
 /// Activation recomputation (gradient checkpointing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Checkpointing {
     /// Keep every activation autograd saves.
@@ -276,6 +284,7 @@ wire_names!(Checkpointing, "checkpointing", {
 /// Cross-entropy implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum LossImpl {
     /// Hugging Face `ForCausalLMLoss`: logits upcast to fp32, then `cross_entropy`.
@@ -293,6 +302,7 @@ wire_names!(LossImpl, "loss", {
 /// LoRA adapters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Lora {
     /// Rank `r`.
@@ -321,6 +331,7 @@ fn default_lora_dtype() -> Dtype {
 /// Quantised storage of the frozen base linears.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Quantization {
     /// Storage format of the decoder's linear weights.
@@ -337,6 +348,7 @@ fn yes() -> bool {
 /// Storage formats of quantised linear weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum QuantFormat {
     /// bitsandbytes 4-bit NormalFloat, blocks of 64.
@@ -356,6 +368,7 @@ wire_names!(QuantFormat, "quantization.format", {
 /// Serving shape.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Inference {
     /// Prompt tokens per sequence.
@@ -371,6 +384,7 @@ pub struct Inference {
 /// Parallelism and sharding.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Parallel {
     /// Data-parallel replicas (the ZeRO/FSDP sharding degree). Default: 1.
@@ -417,6 +431,7 @@ impl Default for Parallel {
 /// Sharding of model states across data-parallel ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Sharding {
     /// Plain data parallelism (DDP): every rank holds everything.
@@ -446,6 +461,7 @@ wire_names!(Sharding, "sharding", {
 /// Offload of model states to host memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Offload {
     /// Optimizer states (and fp32 master weights) live in host memory, the step runs on the CPU.
@@ -459,6 +475,7 @@ pub struct Offload {
 /// Framework and device overheads added on top of tensor memory.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Runtime {
     /// The framework and backend. Default: `pytorch_cuda`.
@@ -497,6 +514,7 @@ impl Default for Runtime {
 /// Framework and backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Framework {
     /// PyTorch with CUDA (NVIDIA).

@@ -16,6 +16,7 @@ use crate::wire::wire_names;
 /// A condition worth acting on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Warning {
     /// Stable identifier, e.g. `does_not_fit`.
     pub code: WarningCode,
@@ -26,6 +27,7 @@ pub struct Warning {
 /// The stable identifier of a warning or suggestion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningCode {
     /// The peak exceeds the device's usable memory (estimate) or the mode's memory target (plan).

@@ -159,6 +159,8 @@ mod tests {
         agree(StorageKind::ALL);
         agree(BatteryStatus::ALL);
         agree(NetworkKind::ALL);
+        agree(Vendor::ALL);
+        agree(AcceleratorKind::ALL);
     }
 
     #[test]

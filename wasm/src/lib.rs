@@ -1,93 +1,149 @@
-//! WebAssembly bindings of trainfit-core: each export decodes its input, calls the core and
-//! encodes the result; errors become JavaScript `Error`s with the core's message.
+//! WebAssembly bindings of trainfit-core, the npm package's module: each export decodes its
+//! input, calls the core and encodes the result; errors become JavaScript `Error`s with the
+//! core's message, a stable `code` and the `field` path.
 //!
 //! Objects cross the boundary in the same JSON shape as the command line's output (snake_case
-//! keys, maps as plain objects). The npm package and the web page are built on these exports
-//! (later work); the TypeScript types come from the committed JSON Schemas of the same core types.
-//! This crate holds no logic of its own.
+//! keys, maps as plain objects), through JSON text ([`boundary`] says why), and every document
+//! argument may also be given as its JSON text. The TypeScript declarations come from the core
+//! types' tsify derives (the core's `ts` feature). The one part of its own is reading WebGPU and
+//! `navigator` ([`browser`]); the profile made of them is the core's.
 
 #![deny(missing_docs)]
 
-use serde::Serialize;
+mod boundary;
+mod browser;
+
+use boundary::{decode, encode, error, json_text};
+use trainfit_core::document::{self, Versions};
+use trainfit_core::hardware::{self, AcceleratorSpec, BrowserHardware, HardwareProfile};
+use trainfit_core::model::{self, CatalogueModel, ModelSpec};
+use trainfit_core::plan::{self, Plan, PlanRequest};
+use trainfit_core::{Error, Estimate, EstimateRequest};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-/// A JavaScript value as a core type; the error names the path of the offending field.
-///
-/// It goes through a JSON value because serde-wasm-bindgen reads only the properties a struct
-/// names, which would let unknown fields (a misspelt `sequnce`) pass silently; a JSON value keeps
-/// every property for the core's `deny_unknown_fields`.
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)?;
-    serde_path_to_error::deserialize(json).map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// A core value as a plain JavaScript object, equal to the command line's JSON.
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    value
-        .serialize(&ser)
-        .map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// Estimates the peak memory of one device for a request object (the format of
-/// `trainfit estimate`, `schema/estimate-request.schema.json`); returns the estimate object
-/// (`schema/estimate.schema.json`).
+/// Estimates the peak memory of one device for a request (`schema/estimate-request.schema.json`,
+/// or its JSON text), as `trainfit estimate --input FILE --json` does.
 ///
 /// # Errors
-/// A JavaScript `Error` naming the field when the request does not decode or the core rejects it.
+/// An `Error` whose `code` is the core's error kind and whose `field` names the offending field.
 #[wasm_bindgen]
-pub fn estimate(request: JsValue) -> Result<JsValue, JsError> {
-    let request: trainfit_core::EstimateRequest = from_js(request)?;
-    let estimate = trainfit_core::estimate(&request).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&estimate)
+pub fn estimate(
+    #[wasm_bindgen(unchecked_param_type = "EstimateRequest | string")] request: Ts<EstimateRequest>,
+) -> Result<Ts<Estimate>, JsValue> {
+    let request: EstimateRequest = decode("request", &request.js_value())?;
+    let estimate = trainfit_core::estimate(&request).map_err(error)?;
+    encode("estimate", &estimate)
 }
 
-/// Reads the text of a Hugging Face `config.json` into a model spec
-/// (`schema/model-spec.schema.json`).
+/// Plans the three configurations (or those of `modes`) for a plan request
+/// (`schema/plan-request.schema.json`: a hardware profile and a goal, or its JSON text), as
+/// `trainfit plan --input FILE --json` does.
 ///
 /// # Errors
-/// A JavaScript `Error` when the text is not JSON, the `model_type` is not supported or a field
-/// is missing or out of range.
-#[wasm_bindgen(js_name = modelFromHfConfig)]
-pub fn model_from_hf_config(text: &str) -> Result<JsValue, JsError> {
-    let spec =
-        trainfit_core::model::from_hf_config(text).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&spec)
-}
-
-/// The catalogue entries whose id or repository contains every word of `query` (all of them for
-/// an empty query), as `trainfit models --json` lists them (`schema/catalogue.schema.json`).
-///
-/// # Errors
-/// None for the built-in catalogue; the signature matches the other exports.
+/// As [`estimate`].
 #[wasm_bindgen]
-pub fn models(query: &str) -> Result<JsValue, JsError> {
-    let listing = trainfit_core::model::list(query).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&listing)
+pub fn plan(
+    #[wasm_bindgen(unchecked_param_type = "PlanRequest | string")] request: Ts<PlanRequest>,
+) -> Result<Ts<Plan>, JsValue> {
+    let request: PlanRequest = decode("plan request", &request.js_value())?;
+    let plan = plan::plan(&request).map_err(error)?;
+    encode("plan", &plan)
 }
 
-/// Plans the three configurations (or those of `modes`) for a plan request object
-/// (`schema/plan-request.schema.json`: a hardware profile and a goal); returns the plan object
-/// (`schema/plan.schema.json`), the same as `trainfit plan --input FILE --json`.
+/// Reads a hardware profile (what `trainfit probe --json` prints, as text or as an object),
+/// completed: catalogue figures for each accelerator and the flat device summary. Newer schema
+/// versions and numbers out of range are refused.
 ///
 /// # Errors
-/// A JavaScript `Error` naming the field when the request does not decode or the core rejects it.
-#[wasm_bindgen]
-pub fn plan(request: JsValue) -> Result<JsValue, JsError> {
-    let request: trainfit_core::plan::PlanRequest = from_js(request)?;
-    let plan = trainfit_core::plan::plan(&request).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&plan)
-}
-
-/// Reads a hardware profile (the JSON `trainfit probe --json` prints, as text), completed:
-/// catalogue figures for each accelerator and the flat device summary. Newer schema versions and
-/// numbers out of range are refused.
-///
-/// # Errors
-/// A JavaScript `Error` naming the field when the text is not a valid profile.
+/// As [`estimate`].
 #[wasm_bindgen(js_name = parseProfile)]
-pub fn parse_profile(text: &str) -> Result<JsValue, JsError> {
-    let profile =
-        trainfit_core::hardware::parse_profile(text).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&profile)
+pub fn parse_profile(
+    #[wasm_bindgen(unchecked_param_type = "HardwareProfile | string")] profile: Ts<HardwareProfile>,
+) -> Result<Ts<HardwareProfile>, JsValue> {
+    let text = json_text("hardware profile", &profile.js_value())?;
+    let profile = hardware::parse_profile(&text).map_err(error)?;
+    encode("hardware profile", &profile)
+}
+
+/// The model spec of a Hugging Face `config.json` (its text, or the parsed object).
+///
+/// # Errors
+/// As [`estimate`]: `unsupported_model_type`, `missing_field`, `invalid_field` or
+/// `invalid_json`.
+#[wasm_bindgen(js_name = modelFromHfConfig)]
+pub fn model_from_hf_config(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] config: JsValue,
+) -> Result<Ts<ModelSpec>, JsValue> {
+    let text = json_text("config.json", &config)?;
+    let spec = model::from_hf_config(&text).map_err(error)?;
+    encode("model spec", &spec)
+}
+
+/// The catalogue models whose id or repository contains every word of `query` (all of them
+/// without one), as `trainfit models --json` lists them (`schema/catalogue.schema.json`).
+///
+/// # Errors
+/// `invalid_field` when `query` is neither a string nor absent.
+#[wasm_bindgen]
+pub fn models(
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
+) -> Result<Vec<Ts<CatalogueModel>>, JsValue> {
+    let listing = model::list(&query_words(&query)?).map_err(error)?;
+    listing.iter().map(|m| encode("catalogue", m)).collect()
+}
+
+/// The accelerator catalogue's entries (published figures and their sources) whose name,
+/// vendor or architecture contains every word of `query`; all of them without one.
+///
+/// # Errors
+/// As [`models`].
+#[wasm_bindgen]
+pub fn accelerators(
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
+) -> Result<Vec<Ts<AcceleratorSpec>>, JsValue> {
+    let found = hardware::search(&query_words(&query)?);
+    found
+        .into_iter()
+        .map(|spec| encode("accelerator catalogue", spec))
+        .collect()
+}
+
+/// The versions of trainfit and of each document it reads and writes.
+///
+/// # Errors
+/// None; the signature matches the other exports.
+#[wasm_bindgen]
+pub fn version() -> Result<Ts<Versions>, JsValue> {
+    encode("versions", &document::versions())
+}
+
+/// What this browser tells about its machine: the WebGPU adapter and `navigator`'s hints as a
+/// hardware profile (every figure `estimated`), the catalogue accelerators of the adapter's
+/// vendor and architecture, best match first, and the adapter as read. A software adapter
+/// (SwiftShader, llvmpipe, WARP) is a `cpu`-kind device; no WebGPU is a profile without
+/// accelerators whose `errors` say why. Works in a Window and in a Worker.
+///
+/// # Errors
+/// None from the browser's side (what cannot be read is left out).
+#[wasm_bindgen(js_name = detectBrowserHardware)]
+pub async fn detect_browser_hardware() -> Result<Ts<BrowserHardware>, JsValue> {
+    let facts = browser::facts().await;
+    encode("browser hardware", &hardware::from_browser(facts))
+}
+
+/// A search query: a string, or nothing for all entries.
+fn query_words(query: &JsValue) -> Result<String, JsValue> {
+    if query.is_undefined() || query.is_null() {
+        return Ok(String::new());
+    }
+    if query.is_string() {
+        return boundary::text("query", query);
+    }
+    let kind = query.js_typeof().as_string().unwrap_or_default();
+    Err(error(Error::InvalidField {
+        field: "query".into(),
+        value: format!("of type {kind}"),
+        expected: "a string of words to search for".into(),
+    }))
 }

@@ -6,10 +6,16 @@
 //! naming its document, plus Apple's binned M3 Max and M4 Max parts, whose bandwidth differs by
 //! GPU core count (apple.com tech specs).
 
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
 use super::profile::Vendor;
 
 /// Peak dense throughput per dtype, TFLOP/s (TOP/s for int8); `None` where the part has no such unit.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct SpecTflops {
     /// fp32 (non-tensor).
     pub fp32: Option<f64>,
@@ -25,8 +31,10 @@ pub struct SpecTflops {
     pub int8: Option<f64>,
 }
 
-/// One catalogue entry.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One catalogue entry, as the npm package's `accelerators()` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct AcceleratorSpec {
     /// Display name.
     pub name: &'static str,
@@ -51,6 +59,7 @@ pub struct AcceleratorSpec {
     /// Where the numbers come from.
     pub source: &'static str,
     /// Token sets: a device name matches when it holds every token of one set.
+    #[serde(skip)]
     names: &'static [&'static [&'static str]],
 }
 
@@ -69,6 +78,23 @@ const MEMORY_TOLERANCE: f64 = 0.10;
 /// Every entry.
 pub fn accelerators() -> &'static [AcceleratorSpec] {
     CATALOGUE
+}
+
+/// Entries whose name, vendor or architecture contains every word of `query` (ignoring case),
+/// in catalogue order; all for an empty query. As [`crate::model::search`] does for models.
+pub fn search(query: &str) -> Vec<&'static AcceleratorSpec> {
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    CATALOGUE
+        .iter()
+        .filter(|spec| {
+            let hay = alloc::format!("{} {} {}", spec.name, spec.vendor, spec.architecture)
+                .to_ascii_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
 }
 
 /// The entry a device name denotes, if any.

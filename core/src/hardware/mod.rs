@@ -1,6 +1,6 @@
 //! The hardware profile: the document the probe (or the browser) writes and every plan reads,
-//! the accelerator catalogue that fills published figures by name, and the summary derived
-//! from both.
+//! the accelerator catalogue that fills published figures by name, the summary derived
+//! from both, and the profile a web page can make from WebGPU.
 //!
 //! ```
 //! use trainfit_core::hardware::parse_profile;
@@ -16,13 +16,17 @@
 //! assert_eq!(p.max_recommended_model_size_gb.unwrap(), 25757220864.0 * 0.8 / 1e9);
 //! ```
 
+mod browser;
 mod catalogue;
 mod profile;
 mod summary;
 mod validate;
 mod vocabulary;
 
-pub use catalogue::{accelerators, find_accelerator, AcceleratorSpec, SpecTflops};
+pub use browser::{
+    from_browser, is_software_renderer, BrowserFacts, BrowserHardware, WebGpuAdapter, WebGpuLimits,
+};
+pub use catalogue::{accelerators, find_accelerator, search, AcceleratorSpec, SpecTflops};
 pub use profile::*;
 pub use summary::{
     apply_catalogue, primary_accelerators, system_memory_bytes, usable_memory_bytes,
@@ -40,9 +44,15 @@ use crate::error::{Error, Result};
 /// `Json` naming the JSON path of a field of the wrong shape, `SchemaVersion`, or
 /// `InvalidField` naming the path of a number out of range.
 pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| Error::json("hardware profile", e))?;
-    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
+    crate::document::check_length("hardware profile", json.len())?;
+    // Text that is not JSON is reported as such, before any field is looked at.
+    serde_json::from_str::<serde::de::IgnoredAny>(json)
+        .map_err(|e| Error::json("hardware profile", e))?;
+    // A newer version is refused before its fields, which this build may not know, are read.
+    if let Ok(Peek {
+        schema_version: Some(v),
+    }) = serde_json::from_str::<Peek>(json)
+    {
         if v > u64::from(PROFILE_SCHEMA_VERSION) {
             return Err(Error::schema_version(
                 "schema_version",
@@ -51,11 +61,26 @@ pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
             ));
         }
     }
-    let mut profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
+    // No line and column: the path names the field, whatever the layout of the text.
+    let mut profile: HardwareProfile =
+        crate::document::from_generated_json("hardware profile", json)?;
     profile.check_sizes()?;
     profile.complete();
     profile.validate()?;
     Ok(profile)
+}
+
+/// The version of a profile, read before the rest; any other field is skipped unread.
+#[derive(serde::Deserialize)]
+struct Peek {
+    #[serde(default, deserialize_with = "version_number")]
+    schema_version: Option<u64>,
+}
+
+/// A version that is a whole number; anything else is left to the full read to refuse.
+fn version_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(value.as_u64())
 }
 
 /// Reads a profile as its derived `Deserialize` does, then completes it: the `profile` of a

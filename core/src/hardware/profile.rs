@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::vocabulary::*;
+use crate::wire::wire_names;
 
 /// Version of the profile document this build writes and the newest it reads.
 pub const PROFILE_SCHEMA_VERSION: u32 = 1;
@@ -21,6 +22,7 @@ fn profile_schema_version() -> u32 {
 /// Where a number came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The probe read it from the operating system, a driver, or a benchmark it ran.
@@ -36,6 +38,7 @@ pub enum Source {
 /// A number and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Value<T> {
     /// The number, in the unit its field name says.
@@ -81,6 +84,7 @@ impl<T> Value<T> {
 /// is as written: call `HardwareProfile::complete` on it before planning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct HardwareProfile {
     /// Document version. Default: the current version (1).
@@ -202,6 +206,7 @@ impl Default for HardwareProfile {
 /// Who wrote the profile.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ProbeInfo {
     /// How the profile was made.
@@ -221,6 +226,7 @@ pub struct ProbeInfo {
 /// How a profile was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeKind {
     /// The native `trainfit probe`.
@@ -235,6 +241,7 @@ pub enum ProbeKind {
 /// Operating system and environment.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Host {
     /// Operating system.
@@ -266,6 +273,7 @@ pub struct Host {
 /// The CPU.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Cpu {
     /// Brand string, e.g. `AMD Ryzen 9 7950X 16-Core Processor`, `Apple M4 Pro`.
@@ -310,6 +318,7 @@ pub struct Cpu {
 /// One NUMA node.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct NumaNode {
     /// Node number.
@@ -325,6 +334,7 @@ pub struct NumaNode {
 /// System memory.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Memory {
     /// Installed memory the OS sees (the host's, even inside a container).
@@ -362,6 +372,7 @@ pub struct Memory {
 /// One swap area.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct SwapDevice {
     /// Device or file, e.g. `/dev/nvme0n1p3`, `/swapfile`, `/dev/zram0`.
@@ -380,6 +391,7 @@ pub struct SwapDevice {
 /// Accelerator vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Vendor {
     /// NVIDIA.
@@ -394,6 +406,14 @@ pub enum Vendor {
     #[default]
     Other,
 }
+
+wire_names!(Vendor, "accelerators.vendor", {
+    Nvidia => "nvidia",
+    Amd => "amd",
+    Intel => "intel",
+    Apple => "apple",
+    Other => "other",
+});
 
 impl Vendor {
     /// The vendor of a PCI vendor id.
@@ -412,6 +432,7 @@ impl Vendor {
 /// What kind of device an accelerator is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum AcceleratorKind {
     /// Its own memory on a card or module.
@@ -429,9 +450,19 @@ pub enum AcceleratorKind {
     Unknown,
 }
 
+wire_names!(AcceleratorKind, "accelerators.kind", {
+    Discrete => "discrete",
+    Integrated => "integrated",
+    Unified => "unified",
+    Cpu => "cpu",
+    Virtual => "virtual",
+    Unknown => "unknown",
+});
+
 /// One GPU or other accelerator.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Accelerator {
     /// Vendor.
@@ -573,6 +604,7 @@ pub struct Accelerator {
 /// Peak dense throughput per dtype, TFLOP/s (TOP/s for int8).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct PeakTflops {
     /// fp32 (non-tensor).
@@ -598,6 +630,7 @@ pub struct PeakTflops {
 /// A PCIe link.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Pcie {
     /// Generation now (drops at idle to save power).
@@ -617,6 +650,7 @@ pub struct Pcie {
 /// How accelerators are connected to each other.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Topology {
     /// One entry per pair of accelerators that the probe could relate.
@@ -627,6 +661,7 @@ pub struct Topology {
 /// The path between two accelerators, keyed by PCI bus id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct AcceleratorLink {
     /// PCI bus id of one end.
@@ -643,6 +678,7 @@ pub struct AcceleratorLink {
 /// One mounted file system.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
     /// Mount point.
@@ -673,6 +709,7 @@ pub struct Storage {
 /// Power sources.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Power {
     /// Has a battery.
@@ -704,6 +741,7 @@ pub struct Power {
 /// One temperature sensor.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ThermalSensor {
     /// Sensor name, e.g. `x86_pkg_temp`, `k10temp Tctl`, `amdgpu edge`.
@@ -719,6 +757,7 @@ pub struct ThermalSensor {
 /// One network interface.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct NetworkInterface {
     /// Interface name.
@@ -740,6 +779,7 @@ pub struct NetworkInterface {
 /// Benchmark results.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Benchmarks {
     /// Multi-threaded STREAM triad (`a[i] = b[i] + s·c[i]`), counting 3 × 8 bytes per element as STREAM does.
@@ -768,6 +808,7 @@ pub struct Benchmarks {
 /// A GPU matrix-multiply result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct GpuMatmul {
     /// Adapter name.
@@ -787,6 +828,7 @@ pub struct GpuMatmul {
 /// A storage result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct StorageBenchmark {
     /// Directory the test file was written in.
@@ -807,6 +849,7 @@ pub struct StorageBenchmark {
 /// A network result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct NetworkBenchmark {
     /// The peer as given, `HOST:PORT`.
@@ -825,6 +868,7 @@ pub struct NetworkBenchmark {
 /// A reader that failed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ProbeError {
     /// Profile section it would have filled, e.g. `accelerators`, `memory`.

@@ -13,6 +13,7 @@ use crate::wire::wire_names;
 /// Operating system, as `std::env::consts::OS` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Os {
     /// Linux (WSL included: see `Host::wsl`).
@@ -36,6 +37,7 @@ wire_names!(Os, other = Other, {
 /// Container runtime the probe ran in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Container {
     /// A Kubernetes pod (whatever runtime runs it).
@@ -66,6 +68,7 @@ wire_names!(Container, other = Other, {
 /// Hypervisor of a virtual machine, in systemd-detect-virt's names (`hyperv` for its `microsoft`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Virtualization {
     /// KVM, QEMU, OpenStack, KubeVirt.
@@ -114,6 +117,7 @@ wire_names!(Virtualization, other = Unknown, {
 /// The machine's shape, from the firmware's chassis type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum FormFactor {
     /// Portable, laptop, notebook, convertible, detachable: runs on a battery and throttles sooner.
@@ -133,6 +137,7 @@ wire_names!(FormFactor, "host.form_factor", {
 /// Instruction-set extensions that matter for training on the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum CpuFlag {
     /// x86 AVX.
@@ -209,6 +214,7 @@ wire_names!(CpuFlag, "cpu.flags", {
 /// What backs a swap area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum SwapKind {
     /// A disk partition.
@@ -228,6 +234,7 @@ wire_names!(SwapKind, "memory.swap_devices.kind", {
 /// Compute stack that drives an accelerator (or that a benchmark ran through).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// NVIDIA CUDA.
@@ -260,6 +267,7 @@ wire_names!(Backend, other = Other, {
 /// Which reading an accelerator's `memory_total_bytes` came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum MemorySource {
     /// NVML's framebuffer total.
@@ -297,6 +305,7 @@ wire_names!(MemorySource, "accelerators.memory_source", {
 /// A numeric type an accelerator's matrix units run at full rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum MatrixDtype {
     /// 64-bit float.
@@ -329,6 +338,7 @@ wire_names!(MatrixDtype, "accelerators.dtypes", {
 /// `gpu_idle`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ThrottleReason {
     /// Application clocks were set below the maximum.
@@ -363,6 +373,7 @@ wire_names!(ThrottleReason, "accelerators.throttle_reasons", {
 /// A reader that contributed to an accelerator's entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Reader {
     /// NVIDIA's management library.
@@ -379,6 +390,8 @@ pub enum Reader {
     Ioreg,
     /// trainfit's accelerator catalogue.
     Catalogue,
+    /// A browser's WebGPU adapter (`GPUAdapterInfo`), read by the npm package.
+    Webgpu,
 }
 
 wire_names!(Reader, "accelerators.sources", {
@@ -389,11 +402,13 @@ wire_names!(Reader, "accelerators.sources", {
     Metal => "metal",
     Ioreg => "ioreg",
     Catalogue => "catalogue",
+    Webgpu => "webgpu",
 });
 
 /// Closest common point of the path between two accelerators, nearest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkLevel {
     /// Joined by NVLink (directly or through NVSwitches).
@@ -425,6 +440,7 @@ wire_names!(LinkLevel, "topology.links.level", {
 /// What holds a file system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum StorageKind {
     /// An NVMe SSD.
@@ -456,6 +472,7 @@ wire_names!(StorageKind, "storage.kind", {
 /// Battery state as the operating system reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum BatteryStatus {
     /// Charging.
@@ -482,6 +499,7 @@ wire_names!(BatteryStatus, other = Unknown, {
 /// What a network interface is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum NetworkKind {
     /// Ethernet.

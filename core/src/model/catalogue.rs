@@ -146,6 +146,7 @@ pub fn find(name: &str) -> Result<ModelSpec> {
 /// package's `models()` give the same array of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueModel {
     /// Catalogue id, e.g. `llama-3-8b`: what `{"catalogue": ...}` takes.

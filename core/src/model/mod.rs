@@ -20,6 +20,7 @@ pub use source::ModelSource;
 /// Every field is read from (or implied by) the model's Hugging Face `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     /// Display name, e.g. `Llama-3-8B`.
@@ -86,6 +87,7 @@ pub struct ModelSpec {
 /// Architecture family, as named by Hugging Face `model_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Family {
@@ -140,6 +142,7 @@ impl Family {
 /// Feed-forward block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Ffn {
     /// Activation function.
@@ -153,6 +156,7 @@ pub struct Ffn {
 /// Activation function of the feed-forward block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
     /// Exact GELU (erf).
@@ -178,6 +182,7 @@ wire_names!(Activation, "ffn.activation", {
 /// Mixture-of-experts feed-forward layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Moe {
     /// Routed experts per MoE layer.
@@ -207,6 +212,7 @@ pub struct Moe {
 /// Multi-head latent attention dimensions (DeepSeek-V2/V3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Mla {
     /// Rank of the query compression; `None` projects queries directly.
@@ -225,6 +231,7 @@ pub struct Mla {
 /// Normalisation layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Norm {
     /// RMSNorm or LayerNorm.
@@ -245,6 +252,7 @@ fn yes() -> bool {
 /// Kind of normalisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum NormKind {
     /// Root-mean-square norm (Llama family); HF computes it in fp32.
@@ -258,6 +266,7 @@ pub enum NormKind {
 /// Query/key normalisation inside attention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum QkNorm {
     /// None.
@@ -272,6 +281,7 @@ pub enum QkNorm {
 /// Which linear layers carry biases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Bias {
     /// Query, key and value projections.
@@ -288,6 +298,7 @@ pub struct Bias {
 /// Sliding-window attention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct SlidingWindow {
     /// Window length in tokens.
@@ -314,6 +325,7 @@ impl SlidingWindow {
 /// Dropout probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Dropout {
     /// On the embedding output (`embd_pdrop`).

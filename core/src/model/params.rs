@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 /// Parameter counts of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Parameters {
     /// Every parameter, tied weights counted once.
     pub total: u64,

@@ -10,12 +10,16 @@ use crate::model::{self, ModelSpec};
 /// Where the model description comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ModelSource {
     /// A name from the built-in catalogue (case-insensitive, e.g. `llama-3-8b`).
     Catalogue(String),
     /// A Hugging Face `config.json`, as a JSON object or as the text of the file.
-    HfConfig(serde_json::Value),
+    HfConfig(
+        #[cfg_attr(feature = "ts", tsify(type = "Record<string, unknown> | string"))]
+        serde_json::Value,
+    ),
     /// A full architecture description.
     Spec(alloc::boxed::Box<ModelSpec>),
 }

@@ -50,6 +50,7 @@ pub fn efficiency(class: DeviceClass) -> (f64, &'static str) {
 /// Kinds of device with their own rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceClass {
     /// NVIDIA GPU (CUDA).
@@ -67,6 +68,7 @@ pub enum DeviceClass {
 /// The devices a plan runs on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Device {
     /// Name, e.g. `NVIDIA GeForce RTX 4090` or the CPU brand.
     pub name: String,

@@ -101,6 +101,7 @@ fn plan_schema_version() -> u32 {
 /// What to plan for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     /// Document version. Default: the current version (1).
@@ -125,6 +126,7 @@ fn all_modes() -> Vec<Mode> {
 /// The job, and every choice the user fixes; what is not fixed the mode decides.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Goal {
     /// What is done. Default: `pretrain`.
@@ -190,6 +192,7 @@ pub struct Goal {
 /// What is done with the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum GoalTask {
     /// Train a new model; the planner picks its size.
@@ -216,6 +219,7 @@ wire_names!(GoalTask, "goal.task", {
 /// The planner's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Plan {
     /// Document version.
     pub schema_version: u32,
@@ -234,6 +238,7 @@ pub struct Plan {
 /// The capability score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Score {
     /// 0 to 10, one decimal.
     pub value: f64,
@@ -244,6 +249,7 @@ pub struct Score {
 /// One configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Configuration {
     /// The mode.
     pub mode: Mode,
@@ -300,6 +306,7 @@ pub struct Configuration {
 /// The model of a configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct ModelChoice {
     /// Name.
     pub name: String,
@@ -316,6 +323,7 @@ pub struct ModelChoice {
 /// Where a configuration's model comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ModelOrigin {
     /// The user's model (`goal.model`).
@@ -332,6 +340,7 @@ wire_names!(ModelOrigin, "model.origin", {
 /// A generated model's shape (Llama architecture: RMSNorm, SwiGLU, rotary, untied head).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Shape {
     /// Decoder layers.
     pub layers: u64,
@@ -348,6 +357,7 @@ pub struct Shape {
 /// Time of a configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct TimeEstimate {
     /// The FLOP-counting convention.
     pub convention: String,
@@ -384,6 +394,7 @@ pub struct TimeEstimate {
 /// Scale of a configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Scale {
     /// Tokens per trained parameter of this run.
     pub tokens_per_parameter: f64,
@@ -411,6 +422,7 @@ pub struct Scale {
 /// Power and energy of a configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct PowerEstimate {
     /// TDP of all devices, W.
     pub tdp_w: Option<f64>,
@@ -425,6 +437,7 @@ pub struct PowerEstimate {
 /// Serving figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct ServeEstimate {
     /// Context length per sequence.
     pub context: u64,
@@ -439,6 +452,7 @@ pub struct ServeEstimate {
 /// Training-config fields for the engine, with where the defaults come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct TrainingConfig {
     /// Peak learning rate.
     pub learning_rate: f64,
@@ -459,6 +473,7 @@ pub struct TrainingConfig {
 /// A learning-rate schedule after the warm-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Schedule {
     /// Cosine decay to 10 % of the peak.
@@ -475,6 +490,7 @@ wire_names!(Schedule, "schedule", {
 /// One step of the out-of-memory fallback ladder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Fallback {
     /// Stable identifier of the adjustment.
     pub action: FallbackAction,
@@ -487,6 +503,7 @@ pub struct Fallback {
 /// An adjustment of the out-of-memory fallback ladder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum FallbackAction {
     /// Half the micro-batch (or the nearest divisor below), with more accumulation.

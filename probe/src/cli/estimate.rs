@@ -27,7 +27,7 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
     let request = request(&origin.read()?, &origin)?;
     let estimate = trainfit_core::estimate(&request)?;
     if args.json {
-        Ok(render::json(&estimate)?)
+        Ok(render::json("estimate", &estimate)?)
     } else {
         Ok(render::estimate::estimate(&estimate))
     }

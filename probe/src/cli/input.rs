@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::de::DeserializeOwned;
 
-/// Largest document read, bytes: 64 MiB. The largest inputs are a cluster's profiles, each
-/// tens of kilobytes, and a model's `config.json`, a few kilobytes; the bound keeps a wrong path
-/// (`/dev/zero`, a checkpoint) from filling memory.
-pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+/// Largest document read, bytes: the core's bound (64 MiB), the npm package's too. It is applied
+/// while reading, so a wrong path (`/dev/zero`, a checkpoint) cannot fill memory.
+pub const MAX_INPUT_BYTES: u64 = trainfit_core::document::MAX_DOCUMENT_BYTES as u64;
 
 /// Where a document is read from: a file, or standard input for the path `-`.
 pub struct Origin<'a>(pub &'a Path);

@@ -40,7 +40,7 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
             "spec": spec,
             "parameters": params,
         });
-        Ok(render::json(&doc)?)
+        Ok(render::json("model", &doc)?)
     } else {
         Ok(render::model::model(&spec, &params))
     }

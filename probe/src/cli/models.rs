@@ -19,7 +19,7 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<String> {
     let listing = model::list(&args.query.join(" "))?;
     if args.json {
-        Ok(render::json(&listing)?)
+        Ok(render::json("catalogue", &listing)?)
     } else {
         Ok(render::model::catalogue(&listing))
     }

@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
             }
             let result = net::test(peer, Duration::from_secs_f64(*seconds))?;
             if *json {
-                Ok(render::json(&result)?)
+                Ok(render::json("network test", &result)?)
             } else {
                 Ok(render::profile::network(&result))
             }

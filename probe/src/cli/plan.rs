@@ -65,7 +65,7 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     let profile = collect(&options);
     if args.profile_only {
         return Ok(if args.json {
-            render::json(&profile)?
+            render::json("hardware profile", &profile)?
         } else {
             render::profile::summary(&profile)
         });
@@ -79,6 +79,7 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     let result = plan(&request).context("cannot plan for this machine")?;
     if args.json {
         return Ok(render::json(
+            "analysis",
             &json!({"profile": request.profile, "plan": result}),
         )?);
     }
@@ -149,7 +150,7 @@ pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
     let request: PlanRequest = input::parse(&format!("plan request {origin}"), &origin.read()?)?;
     let result = plan(&request)?;
     if args.json {
-        Ok(render::json(&result)?)
+        Ok(render::json("plan", &result)?)
     } else {
         Ok(report::report(&result, style))
     }

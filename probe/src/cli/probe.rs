@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
     let text = match (args.json, args.pretty, &args.output) {
         (true, _, _) => serde_json::to_string(&profile)? + "\n",
         (false, false, None) => render::profile::summary(&profile),
-        (false, _, _) => render::json(&profile)?,
+        (false, _, _) => render::json("hardware profile", &profile)?,
     };
     match &args.output {
         None => Ok(text),

@@ -17,7 +17,11 @@ pub mod units;
 
 pub use style::Style;
 
-/// `value` as indented JSON and a final newline, the JSON every command prints.
-pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    Ok(serde_json::to_string_pretty(value)? + "\n")
+/// `value`, a `what` (e.g. `plan`), as indented JSON and a final newline, the JSON every command
+/// prints; refused, as the npm package refuses it, when it holds an integer above 2^53, which
+/// JavaScript would read as another number.
+pub fn json<T: serde::Serialize + ?Sized>(what: &str, value: &T) -> anyhow::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    trainfit_core::document::check_exact(what, &text)?;
+    Ok(text + "\n")
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the npm package into npm/dist from the wasm crate: cargo (profile `wasm`, see the
+# workspace Cargo.toml), wasm-bindgen (the CLI of the exact version wasm/Cargo.toml pins) for
+# each entry point, wasm-opt from npm's binaryen (never Debian's 108, which corrupts these
+# modules), and the JSON Schemas of schema/.
+#
+# The TypeScript declarations wasm-bindgen writes are committed as npm/types/*.d.ts; the build
+# fails when they differ from the committed ones. Regenerate them with
+# `TRAINFIT_BLESS=1 npm/build.sh` and commit them.
+#
+# Needs: `npm ci` run in npm/ (for binaryen), wasm-bindgen-cli 0.2.130 on PATH, the
+# wasm32-unknown-unknown target.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+bindgen_version="wasm-bindgen 0.2.130"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "$bindgen_version" ]; then
+    echo "npm/build.sh needs $bindgen_version on PATH (cargo install wasm-bindgen-cli --version 0.2.130)" >&2
+    exit 1
+fi
+wasm_opt=node_modules/.bin/wasm-opt
+if [ ! -x "$wasm_opt" ]; then
+    echo "npm/build.sh needs npm's binaryen: run \`npm ci\` in npm/ first" >&2
+    exit 1
+fi
+
+CARGO_INCREMENTAL=0 cargo build -p trainfit-wasm --target wasm32-unknown-unknown --profile wasm --locked
+module=../target/wasm32-unknown-unknown/wasm/trainfit_wasm.wasm
+
+rm -rf dist
+# Entry points: Node ESM (loads the module synchronously with readFileSync), Node CommonJS,
+# bundlers (an ESM import of the .wasm file) and browsers without a bundler (`init()`).
+for entry in node:experimental-nodejs-module cjs:nodejs bundler:bundler web:web; do
+    dir=dist/${entry%%:*}
+    wasm-bindgen "$module" --target "${entry#*:}" --out-dir "$dir" --out-name trainfit \
+        --remove-name-section --remove-producers-section
+    # -O1 by measurement: -Oz and -Os make the module 8 % smaller but 10 % larger gzipped
+    # (npm/README.md, "Size").
+    "$wasm_opt" -O1 "$dir/trainfit_bg.wasm" -o "$dir/trainfit_bg.wasm"
+done
+# The package is "type": "module"; the CommonJS entry says so of its own folder.
+echo '{"type": "commonjs"}' > dist/cjs/package.json
+
+# One set of declarations for the Node and bundler entries (wasm-bindgen writes the same for
+# each), one for the browser entry (with init); committed, so a change to the API shows in review.
+status=0
+for pair in bundler:trainfit web:web; do
+    generated=dist/${pair%%:*}/trainfit.d.ts
+    committed=types/${pair#*:}.d.ts
+    if [ "${TRAINFIT_BLESS:-}" = 1 ]; then
+        mkdir -p types
+        cp "$generated" "$committed"
+    elif ! cmp -s "$generated" "$committed"; then
+        echo "stale: $committed differs from what wasm-bindgen generates ($generated);" \
+            "regenerate with TRAINFIT_BLESS=1 npm/build.sh and commit it" >&2
+        status=1
+    fi
+done
+for entry in node cjs; do
+    cmp -s "dist/$entry/trainfit.d.ts" dist/bundler/trainfit.d.ts ||
+        { echo "dist/$entry/trainfit.d.ts differs from the bundler entry's" >&2; status=1; }
+done
+rm -f dist/*/*.d.ts
+
+mkdir -p dist/schema
+cp ../schema/*.schema.json dist/schema/
+
+gzipped=$(gzip -9 -c dist/web/trainfit_bg.wasm | wc -c)
+printf 'npm/dist: module %s bytes, %s gzipped (cargo: %s bytes)\n' \
+    "$(stat -c %s dist/web/trainfit_bg.wasm)" "$gzipped" "$(stat -c %s "$module")"
+exit "$status"
