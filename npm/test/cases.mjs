@@ -63,10 +63,12 @@ export function cases(api, fixtures) {
       check(e.code === "missing_field" && e.field === "goal.model", `${e.code} ${e.field}`);
     },
 
-    "undefined is not set, NaN is null, and what JSON cannot hold is an error"() {
+    "undefined is not set, and what JSON cannot hold is an error"() {
       same(api.estimate({ ...fixtures.gpt2, sequence: undefined }), api.estimate({ ...fixtures.gpt2, sequence: 2048 }), "undefined takes the default");
       let e = thrown(() => api.plan({ profile: fixtures.rtx4090, goal: { hours: NaN } }));
-      check(e.field === "goal.hours" && /null/.test(e.message), e.message);
+      check(e.field === "goal.hours" && /"NaN"/.test(e.message), e.message);
+      e = thrown(() => api.estimate({ ...fixtures.gpt2, task: "lora", lora: { rank: 8, alpha: -Infinity } }));
+      check(e.field === "lora.alpha" && /"-Infinity"/.test(e.message), e.message);
       const cyclic = { ...fixtures.gpt2 };
       cyclic.self = cyclic;
       e = thrown(() => api.estimate(cyclic));

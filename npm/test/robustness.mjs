@@ -117,8 +117,15 @@ function place(value, rng) {
   let parent = null;
   let key = null;
   let v = value;
-  while (v && typeof v === "object" && rng.chance(75)) {
-    const keys = Object.keys(v);
+  // Only into plain data: the odd values already placed (proxies, getters) are left alone.
+  const plain = (x) => x !== null && typeof x === "object" && (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype);
+  while (plain(v) && rng.chance(75)) {
+    let keys;
+    try {
+      keys = Object.keys(v);
+    } catch {
+      break;
+    }
     if (keys.length === 0) break;
     key = rng.pick(keys);
     parent = v;
@@ -135,18 +142,33 @@ function mutate(base, rng) {
   const edits = 1 + rng.below(3);
   let root = value;
   for (let i = 0; i < edits; i++) {
+    try {
+      root = edit(root, rng);
+    } catch {
+      // An odd value placed earlier (a throwing getter) refused the edit; the input stays odd.
+    }
+  }
+  return serialise(root, rng);
+}
+
+/** One edit at a random place: removed, added, retyped or replaced. */
+function edit(root, rng) {
+  {
     const { parent, key } = place(root, rng);
     const action = rng.below(6);
-    if (parent === null) {
-      if (action === 0) root = oddValue(rng);
-      continue;
-    }
+    if (parent === null) return action === 0 ? oddValue(rng) : root;
     if (action === 0) delete parent[key];
     else if (action === 1) parent[rng.pick(FIELD_NAMES)] = oddValue(rng);
     else if (action === 2 && typeof parent[key] === "number") parent[key] = String(parent[key]);
     else if (action === 3 && parent[key] && typeof parent[key] === "object") parent[key] = Object.values(parent[key]);
     else parent[key] = oddValue(rng);
+    return root;
   }
+}
+
+/** The input as given: the object itself, its JSON text (cut, with a repeated key, or with a
+ * number beyond u64 or f64 spliced in), or noise. */
+function serialise(root, rng) {
   const form = rng.below(10);
   if (form < 6) return root;
   let text;
@@ -180,6 +202,25 @@ const exports = {
 
 const failures = [];
 const started = performance.now();
+
+// The largest inputs, once each: a list of two million small entries (24 MB of text, gigabytes
+// once read, so it must be refused unread), text over the 64 MiB bound, nesting 100,000 deep.
+const extremes = [
+  ["plan", () => trainfit.plan({ profile: { accelerators: new Array(2_000_000).fill({ name: "" }) } })],
+  ["estimate", () => trainfit.estimate(" ".repeat(70 << 20))],
+  ["parseProfile", () => trainfit.parseProfile(nested(100_000, 1, false))],
+  ["modelFromHfConfig", () => trainfit.modelFromHfConfig(`${"[".repeat(100_000)}${"]".repeat(100_000)}`)],
+];
+for (const [name, run] of extremes) {
+  const t0 = performance.now();
+  try {
+    run();
+    failures.push(`${name}: an extreme input gave a result`);
+  } catch (e) {
+    if (!(e instanceof Error && typeof e.code === "string")) failures.push(`${name} (extreme input): ${e?.constructor?.name}: ${e?.message}`);
+    console.log(`${name}, extreme input: ${e.code ?? e.constructor.name} in ${((performance.now() - t0) / 1000).toFixed(2)} s: ${String(e.message).slice(0, 100)}`);
+  }
+}
 for (const [name, { run, base }] of Object.entries(exports)) {
   const rng = generator(seed * 1000 + name.length);
   const tally = { result: 0 };

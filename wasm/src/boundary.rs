@@ -2,12 +2,14 @@
 //! `code`.
 //!
 //! Every value crosses as JSON text, through the engine's own `JSON.stringify` and `JSON.parse`,
-//! so a JavaScript caller gets exactly the command line's contract: `undefined` properties are
-//! not set, `NaN` and `Infinity` are `null`, a cyclic object, a `BigInt` or a `Symbol` is an error
-//! the engine reports, and the Rust side reads plain text with the same bounded parser as the
-//! command line (nesting beyond 128 levels and documents over 64 MiB are refused), so no input
-//! can exhaust the module's stack or memory. A string argument is taken as the document's JSON
-//! text, as the command line reads a file.
+//! so a JavaScript caller gets the command line's contract: `undefined` properties are not set,
+//! a cyclic object or a `BigInt` is an error the engine reports, and the Rust side reads plain
+//! text with the same bounded parser as the command line (nesting beyond 128 levels and
+//! documents over 64 MiB are refused), so no input can exhaust the module's stack or memory.
+//! One departure from `JSON.stringify`: `NaN` and the infinities are written as the strings
+//! `"NaN"`, `"Infinity"` and `"-Infinity"` rather than `null`, so a number that is not one is
+//! refused with its field's path instead of reading as "not set". A string argument is taken as
+//! the document's JSON text, as the command line reads a file.
 
 use js_sys::{JsString, Reflect, JSON};
 use serde::de::DeserializeOwned;
@@ -15,7 +17,23 @@ use serde::Serialize;
 use trainfit_core::document;
 use trainfit_core::Error;
 use tsify::{Ts, Tsify};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+
+thread_local! {
+    /// The replacer that writes non-finite numbers as strings; made once.
+    static FINITE: Closure<dyn Fn(JsValue, JsValue) -> JsValue> = Closure::new(finite);
+}
+
+/// `JSON.stringify`'s replacer: `NaN`, `Infinity` and `-Infinity` as strings, so the decoder
+/// refuses them by name instead of reading `null`.
+fn finite(_key: JsValue, value: JsValue) -> JsValue {
+    match value.as_f64() {
+        Some(n) if n.is_nan() => "NaN".into(),
+        Some(n) if n.is_infinite() => (if n > 0.0 { "Infinity" } else { "-Infinity" }).into(),
+        _ => value,
+    }
+}
 
 /// A document `what` (e.g. `plan request`) from a JavaScript value: its JSON text when it is a
 /// string, else the value as `JSON.stringify` writes it.
@@ -51,11 +69,11 @@ pub fn text(what: &str, value: &JsValue) -> Result<String, JsValue> {
 /// `JSON.stringify(value)`; an error for what it refuses (a cycle, a `BigInt`) or writes as
 /// nothing (`undefined`, a function, a `Symbol`).
 fn stringify(what: &str, value: &JsValue) -> Result<String, JsValue> {
-    let json = JSON::stringify(value).map_err(|thrown| {
-        let reason = js_sys::Error::from(thrown).message();
+    let json = FINITE.with(|replacer| JSON::stringify_with_replacer(value, replacer.as_ref()));
+    let json = json.map_err(|thrown| {
         error(json_error(
             what,
-            format!("cannot be written as JSON: {}", String::from(reason)),
+            format!("cannot be written as JSON: {}", thrown_message(&thrown)),
         ))
     })?;
     if json.is_undefined() {
@@ -66,6 +84,22 @@ fn stringify(what: &str, value: &JsValue) -> Result<String, JsValue> {
         )));
     }
     text(what, &json)
+}
+
+/// The message of a thrown value: an `Error`'s `message`, a thrown string, or its type.
+pub fn thrown_message(thrown: &JsValue) -> String {
+    let message = if thrown.is_object() {
+        Reflect::get(thrown, &"message".into()).ok()
+    } else {
+        None
+    };
+    message
+        .and_then(|m| m.as_string())
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| thrown.js_typeof().as_string().unwrap_or_default())
+        .chars()
+        .take(200)
+        .collect()
 }
 
 fn json_error(what: &str, message: impl Into<String>) -> Error {

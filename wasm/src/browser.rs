@@ -47,7 +47,7 @@ async fn adapter(navigator: &JsValue) -> Result<JsValue, String> {
         match request_adapter(&gpu, preference).await {
             Ok(adapter) if adapter.is_object() => return Ok(adapter),
             Ok(_) => {}
-            Err(thrown) => failure = Some(message(&thrown)),
+            Err(thrown) => failure = Some(crate::boundary::thrown_message(&thrown)),
         }
     }
     Err(match failure {
@@ -130,11 +130,4 @@ fn integer(value: &JsValue) -> Option<u64> {
         .as_f64()
         .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= MAX_EXACT_INTEGER as f64)
         .map(|v| v as u64)
-}
-
-/// The message of a thrown value.
-fn message(thrown: &JsValue) -> String {
-    string(&get(thrown, "message"))
-        .or_else(|| string(thrown))
-        .unwrap_or_else(|| String::from("unknown error"))
 }

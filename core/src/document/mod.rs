@@ -20,6 +20,11 @@ mod path;
 /// (`/dev/zero`, a checkpoint, a runaway string in a page) from filling memory.
 pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
 
+/// Most elements of any list in a document: 2^16, the bound of every list of a hardware profile
+/// but its accelerators (1024). Checked on the text before it is read, so a list of millions of
+/// small entries (`[{"name": ""}, …]`, each a large struct once read) cannot fill memory.
+pub const MAX_LIST_ENTRIES: usize = 1 << 16;
+
 /// Largest integer a result may hold: 2^53, the largest up to which a JavaScript number holds
 /// every integer exactly (ECMA-262, `Number.MAX_SAFE_INTEGER` + 1), so the command line and the
 /// npm package print the same number or give the same error.
@@ -31,7 +36,7 @@ pub const MAX_EXACT_INTEGER: u64 = 1 << 53;
 /// # Errors
 /// `Json` for text that is not JSON (nesting deeper than 128 levels included), longer than
 /// [`MAX_DOCUMENT_BYTES`], or of the wrong shape: a missing, unknown, repeated or mistyped
-/// field.
+/// field. `InvalidField` for a list longer than [`MAX_LIST_ENTRIES`].
 pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     read(what, text, true)
 }
@@ -52,6 +57,13 @@ fn read<T: DeserializeOwned>(what: &str, text: &str, place: bool) -> Result<T> {
     // version 1; every document is an object.
     if text.trim_start().starts_with('[') {
         return Err(Error::json(what, "expected a JSON object"));
+    }
+    if let Some(list) = path::first_long_list(text, MAX_LIST_ENTRIES) {
+        return Err(Error::invalid(
+            list,
+            format!("a list of more than {MAX_LIST_ENTRIES} entries"),
+            format!("at most {MAX_LIST_ENTRIES} entries (no list of a document may hold more)"),
+        ));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(&mut de).map_err(|e| at_place(what, text, e, place))?;

@@ -28,9 +28,16 @@ struct Stop<'a> {
     number: Option<&'a str>,
 }
 
-/// Scans `text` up to byte `end`, calling `number` with each number token; stops early when it
-/// returns true. Text that is not JSON is scanned all the same, as far as it goes.
-fn scan<'a>(text: &'a str, end: usize, mut number: impl FnMut(&str) -> bool) -> Stop<'a> {
+/// What a scan stops at, besides the end: a number `number` accepts, or an array's element past
+/// the first `max_elements`.
+struct Watch<F> {
+    number: F,
+    max_elements: usize,
+}
+
+/// Scans `text` up to byte `end`. Text that is not JSON is scanned all the same, as far as it
+/// goes.
+fn scan<'a, F: FnMut(&str) -> bool>(text: &'a str, end: usize, mut watch: Watch<F>) -> Stop<'a> {
     let bytes = text.as_bytes();
     let end = end.min(bytes.len());
     let mut stack: Vec<Frame<'a>> = Vec::new();
@@ -61,7 +68,16 @@ fn scan<'a>(text: &'a str, end: usize, mut number: impl FnMut(&str) -> bool) -> 
             }
             b',' => match stack.last_mut() {
                 Some(Frame::Object { key }) => *key = None,
-                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Array { index }) => {
+                    *index += 1;
+                    if *index == watch.max_elements {
+                        return Stop {
+                            stack,
+                            after_key,
+                            number: None,
+                        };
+                    }
+                }
                 None => {}
             },
             b'-' | b'0'..=b'9' => {
@@ -71,7 +87,7 @@ fn scan<'a>(text: &'a str, end: usize, mut number: impl FnMut(&str) -> bool) -> 
                     i += 1;
                 }
                 let token = text.get(start..i).unwrap_or_default();
-                if number(token) {
+                if (watch.number)(token) {
                     return Stop {
                         stack,
                         after_key,
@@ -127,7 +143,14 @@ pub(super) fn path_at(text: &str, line: usize, column: usize) -> String {
             .nth(line - 2)
             .map_or(text.len(), |(i, _)| i + 1)
     };
-    let stop = scan(text, line_start + column, |_| false);
+    let stop = scan(
+        text,
+        line_start + column,
+        Watch {
+            number: |_: &str| false,
+            max_elements: usize::MAX,
+        },
+    );
     let mut stack = stop.stack;
     if stop.after_key {
         if let Some(Frame::Object { key }) = stack.last_mut() {
@@ -139,7 +162,7 @@ pub(super) fn path_at(text: &str, line: usize, column: usize) -> String {
 
 /// The first integer above 2^53 in magnitude in JSON text, with its path.
 pub(super) fn first_inexact(json: &str) -> Option<(String, &str)> {
-    let stop = scan(json, json.len(), |token| {
+    let big = |token: &str| {
         let digits = token.trim_start_matches('-');
         // 2^53 has 16 digits.
         digits.bytes().all(|b| b.is_ascii_digit())
@@ -147,8 +170,36 @@ pub(super) fn first_inexact(json: &str) -> Option<(String, &str)> {
                 || digits
                     .parse::<u64>()
                     .is_ok_and(|v| v > super::MAX_EXACT_INTEGER))
-    });
+    };
+    let stop = scan(
+        json,
+        json.len(),
+        Watch {
+            number: big,
+            max_elements: usize::MAX,
+        },
+    );
     stop.number.map(|n| (path_of(&stop.stack), n))
+}
+
+/// The path of the first array in `text` with more than `max` elements.
+pub(super) fn first_long_list(text: &str, max: usize) -> Option<String> {
+    let stop = scan(
+        text,
+        text.len(),
+        Watch {
+            number: |_: &str| false,
+            max_elements: max,
+        },
+    );
+    match stop.stack.last() {
+        Some(Frame::Array { index }) if *index == max => {
+            let mut stack = stop.stack;
+            stack.pop();
+            Some(path_of(&stack))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -189,5 +240,12 @@ mod tests {
             first_inexact(r#"{"n": 9007199254740992, "f": 1e300}"#),
             None
         );
+    }
+
+    #[test]
+    fn long_lists_are_found_before_they_are_read() {
+        let text = r#"{"a": [[1, 2, 3]], "b": {"c": [1, 2, 3, 4]}}"#;
+        assert_eq!(first_long_list(text, 3).as_deref(), Some("b.c"));
+        assert_eq!(first_long_list(text, 4), None);
     }
 }

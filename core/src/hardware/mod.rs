@@ -45,21 +45,22 @@ use crate::error::{Error, Result};
 /// `InvalidField` naming the path of a number out of range.
 pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
     crate::document::check_length("hardware profile", json.len())?;
-    // Text that is not JSON is reported as such, before any field is looked at.
-    serde_json::from_str::<serde::de::IgnoredAny>(json)
-        .map_err(|e| Error::json("hardware profile", e))?;
-    // A newer version is refused before its fields, which this build may not know, are read.
-    if let Ok(Peek {
-        schema_version: Some(v),
-    }) = serde_json::from_str::<Peek>(json)
-    {
-        if v > u64::from(PROFILE_SCHEMA_VERSION) {
+    // One pass reads the version and checks the text is JSON (what is not is reported as such,
+    // before any field is looked at); a newer version is refused before its fields, which this
+    // build may not know, are read.
+    match serde_json::from_str::<Peek>(json) {
+        Ok(Peek {
+            schema_version: Some(v),
+        }) if v > u64::from(PROFILE_SCHEMA_VERSION) => {
             return Err(Error::schema_version(
                 "schema_version",
                 u32::try_from(v).unwrap_or(u32::MAX),
                 PROFILE_SCHEMA_VERSION,
             ));
         }
+        Err(e) if e.is_syntax() || e.is_eof() => return Err(Error::json("hardware profile", e)),
+        // Anything else (not an object) is for the full read to refuse, with its path.
+        _ => {}
     }
     // No line and column: the path names the field, whatever the layout of the text.
     let mut profile: HardwareProfile =

@@ -1,0 +1,2671 @@
+/* tslint:disable */
+/* eslint-disable */
+/**
+ * A GPU matrix-multiply result.
+ */
+export interface GpuMatmul {
+    /**
+     * Adapter name.
+     */
+    adapter: string;
+    /**
+     * PCI bus id, when the backend reports it.
+     */
+    pci_bus_id?: string | null;
+    /**
+     * wgpu backend used: Vulkan, Metal or DX12.
+     */
+    backend?: Backend | null;
+    /**
+     * Matrix side.
+     */
+    n: number;
+    /**
+     * Achieved fp32 TFLOP/s of a plain tiled WGSL kernel: a floor, well below vendor libraries.
+     */
+    tflops: Value<number>;
+}
+
+/**
+ * A PCIe link.
+ */
+export interface Pcie {
+    /**
+     * Generation now (drops at idle to save power).
+     */
+    gen_current?: number | null;
+    /**
+     * Highest generation the link supports.
+     */
+    gen_max?: number | null;
+    /**
+     * Lanes now.
+     */
+    width_current?: number | null;
+    /**
+     * Most lanes the link supports.
+     */
+    width_max?: number | null;
+}
+
+/**
+ * A WebGPU adapter as `GPUAdapter.info`, `.limits` and `.features` describe it
+ * (<https://www.w3.org/TR/webgpu/#gpuadapterinfo>).
+ */
+export interface WebGpuAdapter {
+    /**
+     * `info.vendor`, lowercase, e.g. `nvidia`, `amd`, `intel`, `apple`, `google`; empty when
+     * the browser withholds it.
+     */
+    vendor: string;
+    /**
+     * `info.architecture`, e.g. `lovelace`, `rdna-3`, `gen-12lp`, `common-3`, `swiftshader`.
+     */
+    architecture: string;
+    /**
+     * `info.device`, a vendor-specific identifier; usually empty.
+     */
+    device: string;
+    /**
+     * `info.description`, the driver's name for the adapter; usually empty.
+     */
+    description: string;
+    /**
+     * `info.isFallbackAdapter` (Chromium moved it there from `GPUAdapter`): a software
+     * implementation or one with major performance caveats.
+     */
+    is_fallback_adapter: boolean | null;
+    /**
+     * Limits that bound the buffers a computation can use.
+     */
+    limits: WebGpuLimits;
+    /**
+     * Optional features the adapter supports, e.g. `shader-f16`, `subgroups`, `timestamp-query`.
+     */
+    features: string[];
+}
+
+/**
+ * A catalogue model as every front end lists it: `trainfit models --json` and the npm
+ * package's `models()` give the same array of these.
+ */
+export interface CatalogueModel {
+    /**
+     * Catalogue id, e.g. `llama-3-8b`: what `{"catalogue": ...}` takes.
+     */
+    id: string;
+    /**
+     * Hugging Face repository, e.g. `meta-llama/Meta-Llama-3-8B`.
+     */
+    repo: string;
+    /**
+     * Architecture family.
+     */
+    family: Family;
+    /**
+     * All parameters.
+     */
+    parameters: number;
+    /**
+     * Parameters each token runs through (fewer than `parameters` for mixture-of-experts).
+     */
+    active_parameters: number;
+}
+
+/**
+ * A condition worth acting on.
+ */
+export interface Warning {
+    /**
+     * Stable identifier, e.g. `does_not_fit`.
+     */
+    code: WarningCode;
+    /**
+     * One sentence with the numbers.
+     */
+    message: string;
+}
+
+/**
+ * A generated model's shape (Llama architecture: RMSNorm, SwiGLU, rotary, untied head).
+ */
+export interface Shape {
+    /**
+     * Decoder layers.
+     */
+    layers: number;
+    /**
+     * Hidden size.
+     */
+    hidden: number;
+    /**
+     * Attention heads.
+     */
+    heads: number;
+    /**
+     * SwiGLU intermediate size.
+     */
+    intermediate: number;
+    /**
+     * Vocabulary.
+     */
+    vocab: number;
+}
+
+/**
+ * A learning-rate schedule after the warm-up.
+ */
+export type Schedule = "cosine" | "constant";
+
+/**
+ * A network result.
+ */
+export interface NetworkBenchmark {
+    /**
+     * The peer as given, `HOST:PORT`.
+     */
+    peer: string;
+    /**
+     * This host to the peer, Gbit/s.
+     */
+    send_gbps?: Value<number> | null;
+    /**
+     * The peer to this host, Gbit/s.
+     */
+    receive_gbps?: Value<number> | null;
+    /**
+     * Round-trip latency, microseconds (median of small messages).
+     */
+    latency_us?: Value<number> | null;
+}
+
+/**
+ * A number and where it came from.
+ */
+export interface Value<T> {
+    /**
+     * The number, in the unit its field name says.
+     */
+    value: T;
+    /**
+     * Where it came from.
+     */
+    source: Source;
+}
+
+/**
+ * A numeric type an accelerator's matrix units run at full rate.
+ */
+export type MatrixDtype = "fp64" | "fp32" | "tf32" | "fp16" | "bf16" | "fp8" | "int8";
+
+/**
+ * A phase of a training or inference step.
+ */
+export type Phase = "forward" | "backward" | "optimizer_step" | "prefill" | "decode";
+
+/**
+ * A planning mode.
+ */
+export type Mode = "conservative" | "balanced" | "extreme";
+
+/**
+ * A reader that contributed to an accelerator's entry.
+ */
+export type Reader = "nvml" | "sysfs" | "wgpu" | "sysinfo" | "metal" | "ioreg" | "catalogue" | "webgpu";
+
+/**
+ * A reader that failed.
+ */
+export interface ProbeError {
+    /**
+     * Profile section it would have filled, e.g. `accelerators`, `memory`.
+     */
+    section: string;
+    /**
+     * The reader, e.g. `nvml`, `/sys/fs/cgroup/memory.max`, `wgpu`.
+     */
+    source: string;
+    /**
+     * What went wrong.
+     */
+    message: string;
+}
+
+/**
+ * A storage result.
+ */
+export interface StorageBenchmark {
+    /**
+     * Directory the test file was written in.
+     */
+    path: string;
+    /**
+     * Bytes written and read back.
+     */
+    size_bytes: number;
+    /**
+     * Sequential write, MB/s (1e6), synced to the device.
+     */
+    write_mbs?: Value<number> | null;
+    /**
+     * Sequential read, MB/s (1e6), bypassing the page cache.
+     */
+    read_mbs?: Value<number> | null;
+    /**
+     * Whether the page cache was bypassed (`O_DIRECT`); when false the read may be cached.
+     */
+    direct_io?: boolean | null;
+}
+
+/**
+ * Accelerator vendor.
+ */
+export type Vendor = "nvidia" | "amd" | "intel" | "apple" | "other";
+
+/**
+ * Activation function of the feed-forward block.
+ */
+export type Activation = "gelu" | "gelu_tanh" | "gelu_new" | "relu" | "silu";
+
+/**
+ * Activation recomputation (gradient checkpointing).
+ */
+export type Checkpointing = "none" | "selective" | "full";
+
+/**
+ * An adjustment of the out-of-memory fallback ladder.
+ */
+export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw_8bit" | "offload_optimizer" | "halve_sequence";
+
+/**
+ * Architecture family, as named by Hugging Face `model_type`.
+ */
+export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3";
+
+/**
+ * Attention kernel.
+ */
+export type AttentionImpl = "eager" | "sdpa" | "flash";
+
+/**
+ * Battery state as the operating system reports it.
+ */
+export type BatteryStatus = "charging" | "discharging" | "full" | "not_charging" | "unknown";
+
+/**
+ * Benchmark results.
+ */
+export interface Benchmarks {
+    /**
+     * Multi-threaded STREAM triad (`a[i] = b[i] + s·c[i]`), counting 3 × 8 bytes per element as STREAM does.
+     */
+    memory_bandwidth_gbs?: Value<number> | null;
+    /**
+     * Threads the memory and CPU benchmarks used.
+     */
+    cpu_threads?: number | null;
+    /**
+     * Multi-threaded fp32 matrix multiply on the CPU, GFLOP/s (2·n³ per product).
+     */
+    cpu_matmul_gflops?: Value<number> | null;
+    /**
+     * fp32 matrix multiply through a wgpu compute shader, per real GPU adapter.
+     */
+    gpu_matmul?: GpuMatmul[];
+    /**
+     * Sequential storage throughput, per directory tested.
+     */
+    storage?: StorageBenchmark[];
+    /**
+     * Throughput to other hosts measured with `trainfit net test`.
+     */
+    network?: NetworkBenchmark[];
+    /**
+     * Wall time of all benchmarks, milliseconds.
+     */
+    duration_ms?: number | null;
+}
+
+/**
+ * Closest common point of the path between two accelerators, nearest first.
+ */
+export type LinkLevel = "nvlink" | "board" | "pcie_switch" | "pcie_switches" | "host_bridge" | "numa_node" | "system";
+
+/**
+ * Compute stack that drives an accelerator (or that a benchmark ran through).
+ */
+export type Backend = "cuda" | "rocm" | "metal" | "xpu" | "vulkan" | "dx12" | "other";
+
+/**
+ * Container runtime the probe ran in.
+ */
+export type Container = "kubernetes" | "docker" | "podman" | "lxc" | "systemd_nspawn" | "other";
+
+/**
+ * Cross-entropy implementation.
+ */
+export type LossImpl = "upcast" | "fused";
+
+/**
+ * Dropout probabilities.
+ */
+export interface Dropout {
+    /**
+     * On the embedding output (`embd_pdrop`).
+     */
+    embedding?: number;
+    /**
+     * On the attention probabilities (`attn_pdrop`, `attention_dropout`).
+     */
+    attention?: number;
+    /**
+     * On each residual branch (`resid_pdrop`, `hidden_dropout`).
+     */
+    residual?: number;
+}
+
+/**
+ * Element types.
+ */
+export type Dtype = "fp32" | "bf16" | "fp16" | "fp8" | "int8";
+
+/**
+ * Everything `estimate` needs.
+ *
+ * Fields with a default may be omitted from the JSON.
+ */
+export interface EstimateRequest {
+    /**
+     * Document version. Default: the current version (1).
+     */
+    schema_version?: number;
+    /**
+     * The model: a catalogue name, a pasted Hugging Face `config.json`, or a full spec.
+     */
+    model: ModelSource;
+    /**
+     * What is done with the model. Default: `finetune`.
+     */
+    task?: Task;
+    /**
+     * Sequences per device per forward pass (micro-batch). Default: 1.
+     */
+    micro_batch?: number;
+    /**
+     * Tokens per sequence; for inference, the prompt length. Default: 2048.
+     */
+    sequence?: number;
+    /**
+     * Numeric recipe of weights, gradients and compute. Default: `bf16`.
+     */
+    precision?: Precision;
+    /**
+     * Gradient dtype when it differs from the weights (`fp32` main grads as in Megatron-LM). Default: the weights' dtype.
+     */
+    grad_dtype?: Dtype;
+    /**
+     * Optimizer. Default: `adamw`.
+     */
+    optimizer?: Optimizer;
+    /**
+     * How the optimizer step is executed; decides its temporaries. Default: `foreach` (PyTorch's CUDA default).
+     */
+    optimizer_impl?: OptimizerImpl;
+    /**
+     * Attention kernel. Default: `sdpa`.
+     */
+    attention?: AttentionImpl;
+    /**
+     * Activation recomputation. Default: `none`.
+     */
+    checkpointing?: Checkpointing;
+    /**
+     * Cross-entropy implementation. Default: `upcast` (Hugging Face: fp32 logits, then the loss).
+     */
+    loss?: LossImpl;
+    /**
+     * LoRA adapters; required for tasks `lora` and `qlora`.
+     */
+    lora?: Lora;
+    /**
+     * Quantisation of the frozen base weights; required for `qlora`, allowed for inference.
+     */
+    quantization?: Quantization;
+    /**
+     * Serving shape; required for tasks `prefill` and `decode`.
+     */
+    inference?: Inference;
+    /**
+     * Parallelism and sharding. Default: one device.
+     */
+    parallel?: Parallel;
+    /**
+     * Framework and device overheads. Default: PyTorch on CUDA.
+     */
+    runtime?: Runtime;
+}
+
+/**
+ * Everything about one machine that matters for training and serving models.
+ *
+ * The fields from `device_id` to `max_recommended_model_size_gb` are the flat device summary of
+ * the earlier MLX cluster tooling, kept at the top level so its readers work unchanged; they are
+ * derived from the detailed sections when the profile is completed.
+ *
+ * Every profile the core reads from JSON is complete: `parse_profile` completes and checks it,
+ * a plan request completes its `profile` as it is read and `plan` checks it, and the probe
+ * completes what it collects. Completing is idempotent, so a complete profile written out and
+ * read back is unchanged. Only the derived `Deserialize` on its own, or a profile built in code,
+ * is as written: call `HardwareProfile::complete` on it before planning.
+ */
+export interface HardwareProfile {
+    /**
+     * Document version. Default: the current version (1).
+     */
+    schema_version?: number;
+    /**
+     * Who wrote this profile, when, and how long it took.
+     */
+    probe?: ProbeInfo;
+    /**
+     * Stable identifier of this machine: a one-way hash of its machine id (or, where it has none,
+     * of its host name, CPU and memory), so the machine id itself is not revealed.
+     */
+    device_id?: string | null;
+    /**
+     * Host name; `null` when redacted.
+     */
+    hostname?: string | null;
+    /**
+     * Short name of the machine's main compute part, e.g. `M4 Pro`, `NVIDIA GeForce RTX 4090`, or the CPU brand on a CPU-only box.
+     */
+    model?: string | null;
+    /**
+     * System memory in GiB (the cgroup limit when lower).
+     */
+    memory_gb?: number | null;
+    /**
+     * GPU cores: Apple GPU cores, NVIDIA CUDA cores, AMD compute units; summed over accelerators.
+     */
+    gpu_cores?: number | null;
+    /**
+     * Physical CPU cores.
+     */
+    cpu_cores?: number | null;
+    /**
+     * Performance cores on a hybrid CPU (Apple P-cores, Intel P-cores).
+     */
+    cpu_performance_cores?: number | null;
+    /**
+     * Efficiency cores on a hybrid CPU.
+     */
+    cpu_efficiency_cores?: number | null;
+    /**
+     * Apple Neural Engine cores (from the chip table); `null` elsewhere.
+     */
+    neural_engine_cores?: number | null;
+    /**
+     * Network bandwidth to other hosts in Gbit/s: the measured `trainfit net test` figure when
+     * present, else the fastest active interface's link speed.
+     */
+    bandwidth_gbps?: number | null;
+    /**
+     * Whether Apple's Metal (and so MLX) can run here: an Apple-silicon Mac with a Metal device.
+     */
+    mlx_metal_available?: boolean | null;
+    /**
+     * 80 % of the memory the main accelerator (or the CPU, without one) can use, in GB (1e9 bytes).
+     */
+    max_recommended_model_size_gb?: number | null;
+    /**
+     * Operating system, container and virtualisation.
+     */
+    host?: Host;
+    /**
+     * The CPU.
+     */
+    cpu?: Cpu;
+    /**
+     * System memory.
+     */
+    memory?: Memory;
+    /**
+     * GPUs and other accelerators; software renderers appear with kind `cpu`.
+     */
+    accelerators?: Accelerator[];
+    /**
+     * Links between accelerators.
+     */
+    topology?: Topology;
+    /**
+     * Mounted file systems that can hold datasets and checkpoints.
+     */
+    storage?: Storage[];
+    /**
+     * Battery, mains and CPU package power.
+     */
+    power?: Power;
+    /**
+     * Temperature sensors.
+     */
+    thermal?: ThermalSensor[];
+    /**
+     * Network interfaces.
+     */
+    network?: NetworkInterface[];
+    /**
+     * Results of `trainfit probe --benchmark` and `trainfit net test`.
+     */
+    benchmarks?: Benchmarks;
+    /**
+     * Fields withheld for privacy, as dotted paths (`hostname`, `accelerators[].uuid`).
+     */
+    redactions?: string[];
+    /**
+     * Readers that failed, and why; the rest of the profile is still valid.
+     */
+    errors?: ProbeError[];
+}
+
+/**
+ * Feed-forward block.
+ */
+export interface Ffn {
+    /**
+     * Activation function.
+     */
+    activation: Activation;
+    /**
+     * Gated (SwiGLU/GeGLU: `down(act(gate(x)) * up(x))`) or plain (`down(act(up(x)))`).
+     */
+    gated: boolean;
+    /**
+     * Width of the hidden layer (`intermediate_size`, `n_inner`, `ffn_dim`).
+     */
+    intermediate: number;
+}
+
+/**
+ * Framework and backend.
+ */
+export type Framework = "pytorch_cuda" | "pytorch_rocm" | "pytorch_mps" | "mlx" | "pytorch_cpu" | "none";
+
+/**
+ * Framework and device overheads added on top of tensor memory.
+ */
+export interface Runtime {
+    /**
+     * The framework and backend. Default: `pytorch_cuda`.
+     */
+    framework?: Framework;
+    /**
+     * Total memory of one device, to check the fit. Default: unknown.
+     */
+    device_memory_bytes?: number;
+    /**
+     * The device shares memory with the host (Apple silicon, integrated GPUs). Default: false.
+     */
+    unified_memory?: boolean;
+    /**
+     * PyTorch `expandable_segments:True`, which shrinks allocator fragmentation. Default: false.
+     */
+    expandable_segments?: boolean;
+    /**
+     * GPUs per node, for the communication buffers of multi-node jobs. Default: 8.
+     */
+    gpus_per_node?: number;
+}
+
+/**
+ * How a profile was made.
+ */
+export type ProbeKind = "native" | "browser" | "manual";
+
+/**
+ * How accelerators are connected to each other.
+ */
+export interface Topology {
+    /**
+     * One entry per pair of accelerators that the probe could relate.
+     */
+    links?: AcceleratorLink[];
+}
+
+/**
+ * How the optimizer step runs.
+ */
+export type OptimizerImpl = "foreach" | "fused" | "for_loop";
+
+/**
+ * Hypervisor of a virtual machine, in systemd-detect-virt's names (`hyperv` for its `microsoft`).
+ */
+export type Virtualization = "kvm" | "amazon" | "vmware" | "oracle" | "xen" | "bochs" | "parallels" | "bhyve" | "hyperv" | "apple" | "google" | "unknown";
+
+/**
+ * Instruction-set extensions that matter for training on the CPU.
+ */
+export type CpuFlag = "avx" | "avx2" | "fma" | "f16c" | "avx512f" | "avx512bw" | "avx512_vnni" | "avx512_bf16" | "avx512_fp16" | "avx_vnni" | "amx_tile" | "amx_bf16" | "amx_int8" | "neon" | "asimddp" | "fp16" | "bf16" | "i8mm" | "sve" | "sve2" | "sme" | "sme2";
+
+/**
+ * Kind of normalisation.
+ */
+export type NormKind = "rms_norm" | "layer_norm" | "none";
+
+/**
+ * Kinds of device with their own rules.
+ */
+export type DeviceClass = "nvidia_gpu" | "amd_gpu" | "intel_gpu" | "apple_gpu" | "cpu";
+
+/**
+ * Kinds of memory.
+ */
+export type TermKind = "weights" | "master_weights" | "gradients" | "optimizer_states" | "optimizer_temporaries" | "adapter_weights" | "activations" | "logits_and_loss" | "kv_cache" | "sharding_buffers" | "runtime_context" | "kernel_workspaces" | "communication_buffers" | "allocator_fragmentation";
+
+/**
+ * Live tensor bytes at the peak of one phase.
+ */
+export interface PhasePeak {
+    /**
+     * The phase.
+     */
+    phase: Phase;
+    /**
+     * Live tensor bytes at its peak.
+     */
+    allocated_bytes: number;
+}
+
+/**
+ * LoRA adapters.
+ */
+export interface Lora {
+    /**
+     * Rank `r`.
+     */
+    rank: number;
+    /**
+     * Scaling numerator `lora_alpha`; does not change memory. Default: `2 * rank`.
+     */
+    alpha?: number;
+    /**
+     * Adapted modules by their Hugging Face names (`q_proj`, `v_proj`, `c_attn`, `query_key_value`, ...) or `all-linear`. Default: `["q_proj", "v_proj"]`.
+     */
+    targets?: string[];
+    /**
+     * Adapter weight dtype. Default: `fp32` (PEFT's `autocast_adapter_dtype=True`).
+     */
+    dtype?: Dtype;
+    /**
+     * `lora_dropout` probability; above 0 each adapted input is copied through dropout. Default: 0.
+     */
+    dropout?: number;
+}
+
+/**
+ * Mixture-of-experts feed-forward layers.
+ */
+export interface Moe {
+    /**
+     * Routed experts per MoE layer.
+     */
+    experts: number;
+    /**
+     * Experts each token is routed to (`num_experts_per_tok`, top-k).
+     */
+    active: number;
+    /**
+     * Width of one routed expert (`moe_intermediate_size`).
+     */
+    expert_intermediate: number;
+    /**
+     * Always-on shared experts (DeepSeek `n_shared_experts`; Qwen-MoE has one).
+     */
+    shared_experts?: number;
+    /**
+     * Total width of the shared expert block (Qwen-MoE `shared_expert_intermediate_size`, DeepSeek `n_shared_experts * moe_intermediate_size`).
+     */
+    shared_intermediate?: number;
+    /**
+     * Qwen-MoE gates the shared expert with a `Linear(hidden, 1)` and a sigmoid.
+     */
+    shared_expert_gate?: boolean;
+    /**
+     * Layers whose feed-forward block stays dense (`ffn`): DeepSeek's first `first_k_dense_replace`,
+     * Qwen-MoE's `mlp_only_layers` and those skipped by `decoder_sparse_step`.
+     */
+    dense_layers?: number;
+    /**
+     * Router has a per-expert bias vector (DeepSeek-V3 `e_score_correction_bias`, stored in the checkpoint).
+     */
+    router_bias?: boolean;
+}
+
+/**
+ * Multi-head latent attention dimensions (DeepSeek-V2/V3).
+ */
+export interface Mla {
+    /**
+     * Rank of the query compression; `None` projects queries directly.
+     */
+    q_lora_rank?: number | null;
+    /**
+     * Rank of the joint key/value compression (what the KV cache stores).
+     */
+    kv_lora_rank: number;
+    /**
+     * Per-head query/key width without rotary.
+     */
+    qk_nope_head_dim: number;
+    /**
+     * Per-head query/key width with rotary (shared key part is cached).
+     */
+    qk_rope_head_dim: number;
+    /**
+     * Per-head value width.
+     */
+    v_head_dim: number;
+}
+
+/**
+ * Normalisation layers.
+ */
+export interface Norm {
+    /**
+     * RMSNorm or LayerNorm.
+     */
+    kind: NormKind;
+    /**
+     * LayerNorm carries a bias vector.
+     */
+    bias: boolean;
+    /**
+     * Norm layers per decoder layer (2 for most, 1 for parallel-residual GPT-J/Phi-2 style, 4 for Gemma-2/3).
+     */
+    per_layer: number;
+    /**
+     * A norm after the last layer (absent in OPT-350m, `do_layer_norm_before: false`). Default: true.
+     */
+    final_norm?: boolean;
+}
+
+/**
+ * Numeric recipe.
+ */
+export type Precision = "fp32" | "bf16" | "fp16" | "amp_bf16" | "amp_fp16" | "mixed_bf16" | "mixed_fp16";
+
+/**
+ * Offload of model states to host memory.
+ */
+export interface Offload {
+    /**
+     * Optimizer states (and fp32 master weights) live in host memory, the step runs on the CPU.
+     */
+    optimizer?: boolean;
+    /**
+     * Weights live in host memory between uses (ZeRO-3 / FSDP only).
+     */
+    parameters?: boolean;
+}
+
+/**
+ * One GPU or other accelerator.
+ */
+export interface Accelerator {
+    /**
+     * Vendor.
+     */
+    vendor?: Vendor;
+    /**
+     * Name as the driver reports it, e.g. `NVIDIA GeForce RTX 4090`.
+     */
+    name: string;
+    /**
+     * Discrete, integrated, unified, software (cpu), virtual.
+     */
+    kind?: AcceleratorKind;
+    /**
+     * The catalogue entry matched by name, when any.
+     */
+    catalogue_name?: string | null;
+    /**
+     * PCI address `domain:bus:device.function`, the stable key (NVML and CUDA order differ).
+     */
+    pci_bus_id?: string | null;
+    /**
+     * Vendor UUID; `null` when redacted (the default).
+     */
+    uuid?: string | null;
+    /**
+     * Compute stack that drives it.
+     */
+    backend?: Backend | null;
+    /**
+     * Architecture, e.g. `ampere`, `hopper`, `gfx1100`, `xe-hpg`, `apple-m4`.
+     */
+    architecture?: string | null;
+    /**
+     * NVIDIA compute capability, e.g. `8.9`.
+     */
+    compute_capability?: string | null;
+    /**
+     * Memory this device can allocate: VRAM, the Metal working set, or for APUs the GTT pool.
+     */
+    memory_total_bytes?: Value<number> | null;
+    /**
+     * Of that, free now.
+     */
+    memory_free_bytes?: Value<number> | null;
+    /**
+     * Which reading `memory_total_bytes` came from.
+     */
+    memory_source?: MemorySource | null;
+    /**
+     * Dedicated VRAM (for an APU, the firmware carve-out; not to be added to `gtt_bytes`).
+     */
+    vram_bytes?: Value<number> | null;
+    /**
+     * AMD GTT: system memory the GPU may map.
+     */
+    gtt_bytes?: Value<number> | null;
+    /**
+     * Streaming multiprocessors (NVIDIA) or compute units (AMD, Intel Xe-cores).
+     */
+    compute_units?: Value<number> | null;
+    /**
+     * Shader cores: CUDA cores, Apple GPU cores, stream processors.
+     */
+    cores?: Value<number> | null;
+    /**
+     * Numeric types its matrix units run at full rate.
+     */
+    dtypes?: MatrixDtype[];
+    /**
+     * Peak dense matrix throughput per dtype.
+     */
+    peak_tflops?: PeakTflops;
+    /**
+     * Peak memory bandwidth.
+     */
+    memory_bandwidth_gbs?: Value<number> | null;
+    /**
+     * Memory bus width.
+     */
+    memory_bus_width_bits?: Value<number> | null;
+    /**
+     * Highest memory clock.
+     */
+    memory_max_mhz?: Value<number> | null;
+    /**
+     * Highest SM / shader clock.
+     */
+    sm_max_mhz?: Value<number> | null;
+    /**
+     * Current SM / shader clock.
+     */
+    sm_mhz?: Value<number> | null;
+    /**
+     * PCIe link.
+     */
+    pcie?: Pcie | null;
+    /**
+     * Active NVLink links.
+     */
+    nvlink_links?: Value<number> | null;
+    /**
+     * NVLink version.
+     */
+    nvlink_version?: number | null;
+    /**
+     * Power limit in force.
+     */
+    power_limit_w?: Value<number> | null;
+    /**
+     * Default power limit.
+     */
+    power_default_limit_w?: Value<number> | null;
+    /**
+     * Lowest power limit that can be set.
+     */
+    power_min_limit_w?: Value<number> | null;
+    /**
+     * Highest power limit that can be set.
+     */
+    power_max_limit_w?: Value<number> | null;
+    /**
+     * Board power now.
+     */
+    power_draw_w?: Value<number> | null;
+    /**
+     * Thermal design power, from the catalogue.
+     */
+    tdp_w?: Value<number> | null;
+    /**
+     * Temperature now.
+     */
+    temperature_c?: Value<number> | null;
+    /**
+     * Temperature at which the GPU slows itself down.
+     */
+    temperature_slowdown_c?: Value<number> | null;
+    /**
+     * Temperature at which the GPU shuts down.
+     */
+    temperature_shutdown_c?: Value<number> | null;
+    /**
+     * Why clocks are held below their maximum now; idle is not a reason.
+     */
+    throttle_reasons?: ThrottleReason[];
+    /**
+     * ECC enabled.
+     */
+    ecc_enabled?: boolean | null;
+    /**
+     * Uncorrected ECC errors since the driver loaded.
+     */
+    ecc_uncorrected_errors?: Value<number> | null;
+    /**
+     * Multi-Instance GPU mode enabled.
+     */
+    mig_enabled?: boolean | null;
+    /**
+     * MIG instances present.
+     */
+    mig_instances?: number | null;
+    /**
+     * Kernel driver version.
+     */
+    driver_version?: string | null;
+    /**
+     * Compute runtime version the driver supports, e.g. CUDA `12.8`.
+     */
+    runtime_version?: string | null;
+    /**
+     * NUMA node the device is attached to.
+     */
+    numa_node?: number | null;
+    /**
+     * Apple Neural Engine cores.
+     */
+    neural_engine_cores?: Value<number> | null;
+    /**
+     * Readers that contributed, in the order they did.
+     */
+    sources?: Reader[];
+}
+
+/**
+ * One NUMA node.
+ */
+export interface NumaNode {
+    /**
+     * Node number.
+     */
+    node: number;
+    /**
+     * Its CPUs as a kernel cpulist, e.g. `0-15,32-47`.
+     */
+    cpus?: string | null;
+    /**
+     * Memory attached to it.
+     */
+    memory_bytes?: Value<number> | null;
+}
+
+/**
+ * One catalogue entry, as the npm package's `accelerators()` lists it.
+ */
+export interface AcceleratorSpec {
+    /**
+     * Display name.
+     */
+    name: string;
+    /**
+     * Vendor.
+     */
+    vendor: Vendor;
+    /**
+     * Architecture, lowercase: `turing`, `ampere`, `hopper`, `cdna3`, `rdna3`, `xe-hpg`, `apple-m4`.
+     */
+    architecture: string;
+    /**
+     * Memory per device in GiB (the largest configuration for Apple chips, whose memory varies).
+     */
+    memory_gib: number;
+    /**
+     * Peak memory bandwidth, GB/s.
+     */
+    bandwidth_gbs: number;
+    /**
+     * Peak throughput.
+     */
+    tflops: SpecTflops;
+    /**
+     * Board power (TDP), W.
+     */
+    tdp_w: number | null;
+    /**
+     * GPU cores (Apple).
+     */
+    gpu_cores: number | null;
+    /**
+     * Neural Engine cores (Apple).
+     */
+    neural_engine_cores: number | null;
+    /**
+     * The throughput figures are derived (clock × units) rather than published.
+     */
+    estimated: boolean;
+    /**
+     * Where the numbers come from.
+     */
+    source: string;
+}
+
+/**
+ * One configuration.
+ */
+export interface Configuration {
+    /**
+     * The mode.
+     */
+    mode: Mode;
+    /**
+     * Whether it fits within the mode's memory target.
+     */
+    fits: boolean;
+    /**
+     * The mode's share of usable device memory, bytes.
+     */
+    memory_target_bytes: number;
+    /**
+     * The model trained or served.
+     */
+    model: ModelChoice;
+    /**
+     * The task as the memory model runs it.
+     */
+    task: GoalTask;
+    /**
+     * Numeric recipe.
+     */
+    precision: Precision;
+    /**
+     * Optimizer (absent when serving).
+     */
+    optimizer: Optimizer | null;
+    /**
+     * Devices used.
+     */
+    devices: number;
+    /**
+     * Sharding across devices.
+     */
+    sharding: Sharding;
+    /**
+     * Offload to host memory.
+     */
+    offload: Offload;
+    /**
+     * Sequences per device per step.
+     */
+    micro_batch: number;
+    /**
+     * Micro-batches accumulated per optimizer step.
+     */
+    gradient_accumulation: number;
+    /**
+     * Sequences per optimizer step over all devices.
+     */
+    global_batch: number;
+    /**
+     * Tokens per sequence (serving: the context).
+     */
+    sequence: number;
+    /**
+     * Activation recomputation.
+     */
+    checkpointing: Checkpointing;
+    /**
+     * Attention kernel.
+     */
+    attention: AttentionImpl;
+    /**
+     * LoRA rank, for adapter tasks.
+     */
+    lora_rank: number | null;
+    /**
+     * Peak memory of one device, term by term.
+     */
+    memory: Estimate;
+    /**
+     * Step time, throughput and total time.
+     */
+    time: TimeEstimate;
+    /**
+     * Token budget, data, checkpoints, disk.
+     */
+    scale: Scale;
+    /**
+     * Power and energy.
+     */
+    power: PowerEstimate;
+    /**
+     * Serving figures, for `serve`.
+     */
+    serve: ServeEstimate | null;
+    /**
+     * The training config for the engine.
+     */
+    training: TrainingConfig | null;
+    /**
+     * Ordered adjustments for out-of-memory recovery, each with the memory after it.
+     */
+    fallbacks: Fallback[];
+    /**
+     * Conditions worth acting on, each with a stable code and its numbers.
+     */
+    warnings: Warning[];
+}
+
+/**
+ * One decoder-only transformer, described by what determines its memory and compute.
+ *
+ * Every field is read from (or implied by) the model's Hugging Face `config.json`.
+ */
+export interface ModelSpec {
+    /**
+     * Display name, e.g. `Llama-3-8B`.
+     */
+    name: string;
+    /**
+     * Architecture family; decides the shape of the block.
+     */
+    family: Family;
+    /**
+     * Number of decoder layers (`num_hidden_layers`).
+     */
+    layers: number;
+    /**
+     * Residual stream width (`hidden_size`).
+     */
+    hidden: number;
+    /**
+     * Query heads (`num_attention_heads`).
+     */
+    heads: number;
+    /**
+     * Key/value heads (`num_key_value_heads`); equals `heads` without GQA/MQA.
+     */
+    kv_heads: number;
+    /**
+     * Width of one attention head (`head_dim`, else `hidden / heads`).
+     */
+    head_dim: number;
+    /**
+     * Multi-head latent attention (DeepSeek-V2/V3); `None` for ordinary attention.
+     */
+    mla?: Mla;
+    /**
+     * The feed-forward block of dense layers.
+     */
+    ffn: Ffn;
+    /**
+     * Mixture-of-experts layers; `None` for a dense model.
+     */
+    moe?: Moe;
+    /**
+     * Rows of the token embedding (`vocab_size`, padded as in the checkpoint).
+     */
+    vocab: number;
+    /**
+     * Rows of a learned absolute position table (GPT-2 `n_positions`, OPT `max_position_embeddings + 2`); 0 for rotary or ALiBi.
+     */
+    learned_positions?: number;
+    /**
+     * Longest context the checkpoint was trained for (`max_position_embeddings`).
+     */
+    max_positions: number;
+    /**
+     * Whether the output projection shares the token embedding (`tie_word_embeddings`).
+     */
+    tied_embeddings: boolean;
+    /**
+     * Normalisation layers.
+     */
+    norm: Norm;
+    /**
+     * Per-head normalisation of queries and keys (Qwen3, OLMo-2, Gemma-3).
+     */
+    qk_norm?: QkNorm;
+    /**
+     * Which projections carry a bias vector.
+     */
+    bias: Bias;
+    /**
+     * Attention and MLP read the same input and are summed (GPT-NeoX, GPT-J, Phi-2).
+     */
+    parallel_residual?: boolean;
+    /**
+     * Sliding-window attention: window length in tokens, and which layers use it.
+     */
+    sliding_window?: SlidingWindow;
+    /**
+     * Dropout probabilities as configured (0 for most modern checkpoints).
+     */
+    dropout?: Dropout;
+    /**
+     * Gemma-2 style `final_logit_softcapping`: logits pass through `tanh(x / c) * c`.
+     */
+    final_logit_softcap?: number;
+    /**
+     * Gemma-2 style `attn_logit_softcapping`: attention scores pass through `tanh(x / c) * c`.
+     */
+    attn_logit_softcap?: number;
+    /**
+     * OPT-350m style projection between a narrower embedding and the residual stream (`word_embed_proj_dim`).
+     */
+    embed_proj_dim?: number;
+    /**
+     * Where the configuration came from (URL of the `config.json`).
+     */
+    source?: string;
+}
+
+/**
+ * One mounted file system.
+ */
+export interface Storage {
+    /**
+     * Mount point.
+     */
+    mount_point: string;
+    /**
+     * Block device, e.g. `nvme0n1`, `sda`, `vda`.
+     */
+    device?: string | null;
+    /**
+     * File system type.
+     */
+    file_system?: string | null;
+    /**
+     * What holds it.
+     */
+    kind?: StorageKind | null;
+    /**
+     * Size.
+     */
+    total_bytes?: Value<number> | null;
+    /**
+     * Free for this user.
+     */
+    available_bytes?: Value<number> | null;
+    /**
+     * Removable (USB, SD card).
+     */
+    removable?: boolean | null;
+    /**
+     * Mounted read-only.
+     */
+    read_only?: boolean | null;
+}
+
+/**
+ * One named term of the memory at the peak.
+ */
+export interface Term {
+    /**
+     * What the bytes are.
+     */
+    term: TermKind;
+    /**
+     * Bytes on one device.
+     */
+    bytes: number;
+    /**
+     * How the number was obtained, with the formula's inputs.
+     */
+    detail: string;
+}
+
+/**
+ * One network interface.
+ */
+export interface NetworkInterface {
+    /**
+     * Interface name.
+     */
+    name: string;
+    /**
+     * What it is.
+     */
+    kind?: NetworkKind | null;
+    /**
+     * Operationally up.
+     */
+    up?: boolean | null;
+    /**
+     * Negotiated link speed, megabits per second.
+     */
+    speed_mbps?: Value<number> | null;
+    /**
+     * MTU in bytes.
+     */
+    mtu?: number | null;
+}
+
+/**
+ * One step of the out-of-memory fallback ladder.
+ */
+export interface Fallback {
+    /**
+     * Stable identifier of the adjustment.
+     */
+    action: FallbackAction;
+    /**
+     * What changes, with the numbers.
+     */
+    description: string;
+    /**
+     * Peak memory of one device after this and every earlier step, bytes.
+     */
+    peak_bytes: number;
+}
+
+/**
+ * One swap area.
+ */
+export interface SwapDevice {
+    /**
+     * Device or file, e.g. `/dev/nvme0n1p3`, `/swapfile`, `/dev/zram0`.
+     */
+    name: string;
+    /**
+     * Partition, file or zram (compressed RAM, not disk).
+     */
+    kind?: SwapKind | null;
+    /**
+     * Size.
+     */
+    size_bytes?: Value<number> | null;
+    /**
+     * In use.
+     */
+    used_bytes?: Value<number> | null;
+}
+
+/**
+ * One temperature sensor.
+ */
+export interface ThermalSensor {
+    /**
+     * Sensor name, e.g. `x86_pkg_temp`, `k10temp Tctl`, `amdgpu edge`.
+     */
+    label: string;
+    /**
+     * Temperature now.
+     */
+    temperature_c?: Value<number> | null;
+    /**
+     * Critical trip point.
+     */
+    critical_c?: Value<number> | null;
+}
+
+/**
+ * Operating system and environment.
+ */
+export interface Host {
+    /**
+     * Operating system.
+     */
+    os?: Os | null;
+    /**
+     * Distribution or product name with version, e.g. `Debian GNU/Linux 12 (bookworm)`.
+     */
+    os_name?: string | null;
+    /**
+     * Kernel release.
+     */
+    kernel?: string | null;
+    /**
+     * CPU architecture, e.g. `x86_64`, `aarch64`.
+     */
+    arch?: string | null;
+    /**
+     * Running under Windows Subsystem for Linux.
+     */
+    wsl?: boolean | null;
+    /**
+     * Container runtime when inside one.
+     */
+    container?: Container | null;
+    /**
+     * Hypervisor when in a virtual machine.
+     */
+    virtualization?: Virtualization | null;
+    /**
+     * Laptop, desktop or server, from the firmware's chassis type.
+     */
+    form_factor?: FormFactor | null;
+}
+
+/**
+ * Operating system, as `std::env::consts::OS` names it.
+ */
+export type Os = "linux" | "macos" | "windows" | "other";
+
+/**
+ * Optimizer.
+ */
+export type Optimizer = "adamw" | "adamw8bit" | "sgd" | "sgd_momentum" | "adafactor" | "lion";
+
+/**
+ * Parallelism and sharding.
+ */
+export interface Parallel {
+    /**
+     * Data-parallel replicas (the ZeRO/FSDP sharding degree). Default: 1.
+     */
+    data?: number;
+    /**
+     * Tensor-parallel degree (Megatron-style column/row split). Default: 1.
+     */
+    tensor?: number;
+    /**
+     * Pipeline stages (1F1B schedule). Default: 1.
+     */
+    pipeline?: number;
+    /**
+     * Context-parallel degree (sequence split across ranks in attention). Default: 1.
+     */
+    context?: number;
+    /**
+     * Megatron sequence parallelism alongside tensor parallelism. Default: false.
+     */
+    sequence_parallel?: boolean;
+    /**
+     * Micro-batches per optimizer step (gradient accumulation; pipeline micro-batches). Default: 1.
+     */
+    micro_batches?: number;
+    /**
+     * Sharding of model states across the data-parallel group. Default: `none`.
+     */
+    sharding?: Sharding;
+    /**
+     * What is offloaded to host memory. Default: nothing.
+     */
+    offload?: Offload;
+}
+
+/**
+ * Parameter counts of a model.
+ */
+export interface Parameters {
+    /**
+     * Every parameter, tied weights counted once.
+     */
+    total: number;
+    /**
+     * Token embedding, learned positions and an untied output projection (the Pythia convention:
+     * its published non-embedding counts exclude both `embed_in` and `embed_out`).
+     */
+    embedding: number;
+    /**
+     * `total - embedding`.
+     */
+    non_embedding: number;
+    /**
+     * Parameters that receive gradients (all of them for the model alone; adapters for LoRA).
+     */
+    trainable: number;
+    /**
+     * Parameters used per token (MoE: shared and top-k routed experts only; equals `total` when dense).
+     */
+    active: number;
+}
+
+/**
+ * Peak dense throughput per dtype, TFLOP/s (TOP/s for int8).
+ */
+export interface PeakTflops {
+    /**
+     * fp32 (non-tensor).
+     */
+    fp32?: Value<number> | null;
+    /**
+     * TF32 tensor.
+     */
+    tf32?: Value<number> | null;
+    /**
+     * fp16 tensor, fp32 accumulate.
+     */
+    fp16?: Value<number> | null;
+    /**
+     * bf16 tensor, fp32 accumulate.
+     */
+    bf16?: Value<number> | null;
+    /**
+     * fp8 tensor.
+     */
+    fp8?: Value<number> | null;
+    /**
+     * int8 tensor, TOP/s.
+     */
+    int8?: Value<number> | null;
+}
+
+/**
+ * Peak dense throughput per dtype, TFLOP/s (TOP/s for int8); `None` where the part has no such unit.
+ */
+export interface SpecTflops {
+    /**
+     * fp32 (non-tensor).
+     */
+    fp32: number | null;
+    /**
+     * TF32 tensor.
+     */
+    tf32: number | null;
+    /**
+     * fp16 tensor, fp32 accumulate.
+     */
+    fp16: number | null;
+    /**
+     * bf16 tensor, fp32 accumulate.
+     */
+    bf16: number | null;
+    /**
+     * fp8 tensor.
+     */
+    fp8: number | null;
+    /**
+     * int8 tensor, TOP/s.
+     */
+    int8: number | null;
+}
+
+/**
+ * Peak memory of one device for one request.
+ */
+export interface Estimate {
+    /**
+     * Document version.
+     */
+    schema_version: number;
+    /**
+     * Name of the model.
+     */
+    model: string;
+    /**
+     * Parameter counts of the model; `trainable` reflects the task (adapters only for LoRA).
+     */
+    parameters: Parameters;
+    /**
+     * Bytes of live tensors at the peak: what `torch.cuda.max_memory_allocated()` reports.
+     */
+    peak_allocated_bytes: number;
+    /**
+     * `peak_allocated_bytes` plus the overhead terms: what the device must have free.
+     */
+    peak_bytes: number;
+    /**
+     * Phase in which the peak happens.
+     */
+    peak_phase: Phase;
+    /**
+     * Model states of one device after sharding and offload, whatever the phase.
+     */
+    model_states: ModelStates;
+    /**
+     * Every term live at the peak, tensors first, then overheads; they add up to `peak_bytes`.
+     */
+    breakdown: Term[];
+    /**
+     * Peak of live tensors in each phase of a step.
+     */
+    phases: PhasePeak[];
+    /**
+     * Host memory the job needs besides the device (offloaded states, pinned buffers).
+     */
+    host_bytes: number;
+    /**
+     * Whether the peak fits the device, when the device's memory is known.
+     */
+    fit?: Fit;
+    /**
+     * Conditions worth acting on, each with its numbers.
+     */
+    warnings: Warning[];
+}
+
+/**
+ * Power and energy of a configuration.
+ */
+export interface PowerEstimate {
+    /**
+     * TDP of all devices, W.
+     */
+    tdp_w: number | null;
+    /**
+     * Expected draw of all devices under the mode, W.
+     */
+    draw_w: number | null;
+    /**
+     * Power limit to set per device (`nvidia-smi -pl`), W, when the mode asks for less than TDP.
+     */
+    power_cap_w: number | null;
+    /**
+     * Energy of the run, kWh.
+     */
+    energy_kwh: number | null;
+}
+
+/**
+ * Power sources.
+ */
+export interface Power {
+    /**
+     * Has a battery.
+     */
+    has_battery?: boolean | null;
+    /**
+     * Running on battery now.
+     */
+    on_battery?: boolean | null;
+    /**
+     * Mains connected.
+     */
+    ac_online?: boolean | null;
+    /**
+     * Battery charge in percent.
+     */
+    battery_percent?: Value<number> | null;
+    /**
+     * Battery state as the OS reports it.
+     */
+    battery_status?: BatteryStatus | null;
+    /**
+     * Power drawn from the battery now.
+     */
+    battery_draw_w?: Value<number> | null;
+    /**
+     * CPU package power limit (RAPL long-term constraint).
+     */
+    cpu_package_limit_w?: Value<number> | null;
+    /**
+     * Whether RAPL energy counters are readable by this user (root-only since Linux 5.10).
+     */
+    rapl_readable?: boolean | null;
+}
+
+/**
+ * Quantised storage of the frozen base linears.
+ */
+export interface Quantization {
+    /**
+     * Storage format of the decoder's linear weights.
+     */
+    format: QuantFormat;
+    /**
+     * bitsandbytes double quantisation of the 4-bit block constants. Default: true.
+     */
+    double_quant?: boolean;
+}
+
+/**
+ * Query/key normalisation inside attention.
+ */
+export type QkNorm = "none" | "per_head" | "full";
+
+/**
+ * Scale of a configuration.
+ */
+export interface Scale {
+    /**
+     * Tokens per trained parameter of this run.
+     */
+    tokens_per_parameter: number;
+    /**
+     * Chinchilla's compute-optimal tokens for this model (20 per parameter).
+     */
+    chinchilla_tokens: number;
+    /**
+     * Parameters this hardware trains compute-optimally within the time budget (sustained
+     * FLOP/s × budget) at the mode's tokens per parameter.
+     */
+    compute_optimal_parameters: number;
+    /**
+     * Tokenised dataset on disk, bytes.
+     */
+    dataset_bytes: number;
+    /**
+     * Raw text the tokens come from, bytes.
+     */
+    text_bytes: number;
+    /**
+     * One checkpoint (weights, master weights, optimizer states; adapters only for LoRA), bytes.
+     */
+    checkpoint_bytes: number;
+    /**
+     * Seconds to write one checkpoint, from the measured storage write rate when known.
+     */
+    checkpoint_write_s: number | null;
+    /**
+     * Checkpoint interval (Young/Daly), seconds.
+     */
+    save_interval_s: number | null;
+    /**
+     * Disk the run needs: the dataset and two checkpoints, bytes.
+     */
+    disk_needed_bytes: number;
+    /**
+     * Free space on the largest local file system, bytes.
+     */
+    disk_free_bytes: number | null;
+}
+
+/**
+ * Serving figures.
+ */
+export interface ServeEstimate {
+    /**
+     * Context length per sequence.
+     */
+    context: number;
+    /**
+     * Sequences served at once.
+     */
+    concurrency: number;
+    /**
+     * KV cache of one sequence at full context, bytes.
+     */
+    kv_bytes_per_sequence: number;
+    /**
+     * Generated tokens per second over all sequences (memory-bound decode).
+     */
+    decode_tokens_per_s: number | null;
+}
+
+/**
+ * Serving shape.
+ */
+export interface Inference {
+    /**
+     * Prompt tokens per sequence.
+     */
+    prompt: number;
+    /**
+     * Tokens generated per sequence. Default: 0.
+     */
+    generate?: number;
+    /**
+     * KV cache element type. Default: the compute dtype.
+     */
+    kv_dtype?: Dtype;
+}
+
+/**
+ * Sharding of model states across data-parallel ranks.
+ */
+export type Sharding = "none" | "zero1" | "zero2" | "zero3" | "fsdp_shard_grad_op" | "fsdp_full_shard";
+
+/**
+ * Sliding-window attention.
+ */
+export interface SlidingWindow {
+    /**
+     * Window length in tokens.
+     */
+    window: number;
+    /**
+     * Layers using the window out of each group of `pattern` layers; the rest are global.
+     * Mistral v0.1: every layer (`local_per_pattern = pattern = 1`); Gemma-2: 1 of 2; Gemma-3: 5 of 6.
+     */
+    local_per_pattern: number;
+    /**
+     * Size of the repeating layer group.
+     */
+    pattern: number;
+}
+
+/**
+ * Storage formats of quantised linear weights.
+ */
+export type QuantFormat = "nf4" | "fp4" | "int8";
+
+/**
+ * System memory.
+ */
+export interface Memory {
+    /**
+     * Installed memory the OS sees (the host's, even inside a container).
+     */
+    total_bytes?: Value<number> | null;
+    /**
+     * Memory available to new allocations without swapping (`MemAvailable`).
+     */
+    available_bytes?: Value<number> | null;
+    /**
+     * Memory limit of this process's cgroup; `null` when unlimited.
+     */
+    cgroup_limit_bytes?: Value<number> | null;
+    /**
+     * Memory the cgroup already uses.
+     */
+    cgroup_usage_bytes?: Value<number> | null;
+    /**
+     * Swap space.
+     */
+    swap_total_bytes?: Value<number> | null;
+    /**
+     * Swap in use.
+     */
+    swap_used_bytes?: Value<number> | null;
+    /**
+     * Swap areas and what backs them.
+     */
+    swap_devices?: SwapDevice[];
+    /**
+     * Size of `/dev/shm`, which PyTorch's DataLoader workers and NCCL use.
+     */
+    shm_bytes?: Value<number> | null;
+    /**
+     * CPU and accelerator share the same memory (Apple silicon, AMD APUs, GB10).
+     */
+    unified?: boolean | null;
+    /**
+     * Peak memory bandwidth of the platform, from the chip catalogue.
+     */
+    bandwidth_gbs?: Value<number> | null;
+}
+
+/**
+ * The CPU.
+ */
+export interface Cpu {
+    /**
+     * Brand string, e.g. `AMD Ryzen 9 7950X 16-Core Processor`, `Apple M4 Pro`.
+     */
+    brand?: string | null;
+    /**
+     * Vendor, e.g. `GenuineIntel`, `AuthenticAMD`, `Apple`, `ARM`.
+     */
+    vendor?: string | null;
+    /**
+     * Sockets (physical packages).
+     */
+    sockets?: Value<number> | null;
+    /**
+     * Physical cores over all sockets.
+     */
+    physical_cores?: Value<number> | null;
+    /**
+     * Logical CPUs (hardware threads) the OS shows.
+     */
+    logical_cores?: Value<number> | null;
+    /**
+     * Performance cores on a hybrid CPU.
+     */
+    performance_cores?: Value<number> | null;
+    /**
+     * Efficiency cores on a hybrid CPU.
+     */
+    efficiency_cores?: Value<number> | null;
+    /**
+     * CPUs this process may use: affinity and cgroup quota applied.
+     */
+    available_parallelism?: Value<number> | null;
+    /**
+     * CPU quota of this process's cgroup, in cores; `null` when unlimited.
+     */
+    cgroup_quota_cores?: Value<number> | null;
+    /**
+     * Highest clock of any core.
+     */
+    max_mhz?: Value<number> | null;
+    /**
+     * Instruction-set extensions that matter for training on the CPU, in the order of their
+     * list.
+     */
+    flags?: CpuFlag[];
+    /**
+     * NUMA nodes with their CPUs and memory.
+     */
+    numa_nodes?: NumaNode[];
+}
+
+/**
+ * The adapter's limits that matter for compute (`GPUSupportedLimits`); `null` where the browser
+ * does not report one.
+ */
+export interface WebGpuLimits {
+    /**
+     * `maxBufferSize`, bytes: the largest buffer. Not the memory of the device.
+     */
+    max_buffer_size: number | null;
+    /**
+     * `maxStorageBufferBindingSize`, bytes: the largest storage buffer one binding sees.
+     */
+    max_storage_buffer_binding_size: number | null;
+    /**
+     * `maxComputeWorkgroupStorageSize`, bytes: workgroup (shared) memory.
+     */
+    max_compute_workgroup_storage_size: number | null;
+    /**
+     * `maxComputeInvocationsPerWorkgroup`.
+     */
+    max_compute_invocations_per_workgroup: number | null;
+}
+
+/**
+ * The capability score.
+ */
+export interface Score {
+    /**
+     * 0 to 10, one decimal.
+     */
+    value: number;
+    /**
+     * How it is computed.
+     */
+    formula: string;
+}
+
+/**
+ * The devices a plan runs on.
+ */
+export interface Device {
+    /**
+     * Name, e.g. `NVIDIA GeForce RTX 4090` or the CPU brand.
+     */
+    name: string;
+    /**
+     * Class.
+     */
+    class: DeviceClass;
+    /**
+     * How many of them.
+     */
+    count: number;
+    /**
+     * Memory one of them may use, bytes (a GPU's own memory, Apple's Metal working set, or the
+     * RAM left to a CPU job after the OS reserve and within the cgroup limit).
+     */
+    usable_bytes: number;
+    /**
+     * The GPU shares memory with the CPU.
+     */
+    unified_memory: boolean;
+    /**
+     * Numeric recipe for training.
+     */
+    precision: Precision;
+    /**
+     * Why that recipe.
+     */
+    precision_reason: string;
+    /**
+     * Attention kernel.
+     */
+    attention: AttentionImpl;
+    /**
+     * FlashAttention (or an equivalent fused kernel) is available.
+     */
+    flash_attention: boolean;
+    /**
+     * Framework and backend the memory model applies.
+     */
+    framework: Framework;
+    /**
+     * Peak dense TFLOP/s of one device in the recipe's compute dtype; `None` when unknown.
+     */
+    peak_tflops: number | null;
+    /**
+     * Share of peak a training run sustains.
+     */
+    efficiency: number;
+    /**
+     * Where that share comes from.
+     */
+    efficiency_source: string;
+    /**
+     * Memory bandwidth of one device, GB/s.
+     */
+    memory_bandwidth_gbs: number | null;
+    /**
+     * Bandwidth between devices for collectives (NCCL bus bandwidth), GB/s.
+     */
+    link_gbs: number | null;
+    /**
+     * Collective backend: `nccl`, `rccl`, `gloo`, `mlx` or none for one device.
+     */
+    collective: string | null;
+    /**
+     * CPU training: intra-op threads to set (`torch.set_num_threads`), one per physical core:
+     * hyper-threads share a core's vector units (PyTorch performance tuning guide, "CPU specific
+     * optimizations": use physical cores, avoid logical ones).
+     */
+    threads: number | null;
+    /**
+     * Thermal design power of one device, W.
+     */
+    tdp_w: number | null;
+    /**
+     * Lowest power limit that can be set, W (NVIDIA).
+     */
+    power_min_w: number | null;
+}
+
+/**
+ * The fit of the peak on a device.
+ */
+export interface Fit {
+    /**
+     * Memory of the device as given.
+     */
+    device_bytes: number;
+    /**
+     * What the job may use of it (unified memory: the GPU's working-set limit).
+     */
+    usable_bytes: number;
+    /**
+     * What the operating system keeps from the job: on unified memory the RAM beyond the GPU's
+     * working-set limit; 0 on a discrete GPU, whose reported memory is already net of the driver.
+     */
+    os_reserve_bytes: number;
+    /**
+     * `usable_bytes - peak_bytes`; negative when it does not fit.
+     */
+    headroom_bytes: number;
+    /**
+     * `peak_bytes <= usable_bytes`.
+     */
+    fits: boolean;
+}
+
+/**
+ * The job, and every choice the user fixes; what is not fixed the mode decides.
+ */
+export interface Goal {
+    /**
+     * What is done. Default: `pretrain`.
+     */
+    task?: GoalTask;
+    /**
+     * The model; required for every task but `pretrain`. Default (pretraining only): a
+     * Llama-style model the planner sizes to the mode's time budget and memory target.
+     */
+    model?: ModelSource;
+    /**
+     * Tokens per sequence (serving: the context length). Default: the longest of the mode's
+     * range (within the model's positions) that fits, halving to one step below the range and
+     * never under 128 tokens.
+     */
+    sequence?: number;
+    /**
+     * Sequences per device per step. Default: the largest of the mode's range that fits, else
+     * the largest below it; serving, the concurrency per device.
+     */
+    micro_batch?: number;
+    /**
+     * Sequences per optimizer step over all devices. Default: pretraining, DeepSeek LLM's
+     * compute-optimal batch for the run's compute; fine-tuning, the micro-batches of all devices
+     * times the mode's accumulation, at least 16; serving, one micro-batch per device.
+     */
+    global_batch?: number;
+    /**
+     * Numeric recipe. Default: the device's, with its reason in `device.precision_reason`
+     * (on NVIDIA: bf16 autocast from Ampere, fp16 autocast on Volta and Turing); frozen weights
+     * (LoRA, QLoRA, serving) in that recipe's 16-bit dtype.
+     */
+    precision?: Precision;
+    /**
+     * Optimizer. Default: AdamW; 8-bit AdamW, then its states offloaded, when AdamW does not
+     * fit (a given model, or extreme pretraining).
+     */
+    optimizer?: Optimizer;
+    /**
+     * Activation recomputation. Default: none when that fits, else full.
+     */
+    checkpointing?: Checkpointing;
+    /**
+     * Attention kernel. Default: FlashAttention where the device has it, else SDPA.
+     */
+    attention?: AttentionImpl;
+    /**
+     * Sharding across devices. Default: none on one device; on several, the first of none,
+     * ZeRO-2 and ZeRO-3 that fits.
+     */
+    sharding?: Sharding;
+    /**
+     * Devices to use (at most those in the profile). Default: every device of the profile's
+     * primary kind.
+     */
+    devices?: number;
+    /**
+     * LoRA rank for `lora` and `qlora`. Default: 16.
+     */
+    lora_rank?: number;
+    /**
+     * Training tokens. Default: the mode's tokens per parameter for pretraining, the mode's
+     * wall-clock budget for fine-tuning.
+     */
+    tokens?: number;
+    /**
+     * Wall-clock budget in hours, instead of the mode's. Default: the mode's (2 h, 6 h, 24 h).
+     */
+    hours?: number;
+    /**
+     * Serving: concurrent sequences over all devices. Default: the most that fit, up to 4096
+     * per device.
+     */
+    concurrency?: number;
+}
+
+/**
+ * The machine's shape, from the firmware's chassis type.
+ */
+export type FormFactor = "laptop" | "desktop" | "server";
+
+/**
+ * The model of a configuration.
+ */
+export interface ModelChoice {
+    /**
+     * Name.
+     */
+    name: string;
+    /**
+     * All parameters.
+     */
+    parameters: number;
+    /**
+     * Parameters that are trained.
+     */
+    trainable: number;
+    /**
+     * Whose model it is.
+     */
+    origin: ModelOrigin;
+    /**
+     * Layers, hidden size, heads, FFN size and vocabulary, for a generated model.
+     */
+    shape: Shape | null;
+}
+
+/**
+ * The path between two accelerators, keyed by PCI bus id.
+ */
+export interface AcceleratorLink {
+    /**
+     * PCI bus id of one end.
+     */
+    a: string;
+    /**
+     * PCI bus id of the other end.
+     */
+    b: string;
+    /**
+     * Closest common point.
+     */
+    level: LinkLevel;
+    /**
+     * NVLink links between the two.
+     */
+    nvlink_links?: number | null;
+}
+
+/**
+ * The planner's answer.
+ */
+export interface Plan {
+    /**
+     * Document version.
+     */
+    schema_version: number;
+    /**
+     * What the configurations run on.
+     */
+    device: Device;
+    /**
+     * How capable the machine is for training, 0 to 10.
+     */
+    score: Score;
+    /**
+     * One configuration per requested mode, in the order asked.
+     */
+    configurations: Configuration[];
+    /**
+     * Conditions of the machine itself, each with its numbers.
+     */
+    warnings: Warning[];
+    /**
+     * What would make the machine train better.
+     */
+    suggestions: Warning[];
+}
+
+/**
+ * The stable identifier of a warning or suggestion.
+ */
+export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect";
+
+/**
+ * Time of a configuration.
+ */
+export interface TimeEstimate {
+    /**
+     * The FLOP-counting convention.
+     */
+    convention: string;
+    /**
+     * Model FLOPs per token.
+     */
+    model_flops_per_token: number;
+    /**
+     * Hardware FLOPs per token (recomputation included).
+     */
+    hardware_flops_per_token: number;
+    /**
+     * Sustained TFLOP/s of all devices (peak × efficiency × devices); `null` when the peak is unknown.
+     */
+    achievable_tflops: number | null;
+    /**
+     * Seconds per optimizer step; `null` when the device's speed is unknown.
+     */
+    step_s: number | null;
+    /**
+     * Of which exposed gradient communication.
+     */
+    communication_s: number | null;
+    /**
+     * Tokens per second over all devices.
+     */
+    tokens_per_s: number | null;
+    /**
+     * Model FLOPs utilisation: model FLOPs per second over peak.
+     */
+    mfu: number | null;
+    /**
+     * Hardware FLOPs utilisation: hardware FLOPs per second over peak.
+     */
+    hfu: number | null;
+    /**
+     * Share of full speed kept under the mode's power cap.
+     */
+    power_cap_speed: number;
+    /**
+     * Tokens the run trains on.
+     */
+    tokens: number;
+    /**
+     * Optimizer steps.
+     */
+    steps: number;
+    /**
+     * Total seconds.
+     */
+    total_s: number | null;
+    /**
+     * The mode's (or the user's) wall-clock budget, seconds.
+     */
+    budget_s: number;
+    /**
+     * Storage read rate the input pipeline needs, MB/s.
+     */
+    data_read_mbs: number | null;
+}
+
+/**
+ * Training-config fields for the engine, with where the defaults come from.
+ */
+export interface TrainingConfig {
+    /**
+     * Peak learning rate.
+     */
+    learning_rate: number;
+    /**
+     * Learning-rate schedule after the warm-up.
+     */
+    schedule: Schedule;
+    /**
+     * Warm-up steps.
+     */
+    warmup_steps: number;
+    /**
+     * Optimizer steps.
+     */
+    steps: number;
+    /**
+     * Save a checkpoint every this many steps.
+     */
+    save_steps: number;
+    /**
+     * Output directory.
+     */
+    output_dir: string;
+    /**
+     * Sources of these defaults.
+     */
+    sources: string[];
+}
+
+/**
+ * Versions of the crate and of each document it reads and writes.
+ */
+export interface Versions {
+    /**
+     * Version of trainfit-core, e.g. `0.1.0`.
+     */
+    trainfit: string;
+    /**
+     * `schema_version` of estimate requests and estimates.
+     */
+    estimate: number;
+    /**
+     * `schema_version` of plan requests and plans.
+     */
+    plan: number;
+    /**
+     * `schema_version` of hardware profiles.
+     */
+    hardware_profile: number;
+}
+
+/**
+ * Weights, gradients and optimizer states of one device (the ZeRO paper's "model states").
+ */
+export interface ModelStates {
+    /**
+     * Stored weights (quantised where requested).
+     */
+    weights_bytes: number;
+    /**
+     * LoRA adapter weights.
+     */
+    adapter_bytes: number;
+    /**
+     * Gradients of the trainable parameters.
+     */
+    gradients_bytes: number;
+    /**
+     * fp32 master weights of mixed precision.
+     */
+    master_weights_bytes: number;
+    /**
+     * Optimizer states.
+     */
+    optimizer_states_bytes: number;
+}
+
+/**
+ * What `detectBrowserHardware()` returns.
+ */
+export interface BrowserHardware {
+    /**
+     * A hardware profile of kind `browser`, every figure the browser gave `estimated`,
+     * completed as [`crate::hardware::parse_profile`] completes one (an adapter whose
+     * description names a catalogue part gets its `catalogue` figures). Without an adapter it has no accelerator
+     * and its `errors` say why.
+     */
+    profile: HardwareProfile;
+    /**
+     * Catalogue entries of the adapter's vendor and architecture, best match first; empty for
+     * a software adapter or no adapter. A page can offer them as "is this your GPU?" and put
+     * the chosen one's name in the profile.
+     */
+    candidates: AcceleratorSpec[];
+    /**
+     * The adapter as read, `null` without one.
+     */
+    webgpu: WebGpuAdapter | null;
+}
+
+/**
+ * What a network interface is.
+ */
+export type NetworkKind = "ethernet" | "wifi" | "infiniband" | "loopback" | "virtual" | "other";
+
+/**
+ * What backs a swap area.
+ */
+export type SwapKind = "partition" | "file" | "zram";
+
+/**
+ * What holds a file system.
+ */
+export type StorageKind = "nvme" | "ssd" | "hdd" | "virtual" | "network" | "ram" | "unknown";
+
+/**
+ * What is done with the model.
+ */
+export type GoalTask = "pretrain" | "finetune" | "lora" | "qlora" | "serve";
+
+/**
+ * What is done with the model.
+ */
+export type Task = "pretrain" | "finetune" | "lora" | "qlora" | "prefill" | "decode";
+
+/**
+ * What kind of device an accelerator is.
+ */
+export type AcceleratorKind = "discrete" | "integrated" | "unified" | "cpu" | "virtual" | "unknown";
+
+/**
+ * What to plan for.
+ */
+export interface PlanRequest {
+    /**
+     * Document version. Default: the current version (1).
+     */
+    schema_version?: number;
+    /**
+     * The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
+     * catalogue figures and the flat summary are filled where absent.
+     */
+    profile: HardwareProfile;
+    /**
+     * The job. Default: pretraining from scratch.
+     */
+    goal?: Goal;
+    /**
+     * Modes to plan. Default: all three.
+     */
+    modes?: Mode[];
+}
+
+/**
+ * Where a configuration's model comes from.
+ */
+export type ModelOrigin = "given" | "generated";
+
+/**
+ * Where a number came from.
+ */
+export type Source = "measured" | "catalogue" | "estimated" | "user";
+
+/**
+ * Where the model description comes from.
+ */
+export type ModelSource = { catalogue: string } | { hf_config: Record<string, unknown> | string } | { spec: ModelSpec };
+
+/**
+ * Which linear layers carry biases.
+ */
+export interface Bias {
+    /**
+     * Query, key and value projections.
+     */
+    qkv: boolean;
+    /**
+     * Attention output projection.
+     */
+    attn_out: boolean;
+    /**
+     * Feed-forward projections.
+     */
+    mlp: boolean;
+    /**
+     * Output (LM head) projection.
+     */
+    lm_head?: boolean;
+}
+
+/**
+ * Which reading an accelerator's `memory_total_bytes` came from.
+ */
+export type MemorySource = "nvml" | "amdgpu_vram" | "amdgpu_gtt" | "xe_vram" | "i915_lmem" | "metal_working_set" | "dxgi" | "vulkan_heap" | "catalogue";
+
+/**
+ * Who wrote the profile.
+ */
+export interface ProbeInfo {
+    /**
+     * How the profile was made.
+     */
+    kind?: ProbeKind;
+    /**
+     * Version of the program that wrote it.
+     */
+    version?: string | null;
+    /**
+     * When it was collected, RFC 3339 in UTC.
+     */
+    collected_at?: string | null;
+    /**
+     * Time spent collecting it, in milliseconds.
+     */
+    duration_ms?: number | null;
+}
+
+/**
+ * Why an NVIDIA GPU holds its clocks below their maximum (NVML's clocks-event reasons, without
+ * `gpu_idle`).
+ */
+export type ThrottleReason = "applications_clocks_setting" | "sw_power_cap" | "hw_slowdown" | "sync_boost" | "sw_thermal_slowdown" | "hw_thermal_slowdown" | "hw_power_brake" | "display_clock_setting";
+
+
+/**
+ * The accelerator catalogue's entries (published figures and their sources) whose name,
+ * vendor or architecture contains every word of `query`; all of them without one.
+ *
+ * # Errors
+ * As [`models`].
+ */
+export function accelerators(query?: string): AcceleratorSpec[];
+
+/**
+ * What this browser tells about its machine: the WebGPU adapter and `navigator`'s hints as a
+ * hardware profile (every figure `estimated`), the catalogue accelerators of the adapter's
+ * vendor and architecture, best match first, and the adapter as read. A software adapter
+ * (SwiftShader, llvmpipe, WARP) is a `cpu`-kind device; no WebGPU is a profile without
+ * accelerators whose `errors` say why. Works in a Window and in a Worker.
+ *
+ * # Errors
+ * None from the browser's side (what cannot be read is left out).
+ */
+export function detectBrowserHardware(): Promise<BrowserHardware>;
+
+/**
+ * Estimates the peak memory of one device for a request (`schema/estimate-request.schema.json`,
+ * or its JSON text), as `trainfit estimate --input FILE --json` does.
+ *
+ * # Errors
+ * An `Error` whose `code` is the core's error kind and whose `field` names the offending field.
+ */
+export function estimate(request: EstimateRequest | string): Estimate;
+
+/**
+ * The model spec of a Hugging Face `config.json` (its text, or the parsed object).
+ *
+ * # Errors
+ * As [`estimate`]: `unsupported_model_type`, `missing_field`, `invalid_field` or
+ * `invalid_json`.
+ */
+export function modelFromHfConfig(config: Record<string, unknown> | string): ModelSpec;
+
+/**
+ * The catalogue models whose id or repository contains every word of `query` (all of them
+ * without one), as `trainfit models --json` lists them (`schema/catalogue.schema.json`).
+ *
+ * # Errors
+ * `invalid_field` when `query` is neither a string nor absent.
+ */
+export function models(query?: string): CatalogueModel[];
+
+/**
+ * Reads a hardware profile (what `trainfit probe --json` prints, as text or as an object),
+ * completed: catalogue figures for each accelerator and the flat device summary. Newer schema
+ * versions and numbers out of range are refused.
+ *
+ * # Errors
+ * As [`estimate`].
+ */
+export function parseProfile(profile: HardwareProfile | string): HardwareProfile;
+
+/**
+ * Plans the three configurations (or those of `modes`) for a plan request
+ * (`schema/plan-request.schema.json`: a hardware profile and a goal, or its JSON text), as
+ * `trainfit plan --input FILE --json` does.
+ *
+ * # Errors
+ * As [`estimate`].
+ */
+export function plan(request: PlanRequest | string): Plan;
+
+/**
+ * The versions of trainfit and of each document it reads and writes.
+ *
+ * # Errors
+ * None; the signature matches the other exports.
+ */
+export function version(): Versions;
+
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+export interface InitOutput {
+    readonly memory: WebAssembly.Memory;
+    readonly accelerators: (a: any) => [number, number, number, number];
+    readonly detectBrowserHardware: () => any;
+    readonly estimate: (a: any) => [number, number, number];
+    readonly modelFromHfConfig: (a: any) => [number, number, number];
+    readonly models: (a: any) => [number, number, number, number];
+    readonly parseProfile: (a: any) => [number, number, number];
+    readonly plan: (a: any) => [number, number, number];
+    readonly version: () => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h97ace4906a5096c5: (a: number, b: number, c: any, d: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h605c14475a0efd38: (a: number, b: number, c: any, d: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__he175783da02ed971: (a: number, b: number, c: any) => [number, number];
+    readonly __wbindgen_malloc: (a: number, b: number) => number;
+    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
+    readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
+    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
+    readonly __externref_table_dealloc: (a: number) => void;
+    readonly __externref_drop_slice: (a: number, b: number) => void;
+    readonly __wbindgen_start: () => void;
+}
+
+export type SyncInitInput = BufferSource | WebAssembly.Module;
+
+/**
+ * Instantiates the given `module`, which can either be bytes or
+ * a precompiled `WebAssembly.Module`.
+ *
+ * @param {{ module: SyncInitInput }} module - Passing `SyncInitInput` directly is deprecated.
+ *
+ * @returns {InitOutput}
+ */
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+
+/**
+ * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
+ * for everything else, calls `WebAssembly.instantiate` directly.
+ *
+ * @param {{ module_or_path: InitInput | Promise<InitInput> }} module_or_path - Passing `InitInput` directly is deprecated.
+ *
+ * @returns {Promise<InitOutput>}
+ */
+export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;
