@@ -40,18 +40,22 @@ use crate::error::{Error, Result};
 /// `Json` naming the JSON path of a field of the wrong shape, `SchemaVersion`, or
 /// `InvalidField` naming the path of a number out of range.
 pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| Error::json("hardware profile", e))?;
-    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
-        if v > u64::from(PROFILE_SCHEMA_VERSION) {
-            return Err(Error::schema_version(
-                "schema_version",
-                u32::try_from(v).unwrap_or(u32::MAX),
-                PROFILE_SCHEMA_VERSION,
-            ));
-        }
-    }
-    let mut profile: HardwareProfile = crate::document::from_value("hardware profile", value)?;
+    let mut profile: HardwareProfile = crate::document::from_json("hardware profile", json)
+        .map_err(|shape| {
+            // A newer document may hold fields this build does not know: say it is newer
+            // rather than name the first unknown field.
+            let version = serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v.get("schema_version")?.as_u64());
+            match version {
+                Some(v) if v > u64::from(PROFILE_SCHEMA_VERSION) => Error::schema_version(
+                    "schema_version",
+                    u32::try_from(v).unwrap_or(u32::MAX),
+                    PROFILE_SCHEMA_VERSION,
+                ),
+                _ => shape,
+            }
+        })?;
     profile.check_sizes()?;
     profile.complete();
     profile.validate()?;
