@@ -179,3 +179,28 @@ fn a_failed_benchmark_is_recorded_in_the_profile_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn open_prints_the_page_address_with_this_machines_profile() {
+    let out = cargo_bin_cmd!("trainfit")
+        .args(["open", "--print", "--site", "https://example.org/calc/"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8(out.stdout).unwrap();
+    let url = url.trim_end();
+    assert_eq!(url.lines().count(), 1, "{url}");
+    let encoded = url
+        .strip_prefix("https://example.org/calc/#profile=")
+        .expect("the profile is in the fragment");
+    // base64url without padding (RFC 4648 §5), so the fragment needs no escaping.
+    assert!(encoded
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    // A profile is a few kilobytes of JSON; gzipped and encoded it stays a short address.
+    assert!(url.len() < 16_000, "{} bytes", url.len());
+}

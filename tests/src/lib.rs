@@ -4,6 +4,9 @@
 
 pub mod reference;
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
 use schemars::{schema_for, Schema};
 use trainfit_core::hardware::HardwareProfile;
 use trainfit_core::model::CatalogueModel;
@@ -55,4 +58,44 @@ pub fn reference_pages() -> Vec<(String, String)> {
         })
         .collect();
     reference::render_pages(&documents)
+}
+
+/// The generated files of folder `dir` (relative to `root`) that differ from their committed
+/// text, each named with its first differing line, and the committed files of `dir` that nothing
+/// generates any more. With `TRAINFIT_BLESS=1` in the environment it writes (and removes) them
+/// instead, and returns nothing.
+pub fn stale_files(root: &Path, dir: &str, files: &[(String, String)]) -> Vec<String> {
+    let bless = std::env::var("TRAINFIT_BLESS").is_ok_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for (file, want) in files {
+        let path = root.join(file);
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap_or(root)).unwrap_or_default();
+            std::fs::write(&path, want).unwrap_or_default();
+            continue;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if &have != want {
+            let line = have
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(have.lines().count().min(want.lines().count()))
+                + 1;
+            stale.push(format!("{file} (first difference at line {line})"));
+        }
+    }
+    let generated: BTreeSet<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+    for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten() {
+        let Ok(entry) = entry else { continue };
+        let file = format!("{dir}/{}", entry.file_name().to_string_lossy());
+        if !generated.contains(file.as_str()) {
+            if bless {
+                std::fs::remove_file(root.join(&file)).unwrap_or_default();
+            } else {
+                stale.push(format!("{file} (nothing generates it)"));
+            }
+        }
+    }
+    stale
 }

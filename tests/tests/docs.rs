@@ -1,7 +1,6 @@
 //! The committed field reference pages (`docs/reference/`) equal what the schemas generate.
 //! Regenerate with `TRAINFIT_BLESS=1 cargo test -p trainfit-tests --test docs`.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -10,41 +9,8 @@ fn root() -> PathBuf {
 
 #[test]
 fn committed_reference_pages_are_current() {
-    let root = root();
-    let bless = std::env::var("TRAINFIT_BLESS").is_ok_and(|v| v == "1");
     let pages = trainfit_tests::reference_pages();
-    let mut stale = Vec::new();
-    for (file, want) in &pages {
-        let path = root.join(file);
-        if bless {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, want).unwrap();
-            continue;
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        if &have != want {
-            let line = have
-                .lines()
-                .zip(want.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(have.lines().count().min(want.lines().count()))
-                + 1;
-            stale.push(format!("{file} (first difference at line {line})"));
-        }
-    }
-    // A page whose schema is gone is stale too.
-    let generated: BTreeSet<&str> = pages.iter().map(|(f, _)| f.as_str()).collect();
-    for entry in std::fs::read_dir(root.join("docs/reference")).expect("docs/reference exists") {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let file = format!("docs/reference/{name}");
-        if !generated.contains(file.as_str()) {
-            if bless {
-                std::fs::remove_file(root.join(&file)).unwrap();
-            } else {
-                stale.push(format!("{file} (no schema generates it)"));
-            }
-        }
-    }
+    let stale = trainfit_tests::stale_files(&root(), "docs/reference", &pages);
     assert!(
         stale.is_empty(),
         "stale reference pages: {}; regenerate with `TRAINFIT_BLESS=1 cargo test -p trainfit-tests --test docs` and commit them",

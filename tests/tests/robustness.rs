@@ -460,6 +460,14 @@ fn generated_bad_input_gives_a_result_or_an_error_naming_the_field() {
             let start = Instant::now();
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| (entry.run)(&text)));
             let took = start.elapsed();
+            if only.is_some() {
+                // Replaying one case: what it was and what it gave.
+                let shown: String = text.chars().take(400).collect();
+                println!("{id}: {} bytes in {took:?}: {shown}", text.len());
+                if let Ok(Err(e)) = &outcome {
+                    println!("  error: {e}");
+                }
+            }
             if took > slowest.0 {
                 slowest = (took, case);
             }

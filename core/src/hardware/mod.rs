@@ -1,6 +1,6 @@
 //! The hardware profile: the document the probe (or the browser) writes and every plan reads,
-//! the accelerator catalogue that fills published figures by name, the summary derived
-//! from both, and the profile a web page can make from WebGPU.
+//! the accelerator catalogue that fills published figures by name, and the summary derived
+//! from both.
 //!
 //! ```
 //! use trainfit_core::hardware::parse_profile;
@@ -16,17 +16,13 @@
 //! assert_eq!(p.max_recommended_model_size_gb.unwrap(), 25757220864.0 * 0.8 / 1e9);
 //! ```
 
-mod browser;
 mod catalogue;
 mod profile;
 mod summary;
 mod validate;
 mod vocabulary;
 
-pub use browser::{
-    from_browser, is_software_renderer, BrowserFacts, BrowserHardware, WebGpuAdapter, WebGpuLimits,
-};
-pub use catalogue::{accelerators, find_accelerator, search, AcceleratorSpec, SpecTflops};
+pub use catalogue::{accelerators, find_accelerator, AcceleratorSpec, SpecTflops};
 pub use profile::*;
 pub use summary::{
     apply_catalogue, primary_accelerators, system_memory_bytes, usable_memory_bytes,
@@ -44,44 +40,26 @@ use crate::error::{Error, Result};
 /// `Json` naming the JSON path of a field of the wrong shape, `SchemaVersion`, or
 /// `InvalidField` naming the path of a number out of range.
 pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
-    crate::document::check_length("hardware profile", json.len())?;
-    // One pass reads the version and checks the text is JSON (what is not is reported as such,
-    // before any field is looked at); a newer version is refused before its fields, which this
-    // build may not know, are read.
-    match serde_json::from_str::<Peek>(json) {
-        Ok(Peek {
-            schema_version: Some(v),
-        }) if v > u64::from(PROFILE_SCHEMA_VERSION) => {
-            return Err(Error::schema_version(
-                "schema_version",
-                u32::try_from(v).unwrap_or(u32::MAX),
-                PROFILE_SCHEMA_VERSION,
-            ));
-        }
-        Err(e) if e.is_syntax() || e.is_eof() => return Err(Error::json("hardware profile", e)),
-        // Anything else (not an object) is for the full read to refuse, with its path.
-        _ => {}
-    }
-    // No line and column: the path names the field, whatever the layout of the text.
-    let mut profile: HardwareProfile =
-        crate::document::from_generated_json("hardware profile", json)?;
+    let mut profile: HardwareProfile = crate::document::from_json("hardware profile", json)
+        .map_err(|shape| {
+            // A newer document may hold fields this build does not know: say it is newer
+            // rather than name the first unknown field.
+            let version = serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v.get("schema_version")?.as_u64());
+            match version {
+                Some(v) if v > u64::from(PROFILE_SCHEMA_VERSION) => Error::schema_version(
+                    "schema_version",
+                    u32::try_from(v).unwrap_or(u32::MAX),
+                    PROFILE_SCHEMA_VERSION,
+                ),
+                _ => shape,
+            }
+        })?;
     profile.check_sizes()?;
     profile.complete();
     profile.validate()?;
     Ok(profile)
-}
-
-/// The version of a profile, read before the rest; any other field is skipped unread.
-#[derive(serde::Deserialize)]
-struct Peek {
-    #[serde(default, deserialize_with = "version_number")]
-    schema_version: Option<u64>,
-}
-
-/// A version that is a whole number; anything else is left to the full read to refuse.
-fn version_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-    Ok(value.as_u64())
 }
 
 /// Reads a profile as its derived `Deserialize` does, then completes it: the `profile` of a

@@ -210,15 +210,22 @@ fn closest(name: &str) -> Vec<&'static str> {
     if name.is_empty() {
         return Vec::new();
     }
+    let limit = (name.len() / 2).max(3);
     let mut scored: Vec<(bool, usize, &'static str)> = CATALOGUE
         .iter()
         .map(|e| {
             let contains = e.id.contains(name.as_str()) || name.contains(e.id);
-            (!contains, distance(&name, e.id), e.id)
+            // The distance is at least the difference in length: past the limit it need not be
+            // computed (a 100,000-character name would cost a second).
+            let d = if name.len().abs_diff(e.id.len()) > limit {
+                usize::MAX
+            } else {
+                distance(&name, e.id)
+            };
+            (!contains, d, e.id)
         })
         .collect();
     scored.sort_unstable();
-    let limit = (name.len() / 2).max(3);
     scored
         .into_iter()
         .filter(|&(far, d, _)| !far || d <= limit)

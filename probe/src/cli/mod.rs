@@ -10,6 +10,7 @@ mod input;
 mod model;
 mod models;
 mod net;
+mod open;
 mod plan;
 mod probe;
 mod render;
@@ -41,6 +42,8 @@ enum Command {
     Probe(probe::Args),
     /// Measure the network between two hosts: `serve` on one, `test` on the other.
     Net(net::Args),
+    /// Open the web calculator with this machine's profile in the address (nothing is uploaded).
+    Open(open::Args),
     /// Plan three configurations for the profile and goal of a request (see the README).
     Plan(plan::Args),
     /// Estimate the peak memory of one device for a request (see the README for the format).
@@ -63,6 +66,7 @@ impl Cli {
             Command::Models(args) => models::run(&args),
             Command::Probe(args) => probe::run(&args),
             Command::Net(args) => net::run(&args),
+            Command::Open(args) => open::run(&args),
             Command::Plan(args) => plan::run(&args, Style::detect()),
             Command::Estimate(args) => estimate::run(&args),
         }
