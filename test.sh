@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs, in STYLE.md's order. Installs what a fresh machine lacks (Rust targets and
-# components through rustup, the wasm-bindgen test runner through cargo, Mesa's Vulkan drivers
-# through apt); needs Node for the wasm
-# tests and nothing else.
+# components through rustup, wasm-bindgen-cli through cargo, Mesa's Vulkan drivers and Chromium
+# through apt, the npm package's dev dependencies through npm); needs Node and nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,16 +14,19 @@ rustup target add thumbv7m-none-eabi wasm32-unknown-unknown aarch64-apple-darwin
 rustup component add clippy rustfmt
 # Must equal the `wasm-bindgen` version pinned in wasm/Cargo.toml. No --locked: the registry
 # mirror lacks some of the versions its lockfile names.
-runner_version="wasm-bindgen-test-runner 0.2.130"
-if [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "$runner_version" ]; then
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
     cargo install wasm-bindgen-cli --version 0.2.130
 fi
 node --version
 # Mesa's lavapipe: a Vulkan device on the CPU, so the GPU matmul kernel is checked for
 # correctness here (the probe labels it a software renderer, never a GPU).
-if ! dpkg -s mesa-vulkan-drivers libvulkan1 >/dev/null 2>&1; then
-    apt-get update -q && apt-get install -y -q mesa-vulkan-drivers libvulkan1
+# Chromium (Debian's package, driven by playwright-core) runs the npm package's browser test.
+if ! dpkg -s mesa-vulkan-drivers libvulkan1 chromium >/dev/null 2>&1; then
+    apt-get update -q && apt-get install -y -q mesa-vulkan-drivers libvulkan1 chromium
 fi
+# binaryen (wasm-opt: Debian's corrupts these modules), typescript and playwright-core, pinned by
+# npm/package-lock.json.
+(cd npm && npm ci --no-audit --no-fund)
 
 step "format"
 cargo fmt --all --check
@@ -52,11 +54,6 @@ cargo build -p trainfit-core --no-default-features --target thumbv7m-none-eabi -
 step "the probe library without the command line (no clap, no anyhow)"
 cargo clippy -p trainfit-probe --lib --no-default-features --locked -- -D warnings
 
-step "wasm build"
-cargo build -p trainfit-wasm --target wasm32-unknown-unknown --release --locked
-wasm=target/wasm32-unknown-unknown/release/trainfit_wasm.wasm
-printf 'wasm module: %s bytes (before wasm-bindgen and wasm-opt)\n' "$(stat -c %s "$wasm")"
-
 step "probe release build: binary size and time of \`trainfit probe --json\`"
 cargo build -p trainfit-probe --release --locked
 bin=target/release/trainfit
@@ -67,10 +64,20 @@ for run in 1 2 3; do
     printf 'trainfit probe --json, run %s: %s ms (budget: 1000 ms)\n' "$run" $(( ($(date +%s%N) - start) / 1000000 ))
 done
 
-step "wasm tests (Node, through wasm-bindgen-test-runner)"
-cargo test -p trainfit-wasm --target wasm32-unknown-unknown --locked 2>&1 | tee -a "$log"
+step "npm package: build (cargo, wasm-bindgen, wasm-opt; the declarations checked against npm/types)"
+npm/build.sh
+
+step "npm package: Node ESM and CommonJS, parity with the CLI, the packed tarball installed and type-checked, headless Chromium"
+(cd npm && node --test test/node.test.mjs test/parity.test.mjs test/install.test.mjs test/browser.test.mjs) 2>&1 | tee -a "$log"
+
+step "npm package: 1,000 generated inputs per export (the 10,000 run: node npm/test/robustness.mjs)"
+node npm/test/robustness.mjs 1000
+
+step "npm package: benchmarks (figures, not checks)"
+node npm/bench.mjs
 
 step "done"
-passed=$(awk '/^test result:/ {p += $4} END {print p + 0}' "$log")
-failed=$(awk '/^test result:/ {f += $6} END {print f + 0}' "$log")
+# cargo's "test result: ok. N passed; M failed" lines and node:test's "# pass N" / "# fail M".
+passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} END {print p + 0}' "$log")
+failed=$(awk '/^test result:/ {f += $6} /^# fail / {f += $3} END {print f + 0}' "$log")
 printf 'tests: %s passed, %s failed\n' "$passed" "$failed"

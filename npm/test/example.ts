@@ -52,7 +52,9 @@ async function inBrowser(): Promise<BrowserHardware> {
   await init();
   planInPage(planRequest);
   const hw = await detectBrowserHardware();
-  const kinds: string[] = hw.profile.accelerators.map((a) => a.kind);
+  // A profile is both what a caller passes and what comes back, so the fields a probe may leave
+  // out are optional in its type, though detectBrowserHardware() always fills these.
+  const kinds: string[] = (hw.profile.accelerators ?? []).map((a) => a.kind ?? "gpu");
   const first: AcceleratorSpec | undefined = hw.candidates[0];
   console.log(kinds, first?.name);
   return hw;

@@ -1,6 +1,6 @@
 //! The hardware profile: the document the probe (or the browser) writes and every plan reads,
-//! the accelerator catalogue that fills published figures by name, and the summary derived
-//! from both.
+//! the accelerator catalogue that fills published figures by name, the summary derived
+//! from both, and the profile a web page can make from WebGPU.
 //!
 //! ```
 //! use trainfit_core::hardware::parse_profile;
@@ -16,13 +16,17 @@
 //! assert_eq!(p.max_recommended_model_size_gb.unwrap(), 25757220864.0 * 0.8 / 1e9);
 //! ```
 
+mod browser;
 mod catalogue;
 mod profile;
 mod summary;
 mod validate;
 mod vocabulary;
 
-pub use catalogue::{accelerators, find_accelerator, AcceleratorSpec, SpecTflops};
+pub use browser::{
+    from_browser, is_software_renderer, BrowserFacts, BrowserHardware, WebGpuAdapter, WebGpuLimits,
+};
+pub use catalogue::{accelerators, find_accelerator, search, AcceleratorSpec, SpecTflops};
 pub use profile::*;
 pub use summary::{
     apply_catalogue, primary_accelerators, system_memory_bytes, usable_memory_bytes,
