@@ -86,6 +86,19 @@ pub enum Error {
 pub const ECHO_CHARS: usize = 80;
 
 impl Error {
+    /// Every [`Error::code`], in the order of the variants: the npm package declares them as its
+    /// `ErrorCode` type, so a caller can branch on them.
+    pub const CODES: [&'static str; 8] = [
+        "invalid_field",
+        "missing_field",
+        "unsupported_model_type",
+        "unknown_model",
+        "invalid_json",
+        "schema_version",
+        "overflow",
+        "no_device",
+    ];
+
     /// A stable, machine-readable name of the variant: `invalid_field`, `missing_field`,
     /// `unsupported_model_type`, `unknown_model`, `invalid_json`, `schema_version`, `overflow`,
     /// `no_device`. It never changes for a variant, whatever the message says.
@@ -416,6 +429,46 @@ mod tests {
         let mut s = String::new();
         v.echo(&mut s);
         s
+    }
+
+    #[test]
+    fn codes_lists_every_variants_code() {
+        let one_of_each = [
+            Error::invalid("f", 1u64, "x"),
+            Error::MissingField {
+                field: "f".into(),
+                context: "c".into(),
+            },
+            Error::UnsupportedModelType {
+                field: "f".into(),
+                model_type: "m".into(),
+                supported: &[],
+            },
+            Error::UnknownModel {
+                field: "f".into(),
+                name: "n".into(),
+                suggestions: Vec::new(),
+            },
+            Error::json("w", "m"),
+            Error::schema_version("f", 9, 1),
+            Error::overflow("q"),
+            Error::NoDevice,
+        ];
+        // A new variant fails to compile here until it is added above and to CODES.
+        for e in &one_of_each {
+            match e {
+                Error::InvalidField { .. }
+                | Error::MissingField { .. }
+                | Error::UnsupportedModelType { .. }
+                | Error::UnknownModel { .. }
+                | Error::Json { .. }
+                | Error::SchemaVersion { .. }
+                | Error::Overflow { .. }
+                | Error::NoDevice => {}
+            }
+        }
+        let codes: Vec<&str> = one_of_each.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
     }
 
     #[test]

@@ -21,6 +21,8 @@ import type {
   ModelSpec,
   Plan,
   PlanRequest,
+  TrainfitError,
+  ErrorCode,
   Versions,
 } from "trainfit";
 import init, { plan as planInPage } from "trainfit/web";
@@ -64,8 +66,11 @@ try {
   estimate({ model: { catalogue: "no-such-model" } });
 } catch (err) {
   // Errors carry the core's stable code and the field's path.
-  const { code, field } = err as Error & { code: string; field?: string };
-  console.log(code, field);
+  const { code, field } = err as TrainfitError;
+  const known: ErrorCode = code;
+  // @ts-expect-error: not one of the codes
+  const unknown: ErrorCode = "no_such_code";
+  console.log(known, field, unknown);
 }
 
 // @ts-expect-error: micro_batch is a number

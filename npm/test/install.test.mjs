@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,21 @@ test("CommonJS require, and the schemas shipped", () => {
      console.log(JSON.stringify([models("gpt2").length > 0, schema.title]));`,
   );
   assert.deepEqual(JSON.parse(run("node", ["cjs.cjs"])), [true, "Plan"]);
+});
+
+/** The code block under the heading `heading` of npm/README.md. */
+function readmeExample(heading) {
+  const readme = readFileSync(join(pkg, "README.md"), "utf8");
+  const section = readme.split(`\n## ${heading}\n`)[1];
+  assert.ok(section, `README section ${heading}`);
+  return section.split("```js\n")[1].split("```")[0];
+}
+
+test("the README's Node examples run as written", () => {
+  writeFileSync(join(project, "readme-esm.mjs"), readmeExample("Node (ESM)"));
+  assert.match(run("node", ["readme-esm.mjs"]), /^conservative [\d.]+ GiB/);
+  writeFileSync(join(project, "readme-cjs.cjs"), readmeExample("Node (CommonJS)"));
+  assert.match(run("node", ["readme-cjs.cjs"]), /^weights \d+\n(.|\n)*peak \d+\n$/);
 });
 
 test("tsc --noEmit --strict over an example using every export", () => {

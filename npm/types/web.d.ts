@@ -1,5 +1,18 @@
 /* tslint:disable */
 /* eslint-disable */
+
+/** The stable code of every error an export throws (the core's error kinds). */
+export type ErrorCode = "invalid_field" | "missing_field" | "unsupported_model_type" | "unknown_model" | "invalid_json" | "schema_version" | "overflow" | "no_device";
+
+/** What every export throws: an `Error` whose `message` names the field, the value and what was
+ * expected, with a `code` to branch on and, when it is about one, the `field`'s path
+ * (`goal.model.hf_config.hidden_size`). */
+export interface TrainfitError extends Error {
+    code: ErrorCode;
+    field?: string;
+}
+
+
 /**
  * A GPU matrix-multiply result.
  */

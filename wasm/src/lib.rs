@@ -147,3 +147,34 @@ fn query_words(query: &JsValue) -> Result<String, JsValue> {
         expected: "a string of words to search for".into(),
     }))
 }
+
+/// What every export throws, declared for TypeScript: wasm-bindgen types a thrown value as
+/// nothing, so the package says what its `Error`s carry.
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPES: &str = r#"
+/** The stable code of every error an export throws (the core's error kinds). */
+export type ErrorCode = "invalid_field" | "missing_field" | "unsupported_model_type" | "unknown_model" | "invalid_json" | "schema_version" | "overflow" | "no_device";
+
+/** What every export throws: an `Error` whose `message` names the field, the value and what was
+ * expected, with a `code` to branch on and, when it is about one, the `field`'s path
+ * (`goal.model.hf_config.hidden_size`). */
+export interface TrainfitError extends Error {
+    code: ErrorCode;
+    field?: string;
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_declared_error_codes_are_the_cores() {
+        // The declarations as npm/build.sh generated and checked them.
+        let union = include_str!("../../npm/types/trainfit.d.ts")
+            .split("export type ErrorCode = ")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .expect("ErrorCode is declared");
+        let declared: Vec<&str> = union.split(" | ").map(|c| c.trim_matches('"')).collect();
+        assert_eq!(declared, trainfit_core::Error::CODES);
+    }
+}

@@ -78,10 +78,10 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     };
     let result = plan(&request).context("cannot plan for this machine")?;
     if args.json {
-        return Ok(render::json(
+        return render::json(
             "analysis",
             &json!({"profile": request.profile, "plan": result}),
-        )?);
+        );
     }
     Ok(report::analysis(&request.profile, &result, style))
 }
