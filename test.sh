@@ -39,9 +39,8 @@ step "clippy (wasm32)"
 cargo clippy -p trainfit-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "clippy (the probe on macOS and Windows; compiled, not run: no such machine here)"
-for target in aarch64-apple-darwin x86_64-pc-windows-gnu; do
-    cargo clippy -p trainfit-probe --target "$target" --locked -- -D warnings
-done
+cargo clippy -p trainfit-probe --target aarch64-apple-darwin --target x86_64-pc-windows-gnu \
+    --locked -- -D warnings
 
 step "tests (host; includes the schema staleness check and the accuracy results)"
 cargo test --workspace --locked 2>&1 | tee -a "$log"
@@ -55,26 +54,18 @@ cargo build -p trainfit-core --no-default-features --target thumbv7m-none-eabi -
 step "the probe library without the command line (no clap, no anyhow)"
 cargo clippy -p trainfit-probe --lib --no-default-features --locked -- -D warnings
 
-step "probe release build: binary size and time of \`trainfit probe --json\`"
-cargo build -p trainfit-probe --release --locked
-bin=target/release/trainfit
-printf 'probe binary: %s bytes (budget: 8 MB)\n' "$(stat -c %s "$bin")"
-for run in 1 2 3; do
-    start=$(date +%s%N)
-    "$bin" probe --json >/dev/null
-    printf 'trainfit probe --json, run %s: %s ms (budget: 1000 ms)\n' "$run" $(( ($(date +%s%N) - start) / 1000000 ))
-done
-
 step "npm package: build (cargo, wasm-bindgen, wasm-opt; the declarations checked against npm/types)"
 npm/build.sh
 
 step "npm package: Node ESM and CommonJS, parity with the CLI, the packed tarball installed and type-checked, headless Chromium"
+# Parity runs the binary the tests built (target/debug/trainfit: the same code; ./bench.sh builds
+# and times the release binary).
 (cd npm && node --test test/node.test.mjs test/parity.test.mjs test/install.test.mjs test/browser.test.mjs) 2>&1 | tee -a "$log"
 
 step "npm package: 1,000 generated inputs per export (the 10,000 run: node npm/test/robustness.mjs)"
 node npm/test/robustness.mjs 1000
 
-step "npm package: benchmarks (figures, not checks)"
+step "npm package: benchmarks (figures, not checks; ./bench.sh measures the rest)"
 node npm/bench.mjs
 
 step "done"

@@ -2,7 +2,8 @@
 // tests/data/requests/ and plans built from every profile in tests/data/profiles/, the
 // package's result written by JSON.stringify equals `trainfit estimate|plan --input F --json`
 // read by JSON.parse (same keys in the same order, same numbers), and a refused request gives
-// the same message. The binary is target/release/trainfit, or TRAINFIT_BIN.
+// the same message. The binary is target/debug/trainfit (what `cargo test` builds), or
+// TRAINFIT_BIN.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import * as trainfit from "../dist/node/trainfit.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.TRAINFIT_BIN ?? join(repo, "target/release/trainfit");
+const bin = process.env.TRAINFIT_BIN ?? join(repo, "target/debug/trainfit");
 
 /** `trainfit <command> --input <file> --json`: the parsed result, or the error message. */
 function cli(command, file) {

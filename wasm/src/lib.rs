@@ -3,10 +3,10 @@
 //! core's message, a stable `code` and the `field` path.
 //!
 //! Objects cross the boundary in the same JSON shape as the command line's output (snake_case
-//! keys, maps as plain objects), through JSON text ([`boundary`] says why), and every document
-//! argument may also be given as its JSON text. The TypeScript declarations come from the core
+//! keys, maps as plain objects), through JSON text (the `boundary` module says why), and every
+//! document argument may also be given as its JSON text. The TypeScript declarations come from the core
 //! types' tsify derives (the core's `ts` feature). The one part of its own is reading WebGPU and
-//! `navigator` ([`browser`]); the profile made of them is the core's.
+//! `navigator` (the `browser` module); the profile made of them is the core's.
 
 #![deny(missing_docs)]
 
