@@ -17,7 +17,7 @@ interface KnobSpec {
 }
 
 export const KNOB_SPECS: KnobSpec[] = [
-  { key: "sequence", label: "Sequence, tokens", placeholder: "e.g. 2048 or 4k", used: (c) => count(c.sequence) },
+  { key: "sequence", label: "Sequence, tokens", placeholder: "e.g. 4k (4096)", used: (c) => count(c.sequence) },
   { key: "micro_batch", label: "Micro-batch", placeholder: "e.g. 8", used: (c) => count(c.micro_batch) },
   { key: "global_batch", label: "Global batch", placeholder: "e.g. 256", used: (c) => count(c.global_batch) },
   { key: "precision", label: "Precision", choices: ["fp32", "bf16", "fp16", "amp_bf16", "amp_fp16", "mixed_bf16", "mixed_fp16"], used: (c) => c.precision },

@@ -2,9 +2,7 @@
 // configurations, the charts and the hardware comparison. Nothing leaves the browser.
 
 import init, {
-  accelerators,
   detectBrowserHardware,
-  models,
   plan,
   version,
   type BrowserHardware,
@@ -13,6 +11,7 @@ import init, {
   type PlanRequest,
 } from "trainfit/web";
 import "./style.css";
+import { allAccelerators, allModels } from "./catalogue";
 import { cards, commonWarnings, modeName, verdictOf, VERDICT_WORDS, warningList } from "./cards";
 import { compareRow, compareTable, type CompareRow, type SortState } from "./compare";
 import { curves } from "./curves";
@@ -96,7 +95,7 @@ function showPanels(i: Inputs): void {
   for (const p of byId("model-group").querySelectorAll<HTMLElement>(".panel")) p.hidden = p.dataset.panel !== i.model;
   updateKnobs(TASK_KNOBS[i.task] ?? [], last?.plan ?? null);
   const info = byId("model-info");
-  const m = models().find((x) => x.id === i.modelId.trim());
+  const m = allModels().find((x) => x.id === i.modelId.trim());
   fill(info, m ? `${m.repo} · ${si(m.parameters)} parameters · ${m.family}` : "");
   showProfileSummary(i);
 }
@@ -184,11 +183,13 @@ function compute(): void {
   renders += 1;
   output().dataset.renders = String(renders);
   if (renders === 1) performance.mark("trainfit:first-results");
-  if (inputAt !== null) {
-    performance.measure("trainfit:input-to-results", { start: inputAt, end: performance.now() });
+  // Timings for web/bench.mjs, in the page's Performance timeline (DevTools shows them too).
+  const started = inputAt;
+  if (started !== null) {
+    performance.measure("trainfit:input-to-results", { start: started, end: performance.now() });
     inputAt = null;
   }
-  setTimeout(() => deferred(gen), 0);
+  setTimeout(() => deferred(gen, started), 0);
 }
 
 const PROVENANCE: Record<Provenance, [string, string]> = {
@@ -205,7 +206,7 @@ function summary(r: Result): HTMLElement {
   return h(
     "div",
     { class: "summary-inner" },
-    h("p", { class: "device-line" }, h("span", { class: `badge b-${badge}`, "data-provenance": r.provenance }, badge), " ", h("strong", { class: "device-name" }, d.name), ` × ${d.count} · ${gib(d.usable_bytes)} usable each · ${d.precision} · ${d.attention} · ${speed} · score ${d.count ? r.plan.score.value.toFixed(1) : "0"}/10`),
+    h("p", { class: "device-line" }, h("span", { class: `badge b-${badge}`, "data-provenance": r.provenance }, badge), " ", h("strong", { class: "device-name", "data-class": d.class }, d.name), ` × ${d.count} · ${gib(d.usable_bytes)} usable each · ${d.precision} · ${d.attention} · ${speed} · score ${d.count ? r.plan.score.value.toFixed(1) : "0"}/10`),
     h("p", { class: "hint" }, words, r.request.profile.hostname ? ` · host ${r.request.profile.hostname}` : ""),
   );
 }
@@ -227,10 +228,12 @@ function render(r: Result): void {
 }
 
 /** The charts, then the compare rows one task each; a newer computation stops this one. */
-function deferred(gen: number): void {
+function deferred(gen: number, started: number | null): void {
   if (gen !== generation || !last) return;
   renderCharts(last);
-  renderCompare(gen);
+  renderCompare(gen, () => {
+    if (started !== null) performance.measure("trainfit:input-to-everything", { start: started, end: performance.now() });
+  });
 }
 
 function renderCharts(r: Result): void {
@@ -242,7 +245,7 @@ function renderCharts(r: Result): void {
   el.dataset.done = String(renders);
 }
 
-function renderCompare(gen: number): void {
+function renderCompare(gen: number, done?: () => void): void {
   if (!last) return;
   const goal = last.request.goal ?? {};
   const key = JSON.stringify(goal);
@@ -261,6 +264,7 @@ function renderCompare(gen: number): void {
     if (i >= entries.length) {
       draw();
       table.dataset.done = "true";
+      done?.();
       return;
     }
     const e = entries[i]!;
@@ -523,12 +527,14 @@ function wire(): void {
 
 async function boot(): Promise<void> {
   applyTheme(storedTheme());
+  // The fragment decompresses while the module compiles: neither needs the other.
+  const fragment = readFragment(location.hash);
   await init();
   byId("version").textContent = version().trainfit;
-  fill(byId("accelerator-list"), ...accelerators().map((a) => h("option", { value: a.name }, `${a.memory_gib} GiB · ${a.vendor}`)));
-  fill(byId("model-list"), ...models().map((m) => h("option", { value: m.id }, `${m.repo} · ${si(m.parameters)}`)));
+  fill(byId("accelerator-list"), ...allAccelerators().map((a) => h("option", { value: a.name }, `${a.memory_gib} GiB · ${a.vendor}`)));
+  fill(byId("model-list"), ...allModels().map((m) => h("option", { value: m.id }, `${m.repo} · ${si(m.parameters)}`)));
   buildKnobs(byId("knobs"));
-  const frag = await readFragment(location.hash);
+  const frag = await fragment;
   if (frag.error) say(frag.error);
   inputs = frag.inputs ?? defaults();
   writeForm(inputs);

@@ -17,6 +17,7 @@ import {
   type PlanRequest,
   type TrainfitError,
 } from "trainfit/web";
+import { allAccelerators } from "./catalogue";
 import { KNOBS, type Inputs, type Knob } from "./inputs";
 
 /** The page field an error is shown next to: an input's key, a knob, or the request as a whole. */
@@ -52,14 +53,16 @@ const CHOICES: ReadonlySet<Knob> = new Set(["precision", "optimizer", "checkpoin
 const SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
 
 /** A typed number: digits with an optional k, M, B or T (`40k`, `1.5B`); anything else is
- * passed on as text, so the core's own message says what is wrong with it. */
-export function typedNumber(text: string): number | string {
+ * passed on as text, so the core's own message says what is wrong with it. `binary` reads k as
+ * 1024, as context lengths are spoken of (a "4k context" is 4096 tokens). */
+export function typedNumber(text: string, binary = false): number | string {
   const t = text.trim().replace(/[_,\s]/g, "");
   const m = /^(-?\d+(?:\.\d+)?(?:e\d+)?)([kmbgt]?)$/i.exec(t);
   if (!m) return text.trim();
-  const n = Number(m[1]) * (m[2] ? SUFFIX[m[2].toLowerCase()]! : 1);
+  const unit = m[2]?.toLowerCase() ?? "";
+  const n = Number(m[1]) * (unit === "k" && binary ? 1024 : unit ? SUFFIX[unit]! : 1);
   // 1.5k is 1500 exactly; rounding removes the binary fraction 1.1 * 1e3 leaves.
-  return m[2] ? Math.round(n * 1e6) / 1e6 : n;
+  return unit ? Math.round(n * 1e6) / 1e6 : n;
 }
 
 function isTrainfitError(e: unknown): e is TrainfitError {
@@ -76,7 +79,7 @@ function caught(e: unknown, target: Target, prefix: string): FieldError {
 /** The catalogue entry named `name` (any case), or why there is none. */
 export function catalogueAccelerator(name: string): AcceleratorSpec | string {
   const wanted = name.trim().toLowerCase();
-  const all = accelerators();
+  const all = allAccelerators();
   const found = all.find((a) => a.name.toLowerCase() === wanted);
   if (found) return found;
   if (!wanted) return `field \`accelerator\` is empty, expected a name from the catalogue, e.g. ${all[0]?.name}`;
@@ -192,7 +195,7 @@ export function goalOf(inputs: Inputs, errors: FieldError[]): Goal {
   for (const k of TASK_KNOBS[inputs.task] ?? []) {
     const text = inputs.knobs[k].trim();
     if (!text) continue;
-    goal[k] = CHOICES.has(k) ? text : typedNumber(text);
+    goal[k] = CHOICES.has(k) ? text : typedNumber(text, k === "sequence");
   }
   return goal as Goal;
 }

@@ -45,7 +45,8 @@ export async function start(extra = ["--enable-unsafe-webgpu"]) {
 
 /** A new page in a fresh context, its requests recorded and its errors collected. */
 export async function open(env, { url = "/", viewport = { width: 1280, height: 800 }, colorScheme = "light", context } = {}) {
-  const ctx = context ?? (await env.browser.newContext({ viewport, colorScheme }));
+  // The clipboard is how a visitor pastes a profile; the page's own copy buttons write to it.
+  const ctx = context ?? (await env.browser.newContext({ viewport, colorScheme, permissions: ["clipboard-read", "clipboard-write"] }));
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -92,4 +93,14 @@ export async function cells(page) {
       value: e.getAttribute("data-value"),
     })),
   );
+}
+
+/** Pastes `text` into the field `selector` as a visitor does: through the clipboard, over what
+ * the field held. (Playwright's fill types a long multi-line text line by line, seconds for a
+ * probe profile; one paste is one input event.) */
+export async function paste(page, selector, text) {
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.focus(selector);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Control+V");
 }
