@@ -4,7 +4,7 @@
 
 import type { Configuration, Plan, Warning } from "trainfit/web";
 import { memoryBar } from "./bar";
-import { h, s } from "./dom";
+import { disclosure, h, s } from "./dom";
 import { bytesFigure, figure, TERM_NAMES, type Field } from "./terms";
 import { count, gb, gib, duration, percent, rate, seconds, si } from "./units";
 
@@ -150,10 +150,7 @@ function servingRows(c: Configuration): Node[] {
 
 function ladder(c: Configuration): HTMLElement | null {
   if (!c.fallbacks.length) return null;
-  return h(
-    "details",
-    { class: "more", "data-key": `ladder-${c.mode}` },
-    h("summary", {}, "If it runs out of memory"),
+  return disclosure({ class: "more", "data-key": `ladder-${c.mode}` }, ["If it runs out of memory"], () => [
     h("p", { class: "hint" }, "Apply in order; the peak after each step:"),
     h(
       "ol",
@@ -170,17 +167,14 @@ function ladder(c: Configuration): HTMLElement | null {
         ),
       ),
     ),
-  );
+  ]);
 }
 
 /** The estimate term by term, with the tensor peak of each phase. */
 function breakdown(c: Configuration): HTMLElement {
   const m = c.memory;
   const peak = m.peak_bytes;
-  return h(
-    "details",
-    { class: "more", "data-key": `breakdown-${c.mode}` },
-    h("summary", {}, "Full breakdown"),
+  return disclosure({ class: "more", "data-key": `breakdown-${c.mode}` }, ["Full breakdown"], () => [
     h(
       "div",
       { class: "table-scroll", tabindex: 0, role: "region", "aria-label": `memory breakdown, ${c.mode}` },
@@ -209,7 +203,7 @@ function breakdown(c: Configuration): HTMLElement {
       ),
     ),
     h("p", { class: "hint" }, `Parameters ${count(m.parameters.total)} total, ${count(m.parameters.trainable)} trainable; peak in the ${m.peak_phase.replace("_", " ")} phase; host memory ${gib(m.host_bytes)}.`),
-  );
+  ]);
 }
 
 /** One configuration's card. */
@@ -235,15 +229,15 @@ function card(plan: Plan, c: Configuration, chosen: boolean, own: (w: Warning) =
       figure(si(c.model.parameters), f(c, "model.parameters", c.model.parameters)),
       c.model.trainable !== c.model.parameters ? h("span", { class: "muted" }, ` (${si(c.model.trainable)} trained)`) : null,
     ),
+    h("p", { class: "peak" }, bytesFigure(c.memory.peak_bytes, f(c, "memory.peak_bytes", c.memory.peak_bytes), "big"), h("span", { class: "peak-of" }, " peak per device")),
     h(
       "p",
-      { class: "peak" },
-      bytesFigure(c.memory.peak_bytes, f(c, "memory.peak_bytes", c.memory.peak_bytes), "big"),
-      h("span", { class: "peak-of" }, " peak of "),
+      { class: "headroom muted" },
+      "target ",
       bytesFigure(c.memory_target_bytes, f(c, "memory_target_bytes", c.memory_target_bytes)),
-      h("span", { class: "peak-of" }, " target"),
+      ` (${percent(c.memory_target_bytes / usable)}) · `,
+      headroom >= 0 ? `${gib(headroom)} free of ${gib(usable)}` : `${gib(-headroom)} over the ${gib(usable)} usable`,
     ),
-    h("p", { class: "headroom muted" }, headroom >= 0 ? `${gib(headroom)} free of ${gib(usable)} usable` : `${gib(-headroom)} more than the ${gib(usable)} usable`),
     memoryBar(c, usable),
     h("dl", { class: "figures" }, ...(c.task === "serve" ? servingRows(c) : trainingRows(c))),
     warningList(c.warnings.filter(own), `warnings, ${c.mode}`),

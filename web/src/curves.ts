@@ -4,7 +4,7 @@
 // package's `estimate` of the request the planner measured the configuration with.
 
 import { estimate, type Configuration, type ModelSource, type Plan } from "trainfit/web";
-import { h, s } from "./dom";
+import { disclosure, h, s } from "./dom";
 import { estimateRequest } from "./request";
 import { count, gib, gibNumber } from "./units";
 
@@ -97,17 +97,14 @@ function chart(title: string, axis: string, key: string, pts: Point[], current: 
       ),
     );
   }
-  const table = h(
-    "details",
-    { class: "more", "data-key": `data-${key}` },
-    h("summary", {}, "Chart data"),
+  const table = disclosure({ class: "more", "data-key": `data-${key}` }, ["Chart data"], () => [
     h(
       "table",
       { class: "chart-data" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, axis), h("th", { scope: "col", class: "num" }, "Peak, GiB"), h("th", { scope: "col", class: "num" }, "Peak, bytes"), h("th", { scope: "col" }, "Within target"))),
       h("tbody", {}, ...pts.map((p) => h("tr", { class: p.x === current ? "here" : "" }, h("td", { class: "num" }, count(p.x)), h("td", { class: "num" }, gibNumber(p.peak)), h("td", { class: "num" }, count(p.peak)), h("td", {}, p.peak <= target ? "yes" : "no")))),
     ),
-  );
+  ]);
   return h(
     "figure",
     { class: "chart" },

@@ -58,3 +58,18 @@ export function byId<T extends HTMLElement>(id: string): T {
   if (!node) throw new Error(`the page has no element #${id}`);
   return node as T;
 }
+
+/** A disclosure whose content is built the first time it opens: what is on demand costs nothing
+ * on a keystroke. Setting `open` (as a re-render does to keep it open) builds it too, when the
+ * browser fires `toggle`. */
+export function disclosure(attrs: Attrs, summary: Child[], content: () => Child[]): HTMLDetailsElement {
+  const d = h("details", attrs, h("summary", {}, ...summary));
+  let built = false;
+  d.addEventListener("toggle", () => {
+    if (d.open && !built) {
+      built = true;
+      append(d, content());
+    }
+  });
+  return d;
+}

@@ -12,7 +12,7 @@ import init, {
 } from "trainfit/web";
 import "./style.css";
 import { allAccelerators, allModels } from "./catalogue";
-import { cards, commonWarnings, modeName, verdictOf, VERDICT_WORDS, warningList } from "./cards";
+import { cards, commonWarnings, modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
 import { compareRow, compareTable, type CompareRow, type SortState } from "./compare";
 import { curves } from "./curves";
 import { byId, fill, h } from "./dom";
@@ -221,10 +221,25 @@ function render(r: Result): void {
   const open = new Set([...document.querySelectorAll<HTMLDetailsElement>("#cards details[open]")].map((d) => d.dataset.key));
   fill(byId("cards"), cards(r.plan, inputs.chosen));
   for (const d of document.querySelectorAll<HTMLDetailsElement>("#cards details")) if (open.has(d.dataset.key)) d.open = true;
-  byId("request-json").textContent = JSON.stringify(r.request, null, 2);
+  showRequest();
   updateKnobs(TASK_KNOBS[inputs.task] ?? [], r.plan);
   showProfileSummary(inputs);
   announce(r.plan.configurations.map((c) => `${modeName(c.mode)}: ${VERDICT_WORDS[verdictOf(c)].toLowerCase()}`).join(", "));
+  // The verdicts again at the top, for a narrow screen where the results are below the form.
+  byId("verdict-strip").hidden = false;
+  fill(
+    byId("verdict-list"),
+    ...r.plan.configurations.map((c) => {
+      const v = verdictOf(c);
+      return h("span", { class: "strip-item" }, h("span", { class: "strip-mode" }, modeName(c.mode)), h("span", { class: `strip-verdict v-${v}` }, verdictIcon(v), h("span", { class: "visually-hidden" }, ` ${VERDICT_WORDS[v]}, `), gib(c.memory.peak_bytes)));
+    }),
+  );
+}
+
+/** The plan request as JSON, written when its disclosure is open (a probe profile makes it
+ * tens of kilobytes: not work for every keystroke). */
+function showRequest(): void {
+  if (last && byId<HTMLDetailsElement>("request-details").open) byId("request-json").textContent = JSON.stringify(last.request, null, 2);
 }
 
 /** The charts, then the compare rows one task each; a newer computation stops this one. */
@@ -500,11 +515,15 @@ function wire(): void {
   byId("copy-link").addEventListener("click", async () => copy(await shareLink(), "Link"));
   byId("copy-plan").addEventListener("click", () => (last ? copy(JSON.stringify(last.plan, null, 2), "Plan JSON") : say("No plan yet.")));
   byId("download-plan").addEventListener("click", download);
-  document.querySelector<HTMLAnchorElement>(".skip")!.addEventListener("click", (e) => {
+  byId("request-details").addEventListener("toggle", showRequest);
+  const toResults = (e: Event) => {
     // The fragment holds the state: a jump must not replace it.
     e.preventDefault();
     byId("results").focus();
-  });
+    byId("results").scrollIntoView();
+  };
+  document.querySelector<HTMLAnchorElement>(".skip")!.addEventListener("click", toResults);
+  byId("verdict-strip").addEventListener("click", toResults);
   const theme = control("theme");
   theme.value = storedTheme();
   theme.addEventListener("change", () => {
