@@ -35,6 +35,9 @@ export default defineConfig({
   // The package finds its .wasm with new URL(..., import.meta.url); pre-bundling would move the
   // module away from the file.
   optimizeDeps: { exclude: ["trainfit"] },
+  // The package is linked from ../npm (file:../npm), so the dev server must serve that folder
+  // too; a package installed from the registry sits in node_modules and needs nothing.
+  server: { fs: { allow: [".", "../npm"] } },
   // `trainfit open` points at this port by default (probe/src/cli/open.rs, DEFAULT_SITE).
   preview: { port: 4173, strictPort: true },
 });
