@@ -11,6 +11,10 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(3)}%`;
 }
 
+function anchor(x: number): string {
+  return x < 0.2 ? "start" : x > 0.8 ? "end" : "middle";
+}
+
 /** The bar and its legend for configuration `c` on a device with `usable` bytes. */
 export function memoryBar(c: Configuration, usable: number): HTMLElement {
   const peak = c.memory.peak_bytes;
@@ -41,9 +45,10 @@ export function memoryBar(c: Configuration, usable: number): HTMLElement {
   bar.append(
     s("line", { class: "tick tick-target", x1: pct(targetX), x2: pct(targetX), y1: "9", y2: "39" }),
     s("line", { class: "tick tick-capacity", x1: pct(capX), x2: pct(capX), y1: "9", y2: "39" }),
-    // The target's label above the bar, capacity's below, so the two never overlap.
-    s("text", { class: "tick-label", x: pct(targetX), y: "8", "text-anchor": targetX > 0.8 ? "end" : "middle" }, `target ${percent(target / usable)}`),
-    s("text", { class: "tick-label", x: pct(capX), y: "50", "text-anchor": capX > 0.8 ? "end" : "middle" }, peak > usable ? "capacity" : `capacity ${gib(usable)}`),
+    // The target's label above the bar, capacity's below, so the two never overlap; anchored
+    // so that neither runs past an edge.
+    s("text", { class: "tick-label", x: pct(targetX), y: "8", "text-anchor": anchor(targetX) }, `target ${percent(target / usable)}`),
+    s("text", { class: "tick-label", x: pct(capX), y: "50", "text-anchor": anchor(capX) }, `capacity ${gib(usable)}`),
   );
   const legend = h("ul", { class: "legend", "aria-label": `memory terms, ${c.mode}` });
   for (const t of c.memory.breakdown) {

@@ -227,7 +227,7 @@ function card(plan: Plan, c: Configuration, chosen: boolean, own: (w: Warning) =
       figure(c.model.name, f(c, "model.name", c.model.name), "model-name"),
       " · ",
       figure(si(c.model.parameters), f(c, "model.parameters", c.model.parameters)),
-      c.model.trainable !== c.model.parameters ? h("span", { class: "muted" }, ` (${si(c.model.trainable)} trained)`) : null,
+      c.model.trainable !== c.model.parameters && c.model.trainable > 0 ? h("span", { class: "muted" }, ` (${si(c.model.trainable)} trained)`) : null,
     ),
     h("p", { class: "peak" }, bytesFigure(c.memory.peak_bytes, f(c, "memory.peak_bytes", c.memory.peak_bytes), "big"), h("span", { class: "peak-of" }, " peak per device")),
     h(

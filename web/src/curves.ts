@@ -80,12 +80,9 @@ function chart(title: string, axis: string, key: string, pts: Point[], current: 
   svg.append(s("rect", { class: "over-target", x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: Math.max(0, py(target) - PAD.top) }));
   svg.append(
     s("line", { class: "limit capacity", x1: PAD.left, x2: W - PAD.right, y1: py(usable), y2: py(usable) }),
-    // Labels on the left, where the curves (rising with x) are low: capacity above its line,
-    // the target below its own, so the two stay apart even at extreme's 95 %.
-    s("text", { class: "limit-label", x: PAD.left + 4, y: py(usable) - 3 }, `capacity ${gib(usable)}`),
     s("line", { class: "limit target", x1: PAD.left, x2: W - PAD.right, y1: py(target), y2: py(target) }),
-    s("text", { class: "limit-label", x: PAD.left + 4, y: py(target) + 11 }, `target ${gib(target)}`),
   );
+  const clipped = pts.some((p) => p.peak > yMax);
   svg.append(s("polyline", { class: "line", points: pts.map((p) => `${px(p.x).toFixed(1)},${py(p.peak).toFixed(1)}`).join(" ") }));
   for (const p of pts) {
     const here = p.x === current;
@@ -108,8 +105,19 @@ function chart(title: string, axis: string, key: string, pts: Point[], current: 
   return h(
     "figure",
     { class: "chart" },
-    h("figcaption", {}, h("strong", {}, title), h("br", {}), h("span", { class: "muted" }, fitsUpTo ? `Fits the target up to ${axis} ${count(fitsUpTo.x)}` : "Over the target at every point shown")),
+    h("figcaption", {}, h("strong", {}, title), h("br", {}), h("span", { class: "muted" }, fitsUpTo ? `Fits the target up to ${axis} ${count(fitsUpTo.x)}` : "Over the target at every point shown", clipped ? `; points on the top edge are beyond ${gib(yMax)}` : "")),
     svg,
+    // The key in the page's text rather than on the plot, where a label would cross the curve.
+    h(
+      "p",
+      { class: "chart-key" },
+      h("span", { class: "key key-capacity", "aria-hidden": "true" }),
+      `capacity ${gib(usable)}`,
+      h("span", { class: "key key-target", "aria-hidden": "true" }),
+      `the mode's target ${gib(target)}`,
+      h("span", { class: "key key-here", "aria-hidden": "true" }),
+      `this configuration, ${axis} ${count(current)}`,
+    ),
     table,
   );
 }

@@ -127,7 +127,9 @@ function showErrors(errors: FieldError[]): void {
   for (const e of errors) {
     const slot = document.getElementById(`err-${e.target}`) ?? byId("err-request");
     slot.hidden = false;
-    slot.append(h("span", { class: "error-line" }, e.path ? h("code", { class: "path" }, e.path) : null, e.path ? " " : null, e.message));
+    // serde's "… is not valid: at `path`: " repeats the path shown before the message.
+    const message = e.path ? e.message.replace(/^.*? is not valid: at `[^`]*`: /, "") : e.message;
+    slot.append(h("span", { class: "error-line" }, e.path ? h("code", { class: "path" }, e.path) : null, e.path ? " " : null, message));
     document.getElementById(e.target)?.setAttribute("aria-invalid", "true");
   }
   announce(`${errors.length === 1 ? "One field needs" : `${errors.length} fields need`} fixing: ${errors.map((e) => e.path || e.target).join(", ")}`);
@@ -212,6 +214,7 @@ function summary(r: Result): HTMLElement {
 }
 
 function render(r: Result): void {
+  for (const id of ["charts-block", "compare-block", "request-details"]) byId(id).hidden = false;
   fill(byId("summary"), summary(r));
   fill(
     byId("plan-notes"),
