@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it starts (seconds since the script began), so CI's log shows where time goes.
+step() { printf '\n== %s  [%ss]\n' "$*" "$SECONDS"; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
