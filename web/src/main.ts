@@ -6,7 +6,6 @@ import init, {
   plan,
   version,
   type BrowserHardware,
-  type HardwareProfile,
   type Plan,
   type PlanRequest,
 } from "trainfit/web";
@@ -15,9 +14,11 @@ import { allAccelerators, allModels } from "./catalogue";
 import { cards, commonWarnings, modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
 import { compareRow, compareTable, type CompareRow, type SortState } from "./compare";
 import { curves } from "./curves";
+import { showDetected } from "./detection";
 import { byId, fill, h } from "./dom";
 import { DEFAULT_COMPARE, defaults, KNOBS, readFragment, shareFragment, type Inputs } from "./inputs";
 import { buildKnobs, updateKnobs } from "./knobs";
+import { applyTheme, storedTheme, storeTheme } from "./theme";
 import { build, catalogueAccelerator, planError, TASK_KNOBS, type FieldError, type Provenance } from "./request";
 import { gib, si } from "./units";
 
@@ -391,62 +392,6 @@ function download(): void {
   say("Plan JSON downloaded as trainfit-plan.json.");
 }
 
-// --- detection ------------------------------------------------------------------------------------
-
-function describeDetected(hw: BrowserHardware): string {
-  const p: HardwareProfile = hw.profile;
-  const cores = p.cpu?.logical_cores?.value;
-  const ram = p.memory?.total_bytes?.value;
-  const host = `${cores ? `${cores} CPU threads` : "CPU threads unknown"} · ${ram ? `${gib(ram)} RAM` : "RAM unknown"}`;
-  const a = p.accelerators?.[0];
-  if (!hw.webgpu || !a) {
-    const why = p.errors?.[0]?.message ?? "no WebGPU adapter";
-    return `No GPU visible to the browser (${why}). Planning for the CPU: ${host}, estimated.`;
-  }
-  if (a.kind === "cpu") {
-    return `WebGPU answers with a software adapter (${hw.webgpu.architecture || hw.webgpu.vendor || "unnamed"}), not a GPU, so the plan runs on the CPU: ${host}, estimated.`;
-  }
-  const mem = a.memory_total_bytes ? `${gib(a.memory_total_bytes.value)}` : "memory unknown";
-  return `GPU: ${a.name ?? `${hw.webgpu.vendor} ${hw.webgpu.architecture}`} (${mem}) · ${host}, all estimated from what the browser reports.`;
-}
-
-function showDetected(hw: BrowserHardware): void {
-  byId("detected-summary").textContent = describeDetected(hw);
-  const box = byId("candidates");
-  const buttons = byId("candidate-buttons");
-  box.hidden = hw.candidates.length === 0;
-  fill(
-    buttons,
-    ...hw.candidates.slice(0, 6).map((c) => {
-      const b = h("button", { type: "button", class: "chip-button", "data-candidate": c.name }, `${c.name} · ${c.memory_gib} GiB`);
-      b.addEventListener("click", () => {
-        inputs = { ...inputs, hardware: "catalogue", accelerator: c.name, count: "1", memory: "" };
-        writeForm(inputs);
-        changed();
-        control("accelerator").focus();
-      });
-      return b;
-    }),
-  );
-}
-
-// --- theme --------------------------------------------------------------------------------------
-
-const THEME_KEY = "trainfit-theme";
-
-function applyTheme(choice: string): void {
-  if (choice === "light" || choice === "dark") document.documentElement.dataset.theme = choice;
-  else delete document.documentElement.dataset.theme;
-}
-
-function storedTheme(): string {
-  try {
-    return localStorage.getItem(THEME_KEY) ?? "system";
-  } catch {
-    return "system";
-  }
-}
-
 // --- wiring -------------------------------------------------------------------------------------
 
 /** Something the visitor typed or chose changed the inputs. */
@@ -531,11 +476,7 @@ function wire(): void {
   theme.value = storedTheme();
   theme.addEventListener("change", () => {
     applyTheme(theme.value);
-    try {
-      localStorage.setItem(THEME_KEY, theme.value);
-    } catch {
-      // Storage refused (a private window): the choice lasts until the page closes.
-    }
+    storeTheme(theme.value);
   });
   window.addEventListener("hashchange", async () => {
     const frag = await readFragment(location.hash);
@@ -567,7 +508,12 @@ async function boot(): Promise<void> {
   const detection = detectBrowserHardware().then(
     (hw) => {
       detected = hw;
-      showDetected(hw);
+      showDetected(hw, (name) => {
+        inputs = { ...inputs, hardware: "catalogue", accelerator: name, count: "1", memory: "" };
+        writeForm(inputs);
+        changed();
+        control("accelerator").focus();
+      });
       if (inputs.hardware === "detected") schedule();
     },
     (e: Error) => {

@@ -79,6 +79,35 @@ test("detection with --enable-unsafe-webgpu: SwiftShader is a software adapter, 
   await context.close();
 });
 
+test("a real GPU's WebGPU answer (a stand-in adapter with NVIDIA Ada's info) offers the catalogue's Ada cards, and one click plans on the one chosen", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // Headless Chromium has only SwiftShader; this adapter answers as an Ada GPU's would
+  // (GPUAdapterInfo's vendor and architecture, https://www.w3.org/TR/webgpu/#gpuadapterinfo).
+  await context.addInitScript(() => {
+    const info = Object.create(GPUAdapterInfo.prototype);
+    Object.defineProperties(info, { vendor: { value: "nvidia" }, architecture: { value: "ada" }, device: { value: "" }, description: { value: "" }, isFallbackAdapter: { value: false } });
+    const limits = Object.create(GPUSupportedLimits.prototype);
+    Object.defineProperties(limits, { maxBufferSize: { value: 2 ** 32 }, maxStorageBufferBindingSize: { value: 2 ** 31 } });
+    const adapter = Object.create(GPUAdapter.prototype);
+    Object.defineProperties(adapter, { info: { value: info }, limits: { value: limits }, features: { value: new Set(["shader-f16"]) } });
+    Object.defineProperty(Object.getPrototypeOf(navigator.gpu), "requestAdapter", { value: async () => adapter });
+  });
+  const { page, errors } = await open(env, { context });
+  await page.waitForSelector("#candidates:not([hidden])");
+  assert.match(await page.textContent("#detected-summary"), /estimated/);
+  const offered = await page.evaluate(() => [...document.querySelectorAll("[data-candidate]")].map((b) => b.dataset.candidate));
+  assert.ok(offered.includes("NVIDIA GeForce RTX 4090"), offered.join(", "));
+  const n = await renders(page);
+  await page.click('[data-candidate="NVIDIA GeForce RTX 4090"]');
+  await rendered(page, n);
+  assert.equal(await page.isChecked('input[name="hardware"][value="catalogue"]'), true);
+  assert.equal(await page.inputValue("#accelerator"), "NVIDIA GeForce RTX 4090");
+  assert.equal(await page.getAttribute("[data-provenance]", "data-provenance"), "catalogue");
+  await assertCards(page, plan({ profile: { accelerators: [{ vendor: "nvidia", name: "NVIDIA GeForce RTX 4090", kind: "discrete" }] }, goal: { task: "pretrain" } }), "candidate");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("each probe fixture pasted (one dropped, one chosen as a file): the cards equal the npm package's plan for the same request, and the charts start at the configuration's peak", async () => {
   const { page, errors, context } = await open(env);
   await rendered(page);
