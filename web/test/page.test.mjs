@@ -251,7 +251,7 @@ test("a profile whose host name is <img src=x onerror=alert(1)> renders as text 
   await context.close();
 });
 
-test("the share link restores the same inputs and results in a new page", async () => {
+test("the share link restores the same inputs and results in a new page; the plan JSON copied and downloaded is the package's plan", async () => {
   const { page, errors, context } = await open(env);
   await rendered(page);
   await page.click("#request-details > summary");
@@ -278,6 +278,14 @@ test("the share link restores the same inputs and results in a new page", async 
   });
   const original = await state(page);
   assert.ok(original.cells.some((c) => c.field === "sequence" && c.value === "4096"), "the typed 4k is planned as 4096");
+  // The plan JSON, copied and downloaded, is the package's plan of the request the page shows.
+  const expected = plan(JSON.parse(await page.textContent("#request-json")));
+  await page.click("#copy-plan");
+  await page.waitForFunction(() => /Plan JSON copied/.test(document.getElementById("share-status").textContent));
+  assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), expected);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-plan")]);
+  assert.equal(download.suggestedFilename(), "trainfit-plan.json");
+  assert.deepEqual(JSON.parse(readFileSync(await download.path(), "utf8")), expected);
   await page.click("#copy-link");
   await page.waitForFunction(() => /copied/.test(document.getElementById("share-status").textContent));
   const link = await page.evaluate(() => navigator.clipboard.readText());
