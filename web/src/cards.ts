@@ -6,7 +6,7 @@ import type { Configuration, Plan, Warning } from "trainfit/web";
 import { memoryBar } from "./bar";
 import { disclosure, h, s } from "./dom";
 import { bytesFigure, figure, TERM_NAMES, type Field } from "./terms";
-import { count, gb, gib, duration, percent, rate, seconds, si } from "./units";
+import { count, gb, gib, duration, kwh, percent, rate, seconds, si, watts } from "./units";
 
 const MODE_NAMES: Record<string, string> = {
   conservative: "Conservative",
@@ -108,11 +108,11 @@ function trainingRows(c: Configuration): Node[] {
     ...row("Tokens", figure(si(t.tokens), f(c, "time.tokens", t.tokens)), h("span", { class: "muted" }, " in "), figure(count(t.steps), f(c, "time.steps", t.steps)), h("span", { class: "muted" }, " steps")),
     ...row(
       "Power",
-      figure(orDash(c.power.draw_w, (w) => `${w.toFixed(0)} W`), f(c, "power.draw_w", c.power.draw_w)),
+      figure(orDash(c.power.draw_w, watts), f(c, "power.draw_w", c.power.draw_w)),
       " · cap ",
-      figure(c.power.power_cap_w === null ? "none" : `${c.power.power_cap_w.toFixed(0)} W`, f(c, "power.power_cap_w", c.power.power_cap_w)),
+      figure(c.power.power_cap_w === null ? "none" : watts(c.power.power_cap_w), f(c, "power.power_cap_w", c.power.power_cap_w)),
     ),
-    ...row("Energy", figure(orDash(c.power.energy_kwh, (e) => `${e.toFixed(2)} kWh`), f(c, "power.energy_kwh", c.power.energy_kwh))),
+    ...row("Energy", figure(orDash(c.power.energy_kwh, kwh), f(c, "power.energy_kwh", c.power.energy_kwh))),
     ...row(
       "Data / ckpt",
       figure(gb(c.scale.dataset_bytes), f(c, "scale.dataset_bytes", c.scale.dataset_bytes)),
@@ -143,7 +143,7 @@ function servingRows(c: Configuration): Node[] {
       : []),
     ...row("Recipe", figure(c.precision, f(c, "precision", c.precision)), " · ", figure(c.attention, f(c, "attention", c.attention))),
     ...row("Devices", figure(String(c.devices), f(c, "devices", c.devices))),
-    ...row("Power", figure(orDash(c.power.draw_w, (w) => `${w.toFixed(0)} W`), f(c, "power.draw_w", c.power.draw_w))),
+    ...row("Power", figure(orDash(c.power.draw_w, watts), f(c, "power.draw_w", c.power.draw_w))),
     ...row("On disk", figure(gb(c.scale.checkpoint_bytes), f(c, "scale.checkpoint_bytes", c.scale.checkpoint_bytes))),
   ];
 }

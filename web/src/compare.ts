@@ -7,7 +7,7 @@ import { modeName, verdictIcon, verdictOf, VERDICT_WORDS } from "./cards";
 import { h } from "./dom";
 import type { CompareEntry } from "./inputs";
 import { catalogueAccelerator, catalogueProfile } from "./request";
-import { count, duration, gib } from "./units";
+import { count, duration, gib, kwh } from "./units";
 
 const MODES = ["conservative", "balanced", "extreme"] as const;
 
@@ -91,7 +91,7 @@ function cellOf(r: CompareRow, col: Column, chosen: string): HTMLElement {
       : col.key === "time"
         ? duration(raw as number)
         : col.key === "energy"
-          ? `${(raw as number).toFixed(2)} kWh`
+          ? kwh(raw as number)
           : count(Math.round(raw as number));
   return h("td", { class: "num", ...attrs, "data-field": col.key, "data-value": JSON.stringify(raw) }, text);
 }

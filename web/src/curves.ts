@@ -111,12 +111,9 @@ function chart(title: string, axis: string, key: string, pts: Point[], current: 
     h(
       "p",
       { class: "chart-key" },
-      h("span", { class: "key key-capacity", "aria-hidden": "true" }),
-      `capacity ${gib(usable)}`,
-      h("span", { class: "key key-target", "aria-hidden": "true" }),
-      `the mode's target ${gib(target)}`,
-      h("span", { class: "key key-here", "aria-hidden": "true" }),
-      `this configuration, ${axis} ${count(current)}`,
+      h("span", { class: "key-item" }, h("span", { class: "key key-capacity", "aria-hidden": "true" }), `capacity ${gib(usable)}`),
+      h("span", { class: "key-item" }, h("span", { class: "key key-target", "aria-hidden": "true" }), `the mode's target ${gib(target)}`),
+      h("span", { class: "key-item" }, h("span", { class: "key key-here", "aria-hidden": "true" }), `this configuration, ${axis} ${count(current)}`),
     ),
     table,
   );
