@@ -68,6 +68,18 @@ node npm/test/robustness.mjs 1000
 step "npm package: benchmarks (figures, not checks; ./bench.sh measures the rest)"
 node npm/bench.mjs
 
+step "web calculator: build (vite, type-checked, on the npm package as an outside user installs it)"
+(cd web && npm ci --no-audit --no-fund && npm run build)
+# What a first visit transfers: every file of the site, each gzipped.
+printf 'web/dist: %s bytes gzipped (budget: 500 KB, wasm included)\n' \
+    "$(find web/dist -type f -exec sh -c 'gzip -9c "$1" | wc -c' _ {} \; | awk '{s += $1} END {print s}')"
+
+step "web calculator: headless Chromium (cards equal to plan(), trainfit open's fragment, bad input, a hostile host name, the share link, keyboard and axe-core, no request off 127.0.0.1; screenshots in web/screenshots)"
+(cd web && npm test) 2>&1 | tee -a "$log"
+
+step "web calculator: benchmarks (figures, not checks)"
+node web/bench.mjs
+
 step "done"
 # cargo's "test result: ok. N passed; M failed" lines and node:test's "# pass N" / "# fail M".
 passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} END {print p + 0}' "$log")

@@ -1,0 +1,118 @@
+// Figures of the built calculator (web/dist), printed, not asserted: what a first visit
+// transfers gzipped, the time from navigation to the first three configurations with a cold and
+// a warm cache, and the time from a keystroke to updated results. Run from the repository root
+// or web/: `node web/bench.mjs` (after `npm run build` in web/).
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
+import { dist, open, start } from "./test/browser.mjs";
+
+function files(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+// --- transfer -------------------------------------------------------------------------------
+let raw = 0;
+let packed = 0;
+console.log("web/dist, gzip -9 per file:");
+for (const f of files(dist)) {
+  const body = readFileSync(f);
+  const gz = gzipSync(body, { level: 9 }).length;
+  raw += body.length;
+  packed += gz;
+  console.log(`  ${relative(dist, f).padEnd(40)} ${String(body.length).padStart(9)} B  ${String(gz).padStart(8)} B gzipped`);
+}
+console.log(`  total: ${raw} B, ${packed} B gzipped = ${(packed / 1024).toFixed(0)} KiB (budget: 500 KB, wasm included)`);
+
+// --- timings --------------------------------------------------------------------------------
+
+/** A link to the page with these inputs, as the page's "Copy link" writes it. */
+function link(inputs) {
+  return `/#s=${gzipSync(JSON.stringify(inputs)).toString("base64url")}`;
+}
+
+const rtx4090 = { hardware: "catalogue", accelerator: "NVIDIA GeForce RTX 4090", count: "1" };
+const states = {
+  "this browser (WebGPU detection, CPU plan)": "/",
+  "RTX 4090, pretraining (planner-sized model)": link(rtx4090),
+  "RTX 4090, LoRA of Llama-3-8B": link({ ...rtx4090, task: "lora", model: "catalogue", modelId: "llama-3-8b" }),
+};
+const RUNS = 3;
+const KEYS = 10;
+
+/** Navigation start to the first three configurations on the page (its performance mark). */
+const firstResults = (page) =>
+  page.waitForFunction(() => performance.getEntriesByName("trainfit:first-results")[0]?.startTime, null, { timeout: 30_000 }).then((h) => h.jsonValue());
+
+// Cold: a browser started for the one visit, with an empty profile (nothing cached, the module
+// compiled from scratch); two of the states, to keep ./test.sh short.
+const cold = {};
+for (const [name, url] of Object.entries(states).filter((_, i) => i !== 1)) {
+  cold[name] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const fresh = await start(["--enable-unsafe-webgpu"]);
+    const { page } = await open(fresh, { url });
+    cold[name].push(await firstResults(page));
+    await fresh.close();
+  }
+}
+
+const env = await start(["--enable-unsafe-webgpu"]);
+try {
+  console.log(`\nnavigation to the first three configurations (median of ${RUNS}; cold: a browser started for the visit, nothing cached; warm: reloads, the wasm cached):`);
+  for (const [name, url] of Object.entries(states)) {
+    const warm = [];
+    const { page, context } = await open(env, { url });
+    await firstResults(page);
+    for (let i = 0; i < RUNS; i++) {
+      await page.reload();
+      warm.push(await firstResults(page));
+    }
+    await context.close();
+    const coldText = cold[name] ? `cold ${ms(median(cold[name]))}, ` : "";
+    console.log(`  ${name.padEnd(45)} ${coldText}warm ${ms(median(warm))} (target: under 300 ms warm)`);
+  }
+
+  console.log(`\nkeystroke to updated results (a digit typed into micro-batch and erased, ${KEYS} times; the charts and the compare table follow in later tasks, a newer keystroke cancels them):`);
+  for (const [name, url] of Object.entries(states).slice(1)) {
+    const { page, context } = await open(env, { url });
+    await firstResults(page);
+    const count = (entry) => page.evaluate((e) => performance.getEntriesByName(e).length, entry);
+    const press = async (key, entry) => {
+      const before = await count(entry);
+      await page.keyboard.press(key);
+      await page.waitForFunction(([e, n]) => performance.getEntriesByName(e).length > n, [entry, before], { timeout: 30_000 });
+    };
+    await page.focus("#micro_batch");
+    for (let i = 0; i < KEYS; i++) {
+      await press("4", "trainfit:input-to-results");
+      await press("Backspace", "trainfit:input-to-results");
+    }
+    // A few more, each left to finish the charts and the compare table.
+    for (let i = 0; i < 3; i++) {
+      await press("4", "trainfit:input-to-everything");
+      await press("Backspace", "trainfit:input-to-everything");
+    }
+    const cards = await page.evaluate(() => performance.getEntriesByName("trainfit:input-to-results").map((e) => e.duration));
+    const all = await page.evaluate(() => performance.getEntriesByName("trainfit:input-to-everything").map((e) => e.duration));
+    console.log(`  ${name.padEnd(45)} cards: median ${ms(median(cards))}, p90 ${ms(quantile(cards, 0.9))} (target: under 50 ms); with charts and compare: median ${ms(median(all))}`);
+    await context.close();
+  }
+} finally {
+  await env.close();
+}

@@ -1,0 +1,146 @@
+// Peak memory of one device against micro-batch and against sequence length for the chosen
+// configuration, everything else held, with the device's capacity and the mode's target drawn:
+// where the curve crosses them is where the configuration stops fitting. Each point is the
+// package's `estimate` of the request the planner measured the configuration with.
+
+import { estimate, type Configuration, type ModelSource, type Plan } from "trainfit/web";
+import { disclosure, h, s } from "./dom";
+import { estimateRequest } from "./request";
+import { count, gib, gibNumber } from "./units";
+
+/** Points of the x axis: 1, 2, 3, 4, 6, 8, 12, ... (powers of two and the halves between). */
+function ladder(from: number, upTo: number, include: number): number[] {
+  const out = new Set<number>([include]);
+  for (let p = 1; p <= upTo; p *= 2) {
+    if (p >= from) out.add(p);
+    const between = p + p / 2;
+    if (between >= from && between <= upTo && Number.isInteger(between)) out.add(between);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+interface Point {
+  x: number;
+  peak: number;
+}
+
+function points(xs: number[], peakAt: (x: number) => number | null): Point[] {
+  const out: Point[] = [];
+  for (const x of xs) {
+    const peak = peakAt(x);
+    if (peak !== null) out.push({ x, peak });
+  }
+  return out;
+}
+
+const GIB = 2 ** 30;
+
+/** 1, 2, 2.5 or 5 times a power of ten: the round step nearest above `raw`. */
+function niceStep(raw: number): number {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
+}
+
+const W = 320;
+const H = 190;
+const PAD = { left: 40, right: 12, top: 14, bottom: 34 };
+
+function chart(title: string, axis: string, key: string, pts: Point[], current: number, usable: number, target: number, mode: string): HTMLElement {
+  const id = `curve-${key}`;
+  const fitsUpTo = pts.filter((p) => p.peak <= target).at(-1);
+  const xs = pts.map((p) => Math.log2(p.x));
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs, x0 + 1);
+  // The y axis stops a little above capacity: a curve far beyond it is clipped at the top edge.
+  const yMax = Math.max(usable * 1.25, Math.min(Math.max(...pts.map((p) => p.peak)), usable * 2));
+  const px = (x: number) => PAD.left + ((Math.log2(x) - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
+  const py = (y: number) => PAD.top + (1 - Math.min(y, yMax) / yMax) * (H - PAD.top - PAD.bottom);
+  const svg = s("svg", { class: "curve", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`, "data-key": key, "data-mode": mode });
+  svg.append(
+    s("title", { id: `${id}-title` }, title),
+    s("desc", { id: `${id}-desc` }, fitsUpTo ? `Within the mode's target up to ${axis} ${count(fitsUpTo.x)}; the configuration uses ${count(current)}.` : `Over the mode's target at every ${axis} shown.`),
+  );
+  // Gridlines at a round number of GiB, about four of them.
+  const step = niceStep(yMax / GIB / 4) * GIB;
+  for (let y = 0; y <= yMax; y += step) {
+    svg.append(
+      s("line", { class: "grid", x1: PAD.left, x2: W - PAD.right, y1: py(y), y2: py(y) }),
+      s("text", { class: "axis-label", x: PAD.left - 4, y: py(y) + 3, "text-anchor": "end" }, `${+(y / GIB).toFixed(2)}`),
+    );
+  }
+  // Powers of two only, every other one when they would crowd.
+  const powers = pts.filter((p) => Number.isInteger(Math.log2(p.x)));
+  const every = powers.length > 7 ? 2 : 1;
+  powers.forEach((p, i) => {
+    if (i % every !== 0 && p.x !== current) return;
+    svg.append(s("text", { class: "axis-label", x: px(p.x), y: H - PAD.bottom + 13, "text-anchor": "middle" }, p.x >= 1024 ? `${p.x / 1024}k` : String(p.x)));
+  });
+  svg.append(s("text", { class: "axis-title", x: (PAD.left + W - PAD.right) / 2, y: H - 4, "text-anchor": "middle" }, axis));
+  // The region above the target, shaded: a point there does not fit the mode.
+  svg.append(s("rect", { class: "over-target", x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: Math.max(0, py(target) - PAD.top) }));
+  svg.append(
+    s("line", { class: "limit capacity", x1: PAD.left, x2: W - PAD.right, y1: py(usable), y2: py(usable) }),
+    s("line", { class: "limit target", x1: PAD.left, x2: W - PAD.right, y1: py(target), y2: py(target) }),
+  );
+  const clipped = pts.some((p) => p.peak > yMax);
+  svg.append(s("polyline", { class: "line", points: pts.map((p) => `${px(p.x).toFixed(1)},${py(p.peak).toFixed(1)}`).join(" ") }));
+  for (const p of pts) {
+    const here = p.x === current;
+    svg.append(
+      s(
+        "circle",
+        { class: `pt${here ? " here" : ""}${p.peak > target ? " over" : ""}`, cx: px(p.x).toFixed(1), cy: py(p.peak).toFixed(1), r: here ? 5 : 3, "data-x": p.x, "data-peak": p.peak },
+        s("title", {}, `${axis} ${count(p.x)}: ${gib(p.peak)}`),
+      ),
+    );
+  }
+  const table = disclosure({ class: "more", "data-key": `data-${key}` }, ["Chart data"], () => [
+    h(
+      "table",
+      { class: "chart-data" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, axis), h("th", { scope: "col", class: "num" }, "Peak, GiB"), h("th", { scope: "col", class: "num" }, "Peak, bytes"), h("th", { scope: "col" }, "Within target"))),
+      h("tbody", {}, ...pts.map((p) => h("tr", { class: p.x === current ? "here" : "" }, h("td", { class: "num" }, count(p.x)), h("td", { class: "num" }, gibNumber(p.peak)), h("td", { class: "num" }, count(p.peak)), h("td", {}, p.peak <= target ? "yes" : "no")))),
+    ),
+  ]);
+  return h(
+    "figure",
+    { class: "chart" },
+    h("figcaption", {}, h("strong", {}, title), h("br", {}), h("span", { class: "muted" }, fitsUpTo ? `Fits the target up to ${axis} ${count(fitsUpTo.x)}` : "Over the target at every point shown", clipped ? `; points on the top edge are beyond ${gib(yMax)}` : "")),
+    svg,
+    // The key in the page's text rather than on the plot, where a label would cross the curve.
+    h(
+      "p",
+      { class: "chart-key" },
+      h("span", { class: "key-item" }, h("span", { class: "key key-capacity", "aria-hidden": "true" }), `capacity ${gib(usable)}`),
+      h("span", { class: "key-item" }, h("span", { class: "key key-target", "aria-hidden": "true" }), `the mode's target ${gib(target)}`),
+      h("span", { class: "key-item" }, h("span", { class: "key key-here", "aria-hidden": "true" }), `this configuration, ${axis} ${count(current)}`),
+    ),
+    table,
+  );
+}
+
+/** Both charts for configuration `c`. */
+export function curves(plan: Plan, c: Configuration, given: ModelSource | undefined): HTMLElement {
+  const usable = plan.device.usable_bytes;
+  const target = c.memory_target_bytes;
+  const peakAt = (mb: number, seq: number): number | null => {
+    const request = estimateRequest(plan, c, given, mb, seq);
+    if (!request) return null;
+    try {
+      return estimate(request).peak_bytes;
+    } catch {
+      // A point the estimator refuses (a sequence past what the request allows) is left out.
+      return null;
+    }
+  };
+  const serving = c.task === "serve";
+  const batchAxis = serving ? "sequences per device" : "micro-batch";
+  const mbs = points(ladder(1, Math.max(2 * c.micro_batch, 8), c.micro_batch), (mb) => peakAt(mb, c.sequence));
+  const seqs = points(ladder(128, Math.max(2 * c.sequence, 4096), c.sequence), (seq) => peakAt(c.micro_batch, seq));
+  return h(
+    "div",
+    { class: "charts" },
+    chart(`Peak memory (GiB) against ${batchAxis}`, batchAxis, "micro_batch", mbs, c.micro_batch, usable, target, c.mode),
+    chart(`Peak memory (GiB) against ${serving ? "context" : "sequence"} length`, serving ? "context" : "sequence", "sequence", seqs, c.sequence, usable, target, c.mode),
+  );
+}

@@ -1,0 +1,445 @@
+// The built calculator (web/dist) in headless Chromium, one test per item of the issue's list of
+// browser tests. Every number a card shows is compared, exactly, with what the npm package's
+// `plan` gives for the same request; every request any page makes is recorded, and the last test
+// fails if one left 127.0.0.1.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { plan } from "trainfit";
+import { cells, dist, open, paste, rendered, renders, repoRoot, requests, settled, start, webRoot } from "./browser.mjs";
+
+const profiles = `${repoRoot}/tests/data/profiles`;
+const fixtures = readdirSync(profiles).filter((f) => f.endsWith(".json"));
+const screenshots = `${webRoot}/screenshots`;
+
+let env;
+before(async () => {
+  assert.ok(existsSync(`${dist}/index.html`), "web/dist is built (npm run build)");
+  env = await start(["--enable-unsafe-webgpu"]);
+});
+after(async () => env?.close());
+
+/** The value at `path` of a configuration; `memory.breakdown.<term>` is that term's bytes. */
+function at(config, path) {
+  const breakdown = /^memory\.breakdown\.(.+)$/.exec(path);
+  if (breakdown) return config.memory.breakdown.find((t) => t.term === breakdown[1])?.bytes;
+  return path.split(".").reduce((v, k) => (v === null || v === undefined ? v : v[k]), config);
+}
+
+/** Every card cell equals the plan's value, compared as JSON text (exact for every number). */
+async function assertCards(page, expected, label) {
+  const found = await cells(page);
+  const modes = new Set(found.map((c) => c.mode));
+  assert.deepEqual([...modes].sort(), expected.configurations.map((c) => c.mode).sort(), `${label}: a card per configuration`);
+  assert.ok(found.length >= 3 * 15, `${label}: ${found.length} result cells`);
+  for (const c of found) {
+    const config = expected.configurations.find((x) => x.mode === c.mode);
+    assert.equal(c.value, JSON.stringify(at(config, c.field) ?? null), `${label}: ${c.mode} ${c.field}`);
+  }
+  return found.length;
+}
+
+/** Chooses a hardware or model source by its radio button. */
+async function choose(page, name, value) {
+  await page.check(`input[name="${name}"][value="${value}"]`);
+}
+
+/** Sets a field's text and waits for the results computed from it. */
+async function typeAndRender(page, selector, text) {
+  const n = await renders(page);
+  await page.fill(selector, text);
+  await rendered(page, n);
+}
+
+/** Pastes into a field and waits for the results computed from it. */
+async function pasteAndRender(page, selector, text) {
+  const n = await renders(page);
+  await paste(page, selector, text);
+  await rendered(page, n);
+}
+
+async function errorText(page, target) {
+  await page.waitForSelector(`#err-${target}:not([hidden])`, { timeout: 10_000 });
+  return page.textContent(`#err-${target}`);
+}
+
+test("detection with --enable-unsafe-webgpu: SwiftShader is a software adapter, not a GPU, and the page plans for the CPU", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  const summary = await page.textContent("#detected-summary");
+  assert.match(summary, /software adapter \(swiftshader\), not a GPU/);
+  assert.match(summary, /runs on the CPU/);
+  assert.equal(await page.isHidden("#candidates"), true, "no 'is this your GPU?' for a software adapter");
+  assert.equal(await page.getAttribute("[data-provenance]", "data-provenance"), "estimated");
+  assert.equal(await page.getAttribute(".device-name", "data-class"), "cpu");
+  assert.equal(await page.locator("#cards .card").count(), 3);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a real GPU's WebGPU answer (a stand-in adapter with NVIDIA Ada's info) offers the catalogue's Ada cards, and one click plans on the one chosen", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // Headless Chromium has only SwiftShader; this adapter answers as an Ada GPU's would
+  // (GPUAdapterInfo's vendor and architecture, https://www.w3.org/TR/webgpu/#gpuadapterinfo).
+  await context.addInitScript(() => {
+    const info = Object.create(GPUAdapterInfo.prototype);
+    Object.defineProperties(info, { vendor: { value: "nvidia" }, architecture: { value: "ada" }, device: { value: "" }, description: { value: "" }, isFallbackAdapter: { value: false } });
+    const limits = Object.create(GPUSupportedLimits.prototype);
+    Object.defineProperties(limits, { maxBufferSize: { value: 2 ** 32 }, maxStorageBufferBindingSize: { value: 2 ** 31 } });
+    const adapter = Object.create(GPUAdapter.prototype);
+    Object.defineProperties(adapter, { info: { value: info }, limits: { value: limits }, features: { value: new Set(["shader-f16"]) } });
+    Object.defineProperty(Object.getPrototypeOf(navigator.gpu), "requestAdapter", { value: async () => adapter });
+  });
+  const { page, errors } = await open(env, { context });
+  await page.waitForSelector("#candidates:not([hidden])");
+  assert.match(await page.textContent("#detected-summary"), /estimated/);
+  const offered = await page.evaluate(() => [...document.querySelectorAll("[data-candidate]")].map((b) => b.dataset.candidate));
+  assert.ok(offered.includes("NVIDIA GeForce RTX 4090"), offered.join(", "));
+  const n = await renders(page);
+  await page.click('[data-candidate="NVIDIA GeForce RTX 4090"]');
+  await rendered(page, n);
+  assert.equal(await page.isChecked('input[name="hardware"][value="catalogue"]'), true);
+  assert.equal(await page.inputValue("#accelerator"), "NVIDIA GeForce RTX 4090");
+  assert.equal(await page.getAttribute("[data-provenance]", "data-provenance"), "catalogue");
+  await assertCards(page, plan({ profile: { accelerators: [{ vendor: "nvidia", name: "NVIDIA GeForce RTX 4090", kind: "discrete" }] }, goal: { task: "pretrain" } }), "candidate");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("each probe fixture pasted (one dropped, one chosen as a file): the cards equal the npm package's plan for the same request, and the charts start at the configuration's peak", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "profile");
+  for (const [i, f] of fixtures.entries()) {
+    const text = readFileSync(`${profiles}/${f}`, "utf8");
+    const n = await renders(page);
+    if (i === 0) {
+      // Dropped on the field as a file.
+      const drop = await page.evaluateHandle((t) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([t], "profile.json", { type: "application/json" }));
+        return dt;
+      }, text);
+      await page.dispatchEvent("#profile", "drop", { dataTransfer: drop });
+      await rendered(page, n);
+    } else if (i === 1) {
+      // Chosen with the file picker.
+      await page.setInputFiles("#profile-file", { name: f, mimeType: "application/json", buffer: Buffer.from(text) });
+      await rendered(page, n);
+    } else {
+      await pasteAndRender(page, "#profile", text);
+    }
+    assert.equal(await page.inputValue("#profile"), text, `${f}: the field holds the profile`);
+    const expected = plan({ profile: JSON.parse(text), goal: { task: "pretrain" } });
+    await assertCards(page, expected, f);
+    assert.equal(await page.getAttribute("[data-provenance]", "data-provenance"), "measured", `${f}: exact figures`);
+    // The chart's point at the configuration's own micro-batch and sequence is the package's
+    // `estimate` of the request rebuilt from the configuration: it must equal the card's peak.
+    await settled(page);
+    const balanced = expected.configurations.find((c) => c.mode === "balanced");
+    for (const key of ["micro_batch", "sequence"]) {
+      const here = await page.getAttribute(`svg.curve[data-key="${key}"] circle.here`, "data-peak");
+      assert.equal(Number(here), balanced.memory.peak_bytes, `${f}: chart against ${key} passes through the peak`);
+    }
+  }
+  // A given model and another task on one of them.
+  const text = readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8");
+  await paste(page, "#profile", text);
+  await page.selectOption("#task", "lora");
+  await choose(page, "model", "catalogue");
+  await typeAndRender(page, "#modelId", "llama-3-8b");
+  await typeAndRender(page, "#micro_batch", "2");
+  const lora = plan({ profile: JSON.parse(text), goal: { task: "lora", model: { catalogue: "llama-3-8b" }, micro_batch: 2 } });
+  await assertCards(page, lora, "rtx4090 lora llama-3-8b");
+  await settled(page);
+  const balanced = lora.configurations.find((c) => c.mode === "balanced");
+  assert.equal(Number(await page.getAttribute('svg.curve[data-key="micro_batch"] circle.here', "data-peak")), balanced.memory.peak_bytes);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the #profile= fragment of `trainfit open --print` loads that profile", async () => {
+  const bin = process.env.TRAINFIT_BIN ?? `${repoRoot}/target/release/trainfit`;
+  assert.ok(existsSync(bin), `${bin} exists (cargo build --release -p trainfit-probe, or set TRAINFIT_BIN)`);
+  const url = execFileSync(bin, ["open", "--print", "--site", `${env.server.url}/`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  assert.ok(url.startsWith(`${env.server.url}/#profile=`), url.slice(0, 80));
+  const packed = url.slice(url.indexOf("#profile=") + "#profile=".length);
+  const profile = JSON.parse(gunzipSync(Buffer.from(packed, "base64url")).toString("utf8"));
+  const { page, errors, context } = await open(env, { url: url.slice(env.server.url.length) });
+  await rendered(page);
+  assert.equal(await page.isChecked('input[name="hardware"][value="profile"]'), true);
+  assert.deepEqual(JSON.parse(await page.inputValue("#profile")), profile, "the profile field holds the profile the link carried");
+  await assertCards(page, plan({ profile, goal: { task: "pretrain" } }), "trainfit open");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("malformed JSON keeps the pasted text and shows the error next to the field; results come back when it is fixed", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "profile");
+  const good = readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8");
+  await pasteAndRender(page, "#profile", good);
+  const before = await cells(page);
+  const bad = good.replace('"hostname": null,', '"hostname": null,,');
+  await paste(page, "#profile", bad);
+  const message = await errorText(page, "profile");
+  assert.match(message, /line \d+ column \d+/, "says where");
+  assert.equal(await page.inputValue("#profile"), bad, "the pasted text is kept as pasted");
+  assert.equal(await page.getAttribute("#profile", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#output", "data-stale"), "true");
+  assert.equal(await page.isVisible("#stale"), true, "the old results are marked stale");
+  assert.deepEqual(await cells(page), before, "and stay on the page");
+  const n = await renders(page);
+  await paste(page, "#profile", good);
+  await rendered(page, n);
+  assert.equal(await page.isHidden("#err-profile"), true);
+  assert.equal(await page.getAttribute("#output", "data-stale"), "false");
+  await assertCards(page, plan({ profile: JSON.parse(good), goal: { task: "pretrain" } }), "fixed");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("other bad input (a negative batch, an unknown model_type, a newer schema) gets its field path next to its field, and nothing typed is lost", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await page.fill("#micro_batch", "-1");
+  assert.match(await errorText(page, "micro_batch"), /goal\.micro_batch.*-1/);
+  assert.equal(await page.inputValue("#micro_batch"), "-1");
+  assert.equal(await page.getAttribute("#output", "data-stale"), "true");
+  let n = await renders(page);
+  await page.fill("#micro_batch", "");
+  await rendered(page, n);
+
+  await choose(page, "model", "config");
+  const config = JSON.stringify({ model_type: "not_a_model", hidden_size: 64 }, null, 2);
+  await paste(page, "#config", config);
+  assert.match(await errorText(page, "config"), /goal\.model\.hf_config\.model_type/);
+  assert.equal(await page.inputValue("#config"), config);
+
+  await choose(page, "model", "planner");
+  await choose(page, "hardware", "profile");
+  const newer = JSON.stringify({ ...JSON.parse(readFileSync(`${profiles}/cpu-laptop-16gb.json`, "utf8")), schema_version: 99 }, null, 2);
+  await paste(page, "#profile", newer);
+  assert.match(await errorText(page, "profile"), /profile\.schema_version.*99.*newer/);
+  assert.equal(await page.inputValue("#profile"), newer);
+  // Back to the config: what was typed there is still there.
+  await choose(page, "model", "config");
+  assert.equal(await page.inputValue("#config"), config);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a profile whose host name is <img src=x onerror=alert(1)> renders as text and runs nothing", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  const hostile = "<img src=x onerror=alert(1)>";
+  const profile = JSON.parse(readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8"));
+  profile.hostname = hostile;
+  profile.accelerators[0].name = "<script>alert(2)</script>";
+  await choose(page, "hardware", "profile");
+  await pasteAndRender(page, "#profile", JSON.stringify(profile, null, 2));
+  assert.ok((await page.textContent("#summary")).includes(hostile), "the host name is shown, as text");
+  assert.ok((await page.textContent("#profile-summary")).includes(hostile));
+  assert.ok((await page.textContent(".device-name")).includes("<script>alert(2)</script>"));
+  assert.equal(await page.locator("#output img, #profile-summary img").count(), 0, "no element was made of it");
+  await page.waitForTimeout(200);
+  assert.ok(!requests.some((u) => u.endsWith("/x")), "the image was never requested");
+  assert.deepEqual(errors, [], "no dialog, no error");
+  await context.close();
+});
+
+test("the share link restores the same inputs and results in a new page; the plan JSON copied and downloaded is the package's plan", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await page.click("#request-details > summary");
+  await choose(page, "hardware", "catalogue");
+  await page.fill("#accelerator", "NVIDIA GeForce RTX 4090");
+  await page.fill("#count", "2");
+  await page.selectOption("#task", "qlora");
+  await choose(page, "model", "catalogue");
+  await page.fill("#modelId", "qwen2.5-7b");
+  await page.fill("#sequence", "4k");
+  await page.selectOption("#optimizer", "adamw8bit");
+  await page.check('input[name="chosen"][value="extreme"]');
+  await page.click('#compare-list li:first-child button');
+  await page.waitForFunction(() => {
+    const request = document.getElementById("request-json").textContent;
+    return request.includes('"sequence": 4096') && request.includes('"adamw8bit"') && document.getElementById("output").dataset.stale === "false";
+  });
+  await settled(page);
+  const state = async (p) => ({
+    fields: await p.evaluate(() => Object.fromEntries([...document.querySelectorAll("#inputs input:not([type=radio]):not([type=file]), #inputs select, #inputs textarea")].map((e) => [e.id, e.value]))),
+    radios: await p.evaluate(() => [...document.querySelectorAll("input[type=radio]:checked")].map((e) => `${e.name}=${e.value}`)),
+    cells: await cells(p),
+    compare: await p.evaluate(() => [...document.querySelectorAll("#compare-table tbody tr")].map((r) => r.dataset.machine)),
+  });
+  const original = await state(page);
+  assert.ok(original.cells.some((c) => c.field === "sequence" && c.value === "4096"), "the typed 4k is planned as 4096");
+  // The plan JSON, copied and downloaded, is the package's plan of the request the page shows.
+  const expected = plan(JSON.parse(await page.textContent("#request-json")));
+  await page.click("#copy-plan");
+  await page.waitForFunction(() => /Plan JSON copied/.test(document.getElementById("share-status").textContent));
+  assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), expected);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-plan")]);
+  assert.equal(download.suggestedFilename(), "trainfit-plan.json");
+  assert.deepEqual(JSON.parse(readFileSync(await download.path(), "utf8")), expected);
+  await page.click("#copy-link");
+  await page.waitForFunction(() => /copied/.test(document.getElementById("share-status").textContent));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /#s=/);
+  // The address bar holds the same link (rewritten a moment after each change).
+  await page.waitForFunction((l) => location.href === l, link);
+  for (const address of [link, page.url()]) {
+    const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: address.slice(env.server.url.length) });
+    await rendered(other);
+    await settled(other);
+    assert.deepEqual(await state(other), original, "same inputs, same results, same machines compared");
+    assert.deepEqual(otherErrors, []);
+    await c2.close();
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("keyboard only: every control is reachable in document order and operable; axe-core finds no serious or critical violation", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await settled(page);
+  // Every control a visitor can use, in document order: one stop per radio group (its checked
+  // button), everything else that takes focus and is shown.
+  const expected = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex="0"]')];
+    return all
+      .filter((e) => !e.disabled && e.checkVisibility({ visibilityProperty: true }) && !(e.type === "radio" && !e.checked) && !e.closest("details:not([open]) > :not(summary)"))
+      .map((e, i) => {
+        e.dataset.kb = String(i);
+        return String(i);
+      });
+  });
+  // Where each Tab lands, recorded by the page; one more press than there are controls wraps
+  // around past the last one.
+  await page.evaluate(() => {
+    window.focusOrder = [];
+    document.addEventListener("focusin", (e) => window.focusOrder.push(e.target.dataset?.kb ?? e.target.tagName));
+    document.activeElement?.blur();
+  });
+  for (let i = 0; i < expected.length; i++) await page.keyboard.press("Tab");
+  const reached = await page.evaluate(() => window.focusOrder);
+  assert.deepEqual(reached, expected, "Tab visits every control once, in order");
+
+  /** Presses Tab until `selector` has the focus. */
+  async function tabTo(selector) {
+    for (let i = 0; i < 400; i++) {
+      if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+      await page.keyboard.press("Tab");
+    }
+    assert.fail(`Tab never reached ${selector}`);
+  }
+  // The skip link moves the focus to the results without touching the fragment.
+  await page.evaluate(() => document.activeElement?.blur());
+  await tabTo(".skip");
+  const hash = await page.evaluate(() => location.hash);
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "results");
+  assert.equal(await page.evaluate(() => location.hash), hash);
+  // Radio group by arrow keys, then a field typed into.
+  await page.evaluate(() => document.activeElement?.blur());
+  await tabTo('input[name="hardware"]');
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.isChecked('input[name="hardware"][value="catalogue"]'), true);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "accelerator");
+  let n = await renders(page);
+  await page.keyboard.type("NVIDIA GeForce RTX 4090");
+  await rendered(page, n);
+  await page.waitForFunction(() => document.querySelector(".device-name")?.textContent === "NVIDIA GeForce RTX 4090");
+  // A select by arrow keys: fine-tuning needs a model, and the page says so next to the model.
+  await tabTo("#task");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.inputValue("#task"), "finetune");
+  assert.match(await errorText(page, "model"), /goal\.model/);
+  n = await renders(page);
+  await page.keyboard.press("ArrowUp");
+  await rendered(page, n);
+  assert.equal(await page.inputValue("#task"), "pretrain");
+  await settled(page);
+  // A disclosure by Enter, a sort header by Enter and Space, a remove button by Enter.
+  await tabTo('.card[data-mode="balanced"] details[data-key="breakdown-balanced"] > summary');
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.querySelector('details[data-key="breakdown-balanced"]').open), true);
+  await tabTo('button[data-sort="tokens_per_s"]');
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('button[data-sort="tokens_per_s"]').closest("th").getAttribute("aria-sort") === "descending");
+  await page.keyboard.press(" ");
+  await page.waitForFunction(() => document.querySelector('button[data-sort="tokens_per_s"]').closest("th").getAttribute("aria-sort") === "ascending");
+  const machines = await page.locator("#compare-list li").count();
+  await tabTo("#compare-list li:first-child button");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.locator("#compare-list li").count(), machines - 1);
+
+  // axe-core over the whole page with every disclosure open, in both themes. It is evaluated
+  // through the DevTools protocol, which the page's CSP does not govern.
+  const axe = readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8");
+  await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(axe);
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(" ")).slice(0, 5) }));
+    });
+    const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+    assert.deepEqual(serious, [], `axe (${scheme}): ${JSON.stringify(serious, null, 1)}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("screenshots at 1280x800 and 390x844, light and dark, into web/screenshots; nothing overflows at 390 px or at 200 % zoom", async () => {
+  mkdirSync(screenshots, { recursive: true });
+  // The README's machine: the RTX 4090 fixture, pretraining, arriving as `trainfit open` sends it.
+  const fixture = readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8");
+  const url = `/#profile=${gzipSync(JSON.stringify(JSON.parse(fixture))).toString("base64url")}`;
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    for (const colorScheme of ["light", "dark"]) {
+      const { page, errors, context } = await open(env, { url, viewport: { width, height }, colorScheme });
+      await rendered(page);
+      await settled(page);
+      await page.screenshot({ path: `${screenshots}/${width}x${height}-${colorScheme}.png` });
+      if (colorScheme === "light") await page.screenshot({ path: `${screenshots}/${width}-${colorScheme}-full.png`, fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, `no horizontal scrolling at ${width} px (${colorScheme})`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  }
+  // 200 % zoom of a 1280x800 window lays the page out in 640x400 CSS pixels; the default page
+  // (this browser's own hardware) this time.
+  const { page, errors, context } = await open(env, { viewport: { width: 640, height: 400 } });
+  await rendered(page);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, "no horizontal scrolling at 200 % zoom");
+  await page.screenshot({ path: `${screenshots}/zoom-200-light.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
+  assert.ok(requests.length > 10, `${requests.length} requests recorded`);
+  const outside = requests.filter((u) => !u.startsWith(env.server.url + "/") && !u.startsWith("data:") && !u.startsWith("blob:"));
+  assert.deepEqual(outside, []);
+  const html = readFileSync(`${dist}/index.html`, "utf8");
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
+  for (const f of readdirSync(`${dist}/assets`)) {
+    if (!/\.(js|css|html)$/.test(f)) continue;
+    // No address of another origin in what the page loads (a font, a CDN, an analytics beacon).
+    const text = readFileSync(`${dist}/assets/${f}`, "utf8");
+    assert.deepEqual(text.match(/(?:src|href|url)\s*[(=]\s*["']?https?:\/\/[^"')\s]+/g) ?? [], [], f);
+  }
+});
