@@ -161,8 +161,8 @@ test("each probe fixture pasted (one dropped, one chosen as a file): the cards e
 });
 
 test("the #profile= fragment of `trainfit open --print` loads that profile", async () => {
-  const bin = process.env.TRAINFIT_BIN ?? `${repoRoot}/target/release/trainfit`;
-  assert.ok(existsSync(bin), `${bin} exists (cargo build --release -p trainfit-probe, or set TRAINFIT_BIN)`);
+  const bin = process.env.TRAINFIT_BIN ?? `${repoRoot}/target/debug/trainfit`;
+  assert.ok(existsSync(bin), `${bin} exists (cargo build -p trainfit-probe, or set TRAINFIT_BIN)`);
   const url = execFileSync(bin, ["open", "--print", "--site", `${env.server.url}/`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   assert.ok(url.startsWith(`${env.server.url}/#profile=`), url.slice(0, 80));
   const packed = url.slice(url.indexOf("#profile=") + "#profile=".length);
