@@ -24,3 +24,7 @@ cargo bench -p trainfit-core --locked --bench estimate --bench plan -- --noplot
 step "the npm package in Node: size, instantiation, plan, estimate"
 npm/build.sh
 node npm/bench.mjs
+
+step "the web calculator in headless Chromium: transfer size, navigation to the results, keystroke to updated results"
+(cd web && npm run build)
+node web/bench.mjs

@@ -4,6 +4,8 @@
 # through apt, the npm package's dev dependencies through npm); needs Node and nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Every build here starts clean: incremental compilation would only add its bookkeeping.
+export CARGO_INCREMENTAL=0
 
 # Each step says when it starts (seconds since the script began), so CI's log shows where time goes.
 step() { printf '\n== %s  [%ss]\n' "$*" "$SECONDS"; }
@@ -76,9 +78,6 @@ printf 'web/dist: %s bytes gzipped (budget: 500 KB, wasm included)\n' \
 
 step "web calculator: headless Chromium (cards equal to plan(), trainfit open's fragment, bad input, a hostile host name, the share link, keyboard and axe-core, no request off 127.0.0.1; screenshots in web/screenshots)"
 (cd web && npm test) 2>&1 | tee -a "$log"
-
-step "web calculator: benchmarks (figures, not checks)"
-node web/bench.mjs
 
 step "done"
 # cargo's "test result: ok. N passed; M failed" lines and node:test's "# pass N" / "# fail M".
