@@ -223,6 +223,40 @@ fn apple_summary_uses_the_metal_working_set() {
 }
 
 #[test]
+fn an_apple_gpu_nobody_measured_gets_the_smallest_default_working_set() {
+    // An M4 Max of 128 GiB from the catalogue or typed by hand, with no Metal figure: the GPU
+    // may use 2/3 of the memory (85.3 GiB), the smallest default share observed (an M4 with
+    // 16 GB: 10.67 GB), not all 128 GiB; a Mac measures 107.52 GiB (84 %), so the estimate errs
+    // on the side of fitting.
+    let mut p = HardwareProfile::default();
+    p.memory.total_bytes = Some(Value {
+        value: 128 * GIB,
+        source: Source::User,
+    });
+    p.accelerators.push(Accelerator {
+        vendor: Vendor::Apple,
+        name: "Apple M4 Max".into(),
+        kind: AcceleratorKind::Unified,
+        ..Accelerator::default()
+    });
+    p.complete();
+    let acc = &p.accelerators[0];
+    assert_eq!(
+        acc.memory_total_bytes,
+        Some(Value::estimated(((128 * GIB) as f64 * 2.0 / 3.0) as u64))
+    );
+    assert_eq!(acc.memory_source, Some(MemorySource::MetalWorkingSet));
+    // What a Mac read is kept.
+    let mut measured = p.clone();
+    measured.accelerators[0].memory_total_bytes = Some(Value::measured(115_448_725_504));
+    measured.complete();
+    assert_eq!(
+        measured.accelerators[0].memory_total_bytes,
+        Some(Value::measured(115_448_725_504))
+    );
+}
+
+#[test]
 fn profiles_round_trip_and_newer_versions_are_refused() {
     let mut p = HardwareProfile::default();
     p.accelerators.push(gpu("NVIDIA L4", 23_034 << 20));

@@ -87,20 +87,24 @@ export function catalogueAccelerator(name: string): AcceleratorSpec | string {
   return `field \`accelerator\` is "${name.trim()}", not a name in the catalogue${close.length ? `; closest: ${close.join(", ")}` : ""}`;
 }
 
-/** A machine of `count` catalogue accelerators. Apple chips share memory with the CPU: their
- * memory is the system's, which the catalogue gives as the chip's largest configuration unless
- * `memoryBytes` says otherwise (a probe reads the exact Metal working set instead). */
+/** A machine of `count` catalogue accelerators. Apple chips share memory with the CPU: the
+ * memory given (else the chip's largest configuration in the catalogue) is the Mac's, and the
+ * core estimates the GPU's working set of it (a probe reads the exact Metal figure instead). */
 export function catalogueProfile(spec: AcceleratorSpec, count: number, memoryBytes?: number): HardwareProfile {
   const unified = spec.vendor === "apple";
-  const bytes = memoryBytes ?? (unified ? Math.round(spec.memory_gib * GIB) : undefined);
   const device = {
     vendor: spec.vendor,
     name: spec.name,
     kind: unified ? ("unified" as const) : ("discrete" as const),
-    ...(bytes !== undefined ? { memory_total_bytes: { value: bytes, source: "user" as const } } : {}),
+    ...(!unified && memoryBytes !== undefined ? { memory_total_bytes: { value: memoryBytes, source: "user" as const } } : {}),
   };
   const profile: HardwareProfile = { accelerators: Array.from({ length: count }, () => ({ ...device })) };
-  if (unified && bytes !== undefined) profile.memory = { total_bytes: { value: bytes, source: "user" }, unified: true };
+  if (unified) {
+    const total = memoryBytes !== undefined
+      ? { value: memoryBytes, source: "user" as const }
+      : { value: Math.round(spec.memory_gib * GIB), source: "catalogue" as const };
+    profile.memory = { total_bytes: total, unified: true };
+  }
   return profile;
 }
 

@@ -16,6 +16,16 @@ pub const RECOMMENDED_MODEL_SHARE: f64 = 0.8;
 
 const GIB: f64 = crate::math::GIB as f64;
 
+/// Share of an Apple chip's unified memory its GPU may use when nothing read the real figure
+/// (Metal's `recommendedMaxWorkingSetSize`, which the probe reads on a Mac): a profile typed by
+/// hand or made from the catalogue. The default working set is about 2/3 of 16 GB on an M4
+/// (10.67 GB, github.com/exo-explore/exo/pull/1672), 74 % of 16 GB on an M3 (11.84 GiB,
+/// github.com/AlexsJones/llmfit/pull/754) and 84 % of 128 GiB (107.52 GiB,
+/// github.com/antirez/ds4/pull/893); the smallest share is taken, so that a plan called safe fits
+/// under every default observed. Going past it fails with
+/// `kIOGPUCommandBufferCallbackErrorOutOfMemory` (github.com/antirez/ds4/pull/909).
+pub const APPLE_WORKING_SET_SHARE: f64 = 2.0 / 3.0;
+
 /// Fills what the catalogue knows about `acc` and it does not: peak TFLOP/s, bandwidth, TDP,
 /// architecture, GPU and Neural Engine cores, and the memory of a discrete part no reader sized. Measured and user values are never overwritten;
 /// estimated ones (e.g. fp32 peak from NVML's core count and maximum clock, which on GeForce
@@ -164,6 +174,19 @@ impl HardwareProfile {
 fn complete(profile: &mut HardwareProfile) {
     for acc in &mut profile.accelerators {
         apply_catalogue(acc);
+    }
+    // An Apple GPU shares the system's memory, and may use only its working set of it.
+    if let Some(ram) = system_memory_bytes(profile) {
+        for acc in &mut profile.accelerators {
+            if acc.vendor == Vendor::Apple
+                && acc.kind != AcceleratorKind::Cpu
+                && acc.memory_total_bytes.is_none()
+            {
+                let share = ram.value as f64 * APPLE_WORKING_SET_SHARE;
+                acc.memory_total_bytes = Some(Value::estimated(share as u64));
+                acc.memory_source = Some(MemorySource::MetalWorkingSet);
+            }
+        }
     }
     let primary: Vec<Accelerator> = primary_accelerators(profile).into_iter().cloned().collect();
     let apple = primary.iter().find(|a| a.vendor == Vendor::Apple);
