@@ -505,6 +505,70 @@ fn import_reads_each_family_as_transformers_does() {
 }
 
 #[test]
+fn phi_reads_one_norm_per_layer_a_parallel_block_and_a_biased_head() {
+    let s = spec("phi-2");
+    assert_eq!(s.family, Family::Phi);
+    assert!(s.parallel_residual && s.bias.lm_head && !s.tied_embeddings);
+    assert_eq!((s.norm.kind, s.norm.per_layer), (NormKind::LayerNorm, 1));
+    assert_eq!(s.ffn.activation, Activation::GeluNew);
+    assert_eq!(s.dropout.residual, 0.1);
+    // Published in the safetensors metadata of microsoft/phi-2 (total_size 5,559,367,680 bytes in
+    // float16); by hand: embed 51200 * 2560, 32 layers of four biased 2560 x 2560 projections,
+    // fc1/fc2 with biases and one LayerNorm, the final LayerNorm, lm_head 2560 x 51200 + 51200.
+    assert_eq!(s.parameters().unwrap().total, 2_779_683_840);
+    // qk_layernorm adds nn.LayerNorm(head_dim) for queries and for keys, weight and bias each.
+    let mut v: Value = serde_json::from_str(include_str!("../data/models/phi-2.json")).unwrap();
+    v["qk_layernorm"] = json!(true);
+    let q = hf::from_hf_value(&v).unwrap();
+    assert_eq!(q.qk_norm, QkNorm::PerHead);
+    assert_eq!(q.parameters().unwrap().total, 2_779_683_840 + 32 * 4 * 80);
+}
+
+#[test]
+fn starcoder2_reads_layernorm_biases_a_plain_mlp_and_a_window_on_every_layer() {
+    let s = spec("starcoder2-3b");
+    assert_eq!(s.family, Family::Starcoder2);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (24, 2, 128));
+    assert!(!s.ffn.gated && s.tied_embeddings && s.bias.qkv && s.bias.attn_out && s.bias.mlp);
+    assert_eq!((s.norm.kind, s.norm.per_layer), (NormKind::LayerNorm, 2));
+    let w = s.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_layers(s.layers)), (4096, 30));
+    assert_eq!(s.dropout.residual, 0.1);
+    // By hand: embed 49152 * 3072; per layer q and o 3072 * 3072 + 3072, k and v 3072 * 256 + 256,
+    // c_fc 3072 * 12288 + 12288, c_proj 12288 * 3072 + 3072, two LayerNorms 4 * 3072; the final
+    // LayerNorm 2 * 3072; lm_head tied. The same count as transformers on the meta device.
+    assert_eq!(s.parameters().unwrap().total, 3_030_371_328);
+    // Starcoder2Config defaults: two key/value heads, biases on, no window.
+    let d = hf::from_hf_value(&json!({"model_type": "starcoder2", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 8, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128}))
+    .unwrap();
+    assert_eq!(d.kv_heads, 2);
+    assert!(d.bias.mlp && d.sliding_window.is_none());
+}
+
+#[test]
+fn gpt_bigcode_reads_one_key_value_head_and_learned_positions() {
+    let s = spec("starcoder");
+    assert_eq!(s.family, Family::GptBigcode);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (48, 1, 128));
+    assert_eq!((s.learned_positions, s.ffn.intermediate), (8192, 24576));
+    assert!(s.tied_embeddings && s.bias.qkv && s.bias.mlp && !s.ffn.gated);
+    assert_eq!(s.ffn.activation, Activation::GeluTanh);
+    // By hand: wte 49152 * 6144 and wpe 8192 * 6144; per layer c_attn 6144 x (6144 + 2 * 128)
+    // with bias, c_proj 6144 x 6144, c_fc 6144 x 24576, c_proj 24576 x 6144, all biased, two
+    // LayerNorms; ln_f; lm_head tied. The model card's 15.5B; transformers on the meta device agrees.
+    assert_eq!(s.parameters().unwrap().total, 15_517_456_384);
+    let linears = s.linears();
+    assert_eq!(linears[0].module, "c_attn");
+    assert_eq!(linears[0].d_out, 6144 + 2 * 128);
+    // `multi_query: false` keeps every head's keys and values.
+    let mut v: Value = serde_json::from_str(include_str!("../data/models/starcoder.json")).unwrap();
+    v["multi_query"] = json!(false);
+    assert_eq!(hf::from_hf_value(&v).unwrap().kv_heads, 48);
+}
+
+#[test]
 fn import_errors_name_the_field_the_value_and_the_model_type() {
     let err = model::from_hf_config(r#"{"model_type": "t5", "d_model": 512}"#).unwrap_err();
     assert!(matches!(err, Error::UnsupportedModelType { .. }));

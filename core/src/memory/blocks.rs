@@ -321,14 +321,14 @@ impl<'a> Builder<'a> {
         self.t.copy(out)
     }
 
-    /// NeoX, Phi-3 and DeepSeek rotate part of each head and concatenate (`torch.cat([q_rot, q_pass])`),
+    /// NeoX, Phi, Phi-3 and DeepSeek rotate part of each head and concatenate (`torch.cat([q_rot, q_pass])`),
     /// which leaves q head-major; FlashAttention allocates its output in q's layout, so Hugging Face's
     /// `transpose(1, 2).contiguous()` copies it. Llama-style rotation keeps q token-major, and the
     /// memory-efficient kernel always writes token-major: no copy there.
     fn token_major(&mut self, a: V) -> V {
         let concat = matches!(
             self.spec.family,
-            Family::GptNeox | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3
+            Family::GptNeox | Family::Phi | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3
         );
         if concat && self.r.kernel == AttnKernel::Flash {
             self.t.copy(a)
@@ -564,6 +564,99 @@ impl<'a> Builder<'a> {
         } else {
             Ok(self.t.add(mlp_in, down))
         }
+    }
+
+    /// Phi block (`PhiDecoderLayer`): one LayerNorm feeds both branches, separate q/k/v
+    /// projections with optional per-head LayerNorms, partial rotary, `dense`, and a `fc1`/`fc2` MLP;
+    /// both branches pass `resid_dropout` and are summed with the residual.
+    pub fn phi_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let Dims { rows, h, heads, qd } = self.dims()?;
+        let kv_heads = (spec.kv_heads / sh.tp).max(1);
+        let kd = kv_heads * spec.head_dim;
+        let n = self.norm(x, rows, h)?;
+        let q = self.linear(n, "q_proj", h, qd, rows)?;
+        let k = self.linear(n, "k_proj", h, kd, rows)?;
+        let v = self.linear(n, "v_proj", h, kd, rows)?;
+        let (q, k) = if spec.qk_norm == QkNorm::None {
+            (q, k)
+        } else {
+            let q = self.norm(q, elems(&[rows, heads])?, spec.head_dim)?;
+            let k = self.norm(k, elems(&[rows, kv_heads])?, spec.head_dim)?;
+            (q, k)
+        };
+        let q = self.rope(q, cos, sin);
+        let k = self.rope(k, cos, sin);
+        let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
+        let a = self.token_major(a);
+        let o = self.linear(a, "dense", qd, h, rows)?;
+        let o = self.residual_dropout(o);
+        let f = spec.ffn.intermediate / sh.tp;
+        let up = self.linear(n, "fc1", h, f, rows)?;
+        let act = self.activation(up);
+        let down = self.linear(act, "fc2", f, h, rows)?;
+        let down = self.residual_dropout(down);
+        self.t.hold(n);
+        let s = self.t.add(o, down);
+        Ok(self.t.add(s, x))
+    }
+
+    /// GPT-BigCode block: GPT-2's, with `c_attn` split into the queries and `kv_heads` key/value
+    /// heads (one under multi-query), which the attention repeats over the query heads.
+    pub fn gpt_bigcode_layer(&mut self, x: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let Dims { rows, h, heads, qd } = self.dims()?;
+        let kv_heads = (spec.kv_heads / sh.tp).max(1);
+        let kd = kv_heads * spec.head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let qkv = self.linear(n1, "c_attn", h, qd + 2 * kd, rows)?;
+        let q = resized(qkv, elems(&[rows, qd])?);
+        let k = resized(qkv, elems(&[rows, kd])?);
+        let v = resized(qkv, elems(&[rows, kd])?);
+        let a = self.attention_core(q, k, v, heads, kv_heads, VIEWS)?;
+        let o = self.linear(a, "c_proj", qd, h, rows)?;
+        let o = self.residual_dropout(o);
+        self.t.hold(n1);
+        let x2 = self.t.add(x, o);
+        let n2 = self.norm(x2, rows, h)?;
+        let f = spec.ffn.intermediate / sh.tp;
+        let fc = self.linear(n2, "c_fc", h, f, rows)?;
+        let act = self.activation(fc);
+        let pr = self.linear(act, "c_proj", f, h, rows)?;
+        let pr = self.residual_dropout(pr);
+        self.t.hold(n2);
+        Ok(self.t.add(x2, pr))
+    }
+
+    /// StarCoder2 block (`Starcoder2DecoderLayer`): LayerNorm, Llama-style rotary attention with
+    /// grouped key/value heads, `o_proj` and the MLP's `c_proj` each followed by `residual_dropout`.
+    pub fn starcoder2_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
+        let spec = self.spec;
+        let sh = self.sh;
+        let Dims { rows, h, heads, qd } = self.dims()?;
+        let kv_heads = (spec.kv_heads / sh.tp).max(1);
+        let kd = kv_heads * spec.head_dim;
+        let n1 = self.norm(x, rows, h)?;
+        let q = self.linear(n1, "q_proj", h, qd, rows)?;
+        let k = self.linear(n1, "k_proj", h, kd, rows)?;
+        let v = self.linear(n1, "v_proj", h, kd, rows)?;
+        let q = self.rope(q, cos, sin);
+        let k = self.rope(k, cos, sin);
+        let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
+        let o = self.linear(a, "o_proj", qd, h, rows)?;
+        let o = self.residual_dropout(o);
+        self.t.hold(n1);
+        let x2 = self.t.add(x, o);
+        let n2 = self.norm(x2, rows, h)?;
+        let f = spec.ffn.intermediate / sh.tp;
+        let up = self.linear(n2, "c_fc", h, f, rows)?;
+        let act = self.activation(up);
+        let down = self.linear(act, "c_proj", f, h, rows)?;
+        let down = self.residual_dropout(down);
+        self.t.hold(n2);
+        Ok(self.t.add(x2, down))
     }
 
     /// OPT block: pre-LayerNorm, separate projections, ReLU MLP.

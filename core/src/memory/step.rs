@@ -68,6 +68,9 @@ fn layer_program(
         Family::Gpt2 => b.gpt2_layer(x)?,
         Family::Opt => b.opt_layer(x)?,
         Family::GptNeox => b.neox_layer(x, cos, sin)?,
+        Family::Phi => b.phi_layer(x, cos, sin)?,
+        Family::Starcoder2 => b.starcoder2_layer(x, cos, sin)?,
+        Family::GptBigcode => b.gpt_bigcode_layer(x)?,
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };

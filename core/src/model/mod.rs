@@ -109,6 +109,9 @@ pub enum Family {
     Olmo2,
     DeepseekV2,
     DeepseekV3,
+    Phi,
+    Starcoder2,
+    GptBigcode,
 }
 
 wire_names!(Family, "family", {
@@ -130,12 +133,15 @@ wire_names!(Family, "family", {
     Olmo2 => "olmo2",
     DeepseekV2 => "deepseek_v2",
     DeepseekV3 => "deepseek_v3",
+    Phi => "phi",
+    Starcoder2 => "starcoder2",
+    GptBigcode => "gpt_bigcode",
 });
 
 impl Family {
-    /// Uses rotary position embeddings (everything here except GPT-2 and OPT).
+    /// Uses rotary position embeddings (everything here except GPT-2, OPT and GPT-BigCode).
     pub fn rotary(self) -> bool {
-        !matches!(self, Family::Gpt2 | Family::Opt)
+        !matches!(self, Family::Gpt2 | Family::Opt | Family::GptBigcode)
     }
 }
 
@@ -272,7 +278,8 @@ pub enum QkNorm {
     /// None.
     #[default]
     None,
-    /// One RMSNorm of width `head_dim` shared by all heads (Qwen3, Gemma-3).
+    /// One norm of the model's kind and width `head_dim` shared by all heads (Qwen3 and Gemma-3:
+    /// RMSNorm; Phi with `qk_layernorm`: LayerNorm with bias).
     PerHead,
     /// RMSNorm over all query heads and over all key heads (OLMo-2).
     Full,

@@ -164,6 +164,34 @@ impl ModelSpec {
                 v.push("dense_h_to_4h", h, f, b.mlp, l);
                 v.push("dense_4h_to_h", f, h, b.mlp, l);
             }
+            // PhiAttention / PhiMLP: every projection carries a bias.
+            Family::Phi => {
+                v.push("q_proj", h, q, b.qkv, l);
+                v.push("k_proj", h, kv, b.qkv, l);
+                v.push("v_proj", h, kv, b.qkv, l);
+                v.push("dense", q, h, b.attn_out, l);
+                v.push("fc1", h, f, b.mlp, l);
+                v.push("fc2", f, h, b.mlp, l);
+            }
+            // GPTBigCodeAttention: `c_attn` projects to the queries and one (multi-query) or all
+            // key/value heads at once; GPTBigCodeMLP `c_fc`, `c_proj`; all biased.
+            Family::GptBigcode => {
+                let kv2 = v.mul(kv, 2);
+                let qkv = v.add(q, kv2);
+                v.push("c_attn", h, qkv, b.qkv, l);
+                v.push("c_proj", q, h, b.attn_out, l);
+                v.push("c_fc", h, f, b.mlp, l);
+                v.push("c_proj", f, h, b.mlp, l);
+            }
+            // Starcoder2Attention / Starcoder2MLP: `use_bias` on every projection.
+            Family::Starcoder2 => {
+                v.push("q_proj", h, q, b.qkv, l);
+                v.push("k_proj", h, kv, b.qkv, l);
+                v.push("v_proj", h, kv, b.qkv, l);
+                v.push("o_proj", q, h, b.attn_out, l);
+                v.push("c_fc", h, f, b.mlp, l);
+                v.push("c_proj", f, h, b.mlp, l);
+            }
             Family::Opt => {
                 v.push("q_proj", h, q, b.qkv, l);
                 v.push("k_proj", h, kv, b.qkv, l);
@@ -425,8 +453,16 @@ impl ModelSpec {
     fn qk_norm_width(&self) -> Result<u64> {
         let n = match self.qk_norm {
             QkNorm::None => Some(0),
-            // Qwen3RMSNorm(head_dim) / Gemma3RMSNorm(head_dim), shared by all heads.
-            QkNorm::PerHead => self.head_dim.checked_mul(2),
+            // Qwen3RMSNorm(head_dim) / Gemma3RMSNorm(head_dim), shared by all heads; Phi's
+            // q_layernorm and k_layernorm are nn.LayerNorm(head_dim) with a bias each.
+            QkNorm::PerHead => {
+                let per = if self.norm.kind == NormKind::LayerNorm && self.norm.bias {
+                    2
+                } else {
+                    1
+                };
+                self.head_dim.checked_mul(2 * per)
+            }
             // Olmo2RMSNorm(heads * head_dim) and Olmo2RMSNorm(kv_heads * head_dim).
             QkNorm::Full => self
                 .heads

@@ -1,10 +1,12 @@
-//! GPT-2, GPT-NeoX (Pythia) and OPT: learned or rotary positions, LayerNorm, biased linears.
+//! GPT-2, GPT-BigCode (StarCoder 1, SantaCoder), GPT-NeoX (Pythia), OPT, Phi (1, 1.5, 2) and
+//! StarCoder2: learned or rotary positions, LayerNorm, biased linears.
 
+use alloc::format;
 use alloc::string::String;
 
 use super::Cfg;
-use crate::error::Result;
-use crate::model::{Bias, Dropout, Family, Ffn, ModelSpec, Norm, NormKind, QkNorm};
+use crate::error::{Error, Result};
+use crate::model::{Bias, Dropout, Family, Ffn, ModelSpec, Norm, NormKind, QkNorm, SlidingWindow};
 
 /// `GPT2Config`: `n_embd`, `n_layer`, `n_head`, `n_positions`, `n_inner` (null: 4 x `n_embd`).
 pub(super) fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
@@ -173,6 +175,205 @@ pub(super) fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: projection,
+        source: None,
+    })
+}
+
+/// `PhiConfig` (Phi-1, Phi-1.5, Phi-2): one LayerNorm feeding attention and MLP in parallel
+/// (`attn_outputs + feed_forward_hidden_states + residual`), partial rotary, biased `lm_head`.
+pub(super) fn phi(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["hidden_size"])?;
+    let heads = c.required(&["num_attention_heads"])?;
+    let kv_heads = c.size("num_key_value_heads")?.unwrap_or(heads);
+    // PhiAttention: `getattr(config, "head_dim", hidden_size // num_attention_heads)`.
+    let head_dim = match c.size("head_dim")? {
+        Some(d) => d,
+        None => c.exact_head_dim(hidden, heads, "num_attention_heads")?,
+    };
+    if heads % kv_heads != 0 {
+        return Err(Error::invalid(
+            c.path("num_key_value_heads"),
+            kv_heads,
+            format!("a divisor of num_attention_heads ({heads})"),
+        ));
+    }
+    let residual = c.probability("resid_pdrop", 0.0)?;
+    Ok(ModelSpec {
+        name,
+        family: Family::Phi,
+        layers: c.required(&["num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads,
+        head_dim,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("hidden_act", "gelu_new")?,
+            gated: false,
+            intermediate: c.required(&["intermediate_size"])?,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: 0,
+        max_positions: c.required(&["max_position_embeddings"])?,
+        tied_embeddings: c.flag("tie_word_embeddings", false)?,
+        // PhiDecoderLayer.input_layernorm and PhiModel.final_layernorm.
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 1,
+            final_norm: true,
+        },
+        qk_norm: if c.flag("qk_layernorm", false)? {
+            QkNorm::PerHead
+        } else {
+            QkNorm::None
+        },
+        // PhiForCausalLM.lm_head is `nn.Linear(hidden_size, vocab_size, bias=True)`.
+        bias: Bias {
+            qkv: true,
+            attn_out: true,
+            mlp: true,
+            lm_head: true,
+        },
+        parallel_residual: true,
+        sliding_window: None,
+        dropout: Dropout {
+            embedding: c.probability("embd_pdrop", 0.0)?,
+            attention: c.probability("attention_dropout", 0.0)?,
+            residual,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        source: None,
+    })
+}
+
+/// `Starcoder2Config`: Llama-style attention with grouped key/value heads and an optional window on
+/// every layer, LayerNorm with bias, a plain `c_fc`/`c_proj` MLP, `use_bias` on every projection.
+pub(super) fn starcoder2(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["hidden_size"])?;
+    let heads = c.required(&["num_attention_heads"])?;
+    // Starcoder2Config.num_key_value_heads defaults to 2.
+    let kv_heads = c.size("num_key_value_heads")?.unwrap_or(2);
+    if heads % kv_heads != 0 {
+        return Err(Error::invalid(
+            c.path("num_key_value_heads"),
+            kv_heads,
+            format!("a divisor of num_attention_heads ({heads})"),
+        ));
+    }
+    let bias = c.flag("use_bias", true)?;
+    Ok(ModelSpec {
+        name,
+        family: Family::Starcoder2,
+        layers: c.required(&["num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads,
+        // Starcoder2Attention: `hidden_size // num_attention_heads`.
+        head_dim: c.exact_head_dim(hidden, heads, "num_attention_heads")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("hidden_act", "gelu_pytorch_tanh")?,
+            gated: false,
+            intermediate: c.required(&["intermediate_size"])?,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: 0,
+        max_positions: c.required(&["max_position_embeddings"])?,
+        tied_embeddings: c.flag("tie_word_embeddings", true)?,
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+            final_norm: true,
+        },
+        qk_norm: QkNorm::None,
+        bias: Bias {
+            qkv: bias,
+            attn_out: bias,
+            mlp: bias,
+            lm_head: false,
+        },
+        parallel_residual: false,
+        // `sliding_window` (default null) applies to every layer.
+        sliding_window: c.size("sliding_window")?.map(|window| SlidingWindow {
+            window,
+            local_per_pattern: 1,
+            pattern: 1,
+        }),
+        dropout: Dropout {
+            embedding: c.probability("embedding_dropout", 0.0)?,
+            attention: c.probability("attention_dropout", 0.0)?,
+            residual: c.probability("residual_dropout", 0.0)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        source: None,
+    })
+}
+
+/// `GPTBigCodeConfig` (StarCoder, SantaCoder): GPT-2 names and learned positions, with one shared
+/// key/value head when `multi_query` (the default).
+pub(super) fn gpt_bigcode(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["n_embd", "hidden_size"])?;
+    let heads = c.required(&["n_head", "num_attention_heads"])?;
+    let positions = c.required(&["n_positions", "max_position_embeddings"])?;
+    let intermediate = match c.size("n_inner")? {
+        Some(n) => n,
+        None => hidden * 4,
+    };
+    Ok(ModelSpec {
+        name,
+        family: Family::GptBigcode,
+        layers: c.required(&["n_layer", "num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads: if c.flag("multi_query", true)? {
+            1
+        } else {
+            heads
+        },
+        // GPTBigCodeAttention: `embed_dim // num_heads`.
+        head_dim: c.exact_head_dim(hidden, heads, "n_head")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("activation_function", "gelu_pytorch_tanh")?,
+            gated: false,
+            intermediate,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: positions,
+        max_positions: positions,
+        tied_embeddings: c.flag("tie_word_embeddings", true)?,
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 2,
+            final_norm: true,
+        },
+        qk_norm: QkNorm::None,
+        bias: Bias {
+            qkv: true,
+            attn_out: true,
+            mlp: true,
+            lm_head: false,
+        },
+        parallel_residual: false,
+        sliding_window: None,
+        dropout: Dropout {
+            embedding: c.probability("embd_pdrop", 0.1)?,
+            attention: c.probability("attn_pdrop", 0.1)?,
+            residual: c.probability("resid_pdrop", 0.1)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
         source: None,
     })
 }

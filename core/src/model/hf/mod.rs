@@ -48,6 +48,9 @@ pub const SUPPORTED: &[&str] = &[
     "olmo2",
     "deepseek_v2",
     "deepseek_v3",
+    "phi",
+    "starcoder2",
+    "gpt_bigcode",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -139,6 +142,9 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "gpt2" => classic::gpt2(&c, name),
         "gpt_neox" => classic::neox(&c, name),
         "opt" => classic::opt(&c, name),
+        "phi" => classic::phi(&c, name),
+        "starcoder2" => classic::starcoder2(&c, name),
+        "gpt_bigcode" => classic::gpt_bigcode(&c, name),
         _ => llama::import(&c, name),
     }
 }
