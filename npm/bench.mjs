@@ -13,8 +13,9 @@ const data = (path) => JSON.parse(readFileSync(here(`../tests/${path}`), "utf8")
 // The native figures to compare with (docs/performance.md: `cargo bench -p trainfit-core`,
 // criterion, on the same 2-core VM): `estimate` of the request below, and `plan` for one
 // RTX 4090, pretraining, three modes.
-const NATIVE_ESTIMATE_US = 8.3;
-const NATIVE_PLAN_US = 190;
+// Measured by ./bench.sh on 2 December 2026.
+const NATIVE_ESTIMATE_US = 11.2;
+const NATIVE_PLAN_US = 340;
 
 function median(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
