@@ -317,63 +317,16 @@ pub(super) fn starcoder2(c: &Cfg, name: String) -> Result<ModelSpec> {
     })
 }
 
-/// `GPTBigCodeConfig` (StarCoder, SantaCoder): GPT-2 names and learned positions, with one shared
-/// key/value head when `multi_query` (the default).
+/// `GPTBigCodeConfig` (StarCoder, SantaCoder): GPT-2's names, shapes and learned positions, with
+/// one shared key/value head when `multi_query` (the default) and `gelu_pytorch_tanh` as the
+/// activation's default.
 pub(super) fn gpt_bigcode(c: &Cfg, name: String) -> Result<ModelSpec> {
-    let hidden = c.required(&["n_embd", "hidden_size"])?;
-    let heads = c.required(&["n_head", "num_attention_heads"])?;
-    let positions = c.required(&["n_positions", "max_position_embeddings"])?;
-    let intermediate = match c.size("n_inner")? {
-        Some(n) => n,
-        None => hidden * 4,
-    };
-    Ok(ModelSpec {
-        name,
-        family: Family::GptBigcode,
-        layers: c.required(&["n_layer", "num_hidden_layers"])?,
-        hidden,
-        heads,
-        kv_heads: if c.flag("multi_query", true)? {
-            1
-        } else {
-            heads
-        },
-        // GPTBigCodeAttention: `embed_dim // num_heads`.
-        head_dim: c.exact_head_dim(hidden, heads, "n_head")?,
-        mla: None,
-        ffn: Ffn {
-            activation: c.activation("activation_function", "gelu_pytorch_tanh")?,
-            gated: false,
-            intermediate,
-        },
-        moe: None,
-        vocab: c.required(&["vocab_size"])?,
-        learned_positions: positions,
-        max_positions: positions,
-        tied_embeddings: c.flag("tie_word_embeddings", true)?,
-        norm: Norm {
-            kind: NormKind::LayerNorm,
-            bias: true,
-            per_layer: 2,
-            final_norm: true,
-        },
-        qk_norm: QkNorm::None,
-        bias: Bias {
-            qkv: true,
-            attn_out: true,
-            mlp: true,
-            lm_head: false,
-        },
-        parallel_residual: false,
-        sliding_window: None,
-        dropout: Dropout {
-            embedding: c.probability("embd_pdrop", 0.1)?,
-            attention: c.probability("attn_pdrop", 0.1)?,
-            residual: c.probability("resid_pdrop", 0.1)?,
-        },
-        final_logit_softcap: None,
-        attn_logit_softcap: None,
-        embed_proj_dim: None,
-        source: None,
-    })
+    let mut spec = gpt2(c, name)?;
+    spec.family = Family::GptBigcode;
+    if c.flag("multi_query", true)? {
+        // GPTBigCodeAttention: `embed_dim // num_heads` per head, one key/value head.
+        spec.kv_heads = 1;
+    }
+    spec.ffn.activation = c.activation("activation_function", "gelu_pytorch_tanh")?;
+    Ok(spec)
 }
