@@ -6,7 +6,6 @@
 //! naming its document, plus Apple's binned M3 Max and M4 Max parts, whose bandwidth differs by
 //! GPU core count (apple.com tech specs).
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
@@ -83,16 +82,16 @@ pub fn accelerators() -> &'static [AcceleratorSpec] {
 /// Entries whose name, vendor or architecture contains every word of `query` (ignoring case),
 /// in catalogue order; all for an empty query. As [`crate::model::search`] does for models.
 pub fn search(query: &str) -> Vec<&'static AcceleratorSpec> {
-    let words: Vec<String> = query
-        .split_whitespace()
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
+    let matches = crate::model::catalogue::every_word(query);
     CATALOGUE
         .iter()
         .filter(|spec| {
-            let hay = alloc::format!("{} {} {}", spec.name, spec.vendor, spec.architecture)
-                .to_ascii_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str()))
+            matches(&alloc::format!(
+                "{} {} {}",
+                spec.name,
+                spec.vendor,
+                spec.architecture
+            ))
         })
         .collect()
 }

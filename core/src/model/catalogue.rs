@@ -193,17 +193,24 @@ pub fn list(query: &str) -> Result<Vec<CatalogueModel>> {
 
 /// Entries whose id or repository contains every word of `query` (ignoring case); all for an empty query.
 pub fn search(query: &str) -> Vec<&'static CatalogueEntry> {
+    let matches = every_word(query);
+    CATALOGUE
+        .iter()
+        .filter(|e| matches(&alloc::format!("{} {}", e.id, e.repo)))
+        .collect()
+}
+
+/// A test of whether a text contains every word of `query`, ignoring case (ASCII): the search
+/// of both catalogues, models and accelerators.
+pub(crate) fn every_word(query: &str) -> impl Fn(&str) -> bool {
     let words: Vec<String> = query
         .split_whitespace()
         .map(|w| w.to_ascii_lowercase())
         .collect();
-    CATALOGUE
-        .iter()
-        .filter(|e| {
-            let hay = alloc::format!("{} {}", e.id, e.repo).to_ascii_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str()))
-        })
-        .collect()
+    move |text| {
+        let text = text.to_ascii_lowercase();
+        words.iter().all(|w| text.contains(w.as_str()))
+    }
 }
 
 /// Up to three ids close to `name`: those containing it (or contained in it) first, then the
