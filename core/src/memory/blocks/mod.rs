@@ -108,22 +108,7 @@ impl<'a> Builder<'a> {
     ) -> Result<V> {
         let rows = count_rows;
         let out_elems = elems(&[rows, d_out])?;
-        let w_elems = elems(&[d_in, d_out])?;
-        let trainable = self.r.full_train;
-        let base = if self.r.quantized && !trainable {
-            let w = self.t.param(w_elems, 1, false);
-            self.t
-                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
-        } else {
-            let w = self.t.param(w_elems, self.r.weights, trainable);
-            if self.r.autocast {
-                let wc = self.t.cast(w, self.r.compute);
-                let xc = self.t.cast(x, self.r.compute);
-                self.t.linear(xc, wc, out_elems)
-            } else {
-                self.t.linear(x, w, out_elems)
-            }
-        };
+        let base = self.base_linear(x, d_in, d_out, rows, self.r.quantized)?;
         let Some(lora) = self.r.lora.as_ref() else {
             return Ok(base);
         };
@@ -150,6 +135,28 @@ impl<'a> Builder<'a> {
         let scaled = self.t.scale(bo);
         let sum = self.t.add(base, scaled);
         Ok(self.t.cast(sum, base.dt))
+    }
+
+    /// The frozen or trained matmul of a linear layer, without adapters; `quantized` when
+    /// bitsandbytes stores its weight.
+    fn base_linear(&mut self, x: V, d_in: u64, d_out: u64, rows: u64, quantized: bool) -> Result<V> {
+        let out_elems = elems(&[rows, d_out])?;
+        let w_elems = elems(&[d_in, d_out])?;
+        let trainable = self.r.full_train;
+        Ok(if quantized && !trainable {
+            let w = self.t.param(w_elems, 1, false);
+            self.t
+                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+        } else {
+            let w = self.t.param(w_elems, self.r.weights, trainable);
+            if self.r.autocast {
+                let wc = self.t.cast(w, self.r.compute);
+                let xc = self.t.cast(x, self.r.compute);
+                self.t.linear(xc, wc, out_elems)
+            } else {
+                self.t.linear(x, w, out_elems)
+            }
+        })
     }
 
     /// The Hugging Face name of the output projection (`lm_head`, NeoX's `embed_out`).
@@ -481,7 +488,7 @@ impl<'a> Builder<'a> {
         let routed_rows = elems(&[rows, moe.active])?;
         let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
         let f = moe.expert_intermediate / self.sh.tp;
-        let y = self.gated_mlp(gathered, routed_rows, f, false)?;
+        let y = self.routed_experts(gathered, routed_rows, f)?;
         if self.r.full_train {
             // transformers 5 stores the experts as 3-D parameters and indexes one expert at a time:
             // the backward of that index builds a zero-filled gradient of the whole 3-D tensor
@@ -496,6 +503,21 @@ impl<'a> Builder<'a> {
             out = self.t.add(out, s);
         }
         Ok(out)
+    }
+
+    /// The routed experts as transformers 5.23 runs them by default (`integrations/moe.py`,
+    /// `grouped_mm_experts_forward`): one grouped matmul with the fused 3-D `gate_up_proj`, whose
+    /// output stays referenced while `act(gate) * up` is formed, then `down_proj`. The experts are
+    /// parameters, not `nn.Linear` modules: PEFT's `target_modules` and bitsandbytes leave them alone.
+    fn routed_experts(&mut self, x: V, rows: u64, f: u64) -> Result<V> {
+        let h = self.spec.hidden;
+        let gu = self.base_linear(x, h, 2 * f, rows, false)?;
+        let gate = self.t.view(gu, elems(&[rows, f])?);
+        let up = self.t.view(gu, elems(&[rows, f])?);
+        let a = self.activation(gate);
+        let p = self.t.mul(a, up);
+        self.t.hold(gu);
+        self.base_linear(p, f, h, rows, false)
     }
 
     /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
