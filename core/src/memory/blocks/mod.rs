@@ -486,6 +486,20 @@ impl<'a> Builder<'a> {
         let probs = self.t.unary_keep_output(logits, 4);
         // Each token visits `active` experts: as many routed rows as tokens times top-k.
         let routed_rows = elems(&[rows, moe.active])?;
+        // The top-k routing weights: Mixtral's and DeepSeek's routers leave them in fp32, Qwen-MoE's
+        // cast them back to the logits' dtype (`router_top_value.to(router_logits.dtype)`).
+        let fp32_routing = matches!(
+            self.spec.family,
+            Family::Mixtral | Family::DeepseekV2 | Family::DeepseekV3
+        );
+        let weights = self.t.copy(resized(probs, routed_rows));
+        let weights = self
+            .t
+            .cast(weights, if fp32_routing { 4 } else { self.act() });
+        // `grouped_mm_experts_forward`: the tokens gathered in expert order (`hidden_states[perm //
+        // top_k]`), the experts, the routing weights applied, the rows put back in token order
+        // (`weighted_out[inv_perm]`) and summed over the top-k. The gathered input and the experts'
+        // output stay referenced until the function returns.
         let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
         let f = moe.expert_intermediate / self.sh.tp;
         let y = self.routed_experts(gathered, routed_rows, f)?;
@@ -496,8 +510,12 @@ impl<'a> Builder<'a> {
             let all = elems(&[moe.experts, 3, h, f, self.r.weights])?;
             self.t.last_bwd_temp(all);
         }
-        let weighted = self.t.mul(y, probs);
-        let mut out = self.t.reduce(weighted, elems(&[rows, h])?);
+        let weighted = self.t.mul(y, weights);
+        let ordered = self.t.copy(weighted);
+        self.t.hold(gathered);
+        self.t.hold(y);
+        let summed = self.t.reduce(ordered, elems(&[rows, h])?);
+        let mut out = self.t.cast(summed, x.dt);
         if moe.shared_intermediate > 0 {
             let s = self.gated_mlp(x, rows, moe.shared_intermediate / self.sh.tp, false)?;
             out = self.t.add(out, s);
