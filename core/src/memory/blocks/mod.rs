@@ -297,6 +297,8 @@ impl<'a> Builder<'a> {
                         masked
                     };
                     let p32 = self.t.unary_keep_output(input, 4);
+                    // `attn_weights` still names the masked scores until the softmax returns.
+                    self.t.hold(masked);
                     self.t.cast(p32, q.dt)
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
