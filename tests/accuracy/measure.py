@@ -691,7 +691,9 @@ def tool_versions():
 METHOD = ("HF model from configs/<name>.json (random init) run under torch FakeTensorMode; a TorchDispatchMode "
           "registers every tensor storage (512-byte rounded, once per storage) and takes the max of live bytes "
           "after every aten op over 2 training steps (forward, loss.backward(), foreach optimizer step, "
-          "zero_grad(set_to_none=True)) or one prefill (no_grad, use_cache, logits_to_keep=1). CUDA sm80+ "
+          "zero_grad(set_to_none=True); with gradient accumulation n forward+backward before each step), one prefill "
+          "(no_grad, use_cache, logits_to_keep=1), or decoding (a prefill, then `generate` single-token steps on the "
+          "model's default cache; peak of the decoding steps only). CUDA sm80+ "
           "emulated: SDPA backend choice (flash/mem-efficient/math), fused dropout, fp16 half_to_float softmax, "
           "CUDA autocast fp32 policy. Comparable with torch.cuda.max_memory_allocated(); excludes CUDA context, "
           "allocator fragmentation and kernel-internal workspaces. See README.md.")
