@@ -60,6 +60,8 @@ pub(crate) struct Recipe {
     pub grad_bytes_override: Option<u64>,
     /// Backward runs.
     pub training: bool,
+    /// A QLoRA model prepared by PEFT's `prepare_model_for_kbit_training` (fp32 outside the 4-bit linears).
+    pub kbit_prepared: bool,
     /// The 16-bit type is fp16 (CUDA softmax reads fp16 into fp32 without a copy; bf16 is copied first).
     pub fp16: bool,
 }
@@ -74,6 +76,11 @@ impl Recipe {
             }
             Precision::AmpBf16 | Precision::AmpFp16 => (4, 2, true),
         };
+        let kbit_prepared = req.task == Task::Qlora
+            && req.quantization.is_some_and(|q| q.prepare_for_training);
+        // Prepared for k-bit training, the unquantised parameters and so the activations between
+        // the 4-bit linears are fp32; the linears still compute in `compute`.
+        let weights = if kbit_prepared { 4 } else { weights };
         let training = req.task.trains();
         let lora = match (&req.lora, req.task) {
             (Some(l), Task::Lora | Task::Qlora) => {
@@ -93,7 +100,11 @@ impl Recipe {
             AttentionImpl::Flash => AttnKernel::Flash,
             // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
             AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
-            AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
+            AttentionImpl::Sdpa => sdpa_kernel(
+                spec,
+                if kbit_prepared { 4 } else { compute },
+                req.sequence,
+            ),
         };
         Recipe {
             weights,
@@ -105,6 +116,7 @@ impl Recipe {
             kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
+            kbit_prepared,
             fp16: matches!(
                 req.precision,
                 Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16
