@@ -112,6 +112,12 @@ pub enum Family {
     Phi,
     Starcoder2,
     GptBigcode,
+    Granite,
+    Granitemoe,
+    Olmoe,
+    Smollm3,
+    #[serde(rename = "ernie4_5")]
+    Ernie45,
 }
 
 wire_names!(Family, "family", {
@@ -136,6 +142,11 @@ wire_names!(Family, "family", {
     Phi => "phi",
     Starcoder2 => "starcoder2",
     GptBigcode => "gpt_bigcode",
+    Granite => "granite",
+    Granitemoe => "granitemoe",
+    Olmoe => "olmoe",
+    Smollm3 => "smollm3",
+    Ernie45 => "ernie4_5",
 });
 
 impl Family {
