@@ -664,6 +664,32 @@ fn olmoe_reads_64_experts_and_full_width_query_key_norms() {
 }
 
 #[test]
+fn phimoe_reads_layernorm_biases_a_biased_head_and_input_jitter() {
+    let s = spec("phi-3.5-moe");
+    assert_eq!(s.family, Family::Phimoe);
+    assert_eq!((s.norm.kind, s.norm.bias), (NormKind::LayerNorm, true));
+    assert!(s.bias.qkv && s.bias.attn_out && !s.bias.mlp && s.bias.lm_head);
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (16, 2, 6400));
+    assert!(m.input_jitter);
+    // By hand: embed 32064 * 4096, lm_head 4096 * 32064 + 32064; per layer q and o
+    // 4096 * 4096 + 4096, k and v 4096 * 1024 + 1024, router 4096 * 16, 16 experts of
+    // 3 * 4096 * 6400, two LayerNorms 4 * 4096; the final LayerNorm. Active: 14 idle experts per
+    // layer fewer (model card: 6.6B active).
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 41_873_153_344);
+    assert_eq!(p.total - p.active, 32 * 14 * 3 * 4096 * 6400);
+    // PhimoeConfig defaults: 8 key/value heads, no input jitter, no head bias.
+    let d = hf::from_hf_value(&json!({"model_type": "phimoe", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 16, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128, "num_local_experts": 4,
+        "num_experts_per_tok": 2}))
+    .unwrap();
+    assert_eq!(d.kv_heads, 8);
+    assert!(!d.moe.unwrap().input_jitter && !d.bias.lm_head);
+}
+
+#[test]
 fn smollm3_reads_its_defaults_and_slides_on_the_layers_without_rotary() {
     let s = spec("smollm3-3b");
     assert_eq!(s.family, Family::Smollm3);

@@ -136,6 +136,11 @@ _ROWS = [
     ("granitemoe-tiny", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QKVO)}),
     ("granitemoe-tiny", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
     ("granitemoe-tiny", "finetune", "bf16", "adamw", 4, 2048, "eager", "none", None),
+    ("phimoe-tiny", "finetune", "bf16", "adamw", 8, 4096, "sdpa", "none", None),
+    ("phimoe-tiny", "finetune", "bf16", "adamw", 16, 4096, "sdpa", "full", None),
+    ("phimoe-tiny", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QKVO)}),
+    ("phimoe-tiny", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("phimoe-tiny", "finetune", "bf16", "adamw", 4, 2048, "eager", "none", None),
 ]
 
 _SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill"}

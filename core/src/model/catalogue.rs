@@ -112,6 +112,7 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "granite-3.1-3b-a800m" => "ibm-granite/granite-3.1-3b-a800m-instruct",
     "ernie-4.5-0.3b" => "baidu/ERNIE-4.5-0.3B-PT",
     "olmoe-1b-7b" => "allenai/OLMoE-1B-7B-0924",
+    "phi-3.5-moe" => "microsoft/Phi-3.5-MoE-instruct",
     "smollm3-3b" => "HuggingFaceTB/SmolLM3-3B",
 };
 

@@ -295,9 +295,10 @@ impl ModelSpec {
             v.push("layer", h, m.experts, false, ml);
             return;
         }
-        if self.family == Family::Mixtral {
-            // MixtralSparseMoeBlock: router `gate`; each MixtralBlockSparseTop2MLP expert has
-            // w1 (gate), w3 (up) and w2 (down).
+        if matches!(self.family, Family::Mixtral | Family::Phimoe) {
+            // MixtralSparseMoeBlock / PhimoeSparseMoeBlock: router `gate`; each
+            // MixtralBlockSparseTop2MLP / PhimoeBlockSparseTop2MLP expert has w1 (gate), w3 (up)
+            // and w2 (down).
             v.push("gate", h, m.experts, false, ml);
             v.push_kind("w1", h, e, false, all, true);
             v.push_kind("w3", h, e, false, all, true);

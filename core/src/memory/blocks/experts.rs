@@ -1,6 +1,6 @@
 //! Routed experts stored as 3-D parameters and run by transformers 5's default
-//! `grouped_mm_experts_forward` (`integrations/moe.py`), with the top-k routers of OLMoE and
-//! GraniteMoE.
+//! `grouped_mm_experts_forward` (`integrations/moe.py`), with the routers of OLMoE, GraniteMoE
+//! and Phi-MoE.
 
 use super::Builder;
 use crate::error::Result;
@@ -8,7 +8,8 @@ use crate::memory::tape::{elems, V};
 use crate::model::Family;
 
 impl Builder<'_> {
-    /// `OlmoeSparseMoeBlock` / `GraniteMoeMoE`: the top-k router, then the experts through
+    /// `OlmoeSparseMoeBlock` / `GraniteMoeMoE` / `PhimoeSparseMoeBlock`: the router, then the
+    /// experts through
     /// `grouped_mm_experts_forward`: token-expert pairs sorted by expert, gathered (`hidden_states[perm // top_k]`), one grouped matmul into the fused
     /// `gate_up_proj`, the gated activation, one grouped matmul through `down_proj`, weighted by
     /// the router scores, put back in token order (`weighted_out[inv_perm]`) and summed over the
@@ -22,8 +23,27 @@ impl Builder<'_> {
         let h = self.spec.hidden;
         let f = moe.expert_intermediate / self.sh.tp;
         let pairs = elems(&[rows, moe.active])?;
+        let mut x = x;
+        if moe.input_jitter && self.r.training {
+            // PhimoeSparseMoeBlock and PhimoeTopKRouter each `hidden_states *= empty_like(..)
+            // .uniform_(..)`: the product keeps its noise tensor for backward.
+            for _ in 0..2 {
+                let noise = self.t.noise(x.elems, x.dt);
+                x = self.t.mul(x, noise);
+            }
+        }
         // `topk` keeps its int64 indices for backward; the scores are cast back to bf16/fp16.
-        let top = if self.spec.family == Family::Granitemoe {
+        let top = if self.spec.family == Family::Phimoe {
+            // PhimoeTopKRouter's `sparsemixer`: the top expert and then the next, each from a
+            // masked softmax over the experts (kept for backward) and a gather of its weight;
+            // the two weights concatenated.
+            let logits = self.linear(x, "gate", h, moe.experts, rows)?;
+            let first = self.t.unary_keep_output(logits, logits.dt);
+            let second = self.t.unary_keep_output(logits, logits.dt);
+            let w1 = self.t.gather(first, rows, rows);
+            let w2 = self.t.gather(second, rows, rows);
+            self.t.add(w1.resized(pairs), w2.resized(pairs))
+        } else if self.spec.family == Family::Granitemoe {
             // GraniteMoeTopKRouter: fp32 copy of the logits, top-k of them, softmax over the k.
             let logits = self.linear(x, "layer", h, moe.experts, rows)?;
             let l32 = self.t.cast(logits, 4);

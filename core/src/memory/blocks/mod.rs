@@ -352,7 +352,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral,
-    /// Qwen-MoE, Granite, GraniteMoE, OLMoE, SmolLM3, ERNIE 4.5).
+    /// Qwen-MoE, Granite, GraniteMoE, OLMoE, Phi-MoE, SmolLM3, ERNIE 4.5).
     ///
     /// SmolLM3's layers without rotary (`no_rope_layers`) are not told apart: attention then keeps
     /// the projections' outputs where the others keep the rotated copies, tensors of the same
@@ -414,7 +414,11 @@ impl<'a> Builder<'a> {
         } else {
             self.norm(x2, rows, h)?
         };
-        let m = if moe && matches!(spec.family, Family::Olmoe | Family::Granitemoe) {
+        let grouped = matches!(
+            spec.family,
+            Family::Olmoe | Family::Granitemoe | Family::Phimoe
+        );
+        let m = if moe && grouped {
             self.grouped_experts(n2, rows)?
         } else if moe {
             self.moe_mlp(n2, rows)?

@@ -29,6 +29,7 @@ fn family(model_type: &str) -> Family {
         "granite" => Family::Granite,
         "granitemoe" => Family::Granitemoe,
         "olmoe" => Family::Olmoe,
+        "phimoe" => Family::Phimoe,
         "smollm3" => Family::Smollm3,
         "ernie4_5" => Family::Ernie45,
         _ => Family::Llama,
@@ -38,7 +39,7 @@ fn family(model_type: &str) -> Family {
 /// `num_key_value_heads` when absent: the config class's default (`None` there means `heads`).
 fn default_kv_heads(family: Family, heads: u64) -> u64 {
     match family {
-        Family::Mistral | Family::Mixtral => 8,
+        Family::Mistral | Family::Mixtral | Family::Phimoe => 8,
         Family::Qwen2 | Family::Qwen3 => 32,
         Family::Qwen2Moe | Family::Gemma => 16,
         Family::Qwen3Moe | Family::Gemma2 | Family::Gemma3 | Family::Smollm3 => 4,
@@ -114,13 +115,13 @@ pub(super) fn import(c: &Cfg, name: String) -> Result<ModelSpec> {
             gemma || matches!(family, Family::Smollm3 | Family::Ernie45),
         )?,
         norm: Norm {
-            // OlmoLayerNorm is LayerNorm without weight or bias.
-            kind: if family == Family::Olmo {
-                NormKind::None
-            } else {
-                NormKind::RmsNorm
+            // OlmoLayerNorm is LayerNorm without weight or bias; Phi-MoE uses nn.LayerNorm.
+            kind: match family {
+                Family::Olmo => NormKind::None,
+                Family::Phimoe => NormKind::LayerNorm,
+                _ => NormKind::RmsNorm,
             },
-            bias: false,
+            bias: family == Family::Phimoe,
             // Gemma-2/3 add post_attention and pre/post_feedforward norms to the input norm.
             per_layer: if matches!(family, Family::Gemma2 | Family::Gemma3) {
                 4
@@ -210,7 +211,8 @@ fn bias(c: &Cfg, family: Family) -> Result<Bias> {
         qkv,
         attn_out: out,
         mlp,
-        lm_head: false,
+        // PhimoeForCausalLM: `lm_head_bias`.
+        lm_head: family == Family::Phimoe && c.flag("lm_head_bias", false)?,
     })
 }
 
@@ -233,7 +235,7 @@ fn mla(c: &Cfg, family: Family) -> Result<Option<Mla>> {
     }))
 }
 
-/// Mixture-of-experts layers of Mixtral, Qwen-MoE, OLMoE, GraniteMoE and DeepSeek.
+/// Mixture-of-experts layers of Mixtral, Phi-MoE, Qwen-MoE, OLMoE, GraniteMoE and DeepSeek.
 fn moe(c: &Cfg, family: Family, layers: u64) -> Result<Option<Moe>> {
     let base = |experts, expert_intermediate| Moe {
         experts,
@@ -244,6 +246,7 @@ fn moe(c: &Cfg, family: Family, layers: u64) -> Result<Option<Moe>> {
         shared_expert_gate: false,
         dense_layers: 0,
         router_bias: false,
+        input_jitter: false,
     };
     let mut m = match family {
         // MixtralBlockSparseTop2MLP is as wide as the dense MLP would be.
@@ -251,6 +254,16 @@ fn moe(c: &Cfg, family: Family, layers: u64) -> Result<Option<Moe>> {
             c.required(&["num_local_experts"])?,
             c.required(&["intermediate_size"])?,
         ),
+        // PhimoeSparseMoeBlock: Mixtral's layout; `input_jitter_noise` (default 0) scales the
+        // input by noise in training.
+        Family::Phimoe => {
+            let mut m = base(
+                c.required(&["num_local_experts"])?,
+                c.required(&["intermediate_size"])?,
+            );
+            m.input_jitter = c.probability("input_jitter_noise", 0.0)? > 0.0;
+            m
+        }
         // GraniteMoeMoE: every layer sparse, experts as wide as `intermediate_size`.
         Family::Granitemoe => base(
             c.required(&["num_local_experts"])?,
@@ -344,7 +357,7 @@ fn sliding_window(c: &Cfg, family: Family, layers: u64) -> Result<Option<Sliding
     Ok(match family {
         // MistralConfig defaults to a 4096-token window; null turns it off (v0.2 on).
         Family::Mistral => window(Some(4096))?.map(all),
-        Family::Mixtral | Family::Phi3 => window(None)?.map(all),
+        Family::Mixtral | Family::Phi3 | Family::Phimoe => window(None)?.map(all),
         Family::Qwen2 | Family::Qwen2Moe | Family::Qwen3 | Family::Qwen3Moe => {
             if !c.flag("use_sliding_window", false)? {
                 return Ok(None);

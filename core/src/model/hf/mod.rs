@@ -54,6 +54,7 @@ pub const SUPPORTED: &[&str] = &[
     "granite",
     "granitemoe",
     "olmoe",
+    "phimoe",
     "smollm3",
     "ernie4_5",
 ];
