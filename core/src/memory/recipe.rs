@@ -60,6 +60,8 @@ pub(crate) struct Recipe {
     pub grad_bytes_override: Option<u64>,
     /// Backward runs.
     pub training: bool,
+    /// A QLoRA model prepared by PEFT's `prepare_model_for_kbit_training` (fp32 outside the 4-bit linears).
+    pub kbit_prepared: bool,
     /// The 16-bit type is fp16 (CUDA softmax reads fp16 into fp32 without a copy; bf16 is copied first).
     pub fp16: bool,
 }
@@ -74,6 +76,11 @@ impl Recipe {
             }
             Precision::AmpBf16 | Precision::AmpFp16 => (4, 2, true),
         };
+        let kbit_prepared = req.task == Task::Qlora
+            && req.quantization.is_some_and(|q| q.prepare_for_training);
+        // Prepared for k-bit training, the unquantised parameters and so the activations between
+        // the 4-bit linears are fp32; the linears still compute in `compute`.
+        let weights = if kbit_prepared { 4 } else { weights };
         let training = req.task.trains();
         let lora = match (&req.lora, req.task) {
             (Some(l), Task::Lora | Task::Qlora) => {
@@ -93,7 +100,11 @@ impl Recipe {
             AttentionImpl::Flash => AttnKernel::Flash,
             // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
             AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
-            AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
+            AttentionImpl::Sdpa => sdpa_kernel(
+                spec,
+                if kbit_prepared { 4 } else { compute },
+                req.sequence,
+            ),
         };
         Recipe {
             weights,
@@ -105,6 +116,7 @@ impl Recipe {
             kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
+            kbit_prepared,
             fp16: matches!(
                 req.precision,
                 Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16
@@ -117,8 +129,8 @@ impl Recipe {
 /// (`aten/src/ATen/native/transformers/cuda/sdp_utils.cpp`) for the call Hugging Face makes
 /// (`integrations/sdpa_attention.py`): without a mask and with a head width up to 256 it passes
 /// `enable_gqa`, otherwise it repeats k and v. Flash needs 16-bit inputs and no mask; the
-/// memory-efficient kernel needs as many k/v heads as query heads and an aligned head width
-/// (16 bytes); anything else runs the math fallback.
+/// memory-efficient kernel needs as many k/v heads as query heads and aligned query/key and value
+/// widths (16 bytes, `check_head_dim_size_mem_efficient`); anything else runs the math fallback.
 fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
     let masked = spec
         .sliding_window
@@ -135,7 +147,8 @@ fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
     let same_heads = kv_heads == spec.heads || !gqa_in_sdpa;
     if compute == 2 && !masked && head <= 256 && head == v_head {
         AttnKernel::Flash
-    } else if same_heads && head % (16 / compute) == 0 && head == v_head {
+    } else if same_heads && head % (16 / compute) == 0 && v_head % (16 / compute) == 0 {
+        // Keys and values may differ in width here (DeepSeek's MLA: 192 and 128).
         AttnKernel::MemEfficient
     } else {
         AttnKernel::Math
