@@ -430,7 +430,11 @@ fn logits_detail(spec: &crate::ModelSpec, sh: &Shape, r: &Recipe, loss: LossImpl
             sh.b * sh.s,
             spec.vocab,
             // An fp32 output layer (k-bit preparation) computes fp32 logits.
-            if r.kbit_prepared { r.weights } else { r.compute }
+            if r.kbit_prepared {
+                r.weights
+            } else {
+                r.compute
+            }
         ),
         LossImpl::Fused => String::from("chunked cross-entropy buffers"),
     }

@@ -86,7 +86,8 @@ pub(crate) fn kv_cache(
             BLOCK,
         ))
     };
-    let layer = |t: u64| -> Result<u64> { add(tensor(t, k_width)?, tensor(t, v_width)?, "kv bytes") };
+    let layer =
+        |t: u64| -> Result<u64> { add(tensor(t, k_width)?, tensor(t, v_width)?, "kv bytes") };
     let all = |g: u64, l: u64| -> Result<u64> {
         add(
             mul(layer(g)?, global, "kv cache")?,

@@ -76,8 +76,8 @@ impl Recipe {
             }
             Precision::AmpBf16 | Precision::AmpFp16 => (4, 2, true),
         };
-        let kbit_prepared = req.task == Task::Qlora
-            && req.quantization.is_some_and(|q| q.prepare_for_training);
+        let kbit_prepared =
+            req.task == Task::Qlora && req.quantization.is_some_and(|q| q.prepare_for_training);
         // Prepared for k-bit training, the unquantised parameters and so the activations between
         // the 4-bit linears are fp32; the linears still compute in `compute`.
         let weights = if kbit_prepared { 4 } else { weights };
@@ -100,11 +100,9 @@ impl Recipe {
             AttentionImpl::Flash => AttnKernel::Flash,
             // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
             AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
-            AttentionImpl::Sdpa => sdpa_kernel(
-                spec,
-                if kbit_prepared { 4 } else { compute },
-                req.sequence,
-            ),
+            AttentionImpl::Sdpa => {
+                sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, req.sequence)
+            }
         };
         Recipe {
             weights,

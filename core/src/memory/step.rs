@@ -275,7 +275,9 @@ fn programs(
 /// so two when full and sliding-window layers alternate (Gemma-2/3, Cohere-2, GPT-OSS).
 fn mask_kinds(spec: &ModelSpec) -> u64 {
     match spec.sliding_window {
-        Some(w) if w.local_layers(spec.layers) > 0 && w.local_layers(spec.layers) < spec.layers => 2,
+        Some(w) if w.local_layers(spec.layers) > 0 && w.local_layers(spec.layers) < spec.layers => {
+            2
+        }
         _ => 1,
     }
 }

@@ -143,7 +143,14 @@ impl<'a> Builder<'a> {
 
     /// The frozen or trained matmul of a linear layer, without adapters; `quantized` when
     /// bitsandbytes stores its weight.
-    fn base_linear(&mut self, x: V, d_in: u64, d_out: u64, rows: u64, quantized: bool) -> Result<V> {
+    fn base_linear(
+        &mut self,
+        x: V,
+        d_in: u64,
+        d_out: u64,
+        rows: u64,
+        quantized: bool,
+    ) -> Result<V> {
         let out_elems = elems(&[rows, d_out])?;
         let w_elems = elems(&[d_in, d_out])?;
         let trainable = self.r.full_train;
@@ -152,12 +159,9 @@ impl<'a> Builder<'a> {
             if self.r.kbit_prepared {
                 // `Linear4bit.forward`: `x.to(compute_dtype)`, the 4-bit matmul, `out.to(inp_dtype)`.
                 let xc = self.t.cast(x, self.act());
-                let out = self.t.quantized_linear(
-                    xc,
-                    w,
-                    out_elems,
-                    elems(&[w_elems, self.act()])?,
-                );
+                let out = self
+                    .t
+                    .quantized_linear(xc, w, out_elems, elems(&[w_elems, self.act()])?);
                 self.t.cast(out, x.dt)
             } else {
                 self.t
