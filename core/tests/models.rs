@@ -569,6 +569,156 @@ fn gpt_bigcode_reads_one_key_value_head_and_learned_positions() {
 }
 
 #[test]
+fn granite_reads_the_llama_shape_with_its_own_defaults() {
+    let s = spec("granite-3.3-8b-instruct");
+    assert_eq!(s.family, Family::Granite);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (32, 8, 128));
+    assert!(s.tied_embeddings && !s.bias.qkv && !s.bias.mlp);
+    // By hand: embed 49159 * 4096 (tied); per layer q and o 4096 * 4096, k and v 4096 * 1024,
+    // gate/up/down 3 * 4096 * 12800, two RMSNorms; the final RMSNorm. Safetensors metadata of
+    // ibm-granite/granite-3.3-8b-instruct: 8,170,864,640.
+    assert_eq!(s.parameters().unwrap().total, 8_170_864_640);
+    // GraniteConfig defaults: key/value heads = heads, untied, biases per attention_bias / mlp_bias.
+    let d = hf::from_hf_value(&json!({"model_type": "granite", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 8, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128, "mlp_bias": true,
+        "attention_dropout": 0.1}))
+    .unwrap();
+    assert_eq!(d.kv_heads, 8);
+    assert!(!d.tied_embeddings && d.bias.mlp && !d.bias.qkv);
+    assert_eq!(d.dropout.attention, 0.1);
+}
+
+#[test]
+fn granitemoe_counts_its_parallel_experts_outside_the_linear_layers() {
+    let s = spec("granite-3.1-3b-a800m");
+    assert_eq!(s.family, Family::Granitemoe);
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (40, 8, 512));
+    // GraniteMoeParallelExperts keeps the experts as 3-D parameters: only the router's `layer`
+    // is a linear layer besides attention (transformers 4.57.6 on the meta device agrees).
+    let names: Vec<&str> = s.linears().iter().map(|l| l.module).collect();
+    assert_eq!(names, ["q_proj", "k_proj", "v_proj", "o_proj", "layer"]);
+    // By hand: embed 49155 * 1536 (tied); per layer q and o 1536 * 1536, k and v 1536 * 512,
+    // router 1536 * 40, 40 experts of 3 * 1536 * 512, two RMSNorms; the final RMSNorm. The
+    // model card's 3.3B; its 800M active leave out the input embedding.
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 3_298_793_472);
+    assert_eq!(p.total - p.active, 32 * 32 * 3 * 1536 * 512);
+    assert!(Published::parse("0.8B")
+        .unwrap()
+        .matches(p.active - p.embedding));
+    // Experts stay in 16 bits under bitsandbytes: they are not nn.Linear.
+    let attention = 32 * (2 * 1536 * 1536 + 2 * 1536 * 512 + 1536 * 40);
+    assert_eq!(s.decoder_linear_weights().unwrap(), attention);
+}
+
+#[test]
+fn ernie_4_5_reads_use_bias_a_tied_head_and_its_head_width() {
+    let s = spec("ernie-4.5-0.3b");
+    assert_eq!(s.family, Family::Ernie45);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (16, 2, 128));
+    assert!(s.tied_embeddings && !s.bias.qkv);
+    // By hand: embed 103424 * 1024 (tied); per layer q and o 1024 * 2048, k and v 1024 * 256,
+    // gate/up/down 3 * 1024 * 3072, two RMSNorms; the final RMSNorm. Model card: 0.36B.
+    assert_eq!(s.parameters().unwrap().total, 360_748_032);
+    // Ernie4_5Config defaults: 2 key/value heads, head_dim 128, tied; `use_bias` on every
+    // projection but the head.
+    let d = hf::from_hf_value(&json!({"model_type": "ernie4_5", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 8, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128, "use_bias": true}))
+    .unwrap();
+    assert_eq!((d.kv_heads, d.head_dim), (2, 128));
+    assert!(d.tied_embeddings && d.bias.qkv && d.bias.attn_out && d.bias.mlp && !d.bias.lm_head);
+}
+
+#[test]
+fn olmoe_reads_64_experts_and_full_width_query_key_norms() {
+    let s = spec("olmoe-1b-7b");
+    assert_eq!(s.family, Family::Olmoe);
+    assert_eq!(s.qk_norm, QkNorm::Full);
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (64, 8, 1024));
+    assert_eq!((m.shared_experts, m.dense_layers), (0, 0));
+    // By hand: embed and lm_head 2 * 50304 * 2048; per layer four 2048 * 2048 projections,
+    // q_norm and k_norm 2 * 2048, two RMSNorms, router 2048 * 64, 64 experts of 3 * 2048 * 1024;
+    // the final RMSNorm. Active: 56 idle experts per layer fewer.
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 6_919_161_856);
+    assert_eq!(p.total - p.active, 16 * 56 * 3 * 2048 * 1024);
+    let names: Vec<&str> = s.linears().iter().map(|l| l.module).collect();
+    assert_eq!(
+        names,
+        [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+            "lm_head"
+        ]
+    );
+}
+
+#[test]
+fn phimoe_reads_layernorm_biases_a_biased_head_and_input_jitter() {
+    let s = spec("phi-3.5-moe");
+    assert_eq!(s.family, Family::Phimoe);
+    assert_eq!((s.norm.kind, s.norm.bias), (NormKind::LayerNorm, true));
+    assert!(s.bias.qkv && s.bias.attn_out && !s.bias.mlp && s.bias.lm_head);
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (16, 2, 6400));
+    assert!(m.input_jitter);
+    // By hand: embed 32064 * 4096, lm_head 4096 * 32064 + 32064; per layer q and o
+    // 4096 * 4096 + 4096, k and v 4096 * 1024 + 1024, router 4096 * 16, 16 experts of
+    // 3 * 4096 * 6400, two LayerNorms 4 * 4096; the final LayerNorm. Active: 14 idle experts per
+    // layer fewer (model card: 6.6B active).
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 41_873_153_344);
+    assert_eq!(p.total - p.active, 32 * 14 * 3 * 4096 * 6400);
+    // PhimoeConfig defaults: 8 key/value heads, no input jitter, no head bias.
+    let d = hf::from_hf_value(&json!({"model_type": "phimoe", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 16, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128, "num_local_experts": 4,
+        "num_experts_per_tok": 2}))
+    .unwrap();
+    assert_eq!(d.kv_heads, 8);
+    assert!(!d.moe.unwrap().input_jitter && !d.bias.lm_head);
+}
+
+#[test]
+fn smollm3_reads_its_defaults_and_slides_on_the_layers_without_rotary() {
+    let s = spec("smollm3-3b");
+    assert_eq!(s.family, Family::Smollm3);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (16, 4, 128));
+    assert!(s.tied_embeddings && s.sliding_window.is_none());
+    // By hand: embed 128256 * 2048 (tied); per layer q and o 2048 * 2048, k and v 2048 * 512,
+    // gate/up/down 3 * 2048 * 11008, two RMSNorms; the final RMSNorm. Model card: 3B.
+    assert_eq!(s.parameters().unwrap().total, 3_075_098_624);
+    // With `use_sliding_window`, SmolLM3Config slides on the layers without rotary: every fourth
+    // by default, or those `no_rope_layers` marks 0.
+    let mut v = json!({"model_type": "smollm3", "hidden_size": 512, "num_hidden_layers": 8,
+        "num_attention_heads": 8, "intermediate_size": 1024, "vocab_size": 1000,
+        "max_position_embeddings": 128, "use_sliding_window": true, "sliding_window": 64});
+    let d = hf::from_hf_value(&v).unwrap();
+    assert_eq!(d.kv_heads, 4);
+    let w = d.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_layers(8)), (64, 2));
+    v["no_rope_layers"] = json!([1, 0, 1, 0, 1, 0, 1, 0]);
+    let w = hf::from_hf_value(&v).unwrap().sliding_window.unwrap();
+    assert_eq!(w.local_layers(8), 4);
+    v["no_rope_layers"] = json!([1, 0]);
+    let err = hf::from_hf_value(&v).unwrap_err().to_string();
+    assert!(
+        err.contains("no_rope_layers") && err.contains("8 entries"),
+        "{err}"
+    );
+}
+
+#[test]
 fn import_errors_name_the_field_the_value_and_the_model_type() {
     let err = model::from_hf_config(r#"{"model_type": "t5", "d_model": 512}"#).unwrap_err();
     assert!(matches!(err, Error::UnsupportedModelType { .. }));

@@ -293,7 +293,7 @@ export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw
 /**
  * Architecture family, as named by Hugging Face `model_type`.
  */
-export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode";
+export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5";
 
 /**
  * Attention kernel.
@@ -751,6 +751,12 @@ export interface Moe {
      * Router has a per-expert bias vector (DeepSeek-V3 `e_score_correction_bias`, stored in the checkpoint).
      */
     router_bias?: boolean;
+    /**
+     * In training, each MoE layer's input is multiplied in place by uniform noise twice, once by
+     * the block and once by the router, each noise tensor kept for backward (Phi-MoE
+     * `input_jitter_noise` above 0). Default: false.
+     */
+    input_jitter?: boolean;
 }
 
 /**

@@ -60,10 +60,9 @@ fn layer_program(
     moe: bool,
 ) -> Result<Profile> {
     let (mut b, tokens, x) = block_input(tape, spec, r, sh, in_grad)?;
-    // Rotary tables are cast to the hidden states' dtype (`cos.to(dtype=x.dtype)`): fp32 under autocast.
     let rot = elems(&[tokens, spec.head_dim])?;
-    let cos = b.t.shared(rot, stream_bytes(r));
-    let sin = b.t.shared(rot, stream_bytes(r));
+    let cos = b.t.shared(rot, rotary_bytes(spec, r));
+    let sin = b.t.shared(rot, rotary_bytes(spec, r));
     let out = match spec.family {
         Family::Gpt2 => b.gpt2_layer(x)?,
         Family::Opt => b.opt_layer(x)?,
@@ -97,6 +96,16 @@ fn stream_bytes(r: &Recipe) -> u64 {
     r.weights
 }
 
+/// Dtype of the rotary cos/sin tables: cast to the hidden states' dtype (`cos.to(dtype=x.dtype)`,
+/// fp32 under autocast), except ERNIE 4.5's, which `Ernie4_5RotaryEmbedding` keeps in fp32.
+fn rotary_bytes(spec: &ModelSpec, r: &Recipe) -> u64 {
+    if spec.family == Family::Ernie45 {
+        4
+    } else {
+        stream_bytes(r)
+    }
+}
+
 fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
     let mut b = Builder::new(spec, r, sh, tape);
     let tokens = elems(&[sh.b, sh.s])?;
@@ -119,8 +128,11 @@ fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Re
         let p = b.t.embedding(pid, pos, th);
         x = b.t.add(x, p);
     }
-    if matches!(spec.family, Family::Gemma | Family::Gemma2 | Family::Gemma3) {
-        // `inputs_embeds * normalizer` with a constant tensor.
+    if matches!(
+        spec.family,
+        Family::Gemma | Family::Gemma2 | Family::Gemma3 | Family::Granite | Family::Granitemoe
+    ) {
+        // `inputs_embeds * normalizer` with a constant tensor; Granite's `* embedding_multiplier`.
         x = b.t.scale(x);
     }
     if spec.dropout.embedding > 0.0 && r.training {
@@ -159,6 +171,7 @@ fn head_program(
     if !r.training {
         let head = b.head_module();
         let logits = b.linear(n, head, width, vocab, rows_out)?;
+        let logits = logits_scaled(&mut b, logits);
         let logits = b.t.cast(logits, 4);
         return Ok(b.t.profile(logits));
     }
@@ -171,6 +184,7 @@ fn head_program(
     }
     let head = b.head_module();
     let mut logits = b.linear(n, head, width, vocab, rows_out)?;
+    logits = logits_scaled(&mut b, logits);
     if spec.final_logit_softcap.is_some() {
         let d = b.t.scale(logits);
         let th = b.t.unary_keep_output(d, d.dt);
@@ -184,6 +198,16 @@ fn head_program(
     b.t.hold(logits);
     b.t.hold(l32);
     Ok(b.t.profile(loss_v))
+}
+
+/// GraniteForCausalLM and GraniteMoeForCausalLM divide the logits by `logits_scaling` (a Python
+/// float): a second logits tensor that saves nothing, while the first is freed.
+fn logits_scaled(b: &mut Builder<'_>, logits: V) -> V {
+    if matches!(b.spec.family, Family::Granite | Family::Granitemoe) {
+        b.t.scale(logits)
+    } else {
+        logits
+    }
 }
 
 fn programs(
@@ -229,7 +253,7 @@ fn programs(
     };
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
-    let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
+    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
         elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
     } else {
@@ -438,7 +462,7 @@ pub(crate) fn inference(
     let layer = layer_program(&mut tape, spec, r, sh, false, moe)?;
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
-    let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
+    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
         elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
     } else {

@@ -396,6 +396,23 @@ impl Tape {
         out
     }
 
+    /// A tensor drawn in forward (`torch.empty_like(x).uniform_()`): no inputs, no gradient.
+    pub fn noise(&mut self, elems: u64, dt: u64) -> V {
+        let out = self.fresh(elems, dt, false);
+        self.push(&[], Some(out), &[], Back::Pass);
+        out
+    }
+
+    /// Rows picked by an index (`x[index]`, `topk` values): keeps only the int64 index, of
+    /// `index_elems` elements; its backward scatters the gradient into a zero tensor of `a`'s size.
+    pub fn gather(&mut self, a: V, out_elems: u64, index_elems: u64) -> V {
+        let out = self.fresh(out_elems, a.dt, a.grad);
+        let index = self.fresh(index_elems, 8, false);
+        let saved: &[V] = if a.grad { &[index] } else { &[] };
+        self.push(&[a], Some(out), saved, Back::Fresh);
+        out
+    }
+
     /// `native_layer_norm`: keeps the input and the mean and rstd of each row.
     pub fn layer_norm(&mut self, x: V, w: Option<V>, rows: u64) -> V {
         let out = self.fresh(x.elems, x.dt, x.grad || w.is_some_and(|w| w.grad));

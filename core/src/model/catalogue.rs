@@ -107,6 +107,13 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "deepseek-v2-lite" => "deepseek-ai/DeepSeek-V2-Lite",
     "deepseek-v2" => "deepseek-ai/DeepSeek-V2",
     "deepseek-v3" => "deepseek-ai/DeepSeek-V3",
+    "granite-3.3-2b-instruct" => "ibm-granite/granite-3.3-2b-instruct",
+    "granite-3.3-8b-instruct" => "ibm-granite/granite-3.3-8b-instruct",
+    "granite-3.1-3b-a800m" => "ibm-granite/granite-3.1-3b-a800m-instruct",
+    "ernie-4.5-0.3b" => "baidu/ERNIE-4.5-0.3B-PT",
+    "olmoe-1b-7b" => "allenai/OLMoE-1B-7B-0924",
+    "phi-3.5-moe" => "microsoft/Phi-3.5-MoE-instruct",
+    "smollm3-3b" => "HuggingFaceTB/SmolLM3-3B",
 };
 
 /// Every entry of the catalogue.

@@ -112,6 +112,13 @@ pub enum Family {
     Phi,
     Starcoder2,
     GptBigcode,
+    Granite,
+    Granitemoe,
+    Olmoe,
+    Phimoe,
+    Smollm3,
+    #[serde(rename = "ernie4_5")]
+    Ernie45,
 }
 
 wire_names!(Family, "family", {
@@ -136,6 +143,12 @@ wire_names!(Family, "family", {
     Phi => "phi",
     Starcoder2 => "starcoder2",
     GptBigcode => "gpt_bigcode",
+    Granite => "granite",
+    Granitemoe => "granitemoe",
+    Olmoe => "olmoe",
+    Phimoe => "phimoe",
+    Smollm3 => "smollm3",
+    Ernie45 => "ernie4_5",
 });
 
 impl Family {
@@ -213,6 +226,15 @@ pub struct Moe {
     /// Router has a per-expert bias vector (DeepSeek-V3 `e_score_correction_bias`, stored in the checkpoint).
     #[serde(default)]
     pub router_bias: bool,
+    /// In training, each MoE layer's input is multiplied in place by uniform noise twice, once by
+    /// the block and once by the router, each noise tensor kept for backward (Phi-MoE
+    /// `input_jitter_noise` above 0). Default: false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub input_jitter: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Multi-head latent attention dimensions (DeepSeek-V2/V3).

@@ -289,9 +289,16 @@ impl ModelSpec {
         let all = v.mul(ml, m.experts);
         let e = m.expert_intermediate;
         let deepseek = matches!(self.family, Family::DeepseekV2 | Family::DeepseekV3);
-        if self.family == Family::Mixtral {
-            // MixtralSparseMoeBlock: router `gate`; each MixtralBlockSparseTop2MLP expert has
-            // w1 (gate), w3 (up) and w2 (down).
+        if self.family == Family::Granitemoe {
+            // GraniteMoeMoE: the router's `layer` is an nn.Linear; the experts are two
+            // GraniteMoeParallelExperts 3-D parameters, no linear layers (see `parallel_expert`).
+            v.push("layer", h, m.experts, false, ml);
+            return;
+        }
+        if matches!(self.family, Family::Mixtral | Family::Phimoe) {
+            // MixtralSparseMoeBlock / PhimoeSparseMoeBlock: router `gate`; each
+            // MixtralBlockSparseTop2MLP / PhimoeBlockSparseTop2MLP expert has w1 (gate), w3 (up)
+            // and w2 (down).
             v.push("gate", h, m.experts, false, ml);
             v.push_kind("w1", h, e, false, all, true);
             v.push_kind("w3", h, e, false, all, true);
@@ -367,6 +374,15 @@ impl ModelSpec {
         let mut inactive = 0u64;
         if let Some(m) = self.moe {
             let ml = self.moe_layers();
+            if let Some(per) = self.parallel_expert()? {
+                let all = per
+                    .checked_mul(m.experts)
+                    .ok_or_else(|| Error::overflow("expert parameters"))?;
+                total.add_times(all, ml)?;
+                routed_per_expert = routed_per_expert
+                    .checked_add(per)
+                    .ok_or_else(|| Error::overflow("expert size"))?;
+            }
             if self.deepseek_router() {
                 total.add_times(self.hidden.saturating_mul(m.experts), ml)?;
             }
@@ -412,6 +428,11 @@ impl ModelSpec {
         }
         if let (Some(m), true) = (self.moe, self.deepseek_router()) {
             largest = largest.max(m.experts.checked_mul(self.hidden).ok_or_else(of)?);
+        }
+        if let (Some(m), Some(per)) = (self.moe, self.parallel_expert()?) {
+            // `input_linear`: experts x 2 * intermediate x hidden, two thirds of each expert.
+            let input = m.experts.checked_mul(per / 3 * 2).ok_or_else(of)?;
+            largest = largest.max(input);
         }
         // Norms, biases and MLA ranks are vectors no longer than the widths above.
         Ok(largest)
@@ -470,6 +491,21 @@ impl ModelSpec {
                 .and_then(|n| n.checked_mul(self.head_dim)),
         };
         n.ok_or_else(|| Error::overflow("query/key norm parameters"))
+    }
+
+    /// Elements of one GraniteMoE expert: its rows of `input_linear` (gate and up,
+    /// 2 * intermediate x hidden) and `output_linear` (hidden x intermediate), which
+    /// GraniteMoeParallelExperts keeps as 3-D parameters rather than linear layers.
+    fn parallel_expert(&self) -> Result<Option<u64>> {
+        match self.moe {
+            Some(m) if self.family == Family::Granitemoe => m
+                .expert_intermediate
+                .checked_mul(self.hidden)
+                .and_then(|n| n.checked_mul(3))
+                .map(Some)
+                .ok_or_else(|| Error::overflow("expert size")),
+            _ => Ok(None),
+        }
     }
 
     /// DeepSeek's `MoEGate` / `DeepseekV3TopkRouter` keeps its weight as a bare parameter.

@@ -6,6 +6,8 @@
 use super::recipe::{AttnKernel, Recipe};
 use super::tape::{elems, Tape, V};
 
+mod experts;
+
 /// The same storage seen with another number of elements (a view, a split, an expand).
 fn resized(x: V, elems: u64) -> V {
     x.resized(elems)
@@ -376,7 +378,12 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
+    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral,
+    /// Qwen-MoE, Granite, GraniteMoE, OLMoE, Phi-MoE, SmolLM3, ERNIE 4.5).
+    ///
+    /// SmolLM3's layers without rotary (`no_rope_layers`) are not told apart: attention then keeps
+    /// the projections' outputs where the others keep the rotated copies, tensors of the same
+    /// sizes, and only the rotation's short-lived temporaries differ.
     pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
@@ -412,8 +419,11 @@ impl<'a> Builder<'a> {
                 (q, k)
             }
         };
-        let q = self.rope(q, cos, sin);
-        let k = self.rope(k, cos, sin);
+        let (q, k) = if spec.family == Family::Ernie45 {
+            self.rope_interleaved(q, k, cos, sin)
+        } else {
+            (self.rope(q, cos, sin), self.rope(k, cos, sin))
+        };
         let a = self.attention_core(q, k, v, heads, kv_heads, ROTATED)?;
         let a = self.token_major(a);
         let o = self.linear(a, "o_proj", qd, h, rows)?;
@@ -423,6 +433,7 @@ impl<'a> Builder<'a> {
         } else {
             o
         };
+        let o = self.residual_scale(o);
         let x2 = self.t.add(x, o);
 
         let n2 = if post_norm {
@@ -430,7 +441,13 @@ impl<'a> Builder<'a> {
         } else {
             self.norm(x2, rows, h)?
         };
-        let m = if moe {
+        let grouped = matches!(
+            spec.family,
+            Family::Olmoe | Family::Granitemoe | Family::Phimoe
+        );
+        let m = if moe && grouped {
+            self.grouped_experts(n2, rows)?
+        } else if moe {
             self.moe_mlp(n2, rows)?
         } else {
             self.gated_mlp(
@@ -446,7 +463,47 @@ impl<'a> Builder<'a> {
         } else {
             m
         };
+        let m = self.residual_scale(m);
         Ok(self.t.add(x2, m))
+    }
+
+    /// GraniteDecoderLayer and GraniteMoeDecoderLayer multiply each branch by
+    /// `residual_multiplier` before adding it: a new tensor that saves nothing (the factor is a
+    /// Python float).
+    fn residual_scale(&mut self, x: V) -> V {
+        if matches!(self.spec.family, Family::Granite | Family::Granitemoe) {
+            self.t.scale(x)
+        } else {
+            x
+        }
+    }
+
+    /// ERNIE 4.5's rotary embedding (`apply_rotary_pos_emb` in `modeling_ernie4_5.py`): the
+    /// first half of the fp32 cos and sin tables `repeat_interleave`d to the head width (two new
+    /// tensors per layer of one sequence's positions, which the products with q and k keep for
+    /// backward), interleaved `rotate_half` (`stack` of the odd and even elements), everything in
+    /// fp32, cast back to q's dtype. The projections' outputs stay referenced by `query_states`
+    /// and `key_states` until both are rotated.
+    fn rope_interleaved(&mut self, q: V, k: V, cos: V, sin: V) -> (V, V) {
+        let positions = self.sh.s * self.spec.head_dim;
+        let cos = self.t.copy(resized(cos, positions));
+        let sin = self.t.copy(resized(sin, positions));
+        let mut rotate = |x: V| {
+            let x32 = self.t.cast(x, 4);
+            let a = self.t.mul(x32, cos);
+            let odd = self.t.view(x, x.elems / 2);
+            let _neg = self.t.scale(odd);
+            let stacked = self.t.copy(x);
+            let s32 = self.t.cast(stacked, 4);
+            let b = self.t.mul(s32, sin);
+            let sum = self.t.add(a, b);
+            self.t.cast(sum, x.dt)
+        };
+        let qr = rotate(q);
+        let kr = rotate(k);
+        self.t.hold(q);
+        self.t.hold(k);
+        (qr, kr)
     }
 
     fn activation(&mut self, x: V) -> V {

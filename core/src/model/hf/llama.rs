@@ -26,6 +26,12 @@ fn family(model_type: &str) -> Family {
         "olmo2" => Family::Olmo2,
         "deepseek_v2" => Family::DeepseekV2,
         "deepseek_v3" => Family::DeepseekV3,
+        "granite" => Family::Granite,
+        "granitemoe" => Family::Granitemoe,
+        "olmoe" => Family::Olmoe,
+        "phimoe" => Family::Phimoe,
+        "smollm3" => Family::Smollm3,
+        "ernie4_5" => Family::Ernie45,
         _ => Family::Llama,
     }
 }
@@ -33,10 +39,11 @@ fn family(model_type: &str) -> Family {
 /// `num_key_value_heads` when absent: the config class's default (`None` there means `heads`).
 fn default_kv_heads(family: Family, heads: u64) -> u64 {
     match family {
-        Family::Mistral | Family::Mixtral => 8,
+        Family::Mistral | Family::Mixtral | Family::Phimoe => 8,
         Family::Qwen2 | Family::Qwen3 => 32,
         Family::Qwen2Moe | Family::Gemma => 16,
-        Family::Qwen3Moe | Family::Gemma2 | Family::Gemma3 => 4,
+        Family::Qwen3Moe | Family::Gemma2 | Family::Gemma3 | Family::Smollm3 => 4,
+        Family::Ernie45 => 2,
         _ => heads,
     }
 }
@@ -102,15 +109,19 @@ pub(super) fn import(c: &Cfg, name: String) -> Result<ModelSpec> {
         vocab: c.required(&["vocab_size"])?,
         learned_positions: 0,
         max_positions,
-        tied_embeddings: c.flag("tie_word_embeddings", gemma)?,
+        // Gemma, SmolLM3 and ERNIE 4.5 tie by default.
+        tied_embeddings: c.flag(
+            "tie_word_embeddings",
+            gemma || matches!(family, Family::Smollm3 | Family::Ernie45),
+        )?,
         norm: Norm {
-            // OlmoLayerNorm is LayerNorm without weight or bias.
-            kind: if family == Family::Olmo {
-                NormKind::None
-            } else {
-                NormKind::RmsNorm
+            // OlmoLayerNorm is LayerNorm without weight or bias; Phi-MoE uses nn.LayerNorm.
+            kind: match family {
+                Family::Olmo => NormKind::None,
+                Family::Phimoe => NormKind::LayerNorm,
+                _ => NormKind::RmsNorm,
             },
-            bias: false,
+            bias: family == Family::Phimoe,
             // Gemma-2/3 add post_attention and pre/post_feedforward norms to the input norm.
             per_layer: if matches!(family, Family::Gemma2 | Family::Gemma3) {
                 4
@@ -121,7 +132,8 @@ pub(super) fn import(c: &Cfg, name: String) -> Result<ModelSpec> {
         },
         qk_norm: match family {
             Family::Qwen3 | Family::Qwen3Moe | Family::Gemma3 => QkNorm::PerHead,
-            Family::Olmo2 => QkNorm::Full,
+            // OlmoeAttention normalises all query heads and all key heads together, as OLMo-2 does.
+            Family::Olmo2 | Family::Olmoe => QkNorm::Full,
             _ => QkNorm::None,
         },
         bias: bias(c, family)?,
@@ -160,7 +172,7 @@ fn head_dim(c: &Cfg, family: Family, hidden: u64, heads: u64) -> Result<u64> {
         return Ok(d);
     }
     match family {
-        Family::Qwen3 => return Ok(128),
+        Family::Qwen3 | Family::Ernie45 => return Ok(128),
         Family::Gemma | Family::Gemma2 | Family::Gemma3 => return Ok(256),
         _ => {}
     }
@@ -181,9 +193,14 @@ fn bias(c: &Cfg, family: Family) -> Result<Bias> {
         Family::Qwen2 => (true, false, false),
         Family::Qwen2Moe => (c.flag("qkv_bias", true)?, false, false),
         Family::Mistral | Family::Mixtral | Family::Phi3 => (false, false, false),
-        Family::Llama | Family::DeepseekV2 => {
+        Family::Llama | Family::DeepseekV2 | Family::Granite | Family::Smollm3 => {
             let a = c.flag("attention_bias", false)?;
             (a, a, c.flag("mlp_bias", false)?)
+        }
+        // Ernie4_5Attention and Ernie4_5MLP: `use_bias` on every projection.
+        Family::Ernie45 => {
+            let b = c.flag("use_bias", false)?;
+            (b, b, b)
         }
         _ => {
             let a = c.flag("attention_bias", false)?;
@@ -194,7 +211,8 @@ fn bias(c: &Cfg, family: Family) -> Result<Bias> {
         qkv,
         attn_out: out,
         mlp,
-        lm_head: false,
+        // PhimoeForCausalLM: `lm_head_bias`.
+        lm_head: family == Family::Phimoe && c.flag("lm_head_bias", false)?,
     })
 }
 
@@ -217,7 +235,7 @@ fn mla(c: &Cfg, family: Family) -> Result<Option<Mla>> {
     }))
 }
 
-/// Mixture-of-experts layers of Mixtral, Qwen-MoE and DeepSeek.
+/// Mixture-of-experts layers of Mixtral, Phi-MoE, Qwen-MoE, OLMoE, GraniteMoE and DeepSeek.
 fn moe(c: &Cfg, family: Family, layers: u64) -> Result<Option<Moe>> {
     let base = |experts, expert_intermediate| Moe {
         experts,
@@ -228,11 +246,33 @@ fn moe(c: &Cfg, family: Family, layers: u64) -> Result<Option<Moe>> {
         shared_expert_gate: false,
         dense_layers: 0,
         router_bias: false,
+        input_jitter: false,
     };
     let mut m = match family {
         // MixtralBlockSparseTop2MLP is as wide as the dense MLP would be.
         Family::Mixtral => base(
             c.required(&["num_local_experts"])?,
+            c.required(&["intermediate_size"])?,
+        ),
+        // PhimoeSparseMoeBlock: Mixtral's layout; `input_jitter_noise` (default 0) scales the
+        // input by noise in training.
+        Family::Phimoe => {
+            let mut m = base(
+                c.required(&["num_local_experts"])?,
+                c.required(&["intermediate_size"])?,
+            );
+            m.input_jitter = c.probability("input_jitter_noise", 0.0)? > 0.0;
+            m
+        }
+        // GraniteMoeMoE: every layer sparse, experts as wide as `intermediate_size`.
+        Family::Granitemoe => base(
+            c.required(&["num_local_experts"])?,
+            c.required(&["intermediate_size"])?,
+        ),
+        // OlmoeSparseMoeBlock: every layer sparse, experts as wide as `intermediate_size`, no
+        // shared expert.
+        Family::Olmoe => base(
+            c.required(&["num_experts"])?,
             c.required(&["intermediate_size"])?,
         ),
         Family::Qwen2Moe | Family::Qwen3Moe => {
@@ -317,7 +357,7 @@ fn sliding_window(c: &Cfg, family: Family, layers: u64) -> Result<Option<Sliding
     Ok(match family {
         // MistralConfig defaults to a 4096-token window; null turns it off (v0.2 on).
         Family::Mistral => window(Some(4096))?.map(all),
-        Family::Mixtral | Family::Phi3 => window(None)?.map(all),
+        Family::Mixtral | Family::Phi3 | Family::Phimoe => window(None)?.map(all),
         Family::Qwen2 | Family::Qwen2Moe | Family::Qwen3 | Family::Qwen3Moe => {
             if !c.flag("use_sliding_window", false)? {
                 return Ok(None);
@@ -344,6 +384,25 @@ fn sliding_window(c: &Cfg, family: Family, layers: u64) -> Result<Option<Sliding
                 })
             }
         }
+        Family::Smollm3 => {
+            // SmolLM3Config: with `use_sliding_window` and a window, the layers without rotary
+            // slide (`layer_types` when given).
+            if !c.flag("use_sliding_window", false)? {
+                return Ok(None);
+            }
+            let Some(w) = window(None)? else {
+                return Ok(None);
+            };
+            let (local, pattern) = match layer_types(c, layers)? {
+                Some(group) => group,
+                None => sliding_group(&no_rope_layers(c, layers)?),
+            };
+            (local > 0).then_some(SlidingWindow {
+                window: w,
+                local_per_pattern: local,
+                pattern,
+            })
+        }
         Family::Gemma2 | Family::Gemma3 => {
             let Some(w) = window(Some(4096))? else {
                 return Ok(None);
@@ -369,6 +428,33 @@ fn sliding_window(c: &Cfg, family: Family, layers: u64) -> Result<Option<Sliding
         }
         _ => None,
     })
+}
+
+/// SmolLM3's layers without rotary positions, one flag per layer: `no_rope_layers` (0 for no
+/// rotary) when given, else every `no_rope_layer_interval`-th layer (default 4).
+fn no_rope_layers(c: &Cfg, layers: u64) -> Result<alloc::vec::Vec<bool>> {
+    let Some(v) = c.get("no_rope_layers") else {
+        let interval = c.size("no_rope_layer_interval")?.unwrap_or(4);
+        return Ok((0..layers).map(|i| (i + 1) % interval == 0).collect());
+    };
+    let invalid = || {
+        Error::invalid(
+            c.path("no_rope_layers"),
+            v,
+            format!("{layers} entries, each 0 or 1"),
+        )
+    };
+    let list = v.as_array().ok_or_else(invalid)?;
+    if list.len() as u64 != layers {
+        return Err(invalid());
+    }
+    list.iter()
+        .map(|x| match x.as_u64() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(invalid()),
+        })
+        .collect()
 }
 
 /// `layer_types`, when given, as (sliding layers, layers) of the shortest repeating group.

@@ -51,6 +51,12 @@ pub const SUPPORTED: &[&str] = &[
     "phi",
     "starcoder2",
     "gpt_bigcode",
+    "granite",
+    "granitemoe",
+    "olmoe",
+    "phimoe",
+    "smollm3",
+    "ernie4_5",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
