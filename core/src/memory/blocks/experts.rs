@@ -8,20 +8,13 @@ use crate::memory::tape::{elems, V};
 use crate::model::Family;
 
 impl Builder<'_> {
-    /// `OlmoeSparseMoeBlock` / `GraniteMoeMoE` / `PhimoeSparseMoeBlock`: the router, then the
-    /// experts through
-    /// `grouped_mm_experts_forward`: token-expert pairs sorted by expert, gathered (`hidden_states[perm // top_k]`), one grouped matmul into the fused
-    /// `gate_up_proj`, the gated activation, one grouped matmul through `down_proj`, weighted by
-    /// the router scores, put back in token order (`weighted_out[inv_perm]`) and summed over the
-    /// top-k. Each grouped matmul takes the whole 3-D parameter, so its backward writes the
-    /// gradient of every expert at once. `selected_hidden_states_g` and the down projection's
-    /// output stay referenced by Python variables until the function returns.
+    /// `OlmoeSparseMoeBlock` / `GraniteMoeMoE` / `PhimoeSparseMoeBlock`: each family's router,
+    /// then [`Builder::routed_experts`].
     pub(super) fn grouped_experts(&mut self, x: V, rows: u64) -> Result<V> {
         let Some(moe) = self.spec.moe else {
             return self.gated_mlp(x, rows, self.spec.ffn.intermediate, false);
         };
         let h = self.spec.hidden;
-        let f = moe.expert_intermediate / self.sh.tp;
         let pairs = elems(&[rows, moe.active])?;
         let mut x = x;
         if moe.input_jitter && self.r.training {
@@ -57,9 +50,27 @@ impl Builder<'_> {
             let top = self.t.gather(probs, pairs, pairs);
             self.t.cast(top, logits.dt)
         };
-        let selected = self.t.gather(x, elems(&[pairs, h])?, pairs);
         let scores = self.t.gather(top, pairs, pairs);
-        // The experts are no `nn.Linear`: adapters cannot target them, so the name matches none.
+        self.routed_experts(x, scores, rows)
+    }
+
+    /// The routed experts of transformers 5.23's default `grouped_mm_experts_forward`
+    /// (`integrations/moe.py`), given the top-k routing `scores` of each token: the token-expert
+    /// pairs gathered in expert order (`hidden_states[perm // top_k]`), one grouped matmul into the
+    /// fused `gate_up_proj` (whose output stays referenced while `act(gate) * up` forms), one
+    /// through `down_proj`, weighted by the scores (in their dtype: fp32 routers promote the
+    /// product), put back in token order (`weighted_out[inv_perm]`), summed over the top-k and cast
+    /// to the hidden dtype. The gathered input and the down projection's output stay referenced by
+    /// Python variables until the function returns. The experts are 3-D parameters, not
+    /// `nn.Linear`: PEFT's `target_modules` and bitsandbytes leave them alone.
+    pub(super) fn routed_experts(&mut self, x: V, scores: V, rows: u64) -> Result<V> {
+        let Some(moe) = self.spec.moe else {
+            return self.gated_mlp(x, rows, self.spec.ffn.intermediate, false);
+        };
+        let h = self.spec.hidden;
+        let f = moe.expert_intermediate / self.sh.tp;
+        let pairs = elems(&[rows, moe.active])?;
+        let selected = self.t.gather(x, elems(&[pairs, h])?, pairs);
         let gate_up = self.experts_matmul(selected, h, 2 * f, pairs, moe.experts)?;
         let gate = self.t.view(gate_up, elems(&[pairs, f])?);
         let up = self.t.view(gate_up, elems(&[pairs, f])?);
@@ -70,7 +81,8 @@ impl Builder<'_> {
         let ordered = self.t.gather(weighted, weighted.elems, pairs);
         self.t.hold(selected);
         self.t.hold(down);
-        Ok(self.t.reduce(ordered, elems(&[rows, h])?))
+        let summed = self.t.reduce(ordered, elems(&[rows, h])?);
+        Ok(self.t.cast(summed, x.dt))
     }
 
     /// One grouped matmul over all `experts` weights of `d_in x d_out` (`torch._grouped_mm`):

@@ -569,50 +569,16 @@ impl<'a> Builder<'a> {
             self.spec.family,
             Family::Mixtral | Family::DeepseekV2 | Family::DeepseekV3
         );
-        let weights = self.t.copy(resized(probs, routed_rows));
+        let weights = self.t.gather(probs, routed_rows, routed_rows);
         let weights = self
             .t
             .cast(weights, if fp32_routing { 4 } else { self.act() });
-        // `grouped_mm_experts_forward`: the tokens gathered in expert order (`hidden_states[perm //
-        // top_k]`), the experts, the routing weights applied, the rows put back in token order
-        // (`weighted_out[inv_perm]`) and summed over the top-k. The gathered input and the experts'
-        // output stay referenced until the function returns.
-        let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
-        let f = moe.expert_intermediate / self.sh.tp;
-        let y = self.routed_experts(gathered, routed_rows, f)?;
-        if self.r.full_train {
-            // transformers 5 stores the experts as 3-D parameters and indexes one expert at a time:
-            // the backward of that index builds a zero-filled gradient of the whole 3-D tensor
-            // (`SelectBackward`) before it is added into `.grad`.
-            let all = elems(&[moe.experts, 3, h, f, self.r.weights])?;
-            self.t.last_bwd_temp(all);
-        }
-        let weighted = self.t.mul(y, weights);
-        let ordered = self.t.copy(weighted);
-        self.t.hold(gathered);
-        self.t.hold(y);
-        let summed = self.t.reduce(ordered, elems(&[rows, h])?);
-        let mut out = self.t.cast(summed, x.dt);
+        let mut out = self.routed_experts(x, weights, rows)?;
         if moe.shared_intermediate > 0 {
             let s = self.gated_mlp(x, rows, moe.shared_intermediate / self.sh.tp, false)?;
             out = self.t.add(out, s);
         }
         Ok(out)
-    }
-
-    /// The routed experts as transformers 5.23 runs them by default (`integrations/moe.py`,
-    /// `grouped_mm_experts_forward`): one grouped matmul with the fused 3-D `gate_up_proj`, whose
-    /// output stays referenced while `act(gate) * up` is formed, then `down_proj`. The experts are
-    /// parameters, not `nn.Linear` modules: PEFT's `target_modules` and bitsandbytes leave them alone.
-    fn routed_experts(&mut self, x: V, rows: u64, f: u64) -> Result<V> {
-        let h = self.spec.hidden;
-        let gu = self.base_linear(x, h, 2 * f, rows, false)?;
-        let gate = self.t.view(gu, elems(&[rows, f])?);
-        let up = self.t.view(gu, elems(&[rows, f])?);
-        let a = self.activation(gate);
-        let p = self.t.mul(a, up);
-        self.t.hold(gu);
-        self.base_linear(p, f, h, rows, false)
     }
 
     /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
