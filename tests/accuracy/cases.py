@@ -108,6 +108,18 @@ _ROWS = [
     ("llama-3.2-1b", "finetune", "fp16", "adamw", 2, 2048, "sdpa", "none", None),
     ("pythia-160m", "finetune", "amp_fp16", "sgd_momentum", 8, 1024, "sdpa", "none", None),
     ("smollm2-135m", "finetune", "fp16", "sgd", 8, 1024, "eager", "none", None),
+    # --- issue 12 breadth, 2025 families: GLM-4-0414 (sandwich norms, fused gate_up_proj,
+    # interleaved partial rotary), EXAONE 4.0 (post-norm, per-head q/k norms, tied head) ---
+    ("glm-4-9b-0414", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("glm-4-9b-0414", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("glm-4-9b-0414", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, QKVO)}),
+    ("glm-4-9b-0414", "finetune", "bf16", "sgd", 1, 1024, "eager", "none", None),
+    ("glm-4-9b-0414", "prefill", "bf16", "adamw", 2, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("exaone-4.0-1.2b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("exaone-4.0-1.2b", "finetune", "bf16", "adamw", 4, 4096, "sdpa", "full", None),
+    ("exaone-4.0-1.2b", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, ALL_LINEAR)}),
+    ("exaone-4.0-1.2b", "finetune", "amp_bf16", "adamw", 2, 1024, "eager", "none", None),
+    ("exaone-4.0-1.2b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
 ]
 
 _SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill"}

@@ -107,6 +107,10 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "deepseek-v2-lite" => "deepseek-ai/DeepSeek-V2-Lite",
     "deepseek-v2" => "deepseek-ai/DeepSeek-V2",
     "deepseek-v3" => "deepseek-ai/DeepSeek-V3",
+    "glm-4-9b-0414" => "THUDM/GLM-4-9B-0414",
+    "glm-4-32b-0414" => "THUDM/GLM-4-32B-0414",
+    "exaone-4.0-1.2b" => "LGAI-EXAONE/EXAONE-4.0-1.2B",
+    "exaone-4.0-32b" => "LGAI-EXAONE/EXAONE-4.0-32B",
 };
 
 /// Every entry of the catalogue.

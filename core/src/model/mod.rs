@@ -112,6 +112,8 @@ pub enum Family {
     Phi,
     Starcoder2,
     GptBigcode,
+    Glm4,
+    Exaone4,
 }
 
 wire_names!(Family, "family", {
@@ -136,6 +138,8 @@ wire_names!(Family, "family", {
     Phi => "phi",
     Starcoder2 => "starcoder2",
     GptBigcode => "gpt_bigcode",
+    Glm4 => "glm4",
+    Exaone4 => "exaone4",
 });
 
 impl Family {

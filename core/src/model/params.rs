@@ -270,7 +270,8 @@ impl ModelSpec {
     fn feed_forward(&self, v: &mut Layers) {
         let (h, f, b) = (self.hidden, self.ffn.intermediate, self.bias);
         let dense = self.layers - self.moe_layers();
-        if self.family == Family::Phi3 {
+        // Phi3MLP and Glm4MLP fuse the gate and up projections.
+        if matches!(self.family, Family::Phi3 | Family::Glm4) {
             let f2 = v.mul(f, 2);
             v.push("gate_up_proj", h, f2, b.mlp, dense);
             v.push("down_proj", f, h, b.mlp, dense);

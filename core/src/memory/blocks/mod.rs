@@ -13,6 +13,8 @@ fn resized(x: V, elems: u64) -> V {
 use crate::error::Result;
 use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
+mod glm4;
+
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
 #[derive(Debug, Clone, Copy)]
@@ -349,14 +351,16 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral, Qwen-MoE).
+    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, EXAONE 4.0,
+    /// Mixtral, Qwen-MoE).
     pub fn llama_layer(&mut self, x: V, cos: V, sin: V, moe: bool) -> Result<V> {
         let spec = self.spec;
         let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
         let kv_heads = (spec.kv_heads / sh.tp).max(1);
         let kd = kv_heads * spec.head_dim;
-        let post_norm = spec.family == Family::Olmo2;
+        // OLMo-2 and EXAONE 4.0 normalise each branch's output instead of the layer's input.
+        let post_norm = matches!(spec.family, Family::Olmo2 | Family::Exaone4);
         let sandwich = matches!(spec.family, Family::Gemma2 | Family::Gemma3);
 
         let n1 = if post_norm { x } else { self.norm(x, rows, h)? };
