@@ -619,6 +619,38 @@ fn exaone4_reads_post_norms_per_head_qk_norms_and_its_sliding_layers() {
 }
 
 #[test]
+fn gpt_oss_counts_its_bare_expert_router_and_sink_parameters() {
+    let s = spec("gpt-oss-20b");
+    assert_eq!(s.family, Family::GptOss);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (64, 8, 64));
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (32, 4, 2880));
+    assert_eq!(s.moe_layers(), 24);
+    assert!(s.bias.qkv && s.bias.attn_out);
+    let w = s.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_layers(s.layers)), (128, 12));
+    // By hand: embed and lm_head 201088 * 2880 each; per layer q 2880 * 4096 + 4096, k and v
+    // 2880 * 512 + 512, o 4096 * 2880 + 2880, 64 sinks, two RMSNorms, the router 32 * 2880 + 32
+    // and 32 experts of 2880 * 5760 + 5760 (gate_up) and 2880 * 2880 + 2880 (down); the final
+    // RMSNorm. The model card's 20.9B; transformers on the meta device agrees.
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 20_914_757_184);
+    // Each token uses 4 of the 32 experts: 24 layers x 28 idle experts x 24,891,840.
+    assert_eq!(p.total - p.active, 24 * 28 * 24_891_840);
+    // The experts are 3-D parameters, not linear layers: neither PEFT nor bitsandbytes sees them.
+    assert!(s.linears().iter().all(|l| !l.routed_expert));
+    // GptOssConfig defaults: windows on every other layer, 128 tokens; null turns them off.
+    let mut v = json!({"model_type": "gpt_oss", "hidden_size": 256, "num_hidden_layers": 4,
+        "num_attention_heads": 8, "intermediate_size": 256, "vocab_size": 1000,
+        "max_position_embeddings": 128, "num_local_experts": 4, "num_experts_per_tok": 2});
+    let d = hf::from_hf_value(&v).unwrap();
+    assert_eq!((d.kv_heads, d.head_dim), (8, 64));
+    assert_eq!(d.sliding_window.unwrap().local_layers(4), 2);
+    v["sliding_window"] = Value::Null;
+    assert!(hf::from_hf_value(&v).unwrap().sliding_window.is_none());
+}
+
+#[test]
 fn import_errors_name_the_field_the_value_and_the_model_type() {
     let err = model::from_hf_config(r#"{"model_type": "t5", "d_model": 512}"#).unwrap_err();
     assert!(matches!(err, Error::UnsupportedModelType { .. }));

@@ -72,6 +72,7 @@ fn layer_program(
         Family::Starcoder2 => b.starcoder2_layer(x, cos, sin)?,
         Family::GptBigcode => b.gpt_bigcode_layer(x)?,
         Family::Glm4 => b.glm4_layer(x, cos, sin)?,
+        Family::GptOss => b.gpt_oss_layer(x, cos, sin)?,
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };

@@ -111,6 +111,8 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "glm-4-32b-0414" => "THUDM/GLM-4-32B-0414",
     "exaone-4.0-1.2b" => "LGAI-EXAONE/EXAONE-4.0-1.2B",
     "exaone-4.0-32b" => "LGAI-EXAONE/EXAONE-4.0-32B",
+    "gpt-oss-20b" => "openai/gpt-oss-20b",
+    "gpt-oss-120b" => "openai/gpt-oss-120b",
 };
 
 /// Every entry of the catalogue.

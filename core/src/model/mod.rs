@@ -114,6 +114,7 @@ pub enum Family {
     GptBigcode,
     Glm4,
     Exaone4,
+    GptOss,
 }
 
 wire_names!(Family, "family", {
@@ -140,6 +141,7 @@ wire_names!(Family, "family", {
     GptBigcode => "gpt_bigcode",
     Glm4 => "glm4",
     Exaone4 => "exaone4",
+    GptOss => "gpt_oss",
 });
 
 impl Family {

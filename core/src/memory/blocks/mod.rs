@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
 mod glm4;
+mod gpt_oss;
 
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
@@ -187,6 +188,14 @@ impl<'a> Builder<'a> {
                 let w32 = self.t.cast(w, 4);
                 let w1 = self.t.add_const(w32);
                 let y = self.t.mul(normed, w1);
+                Ok(self.t.cast(y, x.dt))
+            }
+            (NormKind::RmsNorm, Family::GptOss) => {
+                // GptOssRMSNorm: `(weight * normed).to(input_dtype)`, the product in fp32.
+                let x32 = self.t.cast(x, 4);
+                let normed = self.rms_core(x32, rows)?;
+                let w = self.t.param(width, self.r.weights, trainable);
+                let y = self.t.mul(w, normed);
                 Ok(self.t.cast(y, x.dt))
             }
             (NormKind::RmsNorm, _) => {

@@ -54,6 +54,7 @@ pub const SUPPORTED: &[&str] = &[
     "gpt_bigcode",
     "glm4",
     "exaone4",
+    "gpt_oss",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -150,6 +151,7 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "gpt_bigcode" => classic::gpt_bigcode(&c, name),
         "glm4" => recent::glm4(&c, name),
         "exaone4" => recent::exaone4(&c, name),
+        "gpt_oss" => recent::gpt_oss(&c, name),
         _ => llama::import(&c, name),
     }
 }

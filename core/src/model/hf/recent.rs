@@ -1,6 +1,6 @@
 //! Families of 2025 whose layers differ from Llama's in more than a flag: GLM-4-0414 (sandwich
-//! norms, fused `gate_up_proj`) and EXAONE 4.0 (post-norm, per-head query/key norms, hybrid
-//! sliding windows).
+//! norms, fused `gate_up_proj`), EXAONE 4.0 (post-norm, per-head query/key norms, hybrid
+//! sliding windows) and gpt-oss (attention sinks, biased experts with a clamped SwiGLU).
 
 use alloc::format;
 use alloc::string::String;
@@ -8,7 +8,9 @@ use alloc::string::String;
 use super::llama::layer_types;
 use super::Cfg;
 use crate::error::{Error, Result};
-use crate::model::{Bias, Dropout, Family, Ffn, ModelSpec, Norm, NormKind, QkNorm, SlidingWindow};
+use crate::model::{
+    Bias, Dropout, Family, Ffn, ModelSpec, Moe, Norm, NormKind, QkNorm, SlidingWindow,
+};
 
 /// The fields every family here reads alike: sizes, heads, the gated SiLU MLP, RMSNorm.
 fn base(
@@ -131,4 +133,60 @@ fn exaone4_window(c: &Cfg, layers: u64) -> Result<Option<SlidingWindow>> {
         local_per_pattern: local,
         pattern,
     }))
+}
+
+/// gpt-oss (`GptOssConfig`, `GptOssDecoderLayer`): every layer a mixture of experts whose
+/// `gate_up_proj`, `down_proj` and their biases are 3-D parameters (`num_local_experts`,
+/// `num_experts_per_tok` routed, `intermediate_size` wide), a router with a bias, a learned
+/// attention sink per head, biased attention projections (`attention_bias`, default true), and
+/// sliding-window layers (`sliding_window`, default 128; `layer_types`, by default every other
+/// layer starting with the first). Class defaults: 8 key/value heads, `head_dim` 64.
+///
+/// The published checkpoints carry `quantization_config` (MXFP4 experts); this describes the
+/// model as transformers builds it from the config alone, in 16 bits, which is how it is trained
+/// (the checkpoint is dequantised on load unless a Triton MXFP4 kernel is installed).
+pub(super) fn gpt_oss(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let mut spec = base(c, name, Family::GptOss, 8, Some(64))?;
+    let experts = c.required(&["num_local_experts"])?;
+    let active = c.required(&["num_experts_per_tok"])?;
+    if active > experts {
+        return Err(Error::invalid(
+            c.path("num_experts_per_tok"),
+            active,
+            format!("at most num_local_experts ({experts})"),
+        ));
+    }
+    spec.moe = Some(Moe {
+        experts,
+        active,
+        expert_intermediate: spec.ffn.intermediate,
+        shared_experts: 0,
+        shared_intermediate: 0,
+        shared_expert_gate: false,
+        dense_layers: 0,
+        router_bias: false,
+    });
+    let attention_bias = c.flag("attention_bias", true)?;
+    spec.bias = Bias {
+        qkv: attention_bias,
+        attn_out: attention_bias,
+        mlp: true,
+        lm_head: false,
+    };
+    let window = match c.m.get("sliding_window") {
+        None => Some(128),
+        Some(_) => c.size("sliding_window")?,
+    };
+    spec.sliding_window = match window {
+        None => None,
+        Some(window) => {
+            let (local, pattern) = layer_types(c, spec.layers)?.unwrap_or((1, 2));
+            (local > 0).then_some(SlidingWindow {
+                window,
+                local_per_pattern: local,
+                pattern,
+            })
+        }
+    };
+    Ok(spec)
 }
