@@ -233,7 +233,7 @@ fn programs(
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
     } else {
         0
     };
@@ -246,6 +246,18 @@ fn programs(
         head,
         shared: rot + mask + ids,
     })
+}
+
+/// Eager attention masks the model builds once per forward: one per kind of layer
+/// (`create_causal_mask` and `create_sliding_window_causal_mask` in transformers' `masking_utils`),
+/// so two when full and sliding-window layers alternate (Gemma-2/3, Cohere-2, GPT-OSS).
+fn mask_kinds(spec: &ModelSpec) -> u64 {
+    match spec.sliding_window {
+        Some(w) if w.local_layers(spec.layers) > 0 && w.local_layers(spec.layers) < spec.layers => {
+            2
+        }
+        _ => 1,
+    }
 }
 
 /// Runs a training step on this device and returns the activation-side peaks of each phase.
@@ -430,7 +442,7 @@ pub(crate) fn inference(
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
     let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
     } else {
         0
     };

@@ -110,6 +110,10 @@ impl Builder<'_> {
         self.t.fwd_scratch(elems(&[routed, h, dt])?);
         let weighted = self.t.mul(down, sample);
         let unsorted = self.t.copy(weighted);
+        // `selected_hidden_states_g` and the last `proj_out` stay referenced until the function
+        // returns.
+        self.t.hold(gathered);
+        self.t.hold(down);
         Ok(self.t.reduce(unsorted, elems(&[rows, h])?))
     }
 }
