@@ -339,6 +339,12 @@ pub struct Quantization {
     /// bitsandbytes double quantisation of the 4-bit block constants. Default: true.
     #[serde(default = "yes")]
     pub double_quant: bool,
+    /// QLoRA training prepared as PEFT's `prepare_model_for_kbit_training` does (`peft/utils/other.py`):
+    /// every parameter bitsandbytes leaves unquantised (embeddings, norms, the output layer) is cast
+    /// to fp32, so the residual stream and the logits are fp32 and each 4-bit linear casts its input
+    /// to the compute dtype and its output back. Only for task `qlora`. Default: false.
+    #[serde(default)]
+    pub prepare_for_training: bool,
 }
 
 fn yes() -> bool {

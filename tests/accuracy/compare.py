@@ -100,7 +100,8 @@ def summarize(errors):
         return None
     a = [abs(e) for e in errs]
     return {"n": len(errs), "median_abs": statistics.median(a), "mean_abs": sum(a) / len(a), "max_abs": max(a),
-            "median_signed": statistics.median(errs), "within_5": sum(x <= 0.05 for x in a) / len(a),
+            "median_signed": statistics.median(errs), "within_1": sum(x <= 0.01 for x in a) / len(a),
+            "within_5": sum(x <= 0.05 for x in a) / len(a),
             "within_10": sum(x <= 0.10 for x in a) / len(a), "within_25": sum(x <= 0.25 for x in a) / len(a)}
 
 
@@ -146,7 +147,9 @@ def main():
     rows = []
     for c in cases:
         meas = c["measured"]["peak_bytes"]
-        row = {"id": c["id"], "task": c["request"]["task"], "measured": meas,
+        with open(os.path.join(HERE, c["request"]["model"]["hf_config_file"])) as f:
+            family = json.load(f)["model_type"]
+        row = {"id": c["id"], "task": c["request"]["task"], "family": family, "measured": meas,
                "measured_phase": c["measured"]["peak_phase"], "trainfit": None, "trainfit_phase": None,
                "trainfit_error": None, "peers": {}}
         if tf is not None:
@@ -201,10 +204,15 @@ def main():
                                               if peer_applicable(p, c))
         summ[p + " (all)"] = summarize(rel(r["peers"][p], r["measured"]) for r in rows)
     by_task = {}
-    for task in ("pretrain", "finetune", "lora", "prefill"):
+    for task in ("pretrain", "finetune", "lora", "prefill", "decode"):
         s = summarize(r["rel"] for r in rows if r["task"] == task)
         if s:
             by_task[task] = s
+    by_family = {}
+    for fam in sorted({r["family"] for r in rows}):
+        s = summarize(r["rel"] for r in rows if r["family"] == fam)
+        if s:
+            by_family[fam] = s
 
     print()
     print(f"{'estimator':<32} {'n':>3} {'median':>8} {'mean':>8} {'max':>8} {'bias':>8} {'<=5%':>6} {'<=10%':>6} "
@@ -222,6 +230,7 @@ def main():
 
     os.makedirs(args.out_dir, exist_ok=True)
     write_markdown(os.path.join(args.out_dir, "report.md"), doc, rows, summ, by_task, tf is not None)
+    write_tables(os.path.join(args.out_dir, "tables.md"), rows, summ, by_task, by_family)
     with open(os.path.join(args.out_dir, "compare.json"), "w") as f:
         json.dump({"rows": rows, "summary": summ, "by_task": by_task}, f, indent=1)
     print(f"\nwrote {os.path.join(args.out_dir, 'report.md')}")
@@ -229,6 +238,22 @@ def main():
         if summ["trainfit"]["max_abs"] * 100 > args.fail_above:
             return 1
     return 0
+
+
+def write_tables(path, rows, summ, by_task, by_family):
+    """The tables of docs/accuracy.md: trainfit and the peers, trainfit per task and per family."""
+    def line(name, s):
+        return (f"| {name} | {s['n']} | {pct(s['median_abs'], False)} | {pct(s['max_abs'], False)} | "
+                f"{100 * s['within_1']:.0f} % | {100 * s['within_5']:.0f} % |")
+    head = ["| {} | cases | median abs. error | worst | within 1 % | within 5 % |", "|---|---|---|---|---|---|"]
+    L = [head[0].format("estimator"), head[1]]
+    L += [line(name, s) for name, s in summ.items() if s is not None]
+    L += ["", head[0].format("trainfit, by task"), head[1]]
+    L += [line(k, v) for k, v in by_task.items()]
+    L += ["", head[0].format("trainfit, by `model_type`"), head[1]]
+    L += [line(f"`{k}`", v) for k, v in by_family.items()]
+    with open(path, "w") as f:
+        f.write("\n".join(L) + "\n")
 
 
 def write_markdown(path, doc, rows, summ, by_task, ran_trainfit):

@@ -381,7 +381,11 @@ fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe, req: &Esti
             } else {
                 "fp32 block constants"
             },
-            r.compute
+            if r.kbit_prepared {
+                r.weights
+            } else {
+                r.compute
+            }
         ),
         None => format!("{} bytes per weight", r.weights),
     };
@@ -425,7 +429,12 @@ fn logits_detail(spec: &crate::ModelSpec, sh: &Shape, r: &Recipe, loss: LossImpl
             "logits {} x {} in {} bytes, their fp32 copy, log-softmax output and gradients",
             sh.b * sh.s,
             spec.vocab,
-            r.compute
+            // An fp32 output layer (k-bit preparation) computes fp32 logits.
+            if r.kbit_prepared {
+                r.weights
+            } else {
+                r.compute
+            }
         ),
         LossImpl::Fused => String::from("chunked cross-entropy buffers"),
     }

@@ -60,6 +60,8 @@ pub(crate) struct Recipe {
     pub grad_bytes_override: Option<u64>,
     /// Backward runs.
     pub training: bool,
+    /// A QLoRA model prepared by PEFT's `prepare_model_for_kbit_training` (fp32 outside the 4-bit linears).
+    pub kbit_prepared: bool,
     /// The 16-bit type is fp16 (CUDA softmax reads fp16 into fp32 without a copy; bf16 is copied first).
     pub fp16: bool,
 }
@@ -74,6 +76,11 @@ impl Recipe {
             }
             Precision::AmpBf16 | Precision::AmpFp16 => (4, 2, true),
         };
+        let kbit_prepared =
+            req.task == Task::Qlora && req.quantization.is_some_and(|q| q.prepare_for_training);
+        // Prepared for k-bit training, the unquantised parameters and so the activations between
+        // the 4-bit linears are fp32; the linears still compute in `compute`.
+        let weights = if kbit_prepared { 4 } else { weights };
         let training = req.task.trains();
         let lora = match (&req.lora, req.task) {
             (Some(l), Task::Lora | Task::Qlora) => {
@@ -96,7 +103,9 @@ impl Recipe {
             // GptOssForCausalLM sets `_supports_sdpa = False` (its attention sinks need the scores):
             // transformers 5.23 refuses an explicit `sdpa` and picks eager by default.
             AttentionImpl::Sdpa if spec.family == Family::GptOss => AttnKernel::Eager,
-            AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
+            AttentionImpl::Sdpa => {
+                sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, req.sequence)
+            }
         };
         Recipe {
             weights,
@@ -108,6 +117,7 @@ impl Recipe {
             kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
+            kbit_prepared,
             fp16: matches!(
                 req.precision,
                 Precision::Fp16 | Precision::AmpFp16 | Precision::MixedFp16

@@ -307,7 +307,9 @@ pub(crate) fn states(
         }
         _ => None,
     };
-    let stored_dt = if quant.is_some() {
+    // bitsandbytes loads what it does not quantise in the compute dtype; k-bit preparation then
+    // casts it to fp32 (`r.weights`).
+    let stored_dt = if quant.is_some() && !r.kbit_prepared {
         r.compute
     } else {
         r.weights

@@ -170,6 +170,13 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
         }
     }
     if let Some(q) = req.quantization {
+        if q.prepare_for_training && req.task != Task::Qlora {
+            return Err(Error::invalid(
+                "quantization.prepare_for_training",
+                true,
+                "false unless task is qlora (it prepares a quantised model for adapter training)",
+            ));
+        }
         if req.task.trains() && req.task != Task::Qlora {
             return Err(Error::invalid(
                 "quantization",

@@ -151,10 +151,12 @@ impl Planner<'_> {
                 dtype: Dtype::Fp32,
                 dropout: 0.0,
             }),
-            // QLoRA's recipe: NF4 with double quantisation (Dettmers et al. 2023, §3).
+            // QLoRA's recipe: NF4 with double quantisation (Dettmers et al. 2023, §3), the model
+            // prepared by PEFT's `prepare_model_for_kbit_training` as the QLoRA examples do.
             quantization: (task == Task::Qlora).then_some(Quantization {
                 format: QuantFormat::Nf4,
                 double_quant: true,
+                prepare_for_training: true,
             }),
             inference: serve.then_some(Inference {
                 prompt,

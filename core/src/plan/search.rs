@@ -198,6 +198,8 @@ impl Planner<'_> {
         let sequences = self.sequences(spec, mode);
         let checkpointing: Vec<Checkpointing> = match g.checkpointing {
             Some(c) => vec![c],
+            // `prepare_model_for_kbit_training(use_gradient_checkpointing=True)`: QLoRA recomputes.
+            None if task == Task::Qlora => vec![Checkpointing::Full],
             None => vec![Checkpointing::None, Checkpointing::Full],
         };
         let shardings: Vec<Sharding> = match (g.sharding, self.dev.count) {

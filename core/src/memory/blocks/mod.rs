@@ -111,7 +111,9 @@ impl<'a> Builder<'a> {
     ) -> Result<V> {
         let rows = count_rows;
         let out_elems = elems(&[rows, d_out])?;
-        let base = self.base_linear(x, d_in, d_out, rows, self.r.quantized)?;
+        // bitsandbytes leaves the output layer unquantised (`get_keys_to_not_convert`).
+        let quantized = self.r.quantized && module != self.head_module();
+        let base = self.base_linear(x, d_in, d_out, rows, quantized)?;
         let Some(lora) = self.r.lora.as_ref() else {
             return Ok(base);
         };
@@ -155,8 +157,17 @@ impl<'a> Builder<'a> {
         let trainable = self.r.full_train;
         Ok(if quantized && !trainable {
             let w = self.t.param(w_elems, 1, false);
-            self.t
-                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+            if self.r.kbit_prepared {
+                // `Linear4bit.forward`: `x.to(compute_dtype)`, the 4-bit matmul, `out.to(inp_dtype)`.
+                let xc = self.t.cast(x, self.act());
+                let out = self
+                    .t
+                    .quantized_linear(xc, w, out_elems, elems(&[w_elems, self.act()])?);
+                self.t.cast(out, x.dt)
+            } else {
+                self.t
+                    .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+            }
         } else {
             let w = self.t.param(w_elems, self.r.weights, trainable);
             if self.r.autocast {
