@@ -719,6 +719,88 @@ fn smollm3_reads_its_defaults_and_slides_on_the_layers_without_rotary() {
 }
 
 #[test]
+fn glm4_reads_sandwich_norms_a_fused_gate_up_and_biased_queries_keys_values() {
+    let s = spec("glm-4-9b-0414");
+    assert_eq!(s.family, Family::Glm4);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (32, 2, 128));
+    assert_eq!(s.norm.per_layer, 4);
+    assert!(s.bias.qkv && !s.bias.attn_out && !s.bias.mlp && !s.tied_embeddings);
+    // By hand: embed and lm_head 151552 * 4096 each; per layer q 4096 * 4096 + 4096, k and v
+    // 4096 * 256 + 256, o 4096 * 4096, gate_up_proj 4096 * 27392, down_proj 13696 * 4096, four
+    // RMSNorms; the final RMSNorm. The same count as transformers on the meta device.
+    assert_eq!(s.parameters().unwrap().total, 9_400_279_040);
+    let fused = s.linears().into_iter().find(|l| l.module == "gate_up_proj");
+    assert_eq!(fused.map(|l| (l.d_in, l.d_out)), Some((4096, 2 * 13696)));
+    // Glm4Config defaults: two key/value heads, head_dim 128, attention_bias true.
+    let d = hf::from_hf_value(&json!({"model_type": "glm4", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 8, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128}))
+    .unwrap();
+    assert_eq!((d.kv_heads, d.head_dim), (2, 128));
+    assert!(d.bias.qkv);
+}
+
+#[test]
+fn exaone4_reads_post_norms_per_head_qk_norms_and_its_sliding_layers() {
+    let s = spec("exaone-4.0-1.2b");
+    assert_eq!(s.family, Family::Exaone4);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (32, 8, 64));
+    assert_eq!((s.qk_norm, s.norm.per_layer), (QkNorm::PerHead, 2));
+    assert!(s.tied_embeddings && s.sliding_window.is_none());
+    // The 32B model: three sliding layers (4096 tokens) to one global (`layer_types`, "LLLG").
+    let big = spec("exaone-4.0-32b");
+    let w = big.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_per_pattern, w.pattern), (4096, 3, 4));
+    assert_eq!(w.local_layers(big.layers), 48);
+    // Without layer_types the class default: every 4th layer global, a 4096-token window; null
+    // turns the window off.
+    let mut v = json!({"model_type": "exaone4", "hidden_size": 512, "num_hidden_layers": 8,
+        "num_attention_heads": 32, "intermediate_size": 1024, "vocab_size": 1000,
+        "max_position_embeddings": 128});
+    let d = hf::from_hf_value(&v).unwrap();
+    // Exaone4Config's default of 32 key/value heads; head_dim hidden_size / heads.
+    assert_eq!((d.kv_heads, d.head_dim), (32, 16));
+    assert_eq!(d.sliding_window.unwrap().local_layers(8), 6);
+    v["sliding_window_pattern"] = json!(2);
+    let w = hf::from_hf_value(&v).unwrap().sliding_window.unwrap();
+    assert_eq!(w.local_layers(8), 4);
+    v["sliding_window"] = Value::Null;
+    assert!(hf::from_hf_value(&v).unwrap().sliding_window.is_none());
+}
+
+#[test]
+fn gpt_oss_counts_its_bare_expert_router_and_sink_parameters() {
+    let s = spec("gpt-oss-20b");
+    assert_eq!(s.family, Family::GptOss);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (64, 8, 64));
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (32, 4, 2880));
+    assert_eq!(s.moe_layers(), 24);
+    assert!(s.bias.qkv && s.bias.attn_out);
+    let w = s.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_layers(s.layers)), (128, 12));
+    // By hand: embed and lm_head 201088 * 2880 each; per layer q 2880 * 4096 + 4096, k and v
+    // 2880 * 512 + 512, o 4096 * 2880 + 2880, 64 sinks, two RMSNorms, the router 32 * 2880 + 32
+    // and 32 experts of 2880 * 5760 + 5760 (gate_up) and 2880 * 2880 + 2880 (down); the final
+    // RMSNorm. The model card's 20.9B; transformers on the meta device agrees.
+    let p = s.parameters().unwrap();
+    assert_eq!(p.total, 20_914_757_184);
+    // Each token uses 4 of the 32 experts: 24 layers x 28 idle experts x 24,891,840.
+    assert_eq!(p.total - p.active, 24 * 28 * 24_891_840);
+    // The experts are 3-D parameters, not linear layers: neither PEFT nor bitsandbytes sees them.
+    assert!(s.linears().iter().all(|l| !l.routed_expert));
+    // GptOssConfig defaults: windows on every other layer, 128 tokens; null turns them off.
+    let mut v = json!({"model_type": "gpt_oss", "hidden_size": 256, "num_hidden_layers": 4,
+        "num_attention_heads": 8, "intermediate_size": 256, "vocab_size": 1000,
+        "max_position_embeddings": 128, "num_local_experts": 4, "num_experts_per_tok": 2});
+    let d = hf::from_hf_value(&v).unwrap();
+    assert_eq!((d.kv_heads, d.head_dim), (8, 64));
+    assert_eq!(d.sliding_window.unwrap().local_layers(4), 2);
+    v["sliding_window"] = Value::Null;
+    assert!(hf::from_hf_value(&v).unwrap().sliding_window.is_none());
+}
+
+#[test]
 fn import_errors_name_the_field_the_value_and_the_model_type() {
     let err = model::from_hf_config(r#"{"model_type": "t5", "d_model": 512}"#).unwrap_err();
     assert!(matches!(err, Error::UnsupportedModelType { .. }));

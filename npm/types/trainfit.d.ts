@@ -293,7 +293,7 @@ export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw
 /**
  * Architecture family, as named by Hugging Face `model_type`.
  */
-export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5";
+export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5" | "glm4" | "exaone4" | "gpt_oss";
 
 /**
  * Attention kernel.

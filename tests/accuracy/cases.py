@@ -141,6 +141,25 @@ _ROWS = [
     ("phimoe-tiny", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QKVO)}),
     ("phimoe-tiny", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
     ("phimoe-tiny", "finetune", "bf16", "adamw", 4, 2048, "eager", "none", None),
+    # --- issue 12 breadth, 2025 families: GLM-4-0414 (sandwich norms, fused gate_up_proj,
+    # interleaved partial rotary), EXAONE 4.0 (post-norm, per-head q/k norms, tied head) ---
+    ("glm-4-9b-0414", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("glm-4-9b-0414", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", None),
+    ("glm-4-9b-0414", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, QKVO)}),
+    ("glm-4-9b-0414", "finetune", "bf16", "sgd", 1, 1024, "eager", "none", None),
+    ("glm-4-9b-0414", "prefill", "bf16", "adamw", 2, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("exaone-4.0-1.2b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("exaone-4.0-1.2b", "finetune", "bf16", "adamw", 4, 4096, "sdpa", "full", None),
+    ("exaone-4.0-1.2b", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, ALL_LINEAR)}),
+    ("exaone-4.0-1.2b", "finetune", "amp_bf16", "adamw", 2, 1024, "eager", "none", None),
+    ("exaone-4.0-1.2b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    # gpt-oss (attention sinks, 128-token windows on every other layer, biased 3-D experts):
+    # transformers 5.23 refuses sdpa for it, so every case is eager.
+    ("gpt-oss-tiny", "finetune", "bf16", "adamw", 2, 1024, "eager", "none", None),
+    ("gpt-oss-tiny", "finetune", "bf16", "adamw", 2, 2048, "eager", "full", None),
+    ("gpt-oss-tiny", "lora", "bf16", "adamw", 4, 1024, "eager", "none", {"lora": (16, QKVO)}),
+    ("gpt-oss-tiny", "finetune", "bf16", "sgd", 4, 512, "eager", "none", None),
+    ("gpt-oss-tiny", "prefill", "bf16", "adamw", 4, 2048, "eager", "none", {"prefill": "bf16"}),
 ]
 
 _SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill", "decode": "decode"}

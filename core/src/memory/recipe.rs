@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::model::ModelSpec;
+use crate::model::{Family, ModelSpec};
 use crate::request::{AttentionImpl, EstimateRequest, Precision, Task};
 
 /// Attention kernel that actually runs.
@@ -100,6 +100,9 @@ impl Recipe {
             AttentionImpl::Flash => AttnKernel::Flash,
             // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
             AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
+            // GptOssForCausalLM sets `_supports_sdpa = False` (its attention sinks need the scores):
+            // transformers 5.23 refuses an explicit `sdpa` and picks eager by default.
+            AttentionImpl::Sdpa if spec.family == Family::GptOss => AttnKernel::Eager,
             AttentionImpl::Sdpa => {
                 sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, req.sequence)
             }

@@ -90,6 +90,21 @@ pub(crate) fn tensors(
             accounted = add(accounted, mul(l.d_out, l.count, "biases")?, "parameters")?;
         }
     }
+    for (elems, rows) in spec.bare_tensors()? {
+        out.push(TensorKind {
+            elems,
+            count: spec.layers,
+            quantizable: false,
+            matrix: rows > 1,
+            rows,
+            role: Role::Layer,
+        });
+        accounted = add(
+            accounted,
+            mul(elems, spec.layers, "parameters")?,
+            "parameters",
+        )?;
+    }
     let width = spec.embed_proj_dim.unwrap_or(spec.hidden);
     let table = mul(spec.vocab, width, "embedding elements")?;
     out.push(TensorKind {

@@ -70,6 +70,8 @@ fn layer_program(
         Family::Phi => b.phi_layer(x, cos, sin)?,
         Family::Starcoder2 => b.starcoder2_layer(x, cos, sin)?,
         Family::GptBigcode => b.gpt_bigcode_layer(x)?,
+        Family::Glm4 => b.glm4_layer(x, cos, sin)?,
+        Family::GptOss => b.gpt_oss_layer(x, cos, sin)?,
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };

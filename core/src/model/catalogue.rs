@@ -114,6 +114,12 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "olmoe-1b-7b" => "allenai/OLMoE-1B-7B-0924",
     "phi-3.5-moe" => "microsoft/Phi-3.5-MoE-instruct",
     "smollm3-3b" => "HuggingFaceTB/SmolLM3-3B",
+    "glm-4-9b-0414" => "THUDM/GLM-4-9B-0414",
+    "glm-4-32b-0414" => "THUDM/GLM-4-32B-0414",
+    "exaone-4.0-1.2b" => "LGAI-EXAONE/EXAONE-4.0-1.2B",
+    "exaone-4.0-32b" => "LGAI-EXAONE/EXAONE-4.0-32B",
+    "gpt-oss-20b" => "openai/gpt-oss-20b",
+    "gpt-oss-120b" => "openai/gpt-oss-120b",
 };
 
 /// Every entry of the catalogue.

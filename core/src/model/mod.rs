@@ -119,6 +119,9 @@ pub enum Family {
     Smollm3,
     #[serde(rename = "ernie4_5")]
     Ernie45,
+    Glm4,
+    Exaone4,
+    GptOss,
 }
 
 wire_names!(Family, "family", {
@@ -149,6 +152,9 @@ wire_names!(Family, "family", {
     Phimoe => "phimoe",
     Smollm3 => "smollm3",
     Ernie45 => "ernie4_5",
+    Glm4 => "glm4",
+    Exaone4 => "exaone4",
+    GptOss => "gpt_oss",
 });
 
 impl Family {

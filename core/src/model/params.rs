@@ -268,9 +268,14 @@ impl ModelSpec {
 
     /// Dense and mixture-of-experts feed-forward projections of the Llama-like families.
     fn feed_forward(&self, v: &mut Layers) {
+        if self.family == Family::GptOss {
+            // GptOssExperts and GptOssTopKRouter hold bare parameters: see `gpt_oss_moe`.
+            return;
+        }
         let (h, f, b) = (self.hidden, self.ffn.intermediate, self.bias);
         let dense = self.layers - self.moe_layers();
-        if self.family == Family::Phi3 {
+        // Phi3MLP and Glm4MLP fuse the gate and up projections.
+        if matches!(self.family, Family::Phi3 | Family::Glm4) {
             let f2 = v.mul(f, 2);
             v.push("gate_up_proj", h, f2, b.mlp, dense);
             v.push("down_proj", f, h, b.mlp, dense);
@@ -372,6 +377,16 @@ impl ModelSpec {
             total.add_times(m.kv_lora_rank, self.layers)?;
         }
         let mut inactive = 0u64;
+        if let Some((m, per_expert, router)) = self.gpt_oss_moe()? {
+            let all = per_expert
+                .checked_mul(m.experts)
+                .and_then(|e| e.checked_add(router))
+                .ok_or_else(|| Error::overflow("expert parameters"))?;
+            total.add_times(all, self.layers)?;
+            // GptOssAttention's `sinks`: one learned logit per head.
+            total.add_times(self.heads, self.layers)?;
+            routed_per_expert = per_expert;
+        }
         if let Some(m) = self.moe {
             let ml = self.moe_layers();
             if let Some(per) = self.parallel_expert()? {
@@ -433,6 +448,16 @@ impl ModelSpec {
             // `input_linear`: experts x 2 * intermediate x hidden, two thirds of each expert.
             let input = m.experts.checked_mul(per / 3 * 2).ok_or_else(of)?;
             largest = largest.max(input);
+        }
+        if let Some((m, _, _)) = self.gpt_oss_moe()? {
+            // GptOssExperts.gate_up_proj: (experts, hidden, 2 * intermediate).
+            let gate_up = m
+                .experts
+                .checked_mul(self.hidden)
+                .and_then(|n| n.checked_mul(m.expert_intermediate))
+                .and_then(|n| n.checked_mul(2))
+                .ok_or_else(of)?;
+            largest = largest.max(gate_up);
         }
         // Norms, biases and MLA ranks are vectors no longer than the widths above.
         Ok(largest)
@@ -506,6 +531,59 @@ impl ModelSpec {
                 .ok_or_else(|| Error::overflow("expert size")),
             _ => Ok(None),
         }
+    }
+
+    /// gpt-oss's experts and router, which are bare parameters rather than linear layers:
+    /// the mixture, the elements of one expert (`gate_up_proj` hidden x 2 intermediate and its
+    /// bias, `down_proj` intermediate x hidden and its bias) and of one layer's router (weight and
+    /// bias).
+    fn gpt_oss_moe(&self) -> Result<Option<(Moe, u64, u64)>> {
+        let Some(m) = self.moe.filter(|_| self.family == Family::GptOss) else {
+            return Ok(None);
+        };
+        let (h, f) = (self.hidden, m.expert_intermediate);
+        let per_expert = h
+            .checked_mul(f)
+            .and_then(|w| w.checked_mul(3))
+            .and_then(|w| w.checked_add(2 * f))
+            .and_then(|w| w.checked_add(h))
+            .ok_or_else(|| Error::overflow("expert parameters"))?;
+        let router = h
+            .checked_add(1)
+            .and_then(|r| r.checked_mul(m.experts))
+            .ok_or_else(|| Error::overflow("router parameters"))?;
+        Ok(Some((m, per_expert, router)))
+    }
+
+    /// gpt-oss's parameters that are neither linear layers nor vectors of the hidden width, one
+    /// layer's worth each, as (elements, rows): the 3-D `gate_up_proj` and `down_proj` of the
+    /// experts and their 2-D biases, the router's weight and bias, the attention sinks.
+    /// Empty for every other family.
+    ///
+    /// # Errors
+    /// `Overflow` when a size exceeds 64 bits.
+    pub(crate) fn bare_tensors(&self) -> Result<Vec<(u64, u64)>> {
+        let Some((m, _, _)) = self.gpt_oss_moe()? else {
+            return Ok(Vec::new());
+        };
+        let of = || Error::overflow("expert parameters");
+        let (e, h, f) = (m.experts, self.hidden, m.expert_intermediate);
+        let eh = e.checked_mul(h).ok_or_else(of)?;
+        let ef2 = e
+            .checked_mul(f)
+            .and_then(|n| n.checked_mul(2))
+            .ok_or_else(of)?;
+        let gate_up = eh.checked_mul(2 * f).ok_or_else(of)?;
+        let down = eh.checked_mul(f).ok_or_else(of)?;
+        Ok(alloc::vec![
+            (gate_up, e * h),
+            (ef2, e),
+            (down, e * f),
+            (eh, e),
+            (eh, e),
+            (e, 1),
+            (self.heads, 1),
+        ])
     }
 
     /// DeepSeek's `MoEGate` / `DeepseekV3TopkRouter` keeps its weight as a bare parameter.

@@ -15,6 +15,9 @@ fn resized(x: V, elems: u64) -> V {
 use crate::error::Result;
 use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
+mod glm4;
+mod gpt_oss;
+
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
 #[derive(Debug, Clone, Copy)]
@@ -214,6 +217,14 @@ impl<'a> Builder<'a> {
                 let y = self.t.mul(normed, w1);
                 Ok(self.t.cast(y, x.dt))
             }
+            (NormKind::RmsNorm, Family::GptOss) => {
+                // GptOssRMSNorm: `(weight * normed).to(input_dtype)`, the product in fp32.
+                let x32 = self.t.cast(x, 4);
+                let normed = self.rms_core(x32, rows)?;
+                let w = self.t.param(width, self.r.weights, trainable);
+                let y = self.t.mul(w, normed);
+                Ok(self.t.cast(y, x.dt))
+            }
             (NormKind::RmsNorm, _) => {
                 // LlamaRMSNorm: fp32 statistics, `weight * normed.to(input_dtype)`.
                 let x32 = self.t.cast(x, 4);
@@ -378,8 +389,8 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, Mixtral,
-    /// Qwen-MoE, Granite, GraniteMoE, OLMoE, Phi-MoE, SmolLM3, ERNIE 4.5).
+    /// A Llama-style decoder layer (Llama, Mistral, Qwen2/3, Gemma 1/2/3, Phi-3, OLMo 1/2, EXAONE 4.0,
+    /// Mixtral, Qwen-MoE, Granite, GraniteMoE, OLMoE, Phi-MoE, SmolLM3, ERNIE 4.5).
     ///
     /// SmolLM3's layers without rotary (`no_rope_layers`) are not told apart: attention then keeps
     /// the projections' outputs where the others keep the rotated copies, tensors of the same
@@ -390,7 +401,8 @@ impl<'a> Builder<'a> {
         let Dims { rows, h, heads, qd } = self.dims()?;
         let kv_heads = (spec.kv_heads / sh.tp).max(1);
         let kd = kv_heads * spec.head_dim;
-        let post_norm = spec.family == Family::Olmo2;
+        // OLMo-2 and EXAONE 4.0 normalise each branch's output instead of the layer's input.
+        let post_norm = matches!(spec.family, Family::Olmo2 | Family::Exaone4);
         let sandwich = matches!(spec.family, Family::Gemma2 | Family::Gemma3);
 
         let n1 = if post_norm { x } else { self.norm(x, rows, h)? };

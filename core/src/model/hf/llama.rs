@@ -458,7 +458,7 @@ fn no_rope_layers(c: &Cfg, layers: u64) -> Result<alloc::vec::Vec<bool>> {
 }
 
 /// `layer_types`, when given, as (sliding layers, layers) of the shortest repeating group.
-fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
+pub(super) fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
     let Some(v) = c.get("layer_types") else {
         return Ok(None);
     };

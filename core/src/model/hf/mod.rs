@@ -22,6 +22,7 @@ use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
 mod classic;
 mod llama;
+mod recent;
 
 /// Largest size any config field may hold, so that one layer's shape (a product of two sizes)
 /// always fits in 64 bits; larger products are checked where they are counted.
@@ -57,6 +58,9 @@ pub const SUPPORTED: &[&str] = &[
     "phimoe",
     "smollm3",
     "ernie4_5",
+    "glm4",
+    "exaone4",
+    "gpt_oss",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -151,6 +155,9 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "phi" => classic::phi(&c, name),
         "starcoder2" => classic::starcoder2(&c, name),
         "gpt_bigcode" => classic::gpt_bigcode(&c, name),
+        "glm4" => recent::glm4(&c, name),
+        "exaone4" => recent::exaone4(&c, name),
+        "gpt_oss" => recent::gpt_oss(&c, name),
         _ => llama::import(&c, name),
     }
 }
