@@ -4,7 +4,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::model::ModelSpec;
+use super::blocks::falcon_new_layout as new_layout;
+use crate::model::{Family, ModelSpec};
 use crate::request::{AttentionImpl, EstimateRequest, Precision, Task};
 
 /// Attention kernel that actually runs.
@@ -93,6 +94,20 @@ impl Recipe {
             AttentionImpl::Flash => AttnKernel::Flash,
             // transformers refuses SDPA for attention soft-capping (Gemma-2) and runs it eagerly.
             AttentionImpl::Sdpa if spec.attn_logit_softcap.is_some() => AttnKernel::Eager,
+            // GPT-J has only its own eager attention (and FlashAttention-2), no SDPA path; BLOOM
+            // runs its own eager attention whatever is asked.
+            AttentionImpl::Sdpa if spec.family == Family::Gptj => AttnKernel::Eager,
+            _ if spec.family == Family::Bloom => AttnKernel::Eager,
+            // FalconModel always passes a mask, and calls SDPA itself without `enable_gqa`: the
+            // RW layout's one key/value head cannot go to a fused kernel.
+            AttentionImpl::Sdpa if spec.family == Family::Falcon => {
+                let head_aligned = spec.head_dim % (16 / compute) == 0;
+                if (spec.kv_heads < spec.heads && !new_layout(spec)) || !head_aligned {
+                    AttnKernel::Math
+                } else {
+                    AttnKernel::MemEfficient
+                }
+            }
             AttentionImpl::Sdpa => sdpa_kernel(spec, compute, req.sequence),
         };
         Recipe {

@@ -71,6 +71,11 @@ fn layer_program(
         Family::Phi => b.phi_layer(x, cos, sin)?,
         Family::Starcoder2 => b.starcoder2_layer(x, cos, sin)?,
         Family::GptBigcode => b.gpt_bigcode_layer(x)?,
+        Family::Stablelm => b.stablelm_layer(x, cos, sin)?,
+        Family::Gptj => b.gptj_layer(x, cos)?,
+        Family::Bloom => b.bloom_layer(x, cos)?,
+        Family::Falcon => b.falcon_layer(x, cos, sin)?,
+        Family::Cohere | Family::Cohere2 => b.cohere_layer(x, cos, sin)?,
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };
@@ -106,8 +111,19 @@ fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Re
         b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
     let ids = b.t.external(tokens, 8, false);
     let mut x = b.t.embedding(ids, table, elems(&[tokens, width])?);
+    if spec.tied_embeddings && r.full_train {
+        // Autograd sums the tied weight's two gradients (the head's, waiting in the input buffer
+        // since the head's backward, and this lookup's dense one) out of place: the head's arrives
+        // as the transposed view of a matmul's output, which `InputBuffer::accumulate` cannot add
+        // into (torch/csrc/autograd/input_buffer.cpp, `can_accumulate_inplace`).
+        b.t.last_bwd_temp(elems(&[spec.vocab, width, r.weights])?);
+    }
     if let Some(p) = spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
         x = b.linear(x, "project_in", p, spec.hidden, tokens)?;
+    }
+    if spec.family == Family::Bloom {
+        // BloomModel.word_embeddings_layernorm on the embedding output.
+        x = b.norm(x, tokens, spec.hidden)?;
     }
     if spec.learned_positions > 0 {
         let pos = b.t.param(
@@ -171,6 +187,10 @@ fn head_program(
     }
     let head = b.head_module();
     let mut logits = b.linear(n, head, width, vocab, rows_out)?;
+    if matches!(spec.family, Family::Cohere | Family::Cohere2) {
+        // CohereForCausalLM: `logits * self.logit_scale`, a new tensor before the loss.
+        logits = b.t.scale(logits);
+    }
     if spec.final_logit_softcap.is_some() {
         let d = b.t.scale(logits);
         let th = b.t.unary_keep_output(d, d.dt);
@@ -230,11 +250,7 @@ fn programs(
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
-    let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute])?
-    } else {
-        0
-    };
+    let mask = mask_bytes(spec, r, sh)?;
     let ids = elems(&[tokens, 8, 2])?;
     Ok(Program {
         layer,
@@ -244,6 +260,28 @@ fn programs(
         head,
         shared: rot + mask + ids,
     })
+}
+
+/// Bytes of the attention mask the model builds once per forward: eager attention adds a
+/// `(batch, 1, q, kv)` mask in the compute dtype; fused kernels need none, except in Falcon, which
+/// always materialises one (a `(1, 1, q, kv)` boolean mask for SDPA) and with ALiBi folds the bias into a
+/// `(batch, heads, q, kv)` mask of the embedding's dtype that every layer's attention reads
+/// (`FalconModel.forward`, `torch.masked_fill(alibi / sqrt(head_dim), ...)`).
+fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
+    let eager = r.kernel == AttnKernel::Eager;
+    let mut bytes = if eager {
+        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+    } else if spec.family == Family::Falcon {
+        // One boolean `(1, 1, q, kv)` mask broadcast over the batch.
+        elems(&[sh.s, sh.kv])?
+    } else {
+        0
+    };
+    if spec.family == Family::Falcon && spec.alibi {
+        let heads = spec.heads / sh.tp.max(1);
+        bytes = bytes.saturating_add(elems(&[sh.b, heads, sh.s, sh.kv, stream_bytes(r)])?);
+    }
+    Ok(bytes)
 }
 
 /// Runs a training step on this device and returns the activation-side peaks of each phase.
@@ -427,11 +465,7 @@ pub(crate) fn inference(
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
     let rot = elems(&[tokens, spec.head_dim, stream_bytes(r), 2])?;
-    let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute])?
-    } else {
-        0
-    };
+    let mask = mask_bytes(spec, r, sh)?;
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
     // The embedding output stays referenced (`inputs_embeds`) while the layers run.

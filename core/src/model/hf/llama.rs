@@ -149,6 +149,8 @@ pub(super) fn import(c: &Cfg, name: String) -> Result<ModelSpec> {
             _ => None,
         },
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -372,7 +374,7 @@ fn sliding_window(c: &Cfg, family: Family, layers: u64) -> Result<Option<Sliding
 }
 
 /// `layer_types`, when given, as (sliding layers, layers) of the shortest repeating group.
-fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
+pub(super) fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
     let Some(v) = c.get("layer_types") else {
         return Ok(None);
     };

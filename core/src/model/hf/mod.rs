@@ -17,10 +17,12 @@ use alloc::string::{String, ToString};
 
 use serde_json::{Map, Value};
 
-use super::{Activation, ModelSpec};
+use super::{Activation, Family, ModelSpec};
 use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
+mod alibi;
 mod classic;
+mod cohere;
 mod llama;
 
 /// Largest size any config field may hold, so that one layer's shape (a product of two sizes)
@@ -51,6 +53,12 @@ pub const SUPPORTED: &[&str] = &[
     "phi",
     "starcoder2",
     "gpt_bigcode",
+    "stablelm",
+    "cohere",
+    "cohere2",
+    "gptj",
+    "bloom",
+    "falcon",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -145,6 +153,12 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "phi" => classic::phi(&c, name),
         "starcoder2" => classic::starcoder2(&c, name),
         "gpt_bigcode" => classic::gpt_bigcode(&c, name),
+        "stablelm" => classic::stablelm(&c, name),
+        "gptj" => classic::gptj(&c, name),
+        "bloom" => alibi::bloom(&c, name),
+        "falcon" => alibi::falcon(&c, name),
+        "cohere" => cohere::import(&c, name, Family::Cohere),
+        "cohere2" => cohere::import(&c, name, Family::Cohere2),
         _ => llama::import(&c, name),
     }
 }
