@@ -162,7 +162,53 @@ _ROWS = [
     ("cohere-tiny", "lora", "bf16", "adamw", 2, 1024, "eager", "none", {"lora": (16, QV)}),
 ]
 
-_SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill"}
+_SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill", "decode": "decode"}
+
+MLA_PROJ = ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"]
+
+# Issue 12: inference across families (sliding-window caches, soft-capping, MoE, MLA, long prompts),
+# decoding against a filled cache, and training settings where trainfit drifted.
+# extra {"decode": (kv_dtype, generate)}: prefill of `sequence` tokens, then `generate` steps.
+# extra {"accumulate": n}: n micro-batches (forward + backward each) before every optimizer step.
+_ROWS_12 = [
+    ("gemma-3-1b", "prefill", "bf16", "adamw", 4, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("gemma-3-1b", "prefill", "bf16", "adamw", 2, 2048, "eager", "none", {"prefill": "bf16"}),
+    ("phi-3-mini-4k", "prefill", "bf16", "adamw", 2, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("phi-3-mini-4k", "prefill", "bf16", "adamw", 1, 2048, "eager", "none", {"prefill": "bf16"}),
+    ("gemma-2-2b", "prefill", "bf16", "adamw", 1, 8192, "eager", "none", {"prefill": "bf16"}),
+    ("gemma-2-2b", "prefill", "bf16", "adamw", 2, 4096, "eager", "none", {"prefill": "bf16"}),
+    ("mistral-7b", "prefill", "bf16", "adamw", 1, 8192, "sdpa", "none", {"prefill": "bf16"}),
+    ("mixtral-tiny", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("deepseek-v2-lite", "prefill", "bf16", "adamw", 2, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("deepseek-v2-lite", "prefill", "bf16", "adamw", 1, 4096, "eager", "none", {"prefill": "bf16"}),
+    ("deepseek-v3-tiny", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("gpt2", "prefill", "fp32", "adamw", 8, 1024, "eager", "none", {"prefill": "fp32"}),
+    ("pythia-1b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("qwen3-0.6b", "prefill", "bf16", "adamw", 2, 16384, "sdpa", "none", {"prefill": "bf16"}),
+    ("llama-3.2-1b", "prefill", "bf16", "adamw", 1, 32768, "sdpa", "none", {"prefill": "bf16"}),
+    ("opt-350m", "prefill", "fp16", "adamw", 16, 1024, "sdpa", "none", {"prefill": "fp16"}),
+    ("llama-3.2-1b", "decode", "bf16", "adamw", 8, 2048, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("gemma-3-1b", "decode", "bf16", "adamw", 4, 4096, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("qwen2.5-0.5b", "decode", "bf16", "adamw", 16, 1024, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("mistral-7b", "decode", "bf16", "adamw", 2, 4096, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("phi-3-mini-4k", "decode", "bf16", "adamw", 2, 3072, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("deepseek-v2-lite", "decode", "bf16", "adamw", 2, 2048, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("mixtral-tiny", "decode", "bf16", "adamw", 8, 1024, "sdpa", "none", {"decode": ("bf16", 4)}),
+    ("gpt2", "decode", "fp32", "adamw", 8, 512, "eager", "none", {"decode": ("fp32", 4)}),
+    ("pythia-410m", "finetune", "bf16", "adamw", 16, 2048, "sdpa", "none", None),
+    ("pythia-160m", "finetune", "amp_bf16", "adamw", 32, 1024, "sdpa", "none", None),
+    ("qwen2.5-0.5b", "finetune", "fp32", "adamw", 4, 256, "sdpa", "none", None),
+    ("qwen1.5-moe-a2.7b", "lora", "bf16", "adamw", 2, 1024, "sdpa", "full", {"lora": (16, ALL_LINEAR)}),
+    ("deepseek-v3-tiny", "lora", "bf16", "adamw", 2, 1024, "sdpa", "none", {"lora": (16, MLA_PROJ)}),
+    ("deepseek-v3-tiny", "finetune", "bf16", "adamw", 1, 1024, "sdpa", "none", None),
+    ("deepseek-v2-lite", "lora", "bf16", "adamw", 1, 2048, "sdpa", "full", {"lora": (8, MLA_PROJ[2:])}),
+    ("gpt2", "finetune", "bf16", "adamw", 32, 1024, "sdpa", "none", None),
+    ("gemma-3-1b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "none", {"lora": (16, ALL_LINEAR)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 32, 2048, "sdpa", "none", None),
+    ("llama-3.2-1b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", {"accumulate": 2}),
+    ("qwen2.5-0.5b", "finetune", "amp_bf16", "adamw", 4, 1024, "sdpa", "none", {"accumulate": 2}),
+    ("smollm2-360m", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QV), "accumulate": 2}),
+]
 
 
 def _make(row):
@@ -176,6 +222,10 @@ def _make(row):
     if task == "prefill":
         req["inference"] = {"prompt": s, "generate": 0, "kv_dtype": extra["prefill"]}
         parts += ["prefill"]
+    elif task == "decode":
+        kv_dtype, generate = extra["decode"]
+        req["inference"] = {"prompt": s, "generate": generate, "kv_dtype": kv_dtype}
+        parts += [f"decode{generate}"]
     else:
         parts += [_SHORT[task], opt]
     if extra and "lora" in extra:
@@ -185,10 +235,13 @@ def _make(row):
     parts += [f"b{b}", f"s{s}", attn]
     if ckpt == "full":
         parts.append("ckpt")
+    if extra and "accumulate" in extra:
+        req["parallel"] = {"micro_batches": extra["accumulate"]}
+        parts.append(f"acc{extra['accumulate']}")
     return {"id": "_".join(parts), "config": cfg, "request": req}
 
 
-CASES = [_make(r) for r in _ROWS]
+CASES = [_make(r) for r in _ROWS + _ROWS_12]
 
 VALIDATION = [_make(r) for r in [
     ("val-llama-2l", "pretrain", "fp32", "adamw", 2, 64, "sdpa", "none", None),

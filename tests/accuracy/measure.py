@@ -150,15 +150,20 @@ class StorageTracker(TorchDispatchMode):
                 if isinstance(v, torch.Tensor):
                     self.relabel(v, "optimizer_states")
 
+    def start_peak(self) -> None:
+        """Forgets the peak so far: what follows is measured on its own (decoding after a prefill)."""
+        self.peak, self.peak_at, self.peak_where = 0, {}, (0, "", "", 0)
+
     # -- phases --
     def set_phase(self, step: int, phase: str) -> None:
         if self.phase == "optimizer_step":
             self.relabel_optimizer_states()
         self.step, self.phase = step, phase
-        self.default_cat = "activations" if phase in ("forward", "prefill") else "temporaries"
+        self.default_cat = "activations" if phase in ("forward", "prefill", "decode") else "temporaries"
         key = f"step{step}" if step else "run"
-        self.phase_peaks.setdefault(key, {})[phase] = self.total
-        self.phase_start.setdefault(key, {})[phase] = self.total
+        pp = self.phase_peaks.setdefault(key, {})
+        pp[phase] = max(pp.get(phase, 0), self.total)  # a phase entered again (accumulation) keeps its max
+        self.phase_start.setdefault(key, {}).setdefault(phase, self.total)
 
     def _after_op(self, name: str) -> None:
         key = f"step{self.step}" if self.step else "run"
@@ -405,6 +410,7 @@ def patch_transformers() -> None:
 # ----------------------------------------------------------------------------------------------
 # Model / optimizer construction
 # ----------------------------------------------------------------------------------------------
+INFERENCE = ("prefill", "decode")
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16,
           "amp_bf16": torch.float32, "amp_fp16": torch.float32}
 AMP = {"amp_bf16": torch.bfloat16, "amp_fp16": torch.float16}
@@ -426,7 +432,7 @@ def build_model(case, device="cpu"):
     dtype = DTYPES[req["precision"]]
     with torch.device(device):
         model = AutoModelForCausalLM.from_config(cfg, dtype=dtype, attn_implementation=req["attention"])
-    if req["task"] != "prefill":
+    if req["task"] not in INFERENCE:
         model.config.use_cache = False  # the Trainer sets config.use_cache = args.use_cache (False)
         if req["checkpointing"] == "full":
             # use_reentrant=False is the transformers default. context_fn re-enters the CUDA emulation for
@@ -537,7 +543,7 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
         model = build_model(case)
         b, s = req["micro_batch"], req["sequence"]
         ids = torch.randint(0, vocab_size(model), (b, s))
-        opt = build_optimizer(case, model) if req["task"] != "prefill" else None
+        opt = build_optimizer(case, model) if req["task"] not in INFERENCE else None
 
     tracker = StorageTracker(round_to=round_to, emulate=emulate)
     tracker.optimizer = opt
@@ -548,7 +554,7 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
     tracker.register(ids, "inputs")
     trainable = [p for p in model.parameters() if p.requires_grad]
     handles = [p.register_post_accumulate_grad_hook(lambda p: tracker.relabel(p.grad, "gradients"))
-               for p in trainable] if req["task"] != "prefill" else []
+               for p in trainable] if req["task"] not in INFERENCE else []
     emu = CudaEmulation() if emulate else contextlib.nullcontext()
     amp_dtype = AMP.get(req["precision"])
     amp = (lambda: torch.autocast("cpu", dtype=amp_dtype)) if amp_dtype else contextlib.nullcontext
@@ -573,18 +579,46 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
                 persistent = {"parameters": tracker.cur["parameters"], "kv_cache": _sum_bytes(kv, round_to),
                               "logits": _sum_bytes([out.logits], round_to)}
                 del out, kv
+            elif req["task"] == "decode":
+                # Greedy decoding as generate() runs it: one prefill of the prompt (its peak is kept in
+                # phase_peaks, not in peak_bytes), then `generate` single-token steps against the
+                # model's default cache; the logits of each step are dropped once the token is picked.
+                model.eval()
+                tracker.set_phase(0, "prefill")
+                with torch.no_grad():
+                    out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+                    cache = out.past_key_values
+                    nxt = out.logits[:, -1:].argmax(-1)
+                    del out
+                    gc.collect()
+                    tracker.start_peak()
+                    tracker.set_phase(0, "decode")
+                    for _ in range(req["inference"]["generate"]):
+                        out = model(input_ids=nxt, past_key_values=cache, use_cache=True)
+                        nxt = out.logits[:, -1:].argmax(-1)
+                        del out
+                tracker.set_phase(0, "done")
+                kv = [t for t in tree_flatten(_cache_tensors(cache))[0] if isinstance(t, torch.Tensor)]
+                persistent = {"parameters": tracker.cur["parameters"], "kv_cache": _sum_bytes(kv, round_to)}
+                del cache, kv, nxt
             else:
                 model.train()
+                # Gradient accumulation as the Trainer runs it: every micro-batch's loss is divided by
+                # their number and backpropagated; .grad accumulates until the optimizer step.
+                accumulate = req.get("parallel", {}).get("micro_batches", 1)
                 for step in (1, 2):
-                    tracker.set_phase(step, "forward")
-                    with amp():
-                        loss = model(input_ids=ids, labels=ids).loss
-                    tracker.set_phase(step, "backward")
-                    if hooks and "before_backward" in hooks:
-                        hooks["before_backward"](model, tracker, loss, step)
-                    loss.backward()
-                    del loss
-                    gc.collect()
+                    for _ in range(accumulate):
+                        tracker.set_phase(step, "forward")
+                        with amp():
+                            loss = model(input_ids=ids, labels=ids).loss
+                            if accumulate > 1:
+                                loss = loss / accumulate
+                        tracker.set_phase(step, "backward")
+                        if hooks and "before_backward" in hooks:
+                            hooks["before_backward"](model, tracker, loss, step)
+                        loss.backward()
+                        del loss
+                        gc.collect()
                     tracker.set_phase(step, "optimizer_step")
                     grads = _sum_bytes([p.grad for p in trainable], round_to)
                     opt.step()
@@ -617,7 +651,7 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
         "at_peak": {c: tracker.peak_at.get(c, 0) for c in CATEGORIES},
         "persistent": persistent,
         "n_params": sum(p.numel() for p in model.parameters()),
-        "n_trainable": sum(p.numel() for p in trainable) if req["task"] != "prefill" else 0,
+        "n_trainable": sum(p.numel() for p in trainable) if req["task"] not in INFERENCE else 0,
         "sdpa_backends": dict(emu.sdpa_calls) if emulate else {},
         "seconds": round(time.time() - t0, 2),
     }
@@ -657,7 +691,9 @@ def tool_versions():
 METHOD = ("HF model from configs/<name>.json (random init) run under torch FakeTensorMode; a TorchDispatchMode "
           "registers every tensor storage (512-byte rounded, once per storage) and takes the max of live bytes "
           "after every aten op over 2 training steps (forward, loss.backward(), foreach optimizer step, "
-          "zero_grad(set_to_none=True)) or one prefill (no_grad, use_cache, logits_to_keep=1). CUDA sm80+ "
+          "zero_grad(set_to_none=True); with gradient accumulation n forward+backward before each step), one prefill "
+          "(no_grad, use_cache, logits_to_keep=1), or decoding (a prefill, then `generate` single-token steps on the "
+          "model's default cache; peak of the decoding steps only). CUDA sm80+ "
           "emulated: SDPA backend choice (flash/mem-efficient/math), fused dropout, fp16 half_to_float softmax, "
           "CUDA autocast fp32 policy. Comparable with torch.cuda.max_memory_allocated(); excludes CUDA context, "
           "allocator fragmentation and kernel-internal workspaces. See README.md.")
@@ -793,7 +829,7 @@ def cuda_measure_case(case):
     model = build_model(case, device="cuda")
     b, s = req["micro_batch"], req["sequence"]
     ids = torch.randint(0, vocab_size(model), (b, s), device=dev)
-    opt = build_optimizer(case, model) if req["task"] != "prefill" else None
+    opt = build_optimizer(case, model) if req["task"] not in INFERENCE else None
     amp_dtype = AMP.get(req["precision"])
     amp = (lambda: torch.autocast("cuda", dtype=amp_dtype)) if amp_dtype else contextlib.nullcontext
     torch.cuda.synchronize()

@@ -127,11 +127,21 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let mut phases: Vec<PhasePeak> = Vec::with_capacity(3);
     let mut terms: Vec<Term> = Vec::with_capacity(16);
     let mut warnings: Vec<Warning> = Vec::new();
-    let kv_cache = if request.task.trains() {
-        0
-    } else {
-        overhead::kv_cache(request, &spec, &r, b, kv)?
+    let cache = match (request.task, request.inference) {
+        (Task::Prefill | Task::Decode, Some(inf)) => {
+            let generate = if request.task == Task::Decode {
+                inf.generate
+            } else {
+                0
+            };
+            overhead::kv_cache(request, &spec, &r, b, inf.prompt, generate)?
+        }
+        _ => overhead::KvCache {
+            bytes: 0,
+            growth: 0,
+        },
     };
+    let kv_cache = cache.bytes;
 
     let (peak_phase, peak_alloc) = if request.task.trains() {
         // Gradients: reduce-scattered bucket by bucket under ZeRO-2/3 and FSDP; with gradient
@@ -252,13 +262,9 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     } else {
         let place = stages[0];
         let p = step::inference(&spec, &r, sh, &place)?;
-        // Decoding appends to each layer's cache with `torch.cat`, which allocates the grown layer
-        // cache before the old one is freed: one layer's keys and values on top.
-        let growing = if request.task == Task::Decode {
-            kv_cache.checked_div(spec.layers).unwrap_or(0)
-        } else {
-            0
-        };
+        // Decoding appends to each layer's cache with `torch.cat`, which allocates the grown
+        // storage before the old one is freed.
+        let growing = cache.growth;
         let total = persistent + kv_cache + p.inference + growing;
         let phase = if request.task == Task::Decode {
             Phase::Decode

@@ -26,60 +26,107 @@ const CUBLAS_WORKSPACE: u64 = 32 * 1024 * 1024;
 const NCCL_TWO_RANKS: u64 = 544 * 1024 * 1024;
 const NCCL_MANY_RANKS: u64 = 688 * 1024 * 1024;
 
-/// KV cache bytes: `2 * layers * kv_heads * head_dim * tokens * batch * dtype`, with sliding-window
-/// layers capped at their window (transformers `DynamicSlidingWindowLayer`) and KV heads split by
-/// tensor parallelism but never below one per rank (vLLM/TensorRT-LLM replicate them).
+/// The key/value cache of an inference request as transformers 5.23's default `DynamicCache` holds
+/// it (`cache_utils.py`), at the moment of the request's peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KvCache {
+    /// Bytes held by every layer's cache at the peak.
+    pub bytes: u64,
+    /// Bytes of the new storage one layer's update allocates while the old one is still held.
+    pub growth: u64,
+}
+
+/// The KV cache of a prefill of `prompt` tokens, or of decoding `generate` tokens after it.
+///
+/// What transformers 5.23 keeps, per layer:
+/// - a full-attention layer (`DynamicLayer`) concatenates every new token:
+///   `keys = cat([keys, new])`, then values; the old keys are freed before the values are
+///   concatenated, so an update grows by one of the two at a time;
+/// - a sliding-window layer (`DynamicSlidingWindowLayer`) concatenates keys and values, then keeps
+///   a *view* of their last `window - 1` tokens: the storage of the whole concatenation stays. After
+///   the prefill it still holds every prompt token; from the first decoding step on, `window`.
+///   Its update holds the new keys and values and the old storage at once;
+/// - multi-head latent attention (DeepSeek-V2/V3) caches the compressed latent
+///   (`kv_lora_rank` wide, after its norm) and the shared rotary key (`qk_rope_head_dim`), one
+///   "head" for all query heads, not the expanded per-head keys and values.
+///
+/// Decoding's peak is either the first step (every layer still at the prompt's length) or the
+/// last (full layers at `prompt + generate`, sliding ones at the window). Heads are split by tensor
+/// parallelism but never below one per rank (vLLM/TensorRT-LLM replicate them).
 pub(crate) fn kv_cache(
     req: &EstimateRequest,
     spec: &ModelSpec,
     r: &Recipe,
     b: u64,
-    tokens: u64,
-) -> Result<u64> {
+    prompt: u64,
+    generate: u64,
+) -> Result<KvCache> {
     let dt = req
         .inference
         .and_then(|i| i.kv_dtype)
         .map_or(r.compute, |d| d.bytes());
     let tp = req.parallel.tensor.max(1);
     let (k_width, v_width) = match spec.mla {
-        // transformers' DeepSeek-V2/V3 cache the decompressed per-head keys and values.
-        Some(m) => {
-            let heads = (spec.heads / tp).max(1);
-            (
-                heads * (m.qk_nope_head_dim + m.qk_rope_head_dim),
-                heads * m.v_head_dim,
-            )
-        }
+        Some(m) => (m.kv_lora_rank, m.qk_rope_head_dim),
         None => {
-            let kvh = (spec.kv_heads / tp).max(1);
+            // Falcon's new layout repeats each key/value group over its query heads before the
+            // cache stores them (`FalconAttention._split_heads`, then `layer_past.update`).
+            let heads = if crate::memory::blocks::falcon_new_layout(spec) {
+                spec.heads
+            } else {
+                spec.kv_heads
+            };
+            let kvh = (heads / tp).max(1);
             (kvh * spec.head_dim, kvh * spec.head_dim)
         }
     };
     let layers = spec.layers.div_ceil(req.parallel.pipeline.max(1));
     let local = spec.sliding_window.map_or(0, |w| w.local_layers(layers));
-    let window_tokens = spec.sliding_window.map_or(tokens, |w| w.window.min(tokens));
-    let per_layer = |t: u64| -> Result<u64> {
-        let k = round_up(
+    let global = layers - local;
+    let tensor = |t: u64, width: u64| -> Result<u64> {
+        Ok(round_up(
             mul(
-                mul(mul(b, t, "kv tokens")?, k_width, "kv elements")?,
+                mul(mul(b, t, "kv tokens")?, width, "kv elements")?,
                 dt,
                 "kv bytes",
             )?,
             BLOCK,
-        );
-        let v = round_up(
-            mul(
-                mul(mul(b, t, "kv tokens")?, v_width, "kv elements")?,
-                dt,
-                "kv bytes",
-            )?,
-            BLOCK,
-        );
-        add(k, v, "kv bytes")
+        ))
     };
-    let global = mul(per_layer(tokens)?, layers - local, "kv cache")?;
-    let windowed = mul(per_layer(window_tokens)?, local, "kv cache")?;
-    add(global, windowed, "kv cache")
+    let layer =
+        |t: u64| -> Result<u64> { add(tensor(t, k_width)?, tensor(t, v_width)?, "kv bytes") };
+    let all = |g: u64, l: u64| -> Result<u64> {
+        add(
+            mul(layer(g)?, global, "kv cache")?,
+            mul(layer(l)?, local, "kv cache")?,
+            "kv cache",
+        )
+    };
+    if generate == 0 {
+        // Prefill: sliding layers too hold the whole prompt.
+        return Ok(KvCache {
+            bytes: all(prompt, prompt)?,
+            growth: 0,
+        });
+    }
+    let window = spec.sliding_window.map_or(u64::MAX, |w| w.window);
+    let end = add(prompt, generate, "kv tokens")?;
+    let first = all(prompt, prompt)?;
+    let last = all(end, window.min(end))?;
+    // The first group of layers is the sliding one (Gemma-2/3, Mistral, Phi-3, Cohere-2).
+    let growth = if first >= last {
+        if local > 0 {
+            layer(window.min(prompt + 1))?
+        } else {
+            tensor(prompt + 1, k_width.max(v_width))?
+        }
+    } else {
+        tensor(end, k_width.max(v_width))?
+    };
+    Ok(KvCache {
+        bytes: first.max(last),
+        growth,
+    })
 }
 
 pub(crate) fn kv_detail(req: &EstimateRequest, spec: &ModelSpec, b: u64, tokens: u64) -> String {
@@ -93,10 +140,26 @@ pub(crate) fn kv_detail(req: &EstimateRequest, spec: &ModelSpec, b: u64, tokens:
             crate::request::Dtype::Fp8 => "fp8",
             crate::request::Dtype::Int8 => "int8",
         });
-    format!(
-        "2 x {} layers x {} kv heads x {} head_dim x {} tokens x {} sequences in {}",
-        spec.layers, spec.kv_heads, spec.head_dim, tokens, b, dt
-    )
+    let window = match spec.sliding_window {
+        Some(w) if w.local_layers(spec.layers) > 0 && req.task == crate::request::Task::Decode => {
+            format!(
+                "; {} sliding layers keep {} tokens once decoding starts",
+                w.local_layers(spec.layers),
+                w.window
+            )
+        }
+        _ => String::new(),
+    };
+    match spec.mla {
+        Some(m) => format!(
+            "{} layers x ({} latent + {} rotary) x {} tokens x {} sequences in {}{window}",
+            spec.layers, m.kv_lora_rank, m.qk_rope_head_dim, tokens, b, dt
+        ),
+        None => format!(
+            "2 x {} layers x {} kv heads x {} head_dim x {} tokens x {} sequences in {}{window}",
+            spec.layers, spec.kv_heads, spec.head_dim, tokens, b, dt
+        ),
+    }
 }
 
 /// Overhead terms outside the allocator's count of live tensors.

@@ -132,8 +132,8 @@ impl Recipe {
 /// (`aten/src/ATen/native/transformers/cuda/sdp_utils.cpp`) for the call Hugging Face makes
 /// (`integrations/sdpa_attention.py`): without a mask and with a head width up to 256 it passes
 /// `enable_gqa`, otherwise it repeats k and v. Flash needs 16-bit inputs and no mask; the
-/// memory-efficient kernel needs as many k/v heads as query heads and an aligned head width
-/// (16 bytes); anything else runs the math fallback.
+/// memory-efficient kernel needs as many k/v heads as query heads and aligned query/key and value
+/// widths (16 bytes, `check_head_dim_size_mem_efficient`); anything else runs the math fallback.
 fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
     let masked = spec
         .sliding_window
@@ -150,7 +150,8 @@ fn sdpa_kernel(spec: &ModelSpec, compute: u64, sequence: u64) -> AttnKernel {
     let same_heads = kv_heads == spec.heads || !gqa_in_sdpa;
     if compute == 2 && !masked && head <= 256 && head == v_head {
         AttnKernel::Flash
-    } else if same_heads && head % (16 / compute) == 0 && head == v_head {
+    } else if same_heads && head % (16 / compute) == 0 && v_head % (16 / compute) == 0 {
+        // Keys and values may differ in width here (DeepSeek's MLA: 192 and 128).
         AttnKernel::MemEfficient
     } else {
         AttnKernel::Math

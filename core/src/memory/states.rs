@@ -71,7 +71,8 @@ pub(crate) fn tensors(
         out.push(TensorKind {
             elems: e,
             count: l.count,
-            quantizable: l.in_decoder,
+            // transformers 5 keeps routed experts as 3-D parameters, which bitsandbytes does not quantise.
+            quantizable: l.in_decoder && !l.routed_expert,
             matrix: true,
             rows: l.d_out,
             role,
@@ -192,7 +193,8 @@ pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec
         return Ok(out);
     };
     for l in spec.linears() {
-        if !lora.targets(l.module, l.in_decoder) {
+        // Routed experts are 3-D parameters in transformers 5, not modules PEFT can adapt.
+        if l.routed_expert || !lora.targets(l.module, l.in_decoder) {
             continue;
         }
         let a = mul(lora.rank, l.d_in, "lora parameters")?;

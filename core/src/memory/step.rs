@@ -262,15 +262,14 @@ fn programs(
     })
 }
 
-/// Bytes of the attention mask the model builds once per forward: eager attention adds a
-/// `(batch, 1, q, kv)` mask in the compute dtype; fused kernels need none, except in Falcon, which
-/// always materialises one (a `(1, 1, q, kv)` boolean mask for SDPA) and with ALiBi folds the bias into a
-/// `(batch, heads, q, kv)` mask of the embedding's dtype that every layer's attention reads
-/// (`FalconModel.forward`, `torch.masked_fill(alibi / sqrt(head_dim), ...)`).
+/// Bytes of the attention masks the model builds once per forward: eager attention adds a
+/// `(batch, 1, q, kv)` mask in the compute dtype per kind of layer; fused kernels need none, except
+/// in Falcon, which always materialises one (a `(1, 1, q, kv)` boolean mask for SDPA) and with
+/// ALiBi folds the bias into a `(batch, heads, q, kv)` mask of the embedding's dtype that every
+/// layer's attention reads (`FalconModel.forward`, `torch.masked_fill(alibi / sqrt(head_dim), ...)`).
 fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
-    let eager = r.kernel == AttnKernel::Eager;
-    let mut bytes = if eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute])?
+    let mut bytes = if r.kernel == AttnKernel::Eager {
+        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
     } else if spec.family == Family::Falcon {
         // One boolean `(1, 1, q, kv)` mask broadcast over the batch.
         elems(&[sh.s, sh.kv])?
@@ -282,6 +281,18 @@ fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
         bytes = bytes.saturating_add(elems(&[sh.b, heads, sh.s, sh.kv, stream_bytes(r)])?);
     }
     Ok(bytes)
+}
+
+/// Eager attention masks the model builds once per forward: one per kind of layer
+/// (`create_causal_mask` and `create_sliding_window_causal_mask` in transformers' `masking_utils`),
+/// so two when full and sliding-window layers alternate (Gemma-2/3, Cohere-2, GPT-OSS).
+fn mask_kinds(spec: &ModelSpec) -> u64 {
+    match spec.sliding_window {
+        Some(w) if w.local_layers(spec.layers) > 0 && w.local_layers(spec.layers) < spec.layers => {
+            2
+        }
+        _ => 1,
+    }
 }
 
 /// Runs a training step on this device and returns the activation-side peaks of each phase.

@@ -7,12 +7,12 @@ use super::{Builder, Dims};
 use crate::error::Result;
 use crate::memory::recipe::AttnKernel;
 use crate::memory::tape::{elems, V};
-use crate::model::ModelSpec;
+use crate::model::{Family, ModelSpec};
 
-/// The new decoder architecture, as its key/value groups show: the RW layout has either one
+/// Falcon's new decoder architecture, as its key/value groups show: the RW layout has either one
 /// shared key/value head (`multi_query`) or one per query head.
 pub(crate) fn new_layout(spec: &ModelSpec) -> bool {
-    spec.kv_heads > 1 && spec.kv_heads < spec.heads
+    spec.family == Family::Falcon && spec.kv_heads > 1 && spec.kv_heads < spec.heads
 }
 
 impl Builder<'_> {

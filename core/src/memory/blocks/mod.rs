@@ -115,22 +115,7 @@ impl<'a> Builder<'a> {
     ) -> Result<V> {
         let rows = count_rows;
         let out_elems = elems(&[rows, d_out])?;
-        let w_elems = elems(&[d_in, d_out])?;
-        let trainable = self.r.full_train;
-        let base = if self.r.quantized && !trainable {
-            let w = self.t.param(w_elems, 1, false);
-            self.t
-                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
-        } else {
-            let w = self.t.param(w_elems, self.r.weights, trainable);
-            if self.r.autocast {
-                let wc = self.t.cast(w, self.r.compute);
-                let xc = self.t.cast(x, self.r.compute);
-                self.t.linear(xc, wc, out_elems)
-            } else {
-                self.t.linear(x, w, out_elems)
-            }
-        };
+        let base = self.base_linear(x, d_in, d_out, rows, self.r.quantized)?;
         let Some(lora) = self.r.lora.as_ref() else {
             return Ok(base);
         };
@@ -157,6 +142,35 @@ impl<'a> Builder<'a> {
         let scaled = self.t.scale(bo);
         let sum = self.t.add(base, scaled);
         Ok(self.t.cast(sum, base.dt))
+    }
+
+    /// The frozen or trained matmul of a linear layer, without adapters; `quantized` when
+    /// bitsandbytes stores its weight.
+    fn base_linear(
+        &mut self,
+        x: V,
+        d_in: u64,
+        d_out: u64,
+        rows: u64,
+        quantized: bool,
+    ) -> Result<V> {
+        let out_elems = elems(&[rows, d_out])?;
+        let w_elems = elems(&[d_in, d_out])?;
+        let trainable = self.r.full_train;
+        Ok(if quantized && !trainable {
+            let w = self.t.param(w_elems, 1, false);
+            self.t
+                .quantized_linear(x, w, out_elems, elems(&[w_elems, self.act()])?)
+        } else {
+            let w = self.t.param(w_elems, self.r.weights, trainable);
+            if self.r.autocast {
+                let wc = self.t.cast(w, self.r.compute);
+                let xc = self.t.cast(x, self.r.compute);
+                self.t.linear(xc, wc, out_elems)
+            } else {
+                self.t.linear(x, w, out_elems)
+            }
+        })
     }
 
     /// The Hugging Face name of the output projection (`lm_head`, NeoX's `embed_out`).
@@ -300,6 +314,8 @@ impl<'a> Builder<'a> {
                         masked
                     };
                     let p32 = self.t.unary_keep_output(input, 4);
+                    // `attn_weights` still names the masked scores until the softmax returns.
+                    self.t.hold(masked);
                     self.t.cast(p32, q.dt)
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
@@ -494,9 +510,23 @@ impl<'a> Builder<'a> {
         let probs = self.t.unary_keep_output(logits, 4);
         // Each token visits `active` experts: as many routed rows as tokens times top-k.
         let routed_rows = elems(&[rows, moe.active])?;
+        // The top-k routing weights: Mixtral's and DeepSeek's routers leave them in fp32, Qwen-MoE's
+        // cast them back to the logits' dtype (`router_top_value.to(router_logits.dtype)`).
+        let fp32_routing = matches!(
+            self.spec.family,
+            Family::Mixtral | Family::DeepseekV2 | Family::DeepseekV3
+        );
+        let weights = self.t.copy(resized(probs, routed_rows));
+        let weights = self
+            .t
+            .cast(weights, if fp32_routing { 4 } else { self.act() });
+        // `grouped_mm_experts_forward`: the tokens gathered in expert order (`hidden_states[perm //
+        // top_k]`), the experts, the routing weights applied, the rows put back in token order
+        // (`weighted_out[inv_perm]`) and summed over the top-k. The gathered input and the experts'
+        // output stay referenced until the function returns.
         let gathered = self.t.copy(resized(x, elems(&[routed_rows, h])?));
         let f = moe.expert_intermediate / self.sh.tp;
-        let y = self.gated_mlp(gathered, routed_rows, f, false)?;
+        let y = self.routed_experts(gathered, routed_rows, f)?;
         if self.r.full_train {
             // transformers 5 stores the experts as 3-D parameters and indexes one expert at a time:
             // the backward of that index builds a zero-filled gradient of the whole 3-D tensor
@@ -504,13 +534,32 @@ impl<'a> Builder<'a> {
             let all = elems(&[moe.experts, 3, h, f, self.r.weights])?;
             self.t.last_bwd_temp(all);
         }
-        let weighted = self.t.mul(y, probs);
-        let mut out = self.t.reduce(weighted, elems(&[rows, h])?);
+        let weighted = self.t.mul(y, weights);
+        let ordered = self.t.copy(weighted);
+        self.t.hold(gathered);
+        self.t.hold(y);
+        let summed = self.t.reduce(ordered, elems(&[rows, h])?);
+        let mut out = self.t.cast(summed, x.dt);
         if moe.shared_intermediate > 0 {
             let s = self.gated_mlp(x, rows, moe.shared_intermediate / self.sh.tp, false)?;
             out = self.t.add(out, s);
         }
         Ok(out)
+    }
+
+    /// The routed experts as transformers 5.23 runs them by default (`integrations/moe.py`,
+    /// `grouped_mm_experts_forward`): one grouped matmul with the fused 3-D `gate_up_proj`, whose
+    /// output stays referenced while `act(gate) * up` is formed, then `down_proj`. The experts are
+    /// parameters, not `nn.Linear` modules: PEFT's `target_modules` and bitsandbytes leave them alone.
+    fn routed_experts(&mut self, x: V, rows: u64, f: u64) -> Result<V> {
+        let h = self.spec.hidden;
+        let gu = self.base_linear(x, h, 2 * f, rows, false)?;
+        let gate = self.t.view(gu, elems(&[rows, f])?);
+        let up = self.t.view(gu, elems(&[rows, f])?);
+        let a = self.activation(gate);
+        let p = self.t.mul(a, up);
+        self.t.hold(gu);
+        self.base_linear(p, f, h, rows, false)
     }
 
     /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
