@@ -1000,3 +1000,114 @@ proptest! {
         let _ = s.linears();
     }
 }
+
+#[test]
+fn stablelm_reads_layernorm_partial_rotary_options_and_its_defaults() {
+    let s = spec("stablelm-2-1_6b");
+    assert_eq!(s.family, Family::Stablelm);
+    assert_eq!((s.heads, s.kv_heads, s.head_dim), (32, 32, 64));
+    assert!(s.ffn.gated && !s.tied_embeddings && s.bias.qkv && !s.bias.attn_out && !s.bias.mlp);
+    assert_eq!((s.norm.kind, s.norm.per_layer), (NormKind::LayerNorm, 2));
+    // StableLmConfig defaults: 32 key/value heads, no qkv bias; the parallel residual drops the
+    // second LayerNorm; qk_layernorm adds a bias-free LayerNorm per query and key head.
+    let base = json!({"model_type": "stablelm", "hidden_size": 512, "num_hidden_layers": 2,
+        "num_attention_heads": 64, "intermediate_size": 1024, "vocab_size": 1000,
+        "max_position_embeddings": 128});
+    let d = hf::from_hf_value(&base).unwrap();
+    assert_eq!(d.kv_heads, 32);
+    assert!(!d.bias.qkv && !d.parallel_residual && d.qk_norm == QkNorm::None);
+    let mut p = base.clone();
+    p["use_parallel_residual"] = json!(true);
+    p["qk_layernorm"] = json!(true);
+    let q = hf::from_hf_value(&p).unwrap();
+    assert!(q.parallel_residual && q.norm.per_layer == 1 && q.qk_norm == QkNorm::Full);
+    // One LayerNorm fewer (2 x 512 each) and (64 + 32) x 8 query/key norm weights per layer.
+    let (a, b) = (d.parameters().unwrap().total, q.parameters().unwrap().total);
+    assert_eq!(b + 2 * 1024, a + 2 * 96 * 8);
+}
+
+#[test]
+fn cohere_reads_one_biasless_layernorm_and_cohere2_a_window_on_three_of_four_layers() {
+    let s = spec("c4ai-command-r-v01");
+    assert_eq!(s.family, Family::Cohere);
+    assert!(s.parallel_residual && s.tied_embeddings && s.ffn.gated);
+    assert_eq!(
+        (s.norm.kind, s.norm.bias, s.norm.per_layer),
+        (NormKind::LayerNorm, false, 1)
+    );
+    let base = json!({"model_type": "cohere2", "hidden_size": 512, "num_hidden_layers": 8,
+        "num_attention_heads": 8, "num_key_value_heads": 2, "intermediate_size": 1024,
+        "vocab_size": 1000, "max_position_embeddings": 128});
+    let w = hf::from_hf_value(&base).unwrap().sliding_window.unwrap();
+    assert_eq!(
+        (w.window, w.local_per_pattern, w.pattern, w.local_layers(8)),
+        (4096, 3, 4, 6)
+    );
+    let mut nulled = base.clone();
+    nulled["sliding_window"] = Value::Null;
+    assert!(hf::from_hf_value(&nulled).unwrap().sliding_window.is_none());
+    let mut typed = base.clone();
+    typed["layer_types"] = json!([
+        "sliding_attention",
+        "full_attention",
+        "sliding_attention",
+        "full_attention",
+        "sliding_attention",
+        "full_attention",
+        "sliding_attention",
+        "full_attention"
+    ]);
+    let w = hf::from_hf_value(&typed).unwrap().sliding_window.unwrap();
+    assert_eq!((w.local_per_pattern, w.pattern), (1, 2));
+}
+
+#[test]
+fn gptj_rotates_part_of_each_head_and_biases_its_untied_head() {
+    let s = spec("gpt-j-6b");
+    assert_eq!(s.family, Family::Gptj);
+    assert_eq!(
+        (s.head_dim, s.rotary_dim, s.ffn.intermediate),
+        (256, Some(64), 16384)
+    );
+    assert!(s.parallel_residual && !s.tied_embeddings && s.bias.lm_head && !s.bias.qkv);
+    let lm = s.linears().into_iter().find(|l| !l.in_decoder).unwrap();
+    assert_eq!((lm.module, lm.bias), ("lm_head", true));
+    let d = hf::from_hf_value(&json!({"model_type": "gptj", "n_embd": 256, "n_layer": 2,
+        "n_head": 4, "vocab_size": 1000, "n_positions": 128}))
+    .unwrap();
+    assert_eq!((d.rotary_dim, d.ffn.intermediate), (Some(64), 1024));
+}
+
+#[test]
+fn falcon_reads_both_layouts_and_bloom_counts_its_embedding_layernorm() {
+    let s = spec("falcon-7b");
+    assert_eq!(
+        (s.family, s.kv_heads, s.norm.per_layer),
+        (Family::Falcon, 1, 1)
+    );
+    assert!(s.parallel_residual && !s.alibi && !s.bias.qkv);
+    let new = hf::from_hf_value(&json!({"model_type": "falcon", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 16, "num_kv_heads": 4,
+        "new_decoder_architecture": true, "vocab_size": 1000}))
+    .unwrap();
+    assert_eq!(
+        (new.kv_heads, new.norm.per_layer, new.ffn.intermediate),
+        (4, 2, 2048)
+    );
+    let qkv = new
+        .linears()
+        .into_iter()
+        .find(|l| l.module == "query_key_value")
+        .unwrap();
+    assert_eq!(qkv.d_out, (16 + 2 * 4) * 32);
+    let rw = hf::from_hf_value(&json!({"model_type": "falcon", "hidden_size": 512,
+        "num_hidden_layers": 2, "num_attention_heads": 16, "alibi": true, "bias": true,
+        "multi_query": false, "parallel_attn": false, "vocab_size": 1000}))
+    .unwrap();
+    assert!(rw.alibi && !rw.parallel_residual && rw.bias.qkv);
+    assert_eq!((rw.kv_heads, rw.norm.per_layer), (16, 2));
+    let b = spec("bloom-560m");
+    assert!(b.alibi && b.tied_embeddings && !b.family.rotary());
+    // The embedding LayerNorm (2 x 1024) is part of the published 559,214,592.
+    assert_eq!(b.parameters().unwrap().total, 559_214_592);
+}

@@ -293,7 +293,7 @@ export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw
 /**
  * Architecture family, as named by Hugging Face `model_type`.
  */
-export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5" | "glm4" | "exaone4" | "gpt_oss";
+export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5" | "glm4" | "exaone4" | "gpt_oss" | "stablelm" | "cohere" | "cohere2" | "gptj" | "bloom" | "falcon";
 
 /**
  * Attention kernel.
@@ -1284,6 +1284,16 @@ export interface ModelSpec {
      * OPT-350m style projection between a narrower embedding and the residual stream (`word_embed_proj_dim`).
      */
     embed_proj_dim?: number;
+    /**
+     * Channels of each head that the rotary embedding rotates when the family's block program
+     * depends on it (GPT-J `rotary_dim`); absent otherwise.
+     */
+    rotary_dim?: number;
+    /**
+     * Attention biased by ALiBi's per-head linear distance penalties instead of rotary or learned
+     * positions (BLOOM; Falcon with `alibi: true`).
+     */
+    alibi?: boolean;
     /**
      * Where the configuration came from (URL of the `config.json`).
      */

@@ -160,6 +160,58 @@ _ROWS = [
     ("gpt-oss-tiny", "lora", "bf16", "adamw", 4, 1024, "eager", "none", {"lora": (16, QKVO)}),
     ("gpt-oss-tiny", "finetune", "bf16", "sgd", 4, 512, "eager", "none", None),
     ("gpt-oss-tiny", "prefill", "bf16", "adamw", 4, 2048, "eager", "none", {"prefill": "bf16"}),
+    # --- issue 12 breadth (classic families): StableLM-2 (LayerNorm, qkv bias, partial rotary) ---
+    ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", None),
+    ("stablelm-2-1_6b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "none", {"lora": (16, QV)}),
+    ("stablelm-2-1_6b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("stablelm-2-1_6b", "finetune", "amp_bf16", "adamw", 2, 1024, "eager", "none", None),
+    # --- Cohere Command-R (2 layers of the real widths; fp32 LayerNorm by hand, parallel block, logit_scale) ---
+    ("cohere-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", None),
+    ("cohere-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("cohere-tiny", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, QV)}),
+    ("cohere-tiny", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("cohere-tiny", "finetune", "bf16", "adamw", 1, 1024, "eager", "none", None),
+    # --- Cohere Command-R7B (4 layers: 3 sliding-window with rotary, 1 global without) ---
+    ("cohere2-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", None),
+    ("cohere2-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("cohere2-tiny", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, QV)}),
+    ("cohere2-tiny", "prefill", "bf16", "adamw", 4, 8192, "sdpa", "none", {"prefill": "bf16"}),
+    ("cohere2-tiny", "finetune", "bf16", "adamw", 1, 1024, "eager", "none", None),
+    # --- GPT-J-6B (its own eager attention in fp32, no SDPA path; partial interleaved rotary, biased lm_head) ---
+    ("gpt-j-6b", "finetune", "bf16", "adamw", 1, 2048, "eager", "none", None),
+    ("gpt-j-6b", "finetune", "bf16", "adamw", 2, 2048, "eager", "full", None),
+    ("gpt-j-6b", "lora", "bf16", "adamw", 2, 1024, "eager", "none", {"lora": (16, QV)}),
+    ("gpt-j-6b", "prefill", "bf16", "adamw", 4, 2048, "eager", "none", {"prefill": "bf16"}),
+    ("gpt-j-6b", "finetune", "amp_bf16", "adamw", 1, 1024, "eager", "none", None),
+    # --- BLOOM-560m (ALiBi through its own eager baddbmm attention, no SDPA path; embedding LayerNorm) ---
+    ("bloom-560m", "finetune", "bf16", "adamw", 4, 2048, "eager", "none", None),
+    ("bloom-560m", "finetune", "bf16", "adamw", 8, 2048, "eager", "full", None),
+    ("bloom-560m", "lora", "bf16", "adamw", 4, 2048, "eager", "none", {"lora": (16, ["query_key_value"])}),
+    ("bloom-560m", "prefill", "bf16", "adamw", 8, 2048, "eager", "none", {"prefill": "bf16"}),
+    ("bloom-560m", "finetune", "amp_bf16", "adamw", 4, 1024, "eager", "none", None),
+    # --- Falcon-7B (RW layout: one key/value head, parallel attention/MLP; always-materialised mask) ---
+    ("falcon-7b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "none", None),
+    ("falcon-7b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("falcon-7b", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, ["query_key_value"])}),
+    ("falcon-7b", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("falcon-7b", "finetune", "bf16", "adamw", 1, 1024, "eager", "none", None),
+    # --- Falcon-RW-1B (ALiBi folded into a (batch, heads, q, kv) SDPA mask; sequential, biased) ---
+    ("falcon-rw-1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
+    ("falcon-rw-1b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", None),
+    ("falcon-rw-1b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "none", {"lora": (16, ["query_key_value"])}),
+    ("falcon-rw-1b", "prefill", "bf16", "adamw", 8, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("falcon-rw-1b", "finetune", "bf16", "adamw", 2, 1024, "eager", "none", None),
+    # --- Falcon-40B layout (4 of 60 layers: 8 key/value groups, ln_attn and ln_mlp) ---
+    ("falcon-40b-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", None),
+    ("falcon-40b-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("falcon-40b-tiny", "prefill", "bf16", "adamw", 1, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("falcon-40b-tiny", "finetune", "bf16", "adamw", 1, 1024, "eager", "none", None),
+    # Adapters leave the activations as the larger part: these test the block programs above.
+    ("falcon-40b-tiny", "lora", "bf16", "adamw", 4, 2048, "sdpa", "none", {"lora": (16, ["query_key_value"])}),
+    ("falcon-40b-tiny", "lora", "bf16", "adamw", 2, 1024, "eager", "none", {"lora": (16, ["query_key_value"])}),
+    ("falcon-7b", "lora", "bf16", "adamw", 1, 1024, "eager", "none", {"lora": (16, ["query_key_value"])}),
+    ("cohere-tiny", "lora", "bf16", "adamw", 2, 1024, "eager", "none", {"lora": (16, QV)}),
 ]
 
 _SHORT = {"finetune": "ft", "pretrain": "pt", "lora": "lora", "prefill": "prefill", "decode": "decode"}

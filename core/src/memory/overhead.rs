@@ -69,7 +69,14 @@ pub(crate) fn kv_cache(
     let (k_width, v_width) = match spec.mla {
         Some(m) => (m.kv_lora_rank, m.qk_rope_head_dim),
         None => {
-            let kvh = (spec.kv_heads / tp).max(1);
+            // Falcon's new layout repeats each key/value group over its query heads before the
+            // cache stores them (`FalconAttention._split_heads`, then `layer_past.update`).
+            let heads = if crate::memory::blocks::falcon_new_layout(spec) {
+                spec.heads
+            } else {
+                spec.kv_heads
+            };
+            let kvh = (heads / tp).max(1);
             (kvh * spec.head_dim, kvh * spec.head_dim)
         }
     };

@@ -4,6 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::blocks::falcon_new_layout as new_layout;
 use crate::model::{Family, ModelSpec};
 use crate::request::{AttentionImpl, EstimateRequest, Precision, Task};
 
@@ -103,6 +104,20 @@ impl Recipe {
             // GptOssForCausalLM sets `_supports_sdpa = False` (its attention sinks need the scores):
             // transformers 5.23 refuses an explicit `sdpa` and picks eager by default.
             AttentionImpl::Sdpa if spec.family == Family::GptOss => AttnKernel::Eager,
+            // GPT-J has only its own eager attention (and FlashAttention-2), no SDPA path; BLOOM
+            // runs its own eager attention whatever is asked.
+            AttentionImpl::Sdpa if spec.family == Family::Gptj => AttnKernel::Eager,
+            _ if spec.family == Family::Bloom => AttnKernel::Eager,
+            // FalconModel always passes a mask, and calls SDPA itself without `enable_gqa`: the
+            // RW layout's one key/value head cannot go to a fused kernel.
+            AttentionImpl::Sdpa if spec.family == Family::Falcon => {
+                let head_aligned = spec.head_dim % (16 / compute) == 0;
+                if (spec.kv_heads < spec.heads && !new_layout(spec)) || !head_aligned {
+                    AttnKernel::Math
+                } else {
+                    AttnKernel::MemEfficient
+                }
+            }
             AttentionImpl::Sdpa => {
                 sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, req.sequence)
             }

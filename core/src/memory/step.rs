@@ -72,6 +72,11 @@ fn layer_program(
         Family::GptBigcode => b.gpt_bigcode_layer(x)?,
         Family::Glm4 => b.glm4_layer(x, cos, sin)?,
         Family::GptOss => b.gpt_oss_layer(x, cos, sin)?,
+        Family::Stablelm => b.stablelm_layer(x, cos, sin)?,
+        Family::Gptj => b.gptj_layer(x, cos)?,
+        Family::Bloom => b.bloom_layer(x, cos)?,
+        Family::Falcon => b.falcon_layer(x, cos, sin)?,
+        Family::Cohere | Family::Cohere2 => b.cohere_layer(x, cos, sin)?,
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };
@@ -117,8 +122,19 @@ fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Re
         b.t.param(elems(&[spec.vocab, width])?, r.weights, r.full_train);
     let ids = b.t.external(tokens, 8, false);
     let mut x = b.t.embedding(ids, table, elems(&[tokens, width])?);
+    if spec.tied_embeddings && r.full_train {
+        // Autograd sums the tied weight's two gradients (the head's, waiting in the input buffer
+        // since the head's backward, and this lookup's dense one) out of place: the head's arrives
+        // as the transposed view of a matmul's output, which `InputBuffer::accumulate` cannot add
+        // into (torch/csrc/autograd/input_buffer.cpp, `can_accumulate_inplace`).
+        b.t.last_bwd_temp(elems(&[spec.vocab, width, r.weights])?);
+    }
     if let Some(p) = spec.embed_proj_dim.filter(|&p| p != spec.hidden) {
         x = b.linear(x, "project_in", p, spec.hidden, tokens)?;
+    }
+    if spec.family == Family::Bloom {
+        // BloomModel.word_embeddings_layernorm on the embedding output.
+        x = b.norm(x, tokens, spec.hidden)?;
     }
     if spec.learned_positions > 0 {
         let pos = b.t.param(
@@ -202,10 +218,14 @@ fn head_program(
     Ok(b.t.profile(loss_v))
 }
 
-/// GraniteForCausalLM and GraniteMoeForCausalLM divide the logits by `logits_scaling` (a Python
-/// float): a second logits tensor that saves nothing, while the first is freed.
+/// GraniteForCausalLM and GraniteMoeForCausalLM divide the logits by `logits_scaling`,
+/// CohereForCausalLM multiplies them by `logit_scale` (Python floats): a second logits tensor that
+/// saves nothing, while the first is freed.
 fn logits_scaled(b: &mut Builder<'_>, logits: V) -> V {
-    if matches!(b.spec.family, Family::Granite | Family::Granitemoe) {
+    if matches!(
+        b.spec.family,
+        Family::Granite | Family::Granitemoe | Family::Cohere | Family::Cohere2
+    ) {
         b.t.scale(logits)
     } else {
         logits
@@ -256,11 +276,7 @@ fn programs(
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
     let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
-    let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
-    } else {
-        0
-    };
+    let mask = mask_bytes(spec, r, sh)?;
     let ids = elems(&[tokens, 8, 2])?;
     Ok(Program {
         layer,
@@ -270,6 +286,27 @@ fn programs(
         head,
         shared: rot + mask + ids,
     })
+}
+
+/// Bytes of the attention masks the model builds once per forward: eager attention adds a
+/// `(batch, 1, q, kv)` mask in the compute dtype per kind of layer; fused kernels need none, except
+/// in Falcon, which always materialises one (a `(1, 1, q, kv)` boolean mask for SDPA) and with
+/// ALiBi folds the bias into a `(batch, heads, q, kv)` mask of the embedding's dtype that every
+/// layer's attention reads (`FalconModel.forward`, `torch.masked_fill(alibi / sqrt(head_dim), ...)`).
+fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
+    let mut bytes = if r.kernel == AttnKernel::Eager {
+        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
+    } else if spec.family == Family::Falcon {
+        // One boolean `(1, 1, q, kv)` mask broadcast over the batch.
+        elems(&[sh.s, sh.kv])?
+    } else {
+        0
+    };
+    if spec.family == Family::Falcon && spec.alibi {
+        let heads = spec.heads / sh.tp.max(1);
+        bytes = bytes.saturating_add(elems(&[sh.b, heads, sh.s, sh.kv, stream_bytes(r)])?);
+    }
+    Ok(bytes)
 }
 
 /// Eager attention masks the model builds once per forward: one per kind of layer
@@ -465,11 +502,7 @@ pub(crate) fn inference(
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
     let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
-    let mask = if r.kernel == AttnKernel::Eager {
-        elems(&[sh.b, sh.s, sh.kv, r.compute, mask_kinds(spec)])?
-    } else {
-        0
-    };
+    let mask = mask_bytes(spec, r, sh)?;
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
     // The embedding output stays referenced (`inputs_embeds`) while the layers run.

@@ -466,6 +466,13 @@ impl Tape {
         out
     }
 
+    /// Adds a temporary of `bytes` to the backward of the op just recorded.
+    pub fn last_bwd_temp(&mut self, bytes: u64) {
+        if let Some(op) = self.ops.last_mut() {
+            op.bwd_temp = op.bwd_temp.saturating_add(round_up(bytes, BLOCK));
+        }
+    }
+
     /// Keeps `v` alive up to this point of the forward: a Python variable still refers to it
     /// (Hugging Face keeps a block's input in `hidden_states` until the block returns).
     pub fn hold(&mut self, v: V) {

@@ -79,6 +79,15 @@ pub struct ModelSpec {
     /// OPT-350m style projection between a narrower embedding and the residual stream (`word_embed_proj_dim`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed_proj_dim: Option<u64>,
+    /// Channels of each head that the rotary embedding rotates when the family's block program
+    /// depends on it (GPT-J `rotary_dim`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotary_dim: Option<u64>,
+    /// Attention biased by ALiBi's per-head linear distance penalties instead of rotary or learned
+    /// positions (BLOOM; Falcon with `alibi: true`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "schema", schemars(extend("default" = false)))]
+    pub alibi: bool,
     /// Where the configuration came from (URL of the `config.json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -122,6 +131,12 @@ pub enum Family {
     Glm4,
     Exaone4,
     GptOss,
+    Stablelm,
+    Cohere,
+    Cohere2,
+    Gptj,
+    Bloom,
+    Falcon,
 }
 
 wire_names!(Family, "family", {
@@ -155,12 +170,22 @@ wire_names!(Family, "family", {
     Glm4 => "glm4",
     Exaone4 => "exaone4",
     GptOss => "gpt_oss",
+    Stablelm => "stablelm",
+    Cohere => "cohere",
+    Cohere2 => "cohere2",
+    Gptj => "gptj",
+    Bloom => "bloom",
+    Falcon => "falcon",
 });
 
 impl Family {
-    /// Uses rotary position embeddings (everything here except GPT-2, OPT and GPT-BigCode).
+    /// Uses rotary position embeddings (everything here except GPT-2, OPT, GPT-BigCode and
+    /// BLOOM; Falcon unless its config asks for ALiBi, see [`ModelSpec::alibi`]).
     pub fn rotary(self) -> bool {
-        !matches!(self, Family::Gpt2 | Family::Opt | Family::GptBigcode)
+        !matches!(
+            self,
+            Family::Gpt2 | Family::Opt | Family::GptBigcode | Family::Bloom
+        )
     }
 }
 
@@ -309,7 +334,9 @@ pub enum QkNorm {
     /// One norm of the model's kind and width `head_dim` shared by all heads (Qwen3 and Gemma-3:
     /// RMSNorm; Phi with `qk_layernorm`: LayerNorm with bias).
     PerHead,
-    /// RMSNorm over all query heads and over all key heads (OLMo-2).
+    /// Norm weights across all query heads and all key heads (`(heads + kv_heads) * head_dim`):
+    /// OLMo-2's RMSNorm of the whole projection, StableLM's bias-free LayerNorm per head
+    /// (`qk_layernorm`), Cohere's LayerNorm of shape `(heads, head_dim)` (`use_qk_norm`).
     Full,
 }
 

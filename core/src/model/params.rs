@@ -192,6 +192,25 @@ impl ModelSpec {
                 v.push("c_fc", h, f, b.mlp, l);
                 v.push("c_proj", f, h, b.mlp, l);
             }
+            // BloomAttention / FalconAttention: one fused projection to the queries and the
+            // key/value heads (Falcon: one under multi_query, `num_kv_heads` in the new layout).
+            Family::Bloom | Family::Falcon => {
+                let kv2 = v.mul(kv, 2);
+                let qkv = v.add(q, kv2);
+                v.push("query_key_value", h, qkv, b.qkv, l);
+                v.push("dense", q, h, b.attn_out, l);
+                v.push("dense_h_to_4h", h, f, b.mlp, l);
+                v.push("dense_4h_to_h", f, h, b.mlp, l);
+            }
+            // GPTJAttention: q/k/v/out_proj without bias; GPTJMLP: fc_in, fc_out with bias.
+            Family::Gptj => {
+                v.push("q_proj", h, q, b.qkv, l);
+                v.push("k_proj", h, kv, b.qkv, l);
+                v.push("v_proj", h, kv, b.qkv, l);
+                v.push("out_proj", q, h, b.attn_out, l);
+                v.push("fc_in", h, f, b.mlp, l);
+                v.push("fc_out", f, h, b.mlp, l);
+            }
             Family::Opt => {
                 v.push("q_proj", h, q, b.qkv, l);
                 v.push("k_proj", h, kv, b.qkv, l);
@@ -368,6 +387,10 @@ impl ModelSpec {
             .ok_or_else(|| Error::overflow("norm parameters"))?;
         total.add_times(per_layer, self.layers)?;
         if self.norm.final_norm {
+            total.add_times(norm, 1)?;
+        }
+        if self.family == Family::Bloom {
+            // BloomModel.word_embeddings_layernorm.
             total.add_times(norm, 1)?;
         }
         total.add_times(self.qk_norm_width()?, self.layers)?;

@@ -6,7 +6,13 @@
 use super::recipe::{AttnKernel, Recipe};
 use super::tape::{elems, Tape, V};
 
+mod bloom;
+mod cohere;
 mod experts;
+mod falcon;
+mod gptj;
+pub(crate) use falcon::new_layout as falcon_new_layout;
+mod stablelm;
 
 /// The same storage seen with another number of elements (a view, a split, an expand).
 fn resized(x: V, elems: u64) -> V {
@@ -197,6 +203,9 @@ impl<'a> Builder<'a> {
                 let y = self.t.layer_norm(x32, None, rows);
                 Ok(self.t.cast(y, x.dt))
             }
+            (NormKind::LayerNorm, Family::Cohere | Family::Cohere2) => {
+                Ok(self.cohere_norm(x, rows, width))
+            }
             (NormKind::LayerNorm, _) => {
                 let w = self.t.param(width, self.r.weights, trainable);
                 // Autocast runs layer_norm in fp32.
@@ -368,7 +377,12 @@ impl<'a> Builder<'a> {
     fn token_major(&mut self, a: V) -> V {
         let concat = matches!(
             self.spec.family,
-            Family::GptNeox | Family::Phi | Family::Phi3 | Family::DeepseekV2 | Family::DeepseekV3
+            Family::GptNeox
+                | Family::Phi
+                | Family::Phi3
+                | Family::DeepseekV2
+                | Family::DeepseekV3
+                | Family::Stablelm
         );
         if concat && self.r.kernel == AttnKernel::Flash {
             self.t.copy(a)
@@ -867,6 +881,8 @@ mod tests {
             final_logit_softcap: None,
             attn_logit_softcap: None,
             embed_proj_dim: None,
+            rotary_dim: None,
+            alibi: false,
             source: None,
         }
     }

@@ -61,6 +61,8 @@ pub(super) fn gpt2(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -113,6 +115,8 @@ pub(super) fn neox(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -175,6 +179,8 @@ pub(super) fn opt(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: projection,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -246,6 +252,8 @@ pub(super) fn phi(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -313,6 +321,8 @@ pub(super) fn starcoder2(c: &Cfg, name: String) -> Result<ModelSpec> {
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
@@ -329,4 +339,140 @@ pub(super) fn gpt_bigcode(c: &Cfg, name: String) -> Result<ModelSpec> {
     }
     spec.ffn.activation = c.activation("activation_function", "gelu_pytorch_tanh")?;
     Ok(spec)
+}
+
+/// `StableLmConfig` (StableLM-3B-4E1T, StableLM-2): LayerNorm with bias, partial rotary, a gated
+/// MLP without biases, optional `use_qkv_bias`, `use_parallel_residual` (one LayerNorm feeding both
+/// branches) and `qk_layernorm` (a bias-free LayerNorm per head).
+pub(super) fn stablelm(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["hidden_size"])?;
+    let heads = c.required(&["num_attention_heads"])?;
+    // StableLmConfig.num_key_value_heads defaults to 32.
+    let kv_heads = c.size("num_key_value_heads")?.unwrap_or(32);
+    if heads % kv_heads != 0 {
+        return Err(Error::invalid(
+            c.path("num_key_value_heads"),
+            kv_heads,
+            format!("a divisor of num_attention_heads ({heads})"),
+        ));
+    }
+    let parallel = c.flag("use_parallel_residual", false)?;
+    Ok(ModelSpec {
+        name,
+        family: Family::Stablelm,
+        layers: c.required(&["num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads,
+        // StableLmAttention raises unless hidden_size is a multiple of num_attention_heads.
+        head_dim: c.exact_head_dim(hidden, heads, "num_attention_heads")?,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("hidden_act", "silu")?,
+            gated: true,
+            intermediate: c.required(&["intermediate_size"])?,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: 0,
+        max_positions: c.required(&["max_position_embeddings"])?,
+        tied_embeddings: c.flag("tie_word_embeddings", false)?,
+        // StableLmDecoderLayer drops post_attention_layernorm under the parallel residual.
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: if parallel { 1 } else { 2 },
+            final_norm: true,
+        },
+        qk_norm: if c.flag("qk_layernorm", false)? {
+            QkNorm::Full
+        } else {
+            QkNorm::None
+        },
+        bias: Bias {
+            qkv: c.flag("use_qkv_bias", false)?,
+            attn_out: false,
+            mlp: false,
+            lm_head: false,
+        },
+        parallel_residual: parallel,
+        sliding_window: None,
+        // `hidden_dropout` follows the MLP only (StableLmDecoderLayer.dropout).
+        dropout: Dropout {
+            embedding: 0.0,
+            attention: c.probability("attention_dropout", 0.0)?,
+            residual: c.probability("hidden_dropout", 0.0)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
+        source: None,
+    })
+}
+
+/// `GPTJConfig`: GPT-2's field names, one LayerNorm feeding attention and MLP in parallel, rotary
+/// on the first `rotary_dim` channels of each head, bias-free attention projections, an untied
+/// `lm_head` with a bias.
+pub(super) fn gptj(c: &Cfg, name: String) -> Result<ModelSpec> {
+    let hidden = c.required(&["n_embd", "hidden_size"])?;
+    let heads = c.required(&["n_head", "num_attention_heads"])?;
+    // GPTJAttention raises unless n_embd is a multiple of n_head.
+    let head_dim = c.exact_head_dim(hidden, heads, "n_head")?;
+    let intermediate = match c.size("n_inner")? {
+        Some(n) => n,
+        None => hidden * 4,
+    };
+    Ok(ModelSpec {
+        name,
+        family: Family::Gptj,
+        layers: c.required(&["n_layer", "num_hidden_layers"])?,
+        hidden,
+        heads,
+        kv_heads: heads,
+        head_dim,
+        mla: None,
+        ffn: Ffn {
+            activation: c.activation("activation_function", "gelu_new")?,
+            gated: false,
+            intermediate,
+        },
+        moe: None,
+        vocab: c.required(&["vocab_size"])?,
+        learned_positions: 0,
+        max_positions: c.required(&["n_positions", "max_position_embeddings"])?,
+        tied_embeddings: c.flag("tie_word_embeddings", false)?,
+        norm: Norm {
+            kind: NormKind::LayerNorm,
+            bias: true,
+            per_layer: 1,
+            final_norm: true,
+        },
+        qk_norm: QkNorm::None,
+        // GPTJForCausalLM.lm_head is `nn.Linear(n_embd, vocab_size)`, biased.
+        bias: Bias {
+            qkv: false,
+            attn_out: false,
+            mlp: true,
+            lm_head: true,
+        },
+        parallel_residual: true,
+        sliding_window: None,
+        dropout: Dropout {
+            embedding: c.probability("embd_pdrop", 0.0)?,
+            attention: c.probability("attn_pdrop", 0.0)?,
+            residual: c.probability("resid_pdrop", 0.0)?,
+        },
+        final_logit_softcap: None,
+        attn_logit_softcap: None,
+        embed_proj_dim: None,
+        // GPTJConfig.rotary_dim defaults to 64; null rotates whole heads.
+        alibi: false,
+        rotary_dim: Some(match c.m.get("rotary_dim") {
+            None => 64,
+            Some(_) => c.size("rotary_dim")?.unwrap_or(head_dim),
+        }),
+        source: None,
+    })
 }

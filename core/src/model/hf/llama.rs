@@ -161,6 +161,8 @@ pub(super) fn import(c: &Cfg, name: String) -> Result<ModelSpec> {
             _ => None,
         },
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }

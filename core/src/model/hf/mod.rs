@@ -17,10 +17,12 @@ use alloc::string::{String, ToString};
 
 use serde_json::{Map, Value};
 
-use super::{Activation, ModelSpec};
+use super::{Activation, Family, ModelSpec};
 use crate::error::{one_line, Error, Result, ECHO_CHARS};
 
+mod alibi;
 mod classic;
+mod cohere;
 mod llama;
 mod recent;
 
@@ -61,6 +63,12 @@ pub const SUPPORTED: &[&str] = &[
     "glm4",
     "exaone4",
     "gpt_oss",
+    "stablelm",
+    "cohere",
+    "cohere2",
+    "gptj",
+    "bloom",
+    "falcon",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -158,6 +166,12 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "glm4" => recent::glm4(&c, name),
         "exaone4" => recent::exaone4(&c, name),
         "gpt_oss" => recent::gpt_oss(&c, name),
+        "stablelm" => classic::stablelm(&c, name),
+        "gptj" => classic::gptj(&c, name),
+        "bloom" => alibi::bloom(&c, name),
+        "falcon" => alibi::falcon(&c, name),
+        "cohere" => cohere::import(&c, name, Family::Cohere),
+        "cohere2" => cohere::import(&c, name, Family::Cohere2),
         _ => llama::import(&c, name),
     }
 }

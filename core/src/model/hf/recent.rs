@@ -71,6 +71,8 @@ fn base(
         final_logit_softcap: None,
         attn_logit_softcap: None,
         embed_proj_dim: None,
+        rotary_dim: None,
+        alibi: false,
         source: None,
     })
 }
