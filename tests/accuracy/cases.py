@@ -260,6 +260,20 @@ _ROWS_12 = [
     ("llama-3.2-1b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", {"accumulate": 2}),
     ("qwen2.5-0.5b", "finetune", "amp_bf16", "adamw", 4, 1024, "sdpa", "none", {"accumulate": 2}),
     ("smollm2-360m", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none", {"lora": (16, QV), "accumulate": 2}),
+    # Families imported in the previous session, and two suite families without a case.
+    ("phi-2", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", None),
+    ("phi-2", "lora", "bf16", "adamw", 4, 2048, "sdpa", "full", {"lora": (16, ["q_proj", "k_proj", "v_proj", "dense"])}),
+    ("phi-2", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("starcoder2-3b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("starcoder2-3b", "lora", "bf16", "adamw", 4, 2048, "sdpa", "none", {"lora": (16, QKVO)}),
+    ("starcoder2-3b", "prefill", "bf16", "adamw", 4, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("starcoder", "lora", "bf16", "adamw", 2, 2048, "sdpa", "full", {"lora": (16, ["c_attn"])}),
+    ("starcoder", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("starcoder", "lora", "bf16", "adamw", 1, 2048, "eager", "none", {"lora": (8, ["c_attn"])}),
+    ("olmo-2-7b", "lora", "bf16", "adamw", 2, 2048, "sdpa", "none", {"lora": (16, QV)}),
+    ("olmo-2-7b", "prefill", "bf16", "adamw", 4, 4096, "sdpa", "none", {"prefill": "bf16"}),
+    ("qwen3-30b-a3b", "prefill", "bf16", "adamw", 2, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("qwen3-30b-a3b", "lora", "bf16", "adamw", 1, 2048, "sdpa", "full", {"lora": (16, QKVO)}),
 ]
 
 
