@@ -817,15 +817,25 @@ impl<'a> Builder<'a> {
             rows,
         )?;
         let c = self.norm(kva, rows, mla.kv_lora_rank)?;
+        // transformers 5.23 expands the keys and values from the latent after the cache update
+        // (`expand_kv`): when decoding, every cached token of the sequence is expanded again at
+        // each step. The cached latent itself is counted in the KV cache.
+        let kv_rows = elems(&[sh.b, sh.kv])?;
+        let latent = if kv_rows > rows {
+            self.t
+                .shared(elems(&[kv_rows, mla.kv_lora_rank])?, c.dt)
+        } else {
+            c
+        };
         let kv = self.linear(
-            c,
+            latent,
             "kv_b_proj",
             mla.kv_lora_rank,
             heads * (mla.qk_nope_head_dim + mla.v_head_dim),
-            rows,
+            kv_rows,
         )?;
-        let k = self.t.copy(resized(kv, elems(&[rows, heads * qk])?));
-        let v = self.t.view(kv, elems(&[rows, heads * mla.v_head_dim])?);
+        let k = self.t.copy(resized(kv, elems(&[kv_rows, heads * qk])?));
+        let v = self.t.view(kv, elems(&[kv_rows, heads * mla.v_head_dim])?);
         let q = self.rope(q, cos, sin);
         let a = self.attention_core(q, k, v, heads, heads, ROTATED)?;
         let a = self.token_major(a);
