@@ -822,8 +822,7 @@ impl<'a> Builder<'a> {
         // each step. The cached latent itself is counted in the KV cache.
         let kv_rows = elems(&[sh.b, sh.kv])?;
         let latent = if kv_rows > rows {
-            self.t
-                .shared(elems(&[kv_rows, mla.kv_lora_rank])?, c.dt)
+            self.t.shared(elems(&[kv_rows, mla.kv_lora_rank])?, c.dt)
         } else {
             c
         };
