@@ -23,8 +23,7 @@ impl Builder<'_> {
         let spec = self.spec;
         let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         let new = new_layout(spec);
         let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
         // Only the eager path returns attention weights, which the model's loop keeps.
@@ -88,13 +87,7 @@ impl Builder<'_> {
                 o
             };
             let x2 = self.t.add(x, o);
-            let n2 = self.norm(x2, rows, h)?;
-            let up = self.linear(n2, "dense_h_to_4h", h, f, rows)?;
-            let act = self.activation(up);
-            let down = self.linear(act, "dense_4h_to_h", f, h, rows)?;
-            let down = self.residual_dropout(down);
-            self.t.hold(n2);
-            self.t.add(x2, down)
+            self.mlp_branch(x2, "dense_h_to_4h", "dense_4h_to_h")?
         };
         self.t.hold(n_attn);
         if let Some(p) = previous {

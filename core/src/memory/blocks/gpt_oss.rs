@@ -10,11 +10,8 @@ impl Builder<'_> {
     /// `input_layernorm`, attention with sinks, residual; `post_attention_layernorm`, the mixture
     /// of experts, residual.
     pub fn gpt_oss_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
-        let spec = self.spec;
-        let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
 
         let n1 = self.norm(x, rows, h)?;
         let q = self.linear(n1, "q_proj", h, qd, rows)?;

@@ -391,6 +391,28 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Key/value heads of this tensor-parallel rank (never below one: they are replicated) and
+    /// their total width.
+    fn kv_dims(&self) -> (u64, u64) {
+        let kv_heads = (self.spec.kv_heads / self.sh.tp).max(1);
+        (kv_heads, kv_heads * self.spec.head_dim)
+    }
+
+    /// The second half of a pre-norm layer with a plain MLP (GPT-2, GPT-BigCode, StarCoder2,
+    /// Falcon's sequential layout): norm, `up`, activation, `down`, residual dropout, residual sum;
+    /// the norm's output stays referenced until the layer returns.
+    fn mlp_branch(&mut self, x2: V, up: &str, down: &str) -> Result<V> {
+        let (rows, h) = (self.sh.tokens()?, self.spec.hidden);
+        let f = self.spec.ffn.intermediate / self.sh.tp;
+        let n2 = self.norm(x2, rows, h)?;
+        let fc = self.linear(n2, up, h, f, rows)?;
+        let act = self.activation(fc);
+        let pr = self.linear(act, down, f, h, rows)?;
+        let pr = self.residual_dropout(pr);
+        self.t.hold(n2);
+        Ok(self.t.add(x2, pr))
+    }
+
     /// Sizes every layer starts from: tokens on this device, the hidden width, the query heads
     /// of this tensor-parallel rank and their total width.
     fn dims(&self) -> Result<Dims> {
@@ -413,8 +435,7 @@ impl<'a> Builder<'a> {
         let spec = self.spec;
         let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         // OLMo-2 and EXAONE 4.0 normalise each branch's output instead of the layer's input.
         let post_norm = matches!(spec.family, Family::Olmo2 | Family::Exaone4);
         let sandwich = matches!(spec.family, Family::Gemma2 | Family::Gemma3);
@@ -609,8 +630,6 @@ impl<'a> Builder<'a> {
 
     /// GPT-2 block: LayerNorm, fused `c_attn`, attention, `c_proj`, residual dropout, GELU MLP.
     pub fn gpt2_layer(&mut self, x: V) -> Result<V> {
-        let spec = self.spec;
-        let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
         let n1 = self.norm(x, rows, h)?;
         let (q, k, v) = self.fused_qkv(n1, "c_attn", rows, qd)?;
@@ -619,14 +638,7 @@ impl<'a> Builder<'a> {
         let o = self.residual_dropout(o);
         self.t.hold(n1);
         let x2 = self.t.add(x, o);
-        let n2 = self.norm(x2, rows, h)?;
-        let f = spec.ffn.intermediate / sh.tp;
-        let fc = self.linear(n2, "c_fc", h, f, rows)?;
-        let act = self.activation(fc);
-        let pr = self.linear(act, "c_proj", f, h, rows)?;
-        let pr = self.residual_dropout(pr);
-        self.t.hold(n2);
-        Ok(self.t.add(x2, pr))
+        self.mlp_branch(x2, "c_fc", "c_proj")
     }
 
     /// One projection to queries, keys and values of equal width, split into views of its output
@@ -682,8 +694,7 @@ impl<'a> Builder<'a> {
         let spec = self.spec;
         let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         let n = self.norm(x, rows, h)?;
         let q = self.linear(n, "q_proj", h, qd, rows)?;
         let k = self.linear(n, "k_proj", h, kd, rows)?;
@@ -714,11 +725,8 @@ impl<'a> Builder<'a> {
     /// GPT-BigCode block: GPT-2's, with `c_attn` split into the queries and `kv_heads` key/value
     /// heads (one under multi-query), which the attention repeats over the query heads.
     pub fn gpt_bigcode_layer(&mut self, x: V) -> Result<V> {
-        let spec = self.spec;
-        let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         let n1 = self.norm(x, rows, h)?;
         let qkv = self.linear(n1, "c_attn", h, qd + 2 * kd, rows)?;
         let q = resized(qkv, elems(&[rows, qd])?);
@@ -729,24 +737,14 @@ impl<'a> Builder<'a> {
         let o = self.residual_dropout(o);
         self.t.hold(n1);
         let x2 = self.t.add(x, o);
-        let n2 = self.norm(x2, rows, h)?;
-        let f = spec.ffn.intermediate / sh.tp;
-        let fc = self.linear(n2, "c_fc", h, f, rows)?;
-        let act = self.activation(fc);
-        let pr = self.linear(act, "c_proj", f, h, rows)?;
-        let pr = self.residual_dropout(pr);
-        self.t.hold(n2);
-        Ok(self.t.add(x2, pr))
+        self.mlp_branch(x2, "c_fc", "c_proj")
     }
 
     /// StarCoder2 block (`Starcoder2DecoderLayer`): LayerNorm, Llama-style rotary attention with
     /// grouped key/value heads, `o_proj` and the MLP's `c_proj` each followed by `residual_dropout`.
     pub fn starcoder2_layer(&mut self, x: V, cos: V, sin: V) -> Result<V> {
-        let spec = self.spec;
-        let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         let n1 = self.norm(x, rows, h)?;
         let q = self.linear(n1, "q_proj", h, qd, rows)?;
         let k = self.linear(n1, "k_proj", h, kd, rows)?;
@@ -758,14 +756,7 @@ impl<'a> Builder<'a> {
         let o = self.residual_dropout(o);
         self.t.hold(n1);
         let x2 = self.t.add(x, o);
-        let n2 = self.norm(x2, rows, h)?;
-        let f = spec.ffn.intermediate / sh.tp;
-        let up = self.linear(n2, "c_fc", h, f, rows)?;
-        let act = self.activation(up);
-        let down = self.linear(act, "c_proj", f, h, rows)?;
-        let down = self.residual_dropout(down);
-        self.t.hold(n2);
-        Ok(self.t.add(x2, down))
+        self.mlp_branch(x2, "c_fc", "c_proj")
     }
 
     /// OPT block: pre-LayerNorm, separate projections, ReLU MLP.

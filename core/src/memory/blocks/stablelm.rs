@@ -15,8 +15,7 @@ impl Builder<'_> {
         let spec = self.spec;
         let sh = self.sh;
         let Dims { rows, h, heads, qd } = self.dims()?;
-        let kv_heads = (spec.kv_heads / sh.tp).max(1);
-        let kd = kv_heads * spec.head_dim;
+        let (kv_heads, kd) = self.kv_dims();
         let n1 = self.norm(x, rows, h)?;
         let q = self.linear(n1, "q_proj", h, qd, rows)?;
         let k = self.linear(n1, "k_proj", h, kd, rows)?;
