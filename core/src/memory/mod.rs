@@ -56,7 +56,7 @@ use step::Placement;
 /// assert_eq!(e.parameters.trainable, 6_815_744);
 /// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
-    let spec = request.model.resolve()?;
+    let spec = request.model.resolved()?;
     validate::validate(request, &spec)?;
     let r = Recipe::new(request, &spec);
     let par = &request.parallel;
@@ -218,7 +218,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
                     &mut terms,
                     TermKind::Activations,
                     peaks.forward - grads_kept,
-                    &activation_detail(request, &sh, &r),
+                    activation_detail(request, &sh, &r),
                 );
             }
             Phase::Backward => {
@@ -234,13 +234,13 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
                     &mut terms,
                     TermKind::LogitsAndLoss,
                     peaks.logits_at_backward,
-                    &logits_detail(&spec, &sh, &r, request.loss),
+                    logits_detail(&spec, &sh, &r, request.loss),
                 );
                 push(
                     &mut terms,
                     TermKind::Activations,
                     act - peaks.logits_at_backward,
-                    &activation_detail(request, &sh, &r),
+                    activation_detail(request, &sh, &r),
                 );
             }
             _ => {
@@ -248,13 +248,13 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
                     &mut terms,
                     TermKind::Gradients,
                     states.gradients,
-                    &format!("{} trainable parameters", states.trainable_params),
+                    format!("{} trainable parameters", states.trainable_params),
                 );
                 push(
                     &mut terms,
                     TermKind::OptimizerTemporaries,
                     states.step_temporaries,
-                    &step_detail(request),
+                    step_detail(request),
                 );
             }
         }
@@ -280,7 +280,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
             &mut terms,
             TermKind::KvCache,
             kv_cache,
-            &overhead::kv_detail(request, &spec, b, kv),
+            overhead::kv_detail(request, &spec, b, kv),
         );
         push(
             &mut terms,
@@ -296,7 +296,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     let mut peak_bytes = peak_alloc;
     for (kind, bytes, detail) in over {
         peak_bytes = peak_bytes.saturating_add(bytes);
-        push(&mut terms, kind, bytes, &detail);
+        push(&mut terms, kind, bytes, detail);
     }
     if peak_bytes > MAX_REPORTED_BYTES {
         return Err(crate::error::Error::Overflow {
@@ -356,14 +356,15 @@ fn divide_activations(p: step::StepPeaks, tp: u64) -> step::StepPeaks {
     }
 }
 
-fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: &str) {
+/// Adds a term unless it is empty; a formatted detail moves in, a fixed one is copied only then.
+fn push(terms: &mut Vec<Term>, term: TermKind, bytes: u64, detail: impl Into<String>) {
     if bytes == 0 {
         return;
     }
     terms.push(Term {
         term,
         bytes,
-        detail: String::from(detail),
+        detail: detail.into(),
     });
 }
 
@@ -389,7 +390,7 @@ fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe, req: &Esti
         ),
         None => format!("{} bytes per weight", r.weights),
     };
-    push(terms, TermKind::Weights, s.weights, &weights);
+    push(terms, TermKind::Weights, s.weights, weights);
     push(
         terms,
         TermKind::AdapterWeights,

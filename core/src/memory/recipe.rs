@@ -30,6 +30,8 @@ pub(crate) struct LoraPlan {
     pub dropout: bool,
     all_linear: bool,
     names: Vec<String>,
+    /// The Hugging Face name of the output projection (`lm_head`, NeoX's `embed_out`).
+    pub head: &'static str,
 }
 
 impl LoraPlan {
@@ -92,6 +94,11 @@ impl Recipe {
                     dropout: l.dropout > 0.0,
                     all_linear,
                     names: l.targets.clone(),
+                    head: spec
+                        .linears()
+                        .iter()
+                        .find(|l| !l.in_decoder)
+                        .map_or("lm_head", |l| l.module),
                 })
             }
             _ => None,

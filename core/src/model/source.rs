@@ -1,5 +1,6 @@
 //! Where a request's model comes from, and its resolution into a [`ModelSpec`].
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
@@ -31,19 +32,25 @@ impl ModelSource {
     /// `UnknownModel`, the import errors of [`model::from_hf_config`], `Json` for a string that is
     /// not JSON, or `InvalidField` for a spec whose sizes are out of range.
     pub fn resolve(&self) -> Result<ModelSpec> {
+        self.resolved().map(Cow::into_owned)
+    }
+
+    /// As [`ModelSource::resolve`], borrowing a full description instead of copying it: the
+    /// planner's candidates all name the model that way.
+    pub(crate) fn resolved(&self) -> Result<Cow<'_, ModelSpec>> {
         match self {
-            ModelSource::Catalogue(name) => {
-                model::find(name).map_err(|e| e.within("model.catalogue"))
-            }
-            ModelSource::HfConfig(serde_json::Value::String(text)) => {
-                model::from_hf_config(text).map_err(|e| e.within("model.hf_config"))
-            }
-            ModelSource::HfConfig(value) => {
-                model::hf::from_hf_value(value).map_err(|e| e.within("model.hf_config"))
-            }
+            ModelSource::Catalogue(name) => model::find(name)
+                .map(Cow::Owned)
+                .map_err(|e| e.within("model.catalogue")),
+            ModelSource::HfConfig(serde_json::Value::String(text)) => model::from_hf_config(text)
+                .map(Cow::Owned)
+                .map_err(|e| e.within("model.hf_config")),
+            ModelSource::HfConfig(value) => model::hf::from_hf_value(value)
+                .map(Cow::Owned)
+                .map_err(|e| e.within("model.hf_config")),
             ModelSource::Spec(spec) => {
                 check_spec(spec)?;
-                Ok(spec.as_ref().clone())
+                Ok(Cow::Borrowed(spec.as_ref()))
             }
         }
     }

@@ -87,14 +87,7 @@ impl<'a> Builder<'a> {
     pub fn new(spec: &'a ModelSpec, r: &'a Recipe, sh: Shape, t: &'a mut Tape) -> Self {
         t.reset(r.grad_bytes_override);
         // Only adapters care about the output layer's name.
-        let head = match r.lora {
-            Some(_) => spec
-                .linears()
-                .iter()
-                .find(|l| !l.in_decoder)
-                .map_or("lm_head", |l| l.module),
-            None => "lm_head",
-        };
+        let head = r.lora.as_ref().map_or("lm_head", |l| l.head);
         Builder {
             t,
             spec,
