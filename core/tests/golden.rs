@@ -2,9 +2,10 @@
 //! for every catalogue model under twelve recipes, and for every request of the accuracy suite
 //! (`tests/accuracy/measured.json`), against `tests/data/golden_estimates.json`. The fixture holds,
 //! per case, the peak in clear and a 64-bit FNV-1a digest of the estimate's JSON text (or of the
-//! error message), so a change of any byte of any result fails. It guards refactors that must not
-//! change results (issue 12's speed work); a deliberate change of the model regenerates it with
-//! `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`.
+//! error message), so a change of any byte of any result fails. `tests/data/golden_plans.json`
+//! does the same for the plans of every profile of `tests/data/profiles` under five goals. They
+//! guard refactors that must not change results (issue 12's speed work); a deliberate change of
+//! the model regenerates both with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -214,5 +215,85 @@ fn estimates_match_golden_file() {
         ok * 10 >= want.len() * 8,
         "{ok} of {} cases estimate",
         want.len()
+    );
+}
+
+/// Every profile of `tests/data/profiles` under five goals: `(id, plan request as JSON)`.
+fn plan_cases() -> Vec<(String, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/profiles");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    let goals = [
+        ("pretrain", json!({"task": "pretrain"})),
+        (
+            "finetune",
+            json!({"task": "finetune", "model": {"catalogue": "qwen2.5-0.5b"}}),
+        ),
+        (
+            "lora",
+            json!({"task": "lora", "model": {"catalogue": "llama-3.1-8b"}}),
+        ),
+        (
+            "qlora",
+            json!({"task": "qlora", "model": {"catalogue": "mistral-7b-v0.1"}}),
+        ),
+        (
+            "serve",
+            json!({"task": "serve", "model": {"catalogue": "llama-3.1-8b"}}),
+        ),
+    ];
+    let mut out = Vec::new();
+    for path in names {
+        let profile: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        for (name, goal) in &goals {
+            out.push((
+                format!("plan/{stem}/{name}"),
+                json!({"profile": profile, "goal": goal}),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn plans_match_golden_file() {
+    let got: BTreeMap<String, Value> = plan_cases()
+        .into_iter()
+        .map(|(id, req)| {
+            let r: trainfit_core::plan::PlanRequest = serde_json::from_value(req).unwrap();
+            let text = match trainfit_core::plan::plan(&r) {
+                Ok(p) => serde_json::to_string(&p).unwrap(),
+                Err(e) => format!("error: {e}"),
+            };
+            let digest = format!("{:016x}", fnv1a(text.as_bytes()));
+            (id, json!({"bytes": text.len(), "digest": digest}))
+        })
+        .collect();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden_plans.json");
+    if std::env::var("TRAINFIT_BLESS").is_ok_and(|v| v == "1") {
+        let mut text = serde_json::to_string_pretty(&got).unwrap();
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let want: BTreeMap<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let changed: Vec<&String> = want
+        .keys()
+        .chain(got.keys().filter(|id| !want.contains_key(*id)))
+        .filter(|id| want.get(*id) != got.get(*id))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{} of {} golden plans changed: {changed:?}; if the change is meant, regenerate with \
+         `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`",
+        changed.len(),
+        want.len(),
     );
 }
