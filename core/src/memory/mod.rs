@@ -33,6 +33,7 @@ use crate::warning::Warning;
 use blocks::Shape;
 use recipe::Recipe;
 use step::Placement;
+pub(crate) use step::ProgramCache;
 
 /// Estimates the peak memory of one device for `request`.
 ///
@@ -56,6 +57,14 @@ use step::Placement;
 /// assert_eq!(e.parameters.trainable, 6_815_744);
 /// ```
 pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
+    estimate_with(request, None)
+}
+
+/// [`estimate`], reusing the block programs in `cache` when given one (the planner's search).
+pub(crate) fn estimate_with(
+    request: &EstimateRequest,
+    programs: Option<&mut ProgramCache>,
+) -> Result<Estimate> {
     let spec = request.model.resolved()?;
     validate::validate(request, &spec)?;
     let r = Recipe::new(request, &spec);
@@ -158,6 +167,15 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
             divisor,
             resident: if accumulating { states.gradients } else { 0 },
         };
+        // Without a cache from the caller, keep what a later pipeline stage can reuse.
+        let mut own;
+        let programs = match programs {
+            Some(c) => c,
+            None => {
+                own = ProgramCache::new(stages.len() - 1);
+                &mut own
+            }
+        };
         let mut best: Option<step::StepPeaks> = None;
         for place in &stages {
             let p = step::training(
@@ -168,6 +186,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
                 request.loss,
                 place,
                 grads,
+                programs,
             )?;
             let p = if par.sequence_parallel && tp > 1 {
                 divide_activations(p, tp)

@@ -23,7 +23,7 @@ pub(crate) enum AttnKernel {
 }
 
 /// LoRA adapters as the tape needs them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LoraPlan {
     pub rank: u64,
     pub dtype: u64,
@@ -43,7 +43,7 @@ impl LoraPlan {
 }
 
 /// Dtypes and training flags of one request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Recipe {
     /// Bytes per element of the stored (unquantised) weights.
     pub weights: u64,

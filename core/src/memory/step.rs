@@ -42,6 +42,7 @@ pub(crate) struct Placement {
     pub in_flight: u64,
 }
 
+#[derive(Debug, Clone, Copy)]
 struct Program {
     layer: Profile,
     moe_layer: Option<Profile>,
@@ -232,36 +233,126 @@ fn logits_scaled(b: &mut Builder<'_>, logits: V) -> V {
     }
 }
 
+/// Block programs already profiled, each with everything [`programs`] reads: a configuration
+/// that differs only in what the programs do not see (optimizer, sharding, offload, accumulation,
+/// full or no checkpointing, another pipeline stage of the same kind) reuses them. The planner
+/// keeps one over its search; a single estimate keeps one across its pipeline stages.
+#[derive(Debug, Default)]
+pub(crate) struct ProgramCache {
+    entries: alloc::vec::Vec<(ProgramKey, Program)>,
+    /// Most entries kept; the oldest goes first. Zero keeps none.
+    limit: usize,
+}
+
+/// Everything [`programs`] reads, so that equal keys give equal programs.
+#[derive(Debug, Clone, PartialEq)]
+struct ProgramKey {
+    spec: ModelSpec,
+    r: Recipe,
+    sh: Shape,
+    /// The layers' attention kernel (selective recomputation runs eager attention fused).
+    layer_kernel: AttnKernel,
+    loss: LossImpl,
+    layers: LayerKinds,
+}
+
+/// Which layer programs a stage needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LayerKinds {
+    /// Every layer of the stage has a mixture-of-experts FFN.
+    all_moe: bool,
+    /// The stage mixes dense and mixture-of-experts layers.
+    mixed: bool,
+}
+
+impl ProgramCache {
+    /// A cache of at most `limit` configurations.
+    pub fn new(limit: usize) -> Self {
+        ProgramCache {
+            entries: alloc::vec::Vec::new(),
+            limit,
+        }
+    }
+
+    /// The programs of one configuration, from the cache or profiled now.
+    fn programs(
+        &mut self,
+        spec: &ModelSpec,
+        r: &Recipe,
+        sh: Shape,
+        ckpt: Checkpointing,
+        loss: LossImpl,
+        place: &Placement,
+    ) -> Result<Program> {
+        // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
+        let layer_kernel = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
+            AttnKernel::Flash
+        } else {
+            r.kernel
+        };
+        let dense_layers = place.layers.saturating_sub(place.moe_layers);
+        let layers = LayerKinds {
+            all_moe: place.moe_layers > 0 && dense_layers == 0,
+            mixed: place.moe_layers > 0 && dense_layers > 0,
+        };
+        let hit = self.entries.iter().find(|(k, _)| {
+            k.sh == sh
+                && k.layer_kernel == layer_kernel
+                && k.loss == loss
+                && k.layers == layers
+                && k.r == *r
+                && k.spec == *spec
+        });
+        if let Some((_, p)) = hit {
+            return Ok(*p);
+        }
+        let p = programs(spec, r, sh, layer_kernel, loss, layers)?;
+        if self.limit > 0 {
+            if self.entries.len() == self.limit {
+                self.entries.remove(0);
+            }
+            let key = ProgramKey {
+                spec: spec.clone(),
+                r: r.clone(),
+                sh,
+                layer_kernel,
+                loss,
+                layers,
+            };
+            self.entries.push((key, p));
+        }
+        Ok(p)
+    }
+}
+
 fn programs(
     spec: &ModelSpec,
     r: &Recipe,
     sh: Shape,
-    ckpt: Checkpointing,
+    layer_kernel: AttnKernel,
     loss: LossImpl,
-    place: &Placement,
+    layers: LayerKinds,
 ) -> Result<Program> {
-    // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
-    let selective;
-    let r_layers = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
-        let mut r2 = r.clone();
-        r2.kernel = AttnKernel::Flash;
-        selective = r2;
-        &selective
-    } else {
+    let layer_recipe;
+    let r_layers = if layer_kernel == r.kernel {
         r
+    } else {
+        let mut r2 = r.clone();
+        r2.kernel = layer_kernel;
+        layer_recipe = r2;
+        &layer_recipe
     };
     let mut tape = Tape::new();
     let embed = embed_program(&mut tape, spec, r, sh)?;
     let embed_grad = embed.out_grad;
-    let dense_layers = place.layers.saturating_sub(place.moe_layers);
-    let kind_moe = place.moe_layers > 0 && dense_layers == 0;
+    let kind_moe = layers.all_moe;
     let first = layer_program(&mut tape, spec, r_layers, sh, embed_grad, kind_moe)?;
     let layer = if first.out_grad == embed_grad {
         first
     } else {
         layer_program(&mut tape, spec, r_layers, sh, first.out_grad, kind_moe)?
     };
-    let moe_layer = if place.moe_layers > 0 && dense_layers > 0 {
+    let moe_layer = if layers.mixed {
         Some(layer_program(
             &mut tape,
             spec,
@@ -340,8 +431,9 @@ pub(crate) fn training(
     loss: LossImpl,
     place: &Placement,
     g: Grads,
+    cache: &mut ProgramCache,
 ) -> Result<StepPeaks> {
-    let p = programs(spec, r, sh, ckpt, loss, place)?;
+    let p = cache.programs(spec, r, sh, ckpt, loss, place)?;
     // Layer list in execution order: (profile, count).
     let dense = place.layers.saturating_sub(place.moe_layers);
     let mut order: alloc::vec::Vec<(Profile, u64)> = alloc::vec::Vec::with_capacity(3);

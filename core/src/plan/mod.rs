@@ -45,6 +45,7 @@ mod warnings;
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::wire_names;
@@ -56,6 +57,7 @@ pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
 use crate::error::Result;
 use crate::estimate::Estimate;
 use crate::hardware::HardwareProfile;
+use crate::memory::ProgramCache;
 use crate::model::ModelSource;
 use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision, Sharding};
 use crate::warning::Warning;
@@ -78,6 +80,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         profile,
         dev: &device,
         given: given.as_ref(),
+        programs: RefCell::new(ProgramCache::new(planner::CACHED_PROGRAMS)),
     };
     let configurations = planner.configure_modes(&request.modes)?;
     let (warnings, suggestions) = planner.machine_warnings();

@@ -55,7 +55,7 @@ struct Dims {
 }
 
 /// Shape of one micro-batch on one device.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Shape {
     /// Sequences.
     pub b: u64,
