@@ -42,7 +42,7 @@ pub(crate) struct Placement {
     pub in_flight: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Program {
     layer: Profile,
     moe_layer: Option<Profile>,
@@ -605,4 +605,68 @@ pub(crate) fn inference(
         shared,
         ..StepPeaks::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::EstimateRequest;
+
+    #[test]
+    fn program_cache_reuses_only_what_the_programs_read() {
+        let spec = crate::model::find("llama-3-8b").unwrap();
+        let req: EstimateRequest = serde_json::from_str(
+            r#"{"model": {"catalogue": "llama-3-8b"}, "task": "lora", "micro_batch": 1,
+                "sequence": 512, "attention": "eager", "lora": {"rank": 8}}"#,
+        )
+        .unwrap();
+        let r = Recipe::new(&req, &spec);
+        let place = Placement {
+            layers: 32,
+            moe_layers: 0,
+            embedding: true,
+            head: true,
+            in_flight: 1,
+        };
+        let sh = |s| Shape {
+            b: 1,
+            s,
+            kv: s,
+            tp: 1,
+        };
+        let fresh = |s, ckpt| {
+            ProgramCache::new(0)
+                .programs(&spec, &r, sh(s), ckpt, LossImpl::Upcast, &place)
+                .unwrap()
+        };
+        let mut cache = ProgramCache::new(2);
+        let mut cached = |s, ckpt| {
+            let p = cache
+                .programs(&spec, &r, sh(s), ckpt, LossImpl::Upcast, &place)
+                .unwrap();
+            (p, cache.entries.len())
+        };
+        // No and full checkpointing run the same programs: the second is a hit.
+        let (none, n) = cached(512, Checkpointing::None);
+        assert_eq!(n, 1);
+        let (full, n) = cached(512, Checkpointing::Full);
+        assert_eq!(n, 1);
+        // Selective recomputation runs eager attention fused, which keeps no scores: at least two
+        // 1 x 32 heads x 512 x 512 bf16 tensors (scores and probabilities) less per layer.
+        let (selective, n) = cached(512, Checkpointing::Selective);
+        assert_eq!(n, 2);
+        assert!(selective.layer.saved + 2 * 32 * 512 * 512 * 2 <= none.layer.saved);
+        // A third configuration evicts the oldest.
+        let (long, n) = cached(1024, Checkpointing::None);
+        assert_eq!(n, 2);
+        assert!(long.layer.saved > none.layer.saved);
+        assert_eq!(cache.entries[0].0.layer_kernel, AttnKernel::Flash);
+        assert_eq!(cache.entries[1].0.sh.s, 1024);
+        // Every answer is what the programs give without a cache.
+        assert_eq!(none, fresh(512, Checkpointing::None));
+        assert_eq!(full, fresh(512, Checkpointing::Full));
+        assert_eq!(full, none);
+        assert_eq!(selective, fresh(512, Checkpointing::Selective));
+        assert_eq!(long, fresh(1024, Checkpointing::None));
+    }
 }
