@@ -100,16 +100,18 @@ pub(crate) fn estimate_with(
     // Pipeline stages differ: the first holds the embedding and `pp` micro-batches in flight, the
     // last holds the head and logits. Evaluate both and report the larger.
     let in_flight = pp.min(par.micro_batches.max(1));
-    let stages: Vec<Placement> = if pp == 1 {
-        alloc::vec![Placement {
+    let (single, pair);
+    let stages: &[Placement] = if pp == 1 {
+        single = [Placement {
             layers: spec.layers,
             moe_layers: spec.moe_layers(),
             embedding: true,
             head: true,
             in_flight: 1,
-        }]
+        }];
+        &single
     } else {
-        alloc::vec![
+        pair = [
             Placement {
                 layers: layers_per_stage,
                 moe_layers: moe_fraction(layers_per_stage),
@@ -125,7 +127,8 @@ pub(crate) fn estimate_with(
                 head: true,
                 in_flight: 1,
             },
-        ]
+        ];
+        &pair
     };
 
     let persistent = states.weights
@@ -177,7 +180,7 @@ pub(crate) fn estimate_with(
             }
         };
         let mut best: Option<step::StepPeaks> = None;
-        for place in &stages {
+        for place in stages {
             let p = step::training(
                 &spec,
                 &r,

@@ -101,7 +101,8 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
             positive("lora.rank", lora.rank)?;
             // A rank above a layer's width adds parameters without adding rank: the update
             // B·A of an n-wide layer has rank at most n (Hu et al. 2021, "LoRA", §4).
-            let widest = spec.linears().iter().map(|l| l.d_in.max(l.d_out)).max();
+            let linears = spec.linears();
+            let widest = linears.iter().map(|l| l.d_in.max(l.d_out)).max();
             if let Some(w) = widest {
                 at_most(
                     "lora.rank",
@@ -123,10 +124,9 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
                     "at least one module name or \"all-linear\"",
                 ));
             }
-            let names: Vec<&str> = spec.linears().iter().map(|l| l.module).collect();
             for t in &lora.targets {
-                if t != "all-linear" && !names.contains(&t.as_str()) {
-                    let mut known: Vec<&str> = names.clone();
+                if t != "all-linear" && !linears.iter().any(|l| l.module == t) {
+                    let mut known: Vec<&str> = linears.iter().map(|l| l.module).collect();
                     known.sort_unstable();
                     known.dedup();
                     return Err(Error::invalid(
