@@ -181,16 +181,9 @@ pub(crate) fn estimate_with(
         };
         let mut best: Option<step::StepPeaks> = None;
         for place in stages {
-            let p = step::training(
-                &spec,
-                &r,
-                sh,
-                request.checkpointing,
-                request.loss,
-                place,
-                grads,
-                programs,
-            )?;
+            let blocks =
+                programs.programs(&spec, &r, sh, request.checkpointing, request.loss, place)?;
+            let p = step::training(&blocks, &spec, request.checkpointing, place, grads);
             let p = if par.sequence_parallel && tp > 1 {
                 divide_activations(p, tp)
             } else {

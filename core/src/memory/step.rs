@@ -43,7 +43,7 @@ pub(crate) struct Placement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Program {
+pub(crate) struct Program {
     layer: Profile,
     moe_layer: Option<Profile>,
     first: Option<Profile>,
@@ -275,7 +275,7 @@ impl ProgramCache {
     }
 
     /// The programs of one configuration, from the cache or profiled now.
-    fn programs(
+    pub fn programs(
         &mut self,
         spec: &ModelSpec,
         r: &Recipe,
@@ -412,7 +412,6 @@ fn mask_kinds(spec: &ModelSpec) -> u64 {
     }
 }
 
-/// Runs a training step on this device and returns the activation-side peaks of each phase.
 /// How parameter gradients stay on the device during backward.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Grads {
@@ -423,17 +422,15 @@ pub(crate) struct Grads {
     pub resident: u64,
 }
 
+/// Stacks the block programs `p` of a training step on this device in execution order and
+/// returns the activation-side peaks of each phase.
 pub(crate) fn training(
+    p: &Program,
     spec: &ModelSpec,
-    r: &Recipe,
-    sh: Shape,
     ckpt: Checkpointing,
-    loss: LossImpl,
     place: &Placement,
     g: Grads,
-    cache: &mut ProgramCache,
-) -> Result<StepPeaks> {
-    let p = cache.programs(spec, r, sh, ckpt, loss, place)?;
+) -> StepPeaks {
     // Layer list in execution order: (profile, count).
     let dense = place.layers.saturating_sub(place.moe_layers);
     let mut order: alloc::vec::Vec<(Profile, u64)> = alloc::vec::Vec::with_capacity(3);
@@ -570,7 +567,7 @@ pub(crate) fn training(
             grads += keep(p.embed.param_grads);
         }
     }
-    Ok(StepPeaks {
+    StepPeaks {
         forward,
         backward,
         param_grads: grads,
@@ -578,7 +575,7 @@ pub(crate) fn training(
         shared: p.shared,
         grads_at_backward,
         inference: 0,
-    })
+    }
 }
 
 /// Runs a prefill or a decode step and returns the working set above weights and KV cache.
