@@ -316,14 +316,10 @@ def distribute(model, req, mesh):
     if dp > 1:
         from torch.distributed.fsdp import fully_shard
         reshard = SHARDING[sharding]
-        if tp > 1:
-            # FSDP over a tensor-parallel model joins the two meshes (`DeviceMesh._concatenate`), and
-            # the joined mesh finds this rank with `nonzero()` on a tensor that is fake here, which a
-            # fake mode cannot answer: not measured (the combined cases are left out of cases.py).
-            raise NotImplementedError("FSDP + tensor parallel cannot be built under FakeTensorMode")
-        for layer in _decoder_layers(model):
-            fully_shard(layer, mesh=mesh["dp"], reshard_after_forward=reshard)
-        fully_shard(model, mesh=mesh["dp"], reshard_after_forward=reshard)
+        with _real_mesh_concatenation():
+            for layer in _decoder_layers(model):
+                fully_shard(layer, mesh=mesh["dp"], reshard_after_forward=reshard)
+            fully_shard(model, mesh=mesh["dp"], reshard_after_forward=reshard)
     return model
 
 
@@ -346,6 +342,27 @@ def _untracked_sharding_propagation(tracker):
         yield
     finally:
         ShardingPropagator._propagate_tensor_meta_non_cached = orig
+
+
+@contextlib.contextmanager
+def _real_mesh_concatenation():
+    """FSDP over a tensor-parallel model joins the two meshes (`DeviceMesh._concatenate`), which
+    computes the joined rank table and this rank's coordinates (`nonzero()`) from the real rank
+    table: under FakeTensorMode those become fake and `nonzero` has no answer. The join runs with
+    the fake mode lifted, as it runs on a real job; no model tensor is touched there."""
+    from torch.distributed.device_mesh import DeviceMesh
+    from torch._subclasses.fake_tensor import unset_fake_temporarily
+    orig = DeviceMesh.__dict__["_concatenate"]
+
+    def concatenate(device_mesh_list):
+        with unset_fake_temporarily():
+            return orig.__func__(device_mesh_list)
+
+    DeviceMesh._concatenate = staticmethod(concatenate)
+    try:
+        yield
+    finally:
+        DeviceMesh._concatenate = orig
 
 
 def _loss_context(req):
@@ -775,8 +792,14 @@ def _measure_case(case, mesh, fake, emulate, round_to, hooks):
                 # Gradient accumulation as the Trainer runs it: every micro-batch's loss is divided by
                 # their number and backpropagated; .grad accumulates until the optimizer step.
                 accumulate = req.get("parallel", {}).get("micro_batches", 1)
+                fsdp = _degrees(req)[0] > 1
                 for step in (1, 2):
-                    for _ in range(accumulate):
+                    for micro in range(accumulate):
+                        if fsdp and accumulate > 1:
+                            # Accelerate's `accumulate()` runs every micro-batch but the last under
+                            # `no_sync`, which for FSDP2 is `set_requires_gradient_sync(False)`:
+                            # unsharded gradients add up until the last micro-batch reduce-scatters.
+                            model.set_requires_gradient_sync(micro == accumulate - 1)
                         tracker.set_phase(step, "forward")
                         with _loss_context(req):
                             with amp():

@@ -156,7 +156,11 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
         let accumulating = par.micro_batches > 1 && pp == 1;
         let grads = step::Grads {
             divisor,
-            resident: if accumulating { states.gradients } else { 0 },
+            resident: if accumulating {
+                states.accumulated_gradients
+            } else {
+                0
+            },
             gathered: states.gathered,
         };
         let mut best: Option<step::StepPeaks> = None;

@@ -424,11 +424,15 @@ pub(crate) fn training(
         .saturating_add(others)
         .saturating_add(g.resident)
         .saturating_add(g.gathered.forward);
+    let mut gathered_at_forward = g.gathered.forward;
     held = held.saturating_add(others);
     let head_saved = if place.head { p.head.saved } else { 0 };
     if place.head {
-        forward =
-            forward.max(held + cache + stream + p.head.fwd_peak + g.resident + g.gathered.forward);
+        let at = held + cache + stream + p.head.fwd_peak + g.resident + g.gathered.forward_head;
+        if at > forward {
+            forward = at;
+            gathered_at_forward = g.gathered.forward_head;
+        }
     }
     held -= embeds_held;
 
@@ -514,7 +518,7 @@ pub(crate) fn training(
         shared: p.shared,
         grads_at_backward,
         inference: 0,
-        gathered_at_forward: g.gathered.forward,
+        gathered_at_forward,
         gathered_at_backward,
     })
 }
