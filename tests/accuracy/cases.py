@@ -337,7 +337,6 @@ _ROWS_PARALLEL = [
     ("mistral-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (8, 1, SGO)}),
     ("qwen2.5-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (1, 4, "none")}),
     ("mistral-7b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", {"parallel": (1, 8, "none")}),
-    ("qwen2.5-7b", "lora", "bf16", "adamw", 2, 2048, "sdpa", "full", {"parallel": (1, 2, "none"), "lora": (16, QKVO)}),
     ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "full", {"parallel": (4, 2, SGO)}),
     ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", {"parallel": (8, 1, FULL)}),
     ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", {"parallel": (8, 1, SGO)}),

@@ -670,7 +670,15 @@ def param_groups(model, weight_decay):
     decay = [p for n, p in model.named_parameters() if p.requires_grad and n not in no_decay]
     nodecay = [p for n, p in model.named_parameters() if p.requires_grad and n in no_decay]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": nodecay, "weight_decay": 0.0}]
-    return [g for g in groups if g["params"]]
+    # torch.optim's foreach kernels refuse a group that mixes DTensors (tensor-parallel weights and
+    # biases) with plain tensors (the replicated norms): such a group is split in two.
+    split = []
+    for g in groups:
+        for dt in (True, False):
+            ps = [p for p in g["params"] if isinstance(p, DTensor) == dt]
+            if ps:
+                split.append({**g, "params": ps})
+    return split
 
 
 def build_optimizer(case, model):

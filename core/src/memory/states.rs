@@ -223,8 +223,10 @@ pub(crate) struct Gathered {
     pub forward_head: u64,
     /// While the head and the loss run backward (the root's gradients not made yet).
     pub head_backward: u64,
-    /// While the decoder layers run backward.
+    /// While the decoder layers run backward, plus `per_gathered_layer` for each layer still
+    /// gathered (the running one and those below it).
     pub layer_backward: u64,
+    pub per_gathered_layer: u64,
     /// While the embedding runs backward (every layer resharded).
     pub embed_backward: u64,
 }
@@ -475,7 +477,10 @@ pub(crate) fn states(
         weights_d = shard(weights_d, dp);
     }
     let layer_weights = weights.checked_div(spec.layers).unwrap_or(weights);
-    let fsdp = matches!(par.sharding, Sharding::FsdpFullShard | Sharding::FsdpShardGradOp);
+    let fsdp = matches!(
+        par.sharding,
+        Sharding::FsdpFullShard | Sharding::FsdpShardGradOp
+    );
     let accumulates = par.micro_batches > 1 && pp == 1;
     let gathered = if dp > 1
         && matches!(
@@ -540,8 +545,18 @@ pub(crate) fn states(
             // The forward's kept all-gather result is released; the last layer is being prefetched
             // (full shard) or all layers are still gathered (shard-grad-op).
             head_backward: root + layers - layer,
-            // Full shard: the running layer, the prefetched one, the kept reduce-scatter input.
-            layer_backward: root + head_grad + layers.max(3 * layer),
+            // Full shard: the running layer, the prefetched one, the kept reduce-scatter input;
+            // shard-grad-op: the layers not yet through backward, the kept reduce-scatter input.
+            layer_backward: root
+                + head_grad
+                + match par.sharding {
+                    Sharding::FsdpFullShard => 3 * layer,
+                    _ => layer,
+                },
+            per_gathered_layer: match par.sharding {
+                Sharding::FsdpFullShard => 0,
+                _ => layer,
+            },
             embed_backward: root + head_grad,
         }
     } else {

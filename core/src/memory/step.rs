@@ -465,14 +465,21 @@ pub(crate) fn training(
     } else {
         stream
     };
+    let mut layers_below = place.layers;
     for (l, count) in order.iter().rev() {
         if *count == 0 {
             continue;
         }
+        layers_below = layers_below.saturating_sub(*count);
         let below_group = held.saturating_sub(retained(l).saturating_mul(*count));
         // The live bytes are linear in the layer index: check the top and the bottom layer.
         for k in [*count, 1] {
             let lower = below_group + retained(l).saturating_mul(k - 1);
+            // Layers still gathered (shard-grad-op reshards each after its backward).
+            let gathered = g.gathered.layer_backward
+                + g.gathered
+                    .per_gathered_layer
+                    .saturating_mul(layers_below + k);
             let upper_grads = grads + keep(l.param_grads.saturating_mul(*count - k));
             let work = match ckpt {
                 // Recompute the layer (its saves live again, the output gradient waits), then backward.
@@ -482,12 +489,12 @@ pub(crate) fn training(
                 }
                 _ => l.bwd_peak,
             };
-            let at = lower + upper_grads + work + g.gathered.layer_backward;
+            let at = lower + upper_grads + work + gathered;
             if at > backward {
                 backward = at;
                 logits_at_backward = 0;
                 grads_at_backward = upper_grads + l.param_grads;
-                gathered_at_backward = g.gathered.layer_backward;
+                gathered_at_backward = gathered;
             }
         }
         held = below_group;
