@@ -306,6 +306,50 @@ _ROWS_12 = [
 ]
 
 
+_SHARDING = {"fsdp_full_shard": "fsdp", "fsdp_shard_grad_op": "fsdpsgo", "none": "dp"}
+
+# --- Sharded and tensor-parallel training (measure.py `distribute`): FSDP2 per decoder layer and
+# root; tensor parallel with the config's plan, vocabulary-parallel embedding and head; both on a
+# data x tensor mesh.
+FULL, SGO = "fsdp_full_shard", "fsdp_shard_grad_op"
+_ROWS_PARALLEL = [
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (2, 1, FULL)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (4, 1, FULL)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (8, 1, FULL)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (4, 1, SGO)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "full", {"parallel": (4, 1, FULL)}),
+    ("llama-tiny-60m", "pretrain", "amp_bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (4, 1, FULL)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (1, 2, "none")}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (1, 4, "none")}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "full", {"parallel": (1, 2, "none")}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (2, 2, FULL)}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (4, 1, FULL), "accumulate": 2}),
+    ("llama-tiny-60m", "lora", "bf16", "adamw", 8, 1024, "sdpa", "none",
+     {"parallel": (4, 1, FULL), "lora": (16, ALL_LINEAR)}),
+    ("llama-3-8b", "lora", "bf16", "adamw", 2, 4096, "sdpa", "full", {"parallel": (8, 1, FULL), "lora": (16, QV)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (8, 1, FULL), "accumulate": 4}),
+    # Other families: tied embeddings (Qwen2.5-1.5B, GPT-2), Conv1D and learned positions (GPT-2), a
+    # mixture of experts (OLMoE), sliding-window attention (Mistral), fp32 (Qwen2.5-0.5B).
+    ("qwen2.5-1.5b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", {"parallel": (4, 1, FULL)}),
+    ("qwen2.5-0.5b", "finetune", "fp32", "adamw", 2, 2048, "sdpa", "none", {"parallel": (2, 1, SGO)}),
+    ("gpt2-medium", "finetune", "amp_bf16", "adamw", 8, 1024, "sdpa", "none", {"parallel": (8, 1, FULL)}),
+    ("olmoe-tiny", "pretrain", "bf16", "adamw", 4, 2048, "sdpa", "none", {"parallel": (4, 1, FULL)}),
+    ("mistral-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (8, 1, SGO)}),
+    ("qwen2.5-7b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (1, 4, "none")}),
+    ("mistral-7b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", {"parallel": (1, 8, "none")}),
+    ("llama-tiny-60m", "pretrain", "bf16", "adamw", 8, 1024, "sdpa", "full", {"parallel": (4, 2, SGO)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", {"parallel": (8, 1, FULL)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "full", {"parallel": (8, 1, SGO)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 2, 4096, "sdpa", "full", {"parallel": (4, 1, FULL)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 2048, "sdpa", "none", {"parallel": (8, 1, FULL)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 1, 4096, "sdpa", "full", {"parallel": (1, 8, "none")}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "none", {"parallel": (1, 4, "none")}),
+    ("llama-2-7b", "finetune", "amp_bf16", "adamw", 1, 2048, "sdpa", "full", {"parallel": (8, 1, FULL)}),
+    ("llama-3-8b", "finetune", "bf16", "adamw", 2, 4096, "sdpa", "full", {"parallel": (2, 4, FULL)}),
+    ("llama-2-7b", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", {"parallel": (4, 2, FULL)}),
+]
+
+
 def _make(row):
     cfg, task, prec, opt, b, s, attn, ckpt, extra = row
     req = {
@@ -333,10 +377,18 @@ def _make(row):
     if extra and "accumulate" in extra:
         req["parallel"] = {"micro_batches": extra["accumulate"]}
         parts.append(f"acc{extra['accumulate']}")
+    if extra and "parallel" in extra:
+        # (data, tensor, sharding): one rank of a fake process group of data x tensor ranks.
+        dp, tp, sharding = extra["parallel"]
+        req["parallel"] = {**req.get("parallel", {}), "data": dp, "tensor": tp, "sharding": sharding}
+        if dp > 1:
+            parts.append(f"{_SHARDING[sharding]}{dp}")
+        if tp > 1:
+            parts.append(f"tp{tp}")
     return {"id": "_".join(parts), "config": cfg, "request": req}
 
 
-CASES = [_make(r) for r in _ROWS + _ROWS_12]
+CASES = [_make(r) for r in _ROWS + _ROWS_12 + _ROWS_PARALLEL]
 
 VALIDATION = [_make(r) for r in [
     ("val-llama-2l", "pretrain", "fp32", "adamw", 2, 64, "sdpa", "none", None),

@@ -112,7 +112,24 @@ def peer_applicable(peer, case):
         return False
     if peer.startswith("deepspeed") and task == "prefill":
         return False
+    dp, tp = parallelism(case)
+    if peer == "accelerate" and dp * tp > 1:
+        return False  # sizes one device holding everything
+    if peer.startswith("deepspeed") and tp > 1:
+        return False  # data parallelism only
     return True
+
+
+def parallelism(case):
+    par = case["request"].get("parallel", {})
+    return par.get("data", 1), par.get("tensor", 1)
+
+
+def layout(case):
+    """One device, FSDP, tensor parallel, or both: the groups of the per-layout table."""
+    dp, tp = parallelism(case)
+    return {(False, False): "one device", (True, False): "FSDP", (False, True): "tensor parallel",
+            (True, True): "FSDP + tensor parallel"}[(dp > 1, tp > 1)]
 
 
 def pct(x, signed=True):
@@ -208,6 +225,11 @@ def main():
         s = summarize(r["rel"] for r in rows if r["task"] == task)
         if s:
             by_task[task] = s
+    by_layout = {}
+    for lay in ("one device", "FSDP", "tensor parallel", "FSDP + tensor parallel"):
+        s = summarize(r["rel"] for r, c in zip(rows, cases) if layout(c) == lay)
+        if s:
+            by_layout[lay] = s
     by_family = {}
     for fam in sorted({r["family"] for r in rows}):
         s = summarize(r["rel"] for r in rows if r["family"] == fam)
@@ -230,7 +252,7 @@ def main():
 
     os.makedirs(args.out_dir, exist_ok=True)
     write_markdown(os.path.join(args.out_dir, "report.md"), doc, rows, summ, by_task, tf is not None)
-    write_tables(os.path.join(args.out_dir, "tables.md"), rows, summ, by_task, by_family)
+    write_tables(os.path.join(args.out_dir, "tables.md"), rows, summ, by_task, by_layout, by_family)
     with open(os.path.join(args.out_dir, "compare.json"), "w") as f:
         json.dump({"rows": rows, "summary": summ, "by_task": by_task}, f, indent=1)
     print(f"\nwrote {os.path.join(args.out_dir, 'report.md')}")
@@ -240,7 +262,7 @@ def main():
     return 0
 
 
-def write_tables(path, rows, summ, by_task, by_family):
+def write_tables(path, rows, summ, by_task, by_layout, by_family):
     """The tables of docs/accuracy.md: trainfit and the peers, trainfit per task and per family."""
     def line(name, s):
         return (f"| {name} | {s['n']} | {pct(s['median_abs'], False)} | {pct(s['max_abs'], False)} | "
@@ -250,6 +272,8 @@ def write_tables(path, rows, summ, by_task, by_family):
     L += [line(name, s) for name, s in summ.items() if s is not None]
     L += ["", head[0].format("trainfit, by task"), head[1]]
     L += [line(k, v) for k, v in by_task.items()]
+    L += ["", head[0].format("trainfit, by layout"), head[1]]
+    L += [line(k, v) for k, v in by_layout.items()]
     L += ["", head[0].format("trainfit, by `model_type`"), head[1]]
     L += [line(f"`{k}`", v) for k, v in by_family.items()]
     with open(path, "w") as f:

@@ -37,6 +37,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode  # noqa: E402
+from torch.distributed.tensor import DTensor  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 
 import transformers  # noqa: E402
@@ -80,6 +81,9 @@ class StorageTracker(TorchDispatchMode):
         self.phase_peaks: dict[str, dict[str, int]] = {}
         self.phase_start: dict[str, dict[str, int]] = {}
         self.optimizer = None
+        self.sharded_params: list = []
+        self.fake_mode = None
+        self.paused = 0
         self.last_op = ""
         self.n_ops = 0
 
@@ -91,8 +95,11 @@ class StorageTracker(TorchDispatchMode):
         return n
 
     def _countable(self, t: torch.Tensor) -> bool:
+        t = _local(t)
         if t.device.type == "meta":  # e.g. flash attention's philox seed/offset placeholders
             return False
+        if isinstance(t, FakeTensor) and self.fake_mode is not None and t.fake_mode is not self.fake_mode:
+            return False  # DTensor's sharding propagation runs ops in a fake mode of its own
         if self.emulate:
             if not isinstance(t, FakeTensor):
                 return False  # a real CPU tensor (RNG state kept by checkpointing): host memory on CUDA
@@ -102,17 +109,19 @@ class StorageTracker(TorchDispatchMode):
         return True
 
     def register(self, t: torch.Tensor, cat: str) -> None:
+        t = _local(t)
         if not isinstance(t, torch.Tensor) or t.is_sparse or not self._countable(t):
             return
         try:
             st = t.untyped_storage()
         except Exception:
             return
-        key = st._cdata
-        ent = self.info.get(key)
-        if ent is not None:
+        if st._cdata in self.info:
             return
-        n = self._bytes(st)
+        self._add(st, self._bytes(st), cat)
+
+    def _add(self, st, n: int, cat: str) -> None:
+        key = st._cdata
         self.info[key] = [n, cat]
         self.cur[cat] += n
         self.total += n
@@ -129,7 +138,37 @@ class StorageTracker(TorchDispatchMode):
 
         self.refs[key] = weakref.ref(st, _free)
 
+    @contextlib.contextmanager
+    def tracking_resize(self):
+        """FSDP frees and re-allocates its unsharded parameters with `UntypedStorage.resize_`, which
+        is not an aten op: the storage object lives on, its bytes come and go."""
+        orig = torch.UntypedStorage.resize_
+        tracker = self
+
+        def resize_(st, size):
+            out = orig(st, size)
+            if tracker.paused or not isinstance(st, torch.UntypedStorage):
+                return out
+            n = tracker._bytes(st)
+            e = tracker.info.get(st._cdata)
+            if e is None:
+                if n:
+                    tracker._add(st, n, tracker.default_cat)
+            else:
+                tracker.cur[e[1]] += n - e[0]
+                tracker.total += n - e[0]
+                e[0] = n
+            tracker._after_op("resize_")
+            return out
+
+        torch.UntypedStorage.resize_ = resize_
+        try:
+            yield
+        finally:
+            torch.UntypedStorage.resize_ = orig
+
     def relabel(self, t: torch.Tensor | None, cat: str) -> None:
+        t = _local(t)
         if t is None or not isinstance(t, torch.Tensor) or not self._countable(t):
             return
         key = t.untyped_storage()._cdata
@@ -143,6 +182,8 @@ class StorageTracker(TorchDispatchMode):
             e[1] = cat
 
     def relabel_optimizer_states(self) -> None:
+        for p in self.sharded_params:  # FSDP assigns sharded gradients itself: no autograd hook fires
+            self.relabel(p.grad, "gradients")
         if self.optimizer is None:
             return
         for st in self.optimizer.state.values():
@@ -178,7 +219,16 @@ class StorageTracker(TorchDispatchMode):
             self.peak_where = (self.step, self.phase, name, self.n_ops)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        # Modes run before tensor subclasses: NotImplemented lets a DTensor op desugar into the
+        # ops on its local shards (collectives and temporaries included), which come back here.
+        if any(t is DTensor for t in types):
+            return NotImplemented
+        if func is torch.ops._c10d_functional.wait_tensor.default:
+            # The fake kernel of wait_tensor returns a new tensor; eager returns its input.
+            return args[0]
         out = func(*args, **(kwargs or {}))
+        if self.paused:
+            return out  # DTensor working out output shapes on whole-tensor stand-ins: nothing allocated
         if isinstance(out, torch.Tensor):
             self.register(out, self.default_cat)
         elif isinstance(out, (tuple, list)):
@@ -193,6 +243,133 @@ class StorageTracker(TorchDispatchMode):
         self.n_ops += 1
         self._after_op(func.__name__)
         return out
+
+
+def _local(t):
+    """A DTensor's storage is its local shard: that is what the rank holds."""
+    return t._local_tensor if isinstance(t, DTensor) else t
+
+
+# ----------------------------------------------------------------------------------------------
+# Sharded and tensor-parallel training: one rank of a fake process group
+# ----------------------------------------------------------------------------------------------
+SHARDING = {"fsdp_full_shard": True, "fsdp_shard_grad_op": False}  # -> reshard_after_forward
+
+
+def _degrees(req):
+    par = req.get("parallel", {})
+    return par.get("data", 1), par.get("tensor", 1), par.get("sharding", "none")
+
+
+@contextlib.contextmanager
+def fake_process_group(req):
+    """Rank 0 of a world of data x tensor ranks whose collectives return at once with the right
+    shapes (torch's `fake` backend). The mesh is made before FakeTensorMode is entered."""
+    dp, tp, sharding = _degrees(req)
+    if dp * tp == 1:
+        yield None
+        return
+    if dp > 1 and sharding not in SHARDING:
+        raise ValueError(f"data parallel {dp} needs sharding fsdp_full_shard or fsdp_shard_grad_op here")
+    import torch.distributed as dist
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.testing._internal.distributed.fake_pg import FakeStore
+    dist.init_process_group("fake", rank=0, world_size=dp * tp, store=FakeStore())
+    try:
+        yield init_device_mesh("cpu", (dp, tp), mesh_dim_names=("dp", "tp"))
+    finally:
+        dist.destroy_process_group()
+
+
+def _decoder_layers(model):
+    """The modules the HF Trainer's FSDP auto-wrap policy wraps: the model's `_no_split_modules`."""
+    names = set(getattr(model, "_no_split_modules", None) or [])
+    base = getattr(model, "get_base_model", lambda: model)()
+    names |= set(getattr(base, "_no_split_modules", None) or [])
+    return [m for m in model.modules() if type(m).__name__ in names]
+
+
+def distribute(model, req, mesh):
+    """Tensor parallel as torchtitan applies it to Llama (torch.distributed.tensor.parallel): the
+    config's `base_model_tp_plan` (q/k/v and gate/up column-wise, o and down row-wise), the
+    embedding split by vocabulary rows, the head by vocabulary columns with its logits left sharded
+    for `loss_parallel`; then FSDP2 `fully_shard` on every decoder layer and on the root, as the
+    Trainer (accelerate, `fsdp_version: 2`, transformer auto-wrap) does."""
+    if mesh is None:
+        return model
+    dp, tp, sharding = _degrees(req)
+    if tp > 1:
+        from torch.distributed.tensor import Replicate, Shard
+        from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
+        styles = {"colwise": ColwiseParallel, "rowwise": RowwiseParallel}
+        plan = model.config.base_model_tp_plan or {}
+        layer_plan = {}
+        for key, style in plan.items():
+            if not key.startswith("layers.*.") or style not in styles:
+                raise ValueError(f"tensor-parallel plan entry {key}: {style} is not measured here")
+            layer_plan[key[len("layers.*."):]] = styles[style]()
+        for layer in _decoder_layers(model):
+            parallelize_module(layer, mesh["tp"], layer_plan)
+        parallelize_module(model.get_input_embeddings(), mesh["tp"], RowwiseParallel(input_layouts=Replicate()))
+        parallelize_module(model.get_output_embeddings(), mesh["tp"],
+                           ColwiseParallel(output_layouts=Shard(-1), use_local_output=False))
+    if dp > 1:
+        from torch.distributed.fsdp import fully_shard
+        reshard = SHARDING[sharding]
+        with _real_mesh_concatenation():
+            for layer in _decoder_layers(model):
+                fully_shard(layer, mesh=mesh["dp"], reshard_after_forward=reshard)
+            fully_shard(model, mesh=mesh["dp"], reshard_after_forward=reshard)
+    return model
+
+
+@contextlib.contextmanager
+def _untracked_sharding_propagation(tracker):
+    """DTensor computes output metadata by running the op on whole-tensor fake stand-ins, in the
+    active fake mode when there is one (ours) and in a fresh one otherwise: no memory on a real run."""
+    from torch.distributed.tensor._sharding_prop import ShardingPropagator
+    orig = ShardingPropagator._propagate_tensor_meta_non_cached
+
+    def wrapped(self, *args, **kwargs):
+        tracker.paused += 1
+        try:
+            return orig(self, *args, **kwargs)
+        finally:
+            tracker.paused -= 1
+
+    ShardingPropagator._propagate_tensor_meta_non_cached = wrapped
+    try:
+        yield
+    finally:
+        ShardingPropagator._propagate_tensor_meta_non_cached = orig
+
+
+@contextlib.contextmanager
+def _real_mesh_concatenation():
+    """FSDP over a tensor-parallel model joins the two meshes (`DeviceMesh._concatenate`), which
+    computes the joined rank table and this rank's coordinates (`nonzero()`) from the real rank
+    table: under FakeTensorMode those become fake and `nonzero` has no answer. The join runs with
+    the fake mode lifted, as it runs on a real job; no model tensor is touched there."""
+    from torch.distributed.device_mesh import DeviceMesh
+    from torch._subclasses.fake_tensor import unset_fake_temporarily
+    orig = DeviceMesh.__dict__["_concatenate"]
+
+    def concatenate(device_mesh_list):
+        with unset_fake_temporarily():
+            return orig.__func__(device_mesh_list)
+
+    DeviceMesh._concatenate = staticmethod(concatenate)
+    try:
+        yield
+    finally:
+        DeviceMesh._concatenate = orig
+
+
+def _loss_context(req):
+    if _degrees(req)[1] > 1:
+        from torch.distributed.tensor.parallel import loss_parallel
+        return loss_parallel()
+    return contextlib.nullcontext()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -493,7 +670,15 @@ def param_groups(model, weight_decay):
     decay = [p for n, p in model.named_parameters() if p.requires_grad and n not in no_decay]
     nodecay = [p for n, p in model.named_parameters() if p.requires_grad and n in no_decay]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": nodecay, "weight_decay": 0.0}]
-    return [g for g in groups if g["params"]]
+    # torch.optim's foreach kernels refuse a group that mixes DTensors (tensor-parallel weights and
+    # biases) with plain tensors (the replicated norms): such a group is split in two.
+    split = []
+    for g in groups:
+        for dt in (True, False):
+            ps = [p for p in g["params"] if isinstance(p, DTensor) == dt]
+            if ps:
+                split.append({**g, "params": ps})
+    return split
 
 
 def build_optimizer(case, model):
@@ -523,7 +708,7 @@ def _sum_bytes(tensors, round_to):
     for t in tensors:
         if t is None:
             continue
-        st = t.untyped_storage()
+        st = _local(t).untyped_storage()
         if st._cdata in seen:
             continue
         seen.add(st._cdata)
@@ -534,25 +719,34 @@ def _sum_bytes(tensors, round_to):
 
 def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None):
     """Runs the case and returns the "measured" dict. hooks: optional callables for inventory.py."""
+    with fake_process_group(case["request"]) as mesh:
+        return _measure_case(case, mesh, fake, emulate, round_to, hooks)
+
+
+def _measure_case(case, mesh, fake, emulate, round_to, hooks):
     patch_transformers()
     req = case["request"]
     torch.manual_seed(0)
-    fm = FakeTensorMode() if fake else contextlib.nullcontext()
+    # A 2-D mesh's DTensor ops index real (CPU) int tensors of the mesh's coordinates.
+    fm = FakeTensorMode(allow_non_fake_inputs=mesh is not None) if fake else contextlib.nullcontext()
     t0 = time.time()
     with fm:
-        model = build_model(case)
+        model = distribute(build_model(case), req, mesh)
         b, s = req["micro_batch"], req["sequence"]
         ids = torch.randint(0, vocab_size(model), (b, s))
         opt = build_optimizer(case, model) if req["task"] not in INFERENCE else None
 
     tracker = StorageTracker(round_to=round_to, emulate=emulate)
     tracker.optimizer = opt
+    tracker.fake_mode = fm if fake else None
     for p in model.parameters():
         tracker.register(p, "parameters")
     for buf in model.buffers():
         tracker.register(buf, "buffers")
     tracker.register(ids, "inputs")
     trainable = [p for p in model.parameters() if p.requires_grad]
+    if _degrees(req)[0] > 1:
+        tracker.sharded_params = trainable
     handles = [p.register_post_accumulate_grad_hook(lambda p: tracker.relabel(p.grad, "gradients"))
                for p in trainable] if req["task"] not in INFERENCE else []
     emu = CudaEmulation() if emulate else contextlib.nullcontext()
@@ -564,7 +758,7 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
     gc.collect()
     gc.disable()
     try:
-        with fm, emu, tracker:
+        with fm, emu, tracker, _untracked_sharding_propagation(tracker), tracker.tracking_resize():
             if hooks and "start" in hooks:
                 hooks["start"](model, tracker)
             if req["task"] == "prefill":
@@ -606,17 +800,24 @@ def measure_case(case, fake=True, emulate=True, round_to=CUDA_BLOCK, hooks=None)
                 # Gradient accumulation as the Trainer runs it: every micro-batch's loss is divided by
                 # their number and backpropagated; .grad accumulates until the optimizer step.
                 accumulate = req.get("parallel", {}).get("micro_batches", 1)
+                fsdp = _degrees(req)[0] > 1
                 for step in (1, 2):
-                    for _ in range(accumulate):
+                    for micro in range(accumulate):
+                        if fsdp and accumulate > 1:
+                            # Accelerate's `accumulate()` runs every micro-batch but the last under
+                            # `no_sync`, which for FSDP2 is `set_requires_gradient_sync(False)`:
+                            # unsharded gradients add up until the last micro-batch reduce-scatters.
+                            model.set_requires_gradient_sync(micro == accumulate - 1)
                         tracker.set_phase(step, "forward")
-                        with amp():
-                            loss = model(input_ids=ids, labels=ids).loss
-                            if accumulate > 1:
-                                loss = loss / accumulate
-                        tracker.set_phase(step, "backward")
-                        if hooks and "before_backward" in hooks:
-                            hooks["before_backward"](model, tracker, loss, step)
-                        loss.backward()
+                        with _loss_context(req):
+                            with amp():
+                                loss = model(input_ids=ids, labels=ids).loss
+                                if accumulate > 1:
+                                    loss = loss / accumulate
+                            tracker.set_phase(step, "backward")
+                            if hooks and "before_backward" in hooks:
+                                hooks["before_backward"](model, tracker, loss, step)
+                            loss.backward()
                         del loss
                         gc.collect()
                     tracker.set_phase(step, "optimizer_step")

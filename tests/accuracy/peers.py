@@ -59,6 +59,8 @@ def hf_config(case):
 
 # ---------------------------------------------------------------------------------------------
 def accelerate_predict(case):
+    if _parallel(case)[:2] != (1, 1):
+        return None  # `estimate-memory` sizes one device holding everything
     from accelerate import init_empty_weights
     from accelerate.commands.estimate import estimate_training_usage
     from accelerate.utils import calculate_maximum_sizes
@@ -88,15 +90,23 @@ def _ds_counts(case):
     return total, largest
 
 
+def _parallel(case):
+    par = case["request"].get("parallel", {})
+    return par.get("data", 1), par.get("tensor", 1), par.get("sharding", "none")
+
+
 def deepspeed_predict(case):
     if case["request"]["task"] == "prefill":
         return None, None
+    dp, tp, _ = _parallel(case)
+    if tp > 1:
+        return None, None  # the estimators know data parallelism only
     with contextlib.redirect_stdout(io.StringIO()):
         from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs
         from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs
     total, largest = _ds_counts(case)
-    _, z2 = estimate_zero2_model_states_mem_needs(total, num_gpus_per_node=1, num_nodes=1, cpu_offload=False)
-    _, z3, _ = estimate_zero3_model_states_mem_needs(total, largest, num_gpus_per_node=1, num_nodes=1,
+    _, z2 = estimate_zero2_model_states_mem_needs(total, num_gpus_per_node=dp, num_nodes=1, cpu_offload=False)
+    _, z3, _ = estimate_zero3_model_states_mem_needs(total, largest, num_gpus_per_node=dp, num_nodes=1,
                                                   cpu_offload=False, cpu_offload_params=False, zero_init=True)
     return int(z2), int(z3)
 
@@ -144,7 +154,11 @@ def llm_analysis_predict(case):
     abits = 32 if prec == "fp32" else 16
     dt = DtypeConfig(name=f"w{wbits}a{abits}e{wbits}", weight_bits=wbits, activation_bits=abits,
                      embedding_bits=wbits)
-    an = la.LLMAnalysis(mc, gpu, dt, flops_efficiency=0.5, hbm_memory_efficiency=0.9)
+    dp, tp, sharding = _parallel(case)
+    from llm_analysis.config import ParallelismConfig
+    an = la.LLMAnalysis(mc, gpu, dt, parallelism_config=ParallelismConfig(tp_size=tp, dp_size=dp),
+                        flops_efficiency=0.5, hbm_memory_efficiency=0.9)
+    zero = {"fsdp_full_shard": la.DSZeRO.STAGE_3, "fsdp_shard_grad_op": la.DSZeRO.STAGE_2}.get(sharding, la.DSZeRO.NONE)
     if max(wbits, abits) > 16:  # latency-only lookup asserts 16-bit; memory does not use it
         an.get_TFLOPS_per_gpu = lambda: gpu.peak_fp16_TFLOPS * 0.5
     flash = req["attention"] == "sdpa"
@@ -162,7 +176,7 @@ def llm_analysis_predict(case):
         out = an.training(batch_size_per_gpu=req["micro_batch"], gradient_accumulation_steps=1,
                           seq_len=req["sequence"], activation_recomputation=recompute,
                           master_weights_dtype_bytes=grad_b, other_op_bytes=state_b - grad_b, flash_attn=flash,
-                          softmax_dropout=dropout)
+                          softmax_dropout=dropout, ds_zero=zero)
     return int(out["(weight+op_state+grad+act)_memory_per_gpu"])
 
 

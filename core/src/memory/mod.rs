@@ -168,7 +168,12 @@ pub(crate) fn estimate_with(
         let accumulating = par.micro_batches > 1 && pp == 1;
         let grads = step::Grads {
             divisor,
-            resident: if accumulating { states.gradients } else { 0 },
+            resident: if accumulating {
+                states.accumulated_gradients
+            } else {
+                0
+            },
+            gathered: states.gathered,
         };
         // Without a cache from the caller, keep what a later pipeline stage can reuse.
         let mut own;
@@ -231,8 +236,14 @@ pub(crate) fn estimate_with(
                 );
                 push(
                     &mut terms,
+                    TermKind::ShardingBuffers,
+                    peaks.gathered_at_forward,
+                    GATHERED,
+                );
+                push(
+                    &mut terms,
                     TermKind::Activations,
-                    peaks.forward - grads_kept,
+                    peaks.forward - grads_kept - peaks.gathered_at_forward,
                     activation_detail(request, &sh, &r),
                 );
             }
@@ -244,7 +255,13 @@ pub(crate) fn estimate_with(
                     g,
                     "parameter gradients held at that point of backward",
                 );
-                let act = peaks.backward - g;
+                let act = peaks.backward - g - peaks.gathered_at_backward;
+                push(
+                    &mut terms,
+                    TermKind::ShardingBuffers,
+                    peaks.gathered_at_backward,
+                    GATHERED,
+                );
                 push(
                     &mut terms,
                     TermKind::LogitsAndLoss,
@@ -359,13 +376,16 @@ pub(crate) fn estimate_with(
     })
 }
 
+const GATHERED: &str = "FSDP's unsharded copies at that point: the root's embedding and head, gathered layers, the head's gradient and reduce-scatter inputs";
+
 /// Megatron sequence parallelism splits every remaining activation across the tensor-parallel
 /// group (Korthikanti et al. 2022, Table 2: `sbh(34/t + 5as/(ht))`).
 fn divide_activations(p: step::StepPeaks, tp: u64) -> step::StepPeaks {
     let f = |x: u64| x.div_ceil(tp);
+    let (gf, gb) = (p.gathered_at_forward, p.gathered_at_backward);
     step::StepPeaks {
-        forward: f(p.forward),
-        backward: f(p.backward - p.grads_at_backward) + p.grads_at_backward,
+        forward: f(p.forward - gf) + gf,
+        backward: f(p.backward - p.grads_at_backward - gb) + p.grads_at_backward + gb,
         logits_at_backward: f(p.logits_at_backward),
         ..p
     }

@@ -192,12 +192,43 @@ pub(crate) struct States {
     pub weights: u64,
     pub adapters: u64,
     pub gradients: u64,
+    /// Gradients kept between micro-batches of gradient accumulation.
+    pub accumulated_gradients: u64,
     pub master: u64,
     pub optimizer: u64,
     pub step_temporaries: u64,
     pub sharding_buffers: u64,
+    /// FSDP's unsharded copies, which come and go with the step's phases.
+    pub gathered: Gathered,
     pub host: u64,
     pub trainable_params: u64,
+}
+
+/// What FSDP2 (`fully_shard` on every decoder layer, then on the root, as the Hugging Face
+/// Trainer wraps a model through Accelerate) holds unsharded beside the shards, by moment of the
+/// step (torch/distributed/fsdp/_fully_shard, torch 2.15):
+/// - the root's parameters (embedding, head, final norm) are gathered in the root's pre-forward and
+///   not resharded after forward (`FSDPState._lazy_init`: the root keeps `reshard_after_forward`
+///   false), so they stay gathered until the root's post-backward;
+/// - forward, full shard: the running layer's parameters plus the flat all-gather result kept for
+///   the next copy-out (`AllGatherState`); shard-grad-op keeps every gathered layer until backward;
+/// - backward: the root's head gradient stays unsharded until the root's post-backward reduce-scatter;
+///   beside the running layer, the next layer is prefetched (`backward_prefetch` of one) and the
+///   previous layer's reduce-scatter input is kept (`ReduceScatterState`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Gathered {
+    /// While the decoder layers run forward.
+    pub forward: u64,
+    /// While the head and the loss run forward (every layer has run).
+    pub forward_head: u64,
+    /// While the head and the loss run backward (the root's gradients not made yet).
+    pub head_backward: u64,
+    /// While the decoder layers run backward, plus `per_gathered_layer` for each layer still
+    /// gathered (the running one and those below it).
+    pub layer_backward: u64,
+    pub per_gathered_layer: u64,
+    /// While the embedding runs backward (every layer resharded).
+    pub embed_backward: u64,
 }
 
 /// LoRA adapter matrices for the request's targets: `A` is `r x d_in`, `B` is `d_out x r`, so
@@ -378,9 +409,23 @@ pub(crate) fn states(
         })?,
     });
     let n = here(per_tensor(train_list, stage, |t| t.elems)?);
-    let grads = here(per_tensor(train_list, stage, |t| {
+    let mut grads = here(per_tensor(train_list, stage, |t| {
         alloc_bytes(t.elems, grad_dt)
     })?);
+    if tp > 1 && full {
+        // A vocabulary-parallel embedding (`RowwiseParallel` of torch's tensor parallelism) gets
+        // its gradient as a whole-table tensor (the lookup's backward yields a partial sum over the
+        // full table), and AccumulateGrad stores it as it comes: each rank keeps the whole table's
+        // gradient, as measured (tests/accuracy, `*_tp*` cases).
+        let table = per_tensor(train_list, stage, |t| {
+            if t.role == Role::Embedding {
+                alloc_bytes(t.elems, grad_dt)
+            } else {
+                0
+            }
+        })?;
+        grads = add(grads, table - shard(table, tp), "gradients")?;
+    }
     let master = here(per_tensor(train_list, stage, |t| {
         if master_dt > 0 {
             alloc_bytes(t.elems, master_dt)
@@ -426,10 +471,97 @@ pub(crate) fn states(
     if zero >= 2 {
         grads_d = shard(grads_d, dp);
     }
-    if zero >= 3 {
+    // FSDP's shard-grad-op shards the weights at rest as well: the gathered copies live from a
+    // layer's forward to its backward (`reshard_after_forward=False`), counted in `gathered`.
+    if zero >= 3 || par.sharding == Sharding::FsdpShardGradOp {
         weights_d = shard(weights_d, dp);
     }
     let layer_weights = weights.checked_div(spec.layers).unwrap_or(weights);
+    let fsdp = matches!(
+        par.sharding,
+        Sharding::FsdpFullShard | Sharding::FsdpShardGradOp
+    );
+    let accumulates = par.micro_batches > 1 && pp == 1;
+    let gathered = if dp > 1
+        && matches!(
+            par.sharding,
+            Sharding::FsdpFullShard | Sharding::FsdpShardGradOp
+        ) {
+        let bytes_of = |layer: bool, f: &dyn Fn(&TensorKind) -> u64| -> Result<u64> {
+            let mut b = 0u64;
+            for t in tensors.iter().filter(|t| (t.role == Role::Layer) == layer) {
+                b = add(
+                    b,
+                    stage.share(t.role, mul(f(t), t.count, "gathered weights")?),
+                    "gathered weights",
+                )?;
+            }
+            Ok(shard(b, tp))
+        };
+        let root = bytes_of(false, &|t| weight_bytes(t, stored_dt, quant))?;
+        let layer = bytes_of(true, &|t| weight_bytes(t, stored_dt, quant))?
+            .checked_div(layers_here.max(1))
+            .unwrap_or(0);
+        // The head's gradient: the output projection's, or the tied embedding's.
+        let has_head = tensors.iter().any(|t| t.role == Role::Head);
+        let head_grad = if full {
+            let mut b = 0u64;
+            for t in tensors.iter().filter(|t| {
+                t.role
+                    == if has_head {
+                        Role::Head
+                    } else {
+                        Role::Embedding
+                    }
+            }) {
+                b = add(
+                    b,
+                    mul(alloc_bytes(t.elems, grad_dt), t.count, "head gradient")?,
+                    "head gradient",
+                )?;
+            }
+            shard(b, tp)
+        } else {
+            0
+        };
+        // The device's own shard of it is counted with the gradients already.
+        // With gradient accumulation it is kept whole with the other accumulated gradients.
+        let head_grad = if accumulates {
+            0
+        } else {
+            head_grad - shard(head_grad, dp)
+        };
+        let layers = match par.sharding {
+            Sharding::FsdpFullShard => 2 * layer,
+            _ => (layers_here + 1).saturating_mul(layer),
+        };
+        Gathered {
+            forward: root + layers,
+            // Full shard: the last layer resharded, its all-gather result still kept.
+            forward_head: match par.sharding {
+                Sharding::FsdpFullShard => root + layer,
+                _ => root + layers,
+            },
+            // The forward's kept all-gather result is released; the last layer is being prefetched
+            // (full shard) or all layers are still gathered (shard-grad-op).
+            head_backward: root + layers - layer,
+            // Full shard: the running layer, the prefetched one, the kept reduce-scatter input;
+            // shard-grad-op: the layers not yet through backward, the kept reduce-scatter input.
+            layer_backward: root
+                + head_grad
+                + match par.sharding {
+                    Sharding::FsdpFullShard => 3 * layer,
+                    _ => layer,
+                },
+            per_gathered_layer: match par.sharding {
+                Sharding::FsdpFullShard => 0,
+                _ => layer,
+            },
+            embed_backward: root + head_grad,
+        }
+    } else {
+        Gathered::default()
+    };
     let sharding_buffers = match par.sharding {
         Sharding::None => 0,
         // DeepSpeed defaults: reduce and all-gather buckets of 5e8 elements (docs: `reduce_bucket_size`,
@@ -438,10 +570,8 @@ pub(crate) fn states(
         // ZeRO-3: prefetch bucket (`stage3_prefetch_bucket_size` 5e7 elements) plus the gathered
         // largest layer's 16-bit weights and gradients (`estimate_zero3_model_states_mem_needs`: 4 x largest layer).
         Sharding::Zero3 => (50_000_000u64 * param_dt).min(weights) + 2 * layer_weights,
-        // FSDP: the current unit and the prefetched next one unsharded, plus the current unit's
-        // unsharded gradients before the reduce-scatter (PyTorch FSDP notes).
-        Sharding::FsdpShardGradOp => layer_weights,
-        Sharding::FsdpFullShard => 3 * layer_weights,
+        // FSDP: by phase, in `gathered`.
+        Sharding::FsdpShardGradOp | Sharding::FsdpFullShard => 0,
     };
     let mut host = 0u64;
     if par.offload.optimizer {
@@ -463,10 +593,15 @@ pub(crate) fn states(
         weights: weights_d,
         adapters,
         gradients: grads_d,
+        // Accelerate runs every micro-batch but the last under `no_sync`, which for FSDP2 is
+        // `set_requires_gradient_sync(False)`: the gradients add up unsharded, and only the last
+        // micro-batch reduce-scatters them (measured: tests/accuracy `*_acc*_fsdp*`).
+        accumulated_gradients: if accumulates && fsdp { grads } else { grads_d },
         master: master_d,
         optimizer: opt_d,
         step_temporaries: temp_d,
         sharding_buffers,
+        gathered,
         host,
         trainable_params: trainable,
     })

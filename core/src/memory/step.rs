@@ -25,6 +25,9 @@ pub(crate) struct StepPeaks {
     pub grads_at_backward: u64,
     /// Inference: peak working set above weights and KV cache.
     pub inference: u64,
+    /// Of `forward` and of `backward`, FSDP's unsharded copies at that peak.
+    pub gathered_at_forward: u64,
+    pub gathered_at_backward: u64,
 }
 
 /// What runs on this device.
@@ -212,7 +215,19 @@ fn head_program(
     // `ForCausalLMLoss`: `logits.float()`, then `cross_entropy` = log_softmax (keeps its output) + nll_loss.
     let l32 = b.t.cast(logits, 4);
     let lsm = b.t.unary_keep_output(l32, 4);
+    if sh.tp > 1 {
+        // Logits sharded by vocabulary under `loss_parallel` (torch/distributed/tensor/parallel/
+        // loss.py): `_log_softmax` keeps `shifted = x - max` while `exp(shifted)` and then the
+        // output are made; the backward of nll_loss makes the whole log-softmax gradient
+        // (`(zeros_like(x) + exp(x)) * grad`, two of its temporaries live beside the result) and
+        // log_softmax's backward passes it on.
+        b.t.last_fwd_temp(l32.bytes());
+        b.t.last_passes_grad();
+    }
     let loss_v = b.t.reduce(lsm, 1);
+    if sh.tp > 1 {
+        b.t.last_bwd_temp(2 * lsm.bytes());
+    }
     // The model's `logits` and the loss function's fp32 `logits` stay referenced until the loss returns.
     b.t.hold(logits);
     b.t.hold(l32);
@@ -420,6 +435,8 @@ pub(crate) struct Grads {
     /// Bytes of gradients already allocated when backward starts (accumulation over micro-batches);
     /// new gradients are then added in place instead of growing.
     pub resident: u64,
+    /// FSDP's unsharded copies by moment of the step.
+    pub gathered: super::states::Gathered,
 }
 
 /// Stacks the block programs `p` of a training step on this device in execution order and
@@ -492,11 +509,19 @@ pub(crate) fn training(
     let held_one = held;
     // Other micro-batches in flight hold their activations as well (1F1B warm-up).
     let others = (held_one - p.shared).saturating_mul(inflight - 1);
-    forward = forward.saturating_add(others).saturating_add(g.resident);
+    forward = forward
+        .saturating_add(others)
+        .saturating_add(g.resident)
+        .saturating_add(g.gathered.forward);
+    let mut gathered_at_forward = g.gathered.forward;
     held = held.saturating_add(others);
     let head_saved = if place.head { p.head.saved } else { 0 };
     if place.head {
-        forward = forward.max(held + cache + stream + p.head.fwd_peak + g.resident);
+        let at = held + cache + stream + p.head.fwd_peak + g.resident + g.gathered.forward_head;
+        if at > forward {
+            forward = at;
+            gathered_at_forward = g.gathered.forward_head;
+        }
     }
     held -= embeds_held;
 
@@ -512,12 +537,14 @@ pub(crate) fn training(
     let mut backward = 0u64;
     let mut logits_at_backward = 0u64;
     let mut grads_at_backward = 0u64;
+    let mut gathered_at_backward = 0u64;
     if place.head {
-        let at = held + grads + p.head.bwd_peak;
+        let at = held + grads + p.head.bwd_peak + g.gathered.head_backward;
         if at > backward {
             backward = at;
             logits_at_backward = p.head.bwd_peak.saturating_sub(p.head.param_grads);
             grads_at_backward = grads + p.head.param_grads;
+            gathered_at_backward = g.gathered.head_backward;
         }
         grads += keep(p.head.param_grads);
     }
@@ -527,14 +554,21 @@ pub(crate) fn training(
     } else {
         stream
     };
+    let mut layers_below = place.layers;
     for (l, count) in order.iter().rev() {
         if *count == 0 {
             continue;
         }
+        layers_below = layers_below.saturating_sub(*count);
         let below_group = held.saturating_sub(retained(l).saturating_mul(*count));
         // The live bytes are linear in the layer index: check the top and the bottom layer.
         for k in [*count, 1] {
             let lower = below_group + retained(l).saturating_mul(k - 1);
+            // Layers still gathered (shard-grad-op reshards each after its backward).
+            let gathered = g.gathered.layer_backward
+                + g.gathered
+                    .per_gathered_layer
+                    .saturating_mul(layers_below + k);
             let upper_grads = grads + keep(l.param_grads.saturating_mul(*count - k));
             let work = match ckpt {
                 // Recompute the layer (its saves live again, the output gradient waits), then backward.
@@ -544,11 +578,12 @@ pub(crate) fn training(
                 }
                 _ => l.bwd_peak,
             };
-            let at = lower + upper_grads + work;
+            let at = lower + upper_grads + work + gathered;
             if at > backward {
                 backward = at;
                 logits_at_backward = 0;
                 grads_at_backward = upper_grads + l.param_grads;
+                gathered_at_backward = gathered;
             }
         }
         held = below_group;
@@ -557,11 +592,15 @@ pub(crate) fn training(
     if place.embedding {
         // With tied embeddings the lookup's dense gradient is a temporary added into the head's
         // gradient; `bwd_peak` counts it while it lives either way.
-        let at = held.saturating_sub(embed_retained) + grads + p.embed.bwd_peak;
+        let at = held.saturating_sub(embed_retained)
+            + grads
+            + p.embed.bwd_peak
+            + g.gathered.embed_backward;
         if at > backward {
             backward = at;
             logits_at_backward = 0;
             grads_at_backward = grads + p.embed.param_grads;
+            gathered_at_backward = g.gathered.embed_backward;
         }
         if !(spec.tied_embeddings && place.head) {
             grads += keep(p.embed.param_grads);
@@ -575,6 +614,8 @@ pub(crate) fn training(
         shared: p.shared,
         grads_at_backward,
         inference: 0,
+        gathered_at_forward,
+        gathered_at_backward,
     }
 }
 

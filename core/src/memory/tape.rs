@@ -543,6 +543,20 @@ impl Tape {
         }
     }
 
+    /// Adds a temporary of `bytes` to the forward of the op just recorded, live with its output.
+    pub fn last_fwd_temp(&mut self, bytes: u64) {
+        if let Some(op) = self.ops.last_mut() {
+            op.fwd_temp = op.fwd_temp.saturating_add(round_up(bytes, BLOCK));
+        }
+    }
+
+    /// Makes the backward of the op just recorded hand its output gradient to its input unchanged.
+    pub fn last_passes_grad(&mut self) {
+        if let Some(op) = self.ops.last_mut() {
+            op.back = Back::Pass;
+        }
+    }
+
     /// Keeps `v` alive up to this point of the forward: a Python variable still refers to it
     /// (Hugging Face keeps a block's input in `hidden_states` until the block returns).
     pub fn hold(&mut self, v: V) {
