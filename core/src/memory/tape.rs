@@ -403,6 +403,12 @@ impl Tape {
         out
     }
 
+    /// A tensor computed in forward from no input that needs a gradient (Llama 4's attention
+    /// scales from the token positions): no gradient.
+    pub fn constant(&mut self, elems: u64, dt: u64) -> V {
+        self.noise(elems, dt)
+    }
+
     /// Rows picked by an index (`x[index]`, `topk` values): keeps only the int64 index, of
     /// `index_elems` elements; its backward scatters the gradient into a zero tensor of `a`'s size.
     pub fn gather(&mut self, a: V, out_elems: u64, index_elems: u64) -> V {

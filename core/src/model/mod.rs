@@ -137,6 +137,7 @@ pub enum Family {
     Gptj,
     Bloom,
     Falcon,
+    Llama4,
 }
 
 wire_names!(Family, "family", {
@@ -176,6 +177,7 @@ wire_names!(Family, "family", {
     Gptj => "gptj",
     Bloom => "bloom",
     Falcon => "falcon",
+    Llama4 => "llama4",
 });
 
 impl Family {
@@ -338,6 +340,9 @@ pub enum QkNorm {
     /// OLMo-2's RMSNorm of the whole projection, StableLM's bias-free LayerNorm per head
     /// (`qk_layernorm`), Cohere's LayerNorm of shape `(heads, head_dim)` (`use_qk_norm`).
     Full,
+    /// An RMS norm of each head without weights, on the layers with rotary positions only
+    /// (Llama 4's `Llama4TextL2Norm`, `use_qk_norm`).
+    L2,
 }
 
 /// Which linear layers carry biases.

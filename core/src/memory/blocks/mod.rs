@@ -23,6 +23,7 @@ use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
 mod glm4;
 mod gpt_oss;
+mod llama4;
 
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
@@ -327,7 +328,9 @@ impl<'a> Builder<'a> {
                 let masked = self.t.add_const(scaled);
                 // Llama-family code asks softmax for fp32 and casts back; GPT-2 softmaxes in the input
                 // dtype, which autocast raises to fp32.
-                let fp32 = self.spec.family != Family::Gpt2 || self.r.autocast;
+                // Llama 4's `eager_attention_forward` softmaxes in the scores' dtype too.
+                let fp32 =
+                    !matches!(self.spec.family, Family::Gpt2 | Family::Llama4) || self.r.autocast;
                 let probs = if fp32 {
                     // `softmax(x, dtype=float32)`: CUDA reads fp16 straight into fp32
                     // (`half_to_float`); a bf16 input is converted to fp32 first.
@@ -454,7 +457,8 @@ impl<'a> Builder<'a> {
             (q, k, v)
         };
         let (q, k) = match spec.qk_norm {
-            QkNorm::None => (q, k),
+            // Llama 4 has its own program (`llama4_layer`).
+            QkNorm::None | QkNorm::L2 => (q, k),
             QkNorm::PerHead => {
                 let q = self.norm(q, elems(&[rows, heads])?, spec.head_dim)?;
                 let k = self.norm(k, elems(&[rows, kv_heads])?, spec.head_dim)?;
