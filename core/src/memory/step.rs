@@ -134,6 +134,15 @@ fn rotary_bytes(spec: &ModelSpec, r: &Recipe) -> u64 {
     }
 }
 
+/// Bytes of the rotary tables every layer reads: cos and sin per token, except Llama 4's one
+/// complex64 `freqs_cis` of `(1, s, head_dim / 2)` (its position ids are one row).
+fn rotary_tables(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
+    if spec.family == Family::Llama4 {
+        return elems(&[sh.s, spec.head_dim, 4]);
+    }
+    elems(&[sh.b, sh.s, spec.head_dim, rotary_bytes(spec, r), 2])
+}
+
 fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
     let mut b = Builder::new(spec, r, sh, tape);
     let tokens = elems(&[sh.b, sh.s])?;
@@ -308,8 +317,20 @@ fn programs(
         None
     };
     let kinds = if spec.family == Family::Llama4 {
-        let mut kinds = alloc::vec::Vec::with_capacity(4);
-        for (moe, rope, count) in llama4_kinds(spec, place) {
+        let mut kinds = alloc::vec::Vec::with_capacity(5);
+        let mut counts = llama4_kinds(spec, place);
+        if place.layers > 0 {
+            // The first layer's input may need no gradient (adapters, frozen embedding).
+            let (moe, rope) = llama4_kind(spec, 0);
+            let p = layer_program(&mut tape, spec, r_layers, sh, embed_grad, moe, rope)?;
+            if p.out_grad != embed_grad {
+                kinds.push((p, 1));
+                if let Some(k) = counts.iter_mut().find(|k| (k.0, k.1) == (moe, rope)) {
+                    k.2 -= 1;
+                }
+            }
+        }
+        for (moe, rope, count) in counts {
             if count > 0 {
                 let p = layer_program(&mut tape, spec, r_layers, sh, layer.out_grad, moe, rope)?;
                 kinds.push((p, count));
@@ -321,7 +342,7 @@ fn programs(
     };
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
-    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
+    let rot = rotary_tables(spec, r, sh)?;
     let mask = mask_bytes(spec, r, sh)?;
     let ids = elems(&[tokens, 8, 2])?;
     Ok(Program {
@@ -562,7 +583,7 @@ pub(crate) fn inference(
     }
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
-    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
+    let rot = rotary_tables(spec, r, sh)?;
     let mask = mask_bytes(spec, r, sh)?;
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
@@ -594,16 +615,12 @@ fn llama4_kinds(spec: &ModelSpec, place: &Placement) -> [(bool, bool, u64); 4] {
     }
     let n = place.layers;
     let (all, sparse) = (spec.layers.max(n).max(1), spec.moe_layers());
-    let moe = |i: u64| (i + 1) * sparse / all > i * sparse / all;
-    let rope = |i: u64| {
-        spec.sliding_window
-            .is_some_and(|w| w.pattern > 0 && i % w.pattern < w.local_per_pattern)
-    };
     // Past any real model's depth, spread the chunked layers evenly over both kinds instead of
     // visiting every layer.
     let visited = n.min(1 << 12);
     for i in 0..visited {
-        let k = usize::from(moe(i)) * 2 + usize::from(!rope(i));
+        let (moe, rope) = llama4_kind(spec, i);
+        let k = usize::from(moe) * 2 + usize::from(!rope);
         kinds[k].2 += 1;
     }
     if visited < n {
@@ -617,4 +634,15 @@ fn llama4_kinds(spec: &ModelSpec, place: &Placement) -> [(bool, bool, u64); 4] {
         kinds[3].2 = sparse_here - kinds[2].2;
     }
     kinds
+}
+
+/// Whether Llama 4's layer `i` is a mixture of experts and whether it is chunked with rotary
+/// positions, as [`llama4_kinds`] places them.
+fn llama4_kind(spec: &ModelSpec, i: u64) -> (bool, bool) {
+    let (all, sparse) = (spec.layers.max(i + 1), spec.moe_layers());
+    let moe = (i + 1).saturating_mul(sparse) / all > i.saturating_mul(sparse) / all;
+    let rope = spec
+        .sliding_window
+        .is_some_and(|w| w.pattern > 0 && i % w.pattern < w.local_per_pattern);
+    (moe, rope)
 }

@@ -81,6 +81,9 @@ pub(crate) struct Builder<'a> {
     pub r: &'a Recipe,
     pub sh: Shape,
     head: &'static str,
+    /// The attention probabilities of the last eager attention, which some layers keep
+    /// referenced after the attention returns them (`attn_weights`).
+    probs: Option<V>,
 }
 
 impl<'a> Builder<'a> {
@@ -102,6 +105,7 @@ impl<'a> Builder<'a> {
             r,
             sh,
             head,
+            probs: None,
         }
     }
 
@@ -294,7 +298,7 @@ impl<'a> Builder<'a> {
                 let lse = elems(&[sh.b, heads, sh.s])?;
                 // FlashAttention-2 backward accumulates dq in fp32 inside the kernel; that workspace is
                 // reported as a separate term, not as allocated tensor memory.
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::MemEfficient => {
                 // Hugging Face repeats k and v when it cannot pass `enable_gqa` (a mask is present).
@@ -302,7 +306,7 @@ impl<'a> Builder<'a> {
                 let v = self.expanded(v, q.elems, rep > 1);
                 // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
                 let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::Math => {
                 // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
@@ -346,6 +350,7 @@ impl<'a> Builder<'a> {
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
                 };
+                self.probs = Some(probs);
                 Ok(self.weigh_values(probs, v, q.elems, rep > 1 || strided.v))
             }
         }
