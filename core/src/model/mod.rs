@@ -64,7 +64,9 @@ pub struct ModelSpec {
     /// Attention and MLP read the same input and are summed (GPT-NeoX, GPT-J, Phi-2).
     #[serde(default)]
     pub parallel_residual: bool,
-    /// Sliding-window attention: window length in tokens, and which layers use it.
+    /// Sliding-window attention: window length in tokens, and which layers use it. Llama 4's
+    /// chunked attention is described here too (chunk length, chunked layers): it caches and masks
+    /// as a window does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sliding_window: Option<SlidingWindow>,
     /// Dropout probabilities as configured (0 for most modern checkpoints).
