@@ -441,7 +441,9 @@ fn llama_4_totals_with_the_vision_side_match_the_model_cards() {
     // trainfit describes the text decoder only.
     const VISION: u64 = 871_932_416;
     let scout = spec("llama-4-scout-17b-16e").parameters().unwrap();
-    assert!(Published::parse("109B").unwrap().matches(scout.total + VISION));
+    assert!(Published::parse("109B")
+        .unwrap()
+        .matches(scout.total + VISION));
     assert!(Published::parse("17B").unwrap().matches(scout.active));
     // Maverick's 401.58B with the vision side is printed as 400B: within half a percent.
     let maverick = spec("llama-4-maverick-17b-128e").parameters().unwrap();
@@ -474,8 +476,10 @@ fn llama_4_reads_its_interleaved_layers() {
     assert_eq!(s.qk_norm, QkNorm::None);
     // The text config alone (`llama4_text`) reads the same; without moe_layers the step places
     // them, without no_rope_layers every fourth layer is global.
-    let cfg: Value =
-        serde_json::from_str(include_str!("../data/models/llama-4-maverick-17b-128e.json")).unwrap();
+    let cfg: Value = serde_json::from_str(include_str!(
+        "../data/models/llama-4-maverick-17b-128e.json"
+    ))
+    .unwrap();
     let mut text = cfg["text_config"].clone();
     text["_name_or_path"] = json!("maverick-text");
     let t = hf::from_hf_value(&text).unwrap();

@@ -367,8 +367,7 @@ fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
     } else if spec.family == Family::Falcon {
         // One boolean `(1, 1, q, kv)` mask broadcast over the batch.
         elems(&[sh.s, sh.kv])?
-    } else if spec.family == Family::Llama4
-        && spec.sliding_window.is_some_and(|w| sh.kv > w.window)
+    } else if spec.family == Family::Llama4 && spec.sliding_window.is_some_and(|w| sh.kv > w.window)
     {
         // `create_chunked_causal_mask` builds a boolean `(batch, 1, q, kv)` mask for SDPA once the
         // keys outnumber the chunk; the global layers' causal mask is skipped (`is_causal`).
@@ -576,8 +575,11 @@ pub(crate) fn inference(
     let mut layer = layer_program(&mut tape, spec, r, sh, false, moe, false)?;
     // Llama 4: the largest working set of its kinds of layers.
     for (moe, rope, count) in llama4_kinds(spec, place) {
+        if count == 0 {
+            continue;
+        }
         let p = layer_program(&mut tape, spec, r, sh, false, moe, rope)?;
-        if count > 0 && p.fwd_peak > layer.fwd_peak {
+        if p.fwd_peak > layer.fwd_peak {
             layer = p;
         }
     }

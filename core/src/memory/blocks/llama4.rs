@@ -78,14 +78,7 @@ impl Builder<'_> {
     /// `scaled_dot_product_attention` turns the mask into an additive one in the queries' dtype
     /// (`where`, one `(batch, 1, q, kv)` tensor per call), which the memory-efficient kernel keeps
     /// for its backward beside q, k, v, the output and the log-sum-exp (padded to 32 rows).
-    fn chunk_masked_attention(
-        &mut self,
-        q: V,
-        k: V,
-        v: V,
-        heads: u64,
-        kv_heads: u64,
-    ) -> Result<V> {
+    fn chunk_masked_attention(&mut self, q: V, k: V, v: V, heads: u64, kv_heads: u64) -> Result<V> {
         let sh = self.sh;
         let rep = heads / kv_heads.max(1) > 1;
         let k = self.expanded(k, q.elems, rep);
@@ -129,9 +122,11 @@ impl Builder<'_> {
         let f = moe.expert_intermediate / self.sh.tp;
         let logits = self.linear(x, "router", h, e, rows)?;
         // `topk` keeps its int64 indices, which the scatter's backward reads too.
-        let top = self
-            .t
-            .gather(logits, elems(&[rows, moe.active])?, elems(&[rows, moe.active])?);
+        let top = self.t.gather(
+            logits,
+            elems(&[rows, moe.active])?,
+            elems(&[rows, moe.active])?,
+        );
         let scores = self.t.copy(resized(top, elems(&[rows, e])?));
         let s32 = self.t.cast(scores, 4);
         let sig = self.t.unary_keep_output(s32, 4);
@@ -143,9 +138,7 @@ impl Builder<'_> {
         let trainable = self.r.full_train;
         let dt = self.r.weights;
         let gate_up_w = self.t.param(elems(&[e, h, 2 * f])?, dt, trainable);
-        let gate_up = self
-            .t
-            .linear(routed_in, gate_up_w, elems(&[pairs, 2 * f])?);
+        let gate_up = self.t.linear(routed_in, gate_up_w, elems(&[pairs, 2 * f])?);
         let gate = self.t.view(gate_up, elems(&[pairs, f])?);
         let up = self.t.view(gate_up, elems(&[pairs, f])?);
         let act = self.activation(gate);

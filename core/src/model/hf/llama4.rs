@@ -168,8 +168,10 @@ fn moe_layers(c: &Cfg, layers: u64) -> Result<u64> {
 /// empty, else all but every `no_rope_layer_interval`-th layer (default 4).
 fn rope_layers(c: &Cfg, layers: u64) -> Result<Vec<bool>> {
     let what = format!("{layers} entries, each 0 or 1");
-    if let (Some(v), Some(list)) = (c.get("no_rope_layers"), integers(c, "no_rope_layers", &what)?)
-    {
+    if let (Some(v), Some(list)) = (
+        c.get("no_rope_layers"),
+        integers(c, "no_rope_layers", &what)?,
+    ) {
         if !list.is_empty() {
             if list.len() as u64 != layers || list.iter().any(|&x| x > 1) {
                 return Err(Error::invalid(c.path("no_rope_layers"), v, what));

@@ -158,7 +158,10 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
     // `text_config` too; transformers writes it out in full there.
     if model_type == "llama4" {
         let Some(text) = root.get("text_config") else {
-            return Err(Error::missing("text_config", "config.json of model_type llama4"));
+            return Err(Error::missing(
+                "text_config",
+                "config.json of model_type llama4",
+            ));
         };
         let Some(text) = text.as_object() else {
             return Err(Error::invalid("text_config", text, "a JSON object"));
