@@ -169,6 +169,8 @@ _ROWS = [
     ("llama4-tiny", "lora", "bf16", "adamw", 4, 1024, "sdpa", "none", {"lora": (16, ALL_LINEAR)}),
     ("llama4-tiny", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
     ("llama4-tiny", "prefill", "bf16", "adamw", 2, 1024, "eager", "none", {"prefill": "bf16"}),
+    ("llama4-tiny", "finetune", "fp32", "adamw", 1, 1024, "sdpa", "none", None),
+    ("llama4-tiny", "finetune", "amp_bf16", "adamw", 2, 1024, "sdpa", "none", None),
     # --- issue 12 breadth (classic families): StableLM-2 (LayerNorm, qkv bias, partial rotary) ---
     ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
     ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", None),

@@ -73,6 +73,20 @@ impl Builder<'_> {
         Ok(out)
     }
 
+    /// `torch.bmm` of `x` with a 3-D expert parameter of `weight` elements: under autocast both
+    /// are cast to the compute dtype first (the weight's copy cached for the forward), and the
+    /// matmul keeps the casts.
+    fn experts_bmm(&mut self, x: V, weight: u64, out: u64) -> V {
+        let w = self.t.param(weight, self.r.weights, self.r.full_train);
+        if self.r.autocast {
+            let xc = self.t.cast(x, self.r.compute);
+            let wc = self.t.cast(w, self.r.compute);
+            self.t.linear(xc, wc, out)
+        } else {
+            self.t.linear(x, w, out)
+        }
+    }
+
     /// SDPA on a chunked layer once the sequence outgrows the chunk: Hugging Face passes the
     /// boolean chunk mask, so it repeats the key/value heads itself (no `enable_gqa`), and
     /// `scaled_dot_product_attention` turns the mask into an additive one in the queries' dtype
@@ -135,16 +149,12 @@ impl Builder<'_> {
         let pairs = elems(&[e, rows])?;
         let repeated = self.t.copy(resized(x, elems(&[pairs, h])?));
         let routed_in = self.t.mul(repeated, column);
-        let trainable = self.r.full_train;
-        let dt = self.r.weights;
-        let gate_up_w = self.t.param(elems(&[e, h, 2 * f])?, dt, trainable);
-        let gate_up = self.t.linear(routed_in, gate_up_w, elems(&[pairs, 2 * f])?);
+        let gate_up = self.experts_bmm(routed_in, elems(&[e, h, 2 * f])?, elems(&[pairs, 2 * f])?);
         let gate = self.t.view(gate_up, elems(&[pairs, f])?);
         let up = self.t.view(gate_up, elems(&[pairs, f])?);
         let act = self.activation(gate);
         let gated = self.t.mul(up, act);
-        let down_w = self.t.param(elems(&[e, f, h])?, dt, trainable);
-        let down = self.t.linear(gated, down_w, elems(&[pairs, h])?);
+        let down = self.experts_bmm(gated, elems(&[e, f, h])?, elems(&[pairs, h])?);
         // `gate` and `up` (views of `gate_up`) stay referenced until the experts return.
         self.t.hold(gate_up);
         let shared = self.gated_mlp(x, rows, moe.shared_intermediate / self.sh.tp, false)?;
@@ -174,9 +184,13 @@ mod tests {
     }
 
     fn saved_with(moe: bool, rope: bool, attention: &str) -> u64 {
+        saved_in(moe, rope, attention, "bf16")
+    }
+
+    fn saved_in(moe: bool, rope: bool, attention: &str, precision: &str) -> u64 {
         let spec = from_hf_config(TINY).unwrap();
         let req: EstimateRequest = serde_json::from_str(&format!(
-            r#"{{"model":{{"catalogue":"x"}},"precision":"bf16","sequence":1024,
+            r#"{{"model":{{"catalogue":"x"}},"precision":"{precision}","sequence":1024,
                 "attention":"{attention}"}}"#
         ))
         .unwrap();
@@ -192,7 +206,7 @@ mod tests {
         };
         let mut tape = Tape::new();
         let mut bl = Builder::new(&spec, &r, sh, &mut tape);
-        let x = bl.t.external(2 * 1024 * 1024, 2, true);
+        let x = bl.t.external(2 * 1024 * 1024, r.weights, true);
         let freqs = bl.t.shared(1024 * 64, 4);
         let out = bl.llama4_layer(x, freqs, moe, rope).unwrap();
         bl.t.profile(out).saved
@@ -221,6 +235,21 @@ mod tests {
             (true, false, 335_679_488),
         ] {
             let got = saved_with(moe, rope, "eager");
+            assert_eq!(got, want, "moe {moe} rope {rope}: {got} - {want}");
+        }
+    }
+
+    #[test]
+    fn autocast_layers_save_what_the_accuracy_suite_measured() {
+        // Measured: inventory.py llama4-tiny_amp_bf16_ft_adamw_b2_s1024_sdpa, per layer (fp32
+        // residual stream; each bmm keeps bf16 copies of its input and of the 3-D experts).
+        for (moe, rope, want) in [
+            (false, true, 184_075_264 - 262_144),
+            (true, true, 404_145_152),
+            (false, false, 162_681_856),
+            (true, false, 383_013_888),
+        ] {
+            let got = saved_in(moe, rope, "sdpa", "amp_bf16");
             assert_eq!(got, want, "moe {moe} rope {rope}: {got} - {want}");
         }
     }
