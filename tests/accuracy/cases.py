@@ -162,7 +162,8 @@ _ROWS = [
     ("gpt-oss-tiny", "prefill", "bf16", "adamw", 4, 2048, "eager", "none", {"prefill": "bf16"}),
     # Llama 4 text (4 layers: chunked rotary layers with weightless q/k norms, global layers with
     # temperature-tuned queries, dense MLPs interleaved with 8-expert MoE run densely by bmm;
-    # 256-token chunks, so SDPA masks the chunked layers and runs the global ones unmasked):
+    # 256-token chunks, so SDPA masks the chunked layers and runs the global ones unmasked; fp32
+    # takes the memory-efficient kernel there, AMP casts each expert bmm):
     ("llama4-tiny", "finetune", "bf16", "adamw", 2, 1024, "sdpa", "none", None),
     ("llama4-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
     ("llama4-tiny", "finetune", "bf16", "sgd", 2, 1024, "eager", "none", None),
