@@ -23,6 +23,7 @@ use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
 mod glm4;
 mod gpt_oss;
+mod llama4;
 
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
@@ -80,6 +81,9 @@ pub(crate) struct Builder<'a> {
     pub r: &'a Recipe,
     pub sh: Shape,
     head: &'static str,
+    /// The attention probabilities of the last eager attention, which some layers keep
+    /// referenced after the attention returns them (`attn_weights`).
+    probs: Option<V>,
 }
 
 impl<'a> Builder<'a> {
@@ -101,6 +105,7 @@ impl<'a> Builder<'a> {
             r,
             sh,
             head,
+            probs: None,
         }
     }
 
@@ -293,7 +298,7 @@ impl<'a> Builder<'a> {
                 let lse = elems(&[sh.b, heads, sh.s])?;
                 // FlashAttention-2 backward accumulates dq in fp32 inside the kernel; that workspace is
                 // reported as a separate term, not as allocated tensor memory.
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::MemEfficient => {
                 // Hugging Face repeats k and v when it cannot pass `enable_gqa` (a mask is present).
@@ -301,7 +306,7 @@ impl<'a> Builder<'a> {
                 let v = self.expanded_kv(v, q.elems, rep > 1, false);
                 // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
                 let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::Math => {
                 // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
@@ -327,7 +332,9 @@ impl<'a> Builder<'a> {
                 let masked = self.t.add_const(scaled);
                 // Llama-family code asks softmax for fp32 and casts back; GPT-2 softmaxes in the input
                 // dtype, which autocast raises to fp32.
-                let fp32 = self.spec.family != Family::Gpt2 || self.r.autocast;
+                // Llama 4's `eager_attention_forward` softmaxes in the scores' dtype too.
+                let fp32 =
+                    !matches!(self.spec.family, Family::Gpt2 | Family::Llama4) || self.r.autocast;
                 let probs = if fp32 {
                     // `softmax(x, dtype=float32)`: CUDA reads fp16 straight into fp32
                     // (`half_to_float`); a bf16 input is converted to fp32 first.
@@ -343,6 +350,7 @@ impl<'a> Builder<'a> {
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
                 };
+                self.probs = Some(probs);
                 Ok(self.weigh_kv_values(probs, v, q.elems, rep > 1, strided.v))
             }
         }
@@ -499,7 +507,8 @@ impl<'a> Builder<'a> {
             (q, k, v)
         };
         let (q, k) = match spec.qk_norm {
-            QkNorm::None => (q, k),
+            // Llama 4 has its own program (`llama4_layer`).
+            QkNorm::None | QkNorm::L2 => (q, k),
             QkNorm::PerHead => {
                 let q = self.norm(q, elems(&[rows, heads])?, spec.head_dim)?;
                 let k = self.norm(k, elems(&[rows, kv_heads])?, spec.head_dim)?;
