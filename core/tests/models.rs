@@ -178,6 +178,7 @@ fn test_model(stem: &str) -> ModelSpec {
         "gemma-3-4b" => include_str!("data/models/gemma-3-4b.json"),
         "gemma-3-12b" => include_str!("data/models/gemma-3-12b.json"),
         "gemma-3-27b" => include_str!("data/models/gemma-3-27b.json"),
+        "llama4-tiny" => include_str!("data/models/llama4-tiny.json"),
         _ => return spec(stem),
     };
     config(text)
@@ -191,7 +192,7 @@ fn linears_parameters_and_largest_tensor_match_what_transformers_builds() {
     let models = golden["models"].as_object().unwrap();
     assert_eq!(
         models.len(),
-        catalogue().len() + 3,
+        catalogue().len() + 4,
         "regenerate the golden file"
     );
     for (stem, want) in models {
@@ -429,6 +430,67 @@ fn gemma_3_text_decoders_match_the_technical_report() {
     let w = s.sliding_window.unwrap();
     assert_eq!((w.window, w.local_per_pattern, w.pattern), (1024, 5, 6));
     assert_eq!(w.local_layers(s.layers), 29);
+}
+
+#[test]
+fn llama_4_totals_with_the_vision_side_match_the_model_cards() {
+    // Model cards: Scout "17B activated parameters, 109B total", Maverick "17B activated, 400B
+    // total". Both totals count the vision encoder and projector, which transformers builds
+    // with 871,932,416 parameters for either (meta-device count of
+    // Llama4ForConditionalGeneration less Llama4ForCausalLM, transformers 4.57.6 and 5.23.0);
+    // trainfit describes the text decoder only.
+    const VISION: u64 = 871_932_416;
+    let scout = spec("llama-4-scout-17b-16e").parameters().unwrap();
+    assert!(Published::parse("109B")
+        .unwrap()
+        .matches(scout.total + VISION));
+    assert!(Published::parse("17B").unwrap().matches(scout.active));
+    // Maverick's 401.58B with the vision side is printed as 400B: within half a percent.
+    let maverick = spec("llama-4-maverick-17b-128e").parameters().unwrap();
+    let card = 400e9;
+    assert!(((maverick.total + VISION) as f64 - card).abs() / card < 0.005);
+    assert!(Published::parse("17B").unwrap().matches(maverick.active));
+    // Active by hand: all but one of the routed experts (3 x 5120 x 8192 each) idle in every
+    // MoE layer, 48 x 15 for Scout and 24 x 127 for Maverick.
+    let expert = 3 * 5120 * 8192;
+    assert_eq!(scout.total - scout.active, 48 * 15 * expert);
+    assert_eq!(maverick.total - maverick.active, 24 * 127 * expert);
+}
+
+#[test]
+fn llama_4_reads_its_interleaved_layers() {
+    // Scout: every layer a mixture of 16 experts, 3 chunked rotary layers of every 4 with
+    // weightless q/k norms; Maverick: every other layer of 128 experts, no q/k norm.
+    let s = spec("llama-4-scout-17b-16e");
+    assert_eq!(s.family, Family::Llama4);
+    assert_eq!(s.name, "meta-llama/Llama-4-Scout-17B-16E");
+    assert_eq!((s.moe_layers(), s.ffn.intermediate), (48, 16384));
+    let m = s.moe.unwrap();
+    assert_eq!((m.experts, m.active, m.expert_intermediate), (16, 1, 8192));
+    assert_eq!((m.shared_experts, m.shared_intermediate), (1, 8192));
+    let w = s.sliding_window.unwrap();
+    assert_eq!((w.window, w.local_per_pattern, w.pattern), (8192, 3, 4));
+    assert_eq!(s.qk_norm, QkNorm::L2);
+    let s = spec("llama-4-maverick-17b-128e");
+    assert_eq!((s.moe_layers(), s.moe.unwrap().experts), (24, 128));
+    assert_eq!(s.qk_norm, QkNorm::None);
+    // The text config alone (`llama4_text`) reads the same; without moe_layers the step places
+    // them, without no_rope_layers every fourth layer is global.
+    let cfg: Value = serde_json::from_str(include_str!(
+        "../data/models/llama-4-maverick-17b-128e.json"
+    ))
+    .unwrap();
+    let mut text = cfg["text_config"].clone();
+    text["_name_or_path"] = json!("maverick-text");
+    let t = hf::from_hf_value(&text).unwrap();
+    assert_eq!(t.parameters().unwrap().total, 400_711_848_960);
+    assert_eq!(t.sliding_window.unwrap().local_layers(48), 36);
+    // A multimodal config without its text part, and chunked layers without a chunk size.
+    let err = hf::from_hf_value(&json!({"model_type": "llama4"})).unwrap_err();
+    assert!(err.to_string().contains("text_config"), "{err}");
+    text["attention_chunk_size"] = Value::Null;
+    let err = hf::from_hf_value(&text).unwrap_err();
+    assert!(err.to_string().contains("attention_chunk_size"), "{err}");
 }
 
 #[test]

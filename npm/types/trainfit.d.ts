@@ -293,7 +293,7 @@ export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw
 /**
  * Architecture family, as named by Hugging Face `model_type`.
  */
-export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5" | "glm4" | "exaone4" | "gpt_oss" | "stablelm" | "cohere" | "cohere2" | "gptj" | "bloom" | "falcon";
+export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" | "gemma" | "gemma2" | "gemma3" | "phi3" | "olmo" | "olmo2" | "deepseek_v2" | "deepseek_v3" | "phi" | "starcoder2" | "gpt_bigcode" | "granite" | "granitemoe" | "olmoe" | "phimoe" | "smollm3" | "ernie4_5" | "glm4" | "exaone4" | "gpt_oss" | "stablelm" | "cohere" | "cohere2" | "gptj" | "bloom" | "falcon" | "llama4";
 
 /**
  * Attention kernel.
@@ -1265,7 +1265,9 @@ export interface ModelSpec {
      */
     parallel_residual?: boolean;
     /**
-     * Sliding-window attention: window length in tokens, and which layers use it.
+     * Sliding-window attention: window length in tokens, and which layers use it. Llama 4's
+     * chunked attention is described here too (chunk length, chunked layers): it caches and masks
+     * as a window does.
      */
     sliding_window?: SlidingWindow;
     /**
@@ -1751,7 +1753,7 @@ export interface Quantization {
 /**
  * Query/key normalisation inside attention.
  */
-export type QkNorm = "none" | "per_head" | "full";
+export type QkNorm = "none" | "per_head" | "full" | "l2";
 
 /**
  * Scale of a configuration.

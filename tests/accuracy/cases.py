@@ -160,6 +160,18 @@ _ROWS = [
     ("gpt-oss-tiny", "lora", "bf16", "adamw", 4, 1024, "eager", "none", {"lora": (16, QKVO)}),
     ("gpt-oss-tiny", "finetune", "bf16", "sgd", 4, 512, "eager", "none", None),
     ("gpt-oss-tiny", "prefill", "bf16", "adamw", 4, 2048, "eager", "none", {"prefill": "bf16"}),
+    # Llama 4 text (4 layers: chunked rotary layers with weightless q/k norms, global layers with
+    # temperature-tuned queries, dense MLPs interleaved with 8-expert MoE run densely by bmm;
+    # 256-token chunks, so SDPA masks the chunked layers and runs the global ones unmasked; fp32
+    # takes the memory-efficient kernel there, AMP casts each expert bmm):
+    ("llama4-tiny", "finetune", "bf16", "adamw", 2, 1024, "sdpa", "none", None),
+    ("llama4-tiny", "finetune", "bf16", "adamw", 2, 2048, "sdpa", "full", None),
+    ("llama4-tiny", "finetune", "bf16", "sgd", 2, 1024, "eager", "none", None),
+    ("llama4-tiny", "lora", "bf16", "adamw", 4, 1024, "sdpa", "none", {"lora": (16, ALL_LINEAR)}),
+    ("llama4-tiny", "prefill", "bf16", "adamw", 4, 2048, "sdpa", "none", {"prefill": "bf16"}),
+    ("llama4-tiny", "prefill", "bf16", "adamw", 2, 1024, "eager", "none", {"prefill": "bf16"}),
+    ("llama4-tiny", "finetune", "fp32", "adamw", 1, 1024, "sdpa", "none", None),
+    ("llama4-tiny", "finetune", "amp_bf16", "adamw", 2, 1024, "sdpa", "none", None),
     # --- issue 12 breadth (classic families): StableLM-2 (LayerNorm, qkv bias, partial rotary) ---
     ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "none", None),
     ("stablelm-2-1_6b", "finetune", "bf16", "adamw", 4, 2048, "sdpa", "full", None),
@@ -295,6 +307,7 @@ _ROWS_12 = [
     ("granitemoe-tiny", "decode", "bf16", "adamw", 8, 2048, "sdpa", "none", {"decode": ("bf16", 4)}),
     ("phimoe-tiny", "decode", "bf16", "adamw", 8, 2048, "sdpa", "none", {"decode": ("bf16", 4)}),
     ("gpt-oss-tiny", "decode", "bf16", "adamw", 4, 2048, "eager", "none", {"decode": ("bf16", 4)}),
+    ("llama4-tiny", "decode", "bf16", "adamw", 4, 1024, "sdpa", "none", {"decode": ("bf16", 4)}),
     ("cohere2-tiny", "decode", "bf16", "adamw", 4, 8192, "sdpa", "none", {"decode": ("bf16", 4)}),
     ("smollm3-3b", "decode", "bf16", "adamw", 4, 4096, "sdpa", "none", {"decode": ("bf16", 4)}),
     ("ernie-4.5-0.3b", "decode", "bf16", "adamw", 16, 2048, "sdpa", "none", {"decode": ("bf16", 4)}),

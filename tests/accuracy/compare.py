@@ -106,11 +106,12 @@ def summarize(errors):
 
 
 def peer_applicable(peer, case):
-    """Cases a peer claims to model: none models LoRA; DeepSpeed's estimators have no inference mode."""
+    """Cases a peer claims to model: none models LoRA; DeepSpeed's estimators have no inference
+    mode; accelerate sizes one device; DeepSpeed's know data parallelism only."""
     task = case["request"]["task"]
     if task == "lora":
         return False
-    if peer.startswith("deepspeed") and task == "prefill":
+    if peer.startswith("deepspeed") and task in ("prefill", "decode"):
         return False
     dp, tp = parallelism(case)
     if peer == "accelerate" and dp * tp > 1:

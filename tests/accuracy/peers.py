@@ -70,7 +70,7 @@ def accelerate_predict(case):
     total_size, _largest = calculate_maximum_sizes(model)
     req = case["request"]
     sixteen = req["precision"] in SIXTEEN
-    if req["task"] == "prefill":
+    if req["task"] in ("prefill", "decode"):
         return int(total_size / 2) if sixteen else int(total_size)
     usage = estimate_training_usage(total_size, "float16" if sixteen else "float32")
     return int(max(usage.values()))
@@ -96,8 +96,8 @@ def _parallel(case):
 
 
 def deepspeed_predict(case):
-    if case["request"]["task"] == "prefill":
-        return None, None
+    if case["request"]["task"] in ("prefill", "decode"):
+        return None, None  # training estimators
     dp, tp, _ = _parallel(case)
     if tp > 1:
         return None, None  # the estimators know data parallelism only
@@ -169,6 +169,13 @@ def llm_analysis_predict(case):
                                kv_cache_dtype_bytes=2)
             return int(out["weight_memory_per_gpu"] + out["kv_cache_memory_per_gpu"]
                        + out["prefill_activation_memory_per_gpu"])
+        if req["task"] == "decode":
+            gen = req["inference"]["generate"]
+            out = an.inference(batch_size_per_gpu=req["micro_batch"], seq_len=req["sequence"],
+                               num_tokens_to_generate=gen, use_kv_cache=True, layernorm_dtype_bytes=2,
+                               kv_cache_dtype_bytes=2)
+            return int(out["weight_memory_per_gpu"] + out["kv_cache_memory_per_gpu"]
+                       + out["decode_activation_memory_per_gpu"])
         grad_b, state_b = _grad_state_bytes(prec, req["optimizer"])
         recompute = (la.ActivationRecomputation.FULL if req["checkpointing"] == "full"
                      else la.ActivationRecomputation.NONE)

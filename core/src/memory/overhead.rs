@@ -142,8 +142,14 @@ pub(crate) fn kv_detail(req: &EstimateRequest, spec: &ModelSpec, b: u64, tokens:
         });
     let window = match spec.sliding_window {
         Some(w) if w.local_layers(spec.layers) > 0 && req.task == crate::request::Task::Decode => {
+            // Llama 4's chunked layers are cached as sliding ones (`DynamicSlidingWindowLayer`).
+            let kind = if spec.family == crate::model::Family::Llama4 {
+                "chunked"
+            } else {
+                "sliding"
+            };
             format!(
-                "; {} sliding layers keep {} tokens once decoding starts",
+                "; {} {kind} layers keep {} tokens once decoding starts",
                 w.local_layers(spec.layers),
                 w.window
             )

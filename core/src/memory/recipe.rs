@@ -59,6 +59,11 @@ pub(crate) struct Recipe {
     pub lora: Option<LoraPlan>,
     /// Attention kernel.
     pub kernel: AttnKernel,
+    /// Attention kernel of the layers that take no mask where the others need one: SDPA runs
+    /// Llama 4's global layers unmasked (`create_causal_mask` skips the mask for `is_causal`)
+    /// while its chunked layers need one once the sequence outgrows the chunk. Equals `kernel`
+    /// for every other model.
+    pub global_kernel: AttnKernel,
     /// Parameter gradients in another dtype than the weights.
     pub grad_bytes_override: Option<u64>,
     /// Backward runs.
@@ -129,6 +134,12 @@ impl Recipe {
                 sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, req.sequence)
             }
         };
+        let global_kernel = match req.attention {
+            AttentionImpl::Sdpa if spec.family == Family::Llama4 => {
+                sdpa_kernel(spec, if kbit_prepared { 4 } else { compute }, 0)
+            }
+            _ => kernel,
+        };
         Recipe {
             weights,
             compute,
@@ -137,6 +148,7 @@ impl Recipe {
             quantized: req.task == Task::Qlora || req.quantization.is_some(),
             lora,
             kernel,
+            global_kernel,
             grad_bytes_override: req.grad_dtype.map(|d| d.bytes()),
             training,
             kbit_prepared,

@@ -45,8 +45,11 @@ pub(crate) struct Placement {
     pub in_flight: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Program {
+    /// Layers by kind in the order they run, when a family has more kinds than a dense, a
+    /// first and a mixture-of-experts layer (Llama 4); `None` otherwise.
+    kinds: Option<alloc::vec::Vec<(Profile, u64)>>,
     layer: Profile,
     moe_layer: Option<Profile>,
     first: Option<Profile>,
@@ -55,6 +58,8 @@ pub(crate) struct Program {
     shared: u64,
 }
 
+/// One decoder layer's program. `moe` picks the mixture-of-experts kind; `rope` tells Llama 4's
+/// chunked layers with rotary positions from its global ones (ignored by other families).
 fn layer_program(
     tape: &mut Tape,
     spec: &ModelSpec,
@@ -62,8 +67,24 @@ fn layer_program(
     sh: Shape,
     in_grad: bool,
     moe: bool,
+    rope: bool,
 ) -> Result<Profile> {
+    let global;
+    let r = if spec.family == Family::Llama4 && !rope && r.global_kernel != r.kernel {
+        let mut g = r.clone();
+        g.kernel = g.global_kernel;
+        global = g;
+        &global
+    } else {
+        r
+    };
     let (mut b, tokens, x) = block_input(tape, spec, r, sh, in_grad)?;
+    if spec.family == Family::Llama4 {
+        // `freqs_cis`: one complex64 (1, s, head_dim / 2) table for every layer.
+        let freqs = b.t.shared(elems(&[sh.s, spec.head_dim])?, 4);
+        let out = b.llama4_layer(x, freqs, moe, rope)?;
+        return Ok(b.t.profile(out));
+    }
     let rot = elems(&[tokens, spec.head_dim])?;
     let cos = b.t.shared(rot, rotary_bytes(spec, r));
     let sin = b.t.shared(rot, rotary_bytes(spec, r));
@@ -115,6 +136,15 @@ fn rotary_bytes(spec: &ModelSpec, r: &Recipe) -> u64 {
     } else {
         stream_bytes(r)
     }
+}
+
+/// Bytes of the rotary tables every layer reads: cos and sin per token, except Llama 4's one
+/// complex64 `freqs_cis` of `(1, s, head_dim / 2)` (its position ids are one row).
+fn rotary_tables(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
+    if spec.family == Family::Llama4 {
+        return elems(&[sh.s, spec.head_dim, 4]);
+    }
+    elems(&[sh.b, sh.s, spec.head_dim, rotary_bytes(spec, r), 2])
 }
 
 fn embed_program(tape: &mut Tape, spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<Profile> {
@@ -278,6 +308,8 @@ struct LayerKinds {
     all_moe: bool,
     /// The stage mixes dense and mixture-of-experts layers.
     mixed: bool,
+    /// Llama 4's layers of the stage by kind ([`llama4_kinds`]); all counts 0 for other families.
+    llama4: [(bool, bool, u64); 4],
 }
 
 impl ProgramCache {
@@ -309,6 +341,7 @@ impl ProgramCache {
         let layers = LayerKinds {
             all_moe: place.moe_layers > 0 && dense_layers == 0,
             mixed: place.moe_layers > 0 && dense_layers > 0,
+            llama4: llama4_kinds(spec, place),
         };
         let hit = self.entries.iter().find(|(k, _)| {
             k.sh == sh
@@ -319,7 +352,7 @@ impl ProgramCache {
                 && k.spec == *spec
         });
         if let Some((_, p)) = hit {
-            return Ok(*p);
+            return Ok(p.clone());
         }
         let p = programs(spec, r, sh, layer_kernel, loss, layers)?;
         if self.limit > 0 {
@@ -334,7 +367,7 @@ impl ProgramCache {
                 loss,
                 layers,
             };
-            self.entries.push((key, p));
+            self.entries.push((key, p.clone()));
         }
         Ok(p)
     }
@@ -352,8 +385,10 @@ fn programs(
     let r_layers = if layer_kernel == r.kernel {
         r
     } else {
+        // Selective recomputation: every layer, Llama 4's global ones too, runs the fused kernel.
         let mut r2 = r.clone();
         r2.kernel = layer_kernel;
+        r2.global_kernel = layer_kernel;
         layer_recipe = r2;
         &layer_recipe
     };
@@ -361,11 +396,22 @@ fn programs(
     let embed = embed_program(&mut tape, spec, r, sh)?;
     let embed_grad = embed.out_grad;
     let kind_moe = layers.all_moe;
-    let first = layer_program(&mut tape, spec, r_layers, sh, embed_grad, kind_moe)?;
+    let first_rope = layers.llama4.iter().any(|k| k.1 && k.2 > 0);
+    let first = layer_program(
+        &mut tape, spec, r_layers, sh, embed_grad, kind_moe, first_rope,
+    )?;
     let layer = if first.out_grad == embed_grad {
         first
     } else {
-        layer_program(&mut tape, spec, r_layers, sh, first.out_grad, kind_moe)?
+        layer_program(
+            &mut tape,
+            spec,
+            r_layers,
+            sh,
+            first.out_grad,
+            kind_moe,
+            first_rope,
+        )?
     };
     let moe_layer = if layers.mixed {
         Some(layer_program(
@@ -375,16 +421,43 @@ fn programs(
             sh,
             layer.out_grad,
             true,
+            first_rope,
         )?)
+    } else {
+        None
+    };
+    let kinds = if spec.family == Family::Llama4 {
+        let mut kinds = alloc::vec::Vec::with_capacity(5);
+        let mut counts = layers.llama4;
+        // Llama 4's counts add up to the stage's layers.
+        if counts.iter().any(|k| k.2 > 0) {
+            // The first layer's input may need no gradient (adapters, frozen embedding).
+            let (moe, rope) = llama4_kind(spec, 0);
+            let p = layer_program(&mut tape, spec, r_layers, sh, embed_grad, moe, rope)?;
+            if p.out_grad != embed_grad {
+                kinds.push((p, 1));
+                if let Some(k) = counts.iter_mut().find(|k| (k.0, k.1) == (moe, rope)) {
+                    k.2 -= 1;
+                }
+            }
+        }
+        for (moe, rope, count) in counts {
+            if count > 0 {
+                let p = layer_program(&mut tape, spec, r_layers, sh, layer.out_grad, moe, rope)?;
+                kinds.push((p, count));
+            }
+        }
+        Some(kinds)
     } else {
         None
     };
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, layer.out_grad, loss, tokens)?;
-    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
+    let rot = rotary_tables(spec, r, sh)?;
     let mask = mask_bytes(spec, r, sh)?;
     let ids = elems(&[tokens, 8, 2])?;
     Ok(Program {
+        kinds,
         layer,
         moe_layer,
         first: (first != layer).then_some(first),
@@ -405,6 +478,11 @@ fn mask_bytes(spec: &ModelSpec, r: &Recipe, sh: Shape) -> Result<u64> {
     } else if spec.family == Family::Falcon {
         // One boolean `(1, 1, q, kv)` mask broadcast over the batch.
         elems(&[sh.s, sh.kv])?
+    } else if spec.family == Family::Llama4 && spec.sliding_window.is_some_and(|w| sh.kv > w.window)
+    {
+        // `create_chunked_causal_mask` builds a boolean `(batch, 1, q, kv)` mask for SDPA once the
+        // keys outnumber the chunk; the global layers' causal mask is skipped (`is_causal`).
+        elems(&[sh.b, sh.s, sh.kv])?
     } else {
         0
     };
@@ -450,7 +528,7 @@ pub(crate) fn training(
 ) -> StepPeaks {
     // Layer list in execution order: (profile, count).
     let dense = place.layers.saturating_sub(place.moe_layers);
-    let mut order: alloc::vec::Vec<(Profile, u64)> = alloc::vec::Vec::with_capacity(3);
+    let mut order: alloc::vec::Vec<(Profile, u64)> = alloc::vec::Vec::with_capacity(4);
     let mut rest_dense = dense;
     if let Some(f) = p.first {
         if place.layers > 0 {
@@ -458,12 +536,13 @@ pub(crate) fn training(
             rest_dense = rest_dense.saturating_sub(1);
         }
     }
-    match p.moe_layer {
-        Some(m) => {
+    match (&p.kinds, p.moe_layer) {
+        (Some(kinds), _) => order.clone_from(kinds),
+        (None, Some(m)) => {
             order.push((p.layer, rest_dense));
             order.push((m, place.moe_layers));
         }
-        None => order.push((p.layer, place.layers.saturating_sub(order.len() as u64))),
+        (None, None) => order.push((p.layer, place.layers.saturating_sub(order.len() as u64))),
     }
     let retained = |l: &Profile| -> u64 {
         match ckpt {
@@ -628,10 +707,20 @@ pub(crate) fn inference(
 ) -> Result<StepPeaks> {
     let moe = place.moe_layers > 0;
     let mut tape = Tape::new();
-    let layer = layer_program(&mut tape, spec, r, sh, false, moe)?;
+    let mut layer = layer_program(&mut tape, spec, r, sh, false, moe, false)?;
+    // Llama 4: the largest working set of its kinds of layers.
+    for (moe, rope, count) in llama4_kinds(spec, place) {
+        if count == 0 {
+            continue;
+        }
+        let p = layer_program(&mut tape, spec, r, sh, false, moe, rope)?;
+        if p.fwd_peak > layer.fwd_peak {
+            layer = p;
+        }
+    }
     let tokens = elems(&[sh.b, sh.s])?;
     let head = head_program(&mut tape, spec, r, sh, false, LossImpl::Upcast, sh.b)?;
-    let rot = elems(&[tokens, spec.head_dim, rotary_bytes(spec, r), 2])?;
+    let rot = rotary_tables(spec, r, sh)?;
     let mask = mask_bytes(spec, r, sh)?;
     let shared = rot + mask + elems(&[tokens, 8])?;
     let stream = layer.out_bytes;
@@ -643,6 +732,56 @@ pub(crate) fn inference(
         shared,
         ..StepPeaks::default()
     })
+}
+
+/// Llama 4's layers on this device by kind, as (mixture of experts, rotary and chunked, count);
+/// all counts 0 for other families. The layers are counted from the model's first: the chunked
+/// ones are the first `local_per_pattern` of each group of `pattern` (the `no_rope_layers`
+/// pattern), and the `moe_layers` of the model's `layers` are taken as evenly interleaved
+/// (`interleave_moe_layer_step`: layer `i` is sparse when `(i + 1) * moe / layers` steps up),
+/// which is how every published config places them.
+fn llama4_kinds(spec: &ModelSpec, place: &Placement) -> [(bool, bool, u64); 4] {
+    let mut kinds = [
+        (false, true, 0),
+        (false, false, 0),
+        (true, true, 0),
+        (true, false, 0),
+    ];
+    if spec.family != Family::Llama4 {
+        return kinds;
+    }
+    let n = place.layers;
+    let (all, sparse) = (spec.layers.max(n).max(1), spec.moe_layers());
+    // Past any real model's depth, spread the chunked layers evenly over both kinds instead of
+    // visiting every layer.
+    let visited = n.min(1 << 12);
+    for i in 0..visited {
+        let (moe, rope) = llama4_kind(spec, i);
+        let k = usize::from(moe) * 2 + usize::from(!rope);
+        kinds[k].2 += 1;
+    }
+    if visited < n {
+        let sparse_here = n.saturating_mul(sparse) / all;
+        let dense_here = n - sparse_here;
+        let chunked = spec.sliding_window.map_or(0, |w| w.local_layers(n));
+        let sparse_chunked = (chunked as u128 * sparse_here as u128 / n as u128) as u64;
+        kinds[0].2 = chunked.saturating_sub(sparse_chunked).min(dense_here);
+        kinds[1].2 = dense_here - kinds[0].2;
+        kinds[2].2 = sparse_chunked.min(sparse_here);
+        kinds[3].2 = sparse_here - kinds[2].2;
+    }
+    kinds
+}
+
+/// Whether Llama 4's layer `i` is a mixture of experts and whether it is chunked with rotary
+/// positions, as [`llama4_kinds`] places them.
+fn llama4_kind(spec: &ModelSpec, i: u64) -> (bool, bool) {
+    let (all, sparse) = (spec.layers.max(i + 1), spec.moe_layers());
+    let moe = (i + 1).saturating_mul(sparse) / all > i.saturating_mul(sparse) / all;
+    let rope = spec
+        .sliding_window
+        .is_some_and(|w| w.pattern > 0 && i % w.pattern < w.local_per_pattern);
+    (moe, rope)
 }
 
 #[cfg(test)]

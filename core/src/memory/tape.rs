@@ -473,6 +473,12 @@ impl Tape {
         out
     }
 
+    /// A tensor computed in forward from no input that needs a gradient (Llama 4's attention
+    /// scales from the token positions): no gradient.
+    pub fn constant(&mut self, elems: u64, dt: u64) -> V {
+        self.noise(elems, dt)
+    }
+
     /// Rows picked by an index (`x[index]`, `topk` values): keeps only the int64 index, of
     /// `index_elems` elements; its backward scatters the gradient into a zero tensor of `a`'s size.
     pub fn gather(&mut self, a: V, out_elems: u64, index_elems: u64) -> V {
@@ -499,20 +505,33 @@ impl Tape {
     }
 
     /// Attention through a fused kernel (FlashAttention or memory-efficient): keeps q, k, v, the
-    /// output and the fp32 log-sum-exp per query row.
-    pub fn fused_attention(&mut self, q: V, k: V, v: V, lse_elems: u64, bwd_workspace: u64) -> V {
+    /// output and the fp32 log-sum-exp per query row, and the additive mask (`attn_bias`) when
+    /// one is passed.
+    pub fn fused_attention(
+        &mut self,
+        q: V,
+        k: V,
+        v: V,
+        lse_elems: u64,
+        bwd_workspace: u64,
+        bias: Option<V>,
+    ) -> V {
         let grad = q.grad || k.grad || v.grad;
         let out = self.fresh(q.elems, q.dt, grad);
         let lse = self.fresh(lse_elems, 4, false);
         // The Philox seed and offset are two one-element tensors, kept for the backward's dropout replay.
         let seed = self.fresh(2, 8, false);
         let offset = self.fresh(1, 8, false);
-        let saved: &[V] = if grad {
-            &[q, k, v, out, lse, seed, offset]
-        } else {
-            &[]
+        let mut saved = [q, k, v, out, lse, seed, offset, q];
+        let n = match (grad, bias) {
+            (false, _) => 0,
+            (true, None) => 7,
+            (true, Some(b)) => {
+                saved[7] = b;
+                8
+            }
         };
-        let op = self.push(&[q, k, v], Some(out), saved, Back::Fresh);
+        let op = self.push(&[q, k, v], Some(out), &saved[..n], Back::Fresh);
         if grad {
             self.set_bwd_temp(op, bwd_workspace);
         }

@@ -127,6 +127,8 @@ static CATALOGUE: &[CatalogueEntry] = catalogue! {
     "exaone-4.0-32b" => "LGAI-EXAONE/EXAONE-4.0-32B",
     "gpt-oss-20b" => "openai/gpt-oss-20b",
     "gpt-oss-120b" => "openai/gpt-oss-120b",
+    "llama-4-scout-17b-16e" => "meta-llama/Llama-4-Scout-17B-16E",
+    "llama-4-maverick-17b-128e" => "meta-llama/Llama-4-Maverick-17B-128E",
 };
 
 /// Every entry of the catalogue.

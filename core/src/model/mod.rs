@@ -64,7 +64,9 @@ pub struct ModelSpec {
     /// Attention and MLP read the same input and are summed (GPT-NeoX, GPT-J, Phi-2).
     #[serde(default)]
     pub parallel_residual: bool,
-    /// Sliding-window attention: window length in tokens, and which layers use it.
+    /// Sliding-window attention: window length in tokens, and which layers use it. Llama 4's
+    /// chunked attention is described here too (chunk length, chunked layers): it caches and masks
+    /// as a window does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sliding_window: Option<SlidingWindow>,
     /// Dropout probabilities as configured (0 for most modern checkpoints).
@@ -137,6 +139,7 @@ pub enum Family {
     Gptj,
     Bloom,
     Falcon,
+    Llama4,
 }
 
 wire_names!(Family, "family", {
@@ -176,6 +179,7 @@ wire_names!(Family, "family", {
     Gptj => "gptj",
     Bloom => "bloom",
     Falcon => "falcon",
+    Llama4 => "llama4",
 });
 
 impl Family {
@@ -338,6 +342,9 @@ pub enum QkNorm {
     /// OLMo-2's RMSNorm of the whole projection, StableLM's bias-free LayerNorm per head
     /// (`qk_layernorm`), Cohere's LayerNorm of shape `(heads, head_dim)` (`use_qk_norm`).
     Full,
+    /// An RMS norm of each head without weights, on the layers with rotary positions only
+    /// (Llama 4's `Llama4TextL2Norm`, `use_qk_norm`).
+    L2,
 }
 
 /// Which linear layers carry biases.

@@ -319,6 +319,17 @@ impl ModelSpec {
             v.push("layer", h, m.experts, false, ml);
             return;
         }
+        if self.family == Family::Llama4 {
+            // Llama4TextMoe: the router is an nn.Linear (`Llama4Router`), the routed experts are
+            // the 3-D `gate_up_proj` and `down_proj` of Llama4TextExperts, no linear layers (see
+            // `parallel_expert`), and `shared_expert` is a Llama4TextMLP as wide as one expert.
+            v.push("router", h, m.experts, false, ml);
+            let s = m.shared_intermediate;
+            v.push("gate_proj", h, s, false, ml);
+            v.push("up_proj", h, s, false, ml);
+            v.push("down_proj", s, h, false, ml);
+            return;
+        }
         if matches!(self.family, Family::Mixtral | Family::Phimoe) {
             // MixtralSparseMoeBlock / PhimoeSparseMoeBlock: router `gate`; each
             // MixtralBlockSparseTop2MLP / PhimoeBlockSparseTop2MLP expert has w1 (gate), w3 (up)
@@ -468,7 +479,8 @@ impl ModelSpec {
             largest = largest.max(m.experts.checked_mul(self.hidden).ok_or_else(of)?);
         }
         if let (Some(m), Some(per)) = (self.moe, self.parallel_expert()?) {
-            // `input_linear`: experts x 2 * intermediate x hidden, two thirds of each expert.
+            // `input_linear` / `gate_up_proj`: experts x 2 * intermediate x hidden, two thirds
+            // of each expert.
             let input = m.experts.checked_mul(per / 3 * 2).ok_or_else(of)?;
             largest = largest.max(input);
         }
@@ -521,7 +533,8 @@ impl ModelSpec {
     /// Query and key norm weights of one layer.
     fn qk_norm_width(&self) -> Result<u64> {
         let n = match self.qk_norm {
-            QkNorm::None => Some(0),
+            // Llama4TextL2Norm has no weight.
+            QkNorm::None | QkNorm::L2 => Some(0),
             // Qwen3RMSNorm(head_dim) / Gemma3RMSNorm(head_dim), shared by all heads; Phi's
             // q_layernorm and k_layernorm are nn.LayerNorm(head_dim) with a bias each.
             QkNorm::PerHead => {
@@ -541,12 +554,13 @@ impl ModelSpec {
         n.ok_or_else(|| Error::overflow("query/key norm parameters"))
     }
 
-    /// Elements of one GraniteMoE expert: its rows of `input_linear` (gate and up,
-    /// 2 * intermediate x hidden) and `output_linear` (hidden x intermediate), which
-    /// GraniteMoeParallelExperts keeps as 3-D parameters rather than linear layers.
+    /// Elements of one GraniteMoE or Llama 4 expert: its rows of `input_linear` /
+    /// `gate_up_proj` (gate and up, 2 * intermediate x hidden) and `output_linear` / `down_proj`
+    /// (hidden x intermediate), which GraniteMoeParallelExperts and Llama4TextExperts keep as 3-D
+    /// parameters rather than linear layers.
     fn parallel_expert(&self) -> Result<Option<u64>> {
         match self.moe {
-            Some(m) if self.family == Family::Granitemoe => m
+            Some(m) if matches!(self.family, Family::Granitemoe | Family::Llama4) => m
                 .expert_intermediate
                 .checked_mul(self.hidden)
                 .and_then(|n| n.checked_mul(3))

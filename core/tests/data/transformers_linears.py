@@ -9,8 +9,14 @@ ModelSpec::linears(), parameters() and largest_tensor() against this file.
     python -m venv /tmp/venv && /tmp/venv/bin/pip install torch transformers==4.57.6
     /tmp/venv/bin/python core/tests/data/transformers_linears.py > core/tests/data/transformers_linears.json
 
-Gemma 3 multimodal configs are built from their text_config (Gemma3ForCausalLM): the vision tower
-is outside what trainfit describes.
+Gemma 3 and Llama 4 multimodal configs are built from their text_config (Gemma3ForCausalLM,
+Llama4ForCausalLM): the vision tower is outside what trainfit describes.
+
+transformers 4.57.6 can be installed beside another version's torch without its dependencies:
+
+    pip install --no-deps --target /tmp/tf457 transformers==4.57.6 "huggingface_hub<1.0" \
+        "tokenizers<0.23" requests urllib3 idna certifi charset_normalizer
+    PYTHONPATH=/tmp/tf457 python core/tests/data/transformers_linears.py > core/tests/data/transformers_linears.json
 """
 
 import glob
@@ -33,7 +39,7 @@ def describe(path):
     d = json.load(open(path))
     d.pop("_name_or_path", None)
     cfg = AutoConfig.for_model(**d)
-    if d["model_type"] == "gemma3":
+    if d["model_type"] in ("gemma3", "llama4"):
         cfg = cfg.text_config
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(cfg)

@@ -156,7 +156,7 @@ impl Builder<'_> {
             _ => {
                 let sh = self.sh;
                 let lse = sh.b * heads * sh.s.div_ceil(32) * 32;
-                self.t.fused_attention(q, k, v, lse, 0)
+                self.t.fused_attention(q, k, v, lse, 0, None)
             }
         }
     }

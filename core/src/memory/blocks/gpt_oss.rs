@@ -51,8 +51,8 @@ impl Builder<'_> {
         let scores = elems(&[sh.b, heads, sh.s, sh.kv])?;
         let with_sink = elems(&[sh.b, heads, sh.s, sh.kv + 1])?;
         // `repeat_kv` of the keys and of the values both run before the scores.
-        let kr = self.expanded(k, q.elems, rep > 1);
-        let vr = self.expanded(v, q.elems, rep > 1 || ROTATED.v);
+        let kr = self.expanded_kv(k, q.elems, rep > 1, false);
+        let vr = self.expanded_kv(v, q.elems, rep > 1, ROTATED.v);
         let raw = self.t.bmm(q, kr, scores);
         let scaled = self.t.scale(raw);
         let masked = self.t.add_const(scaled);

@@ -23,6 +23,7 @@ use crate::model::{Activation, Family, ModelSpec, NormKind, QkNorm};
 
 mod glm4;
 mod gpt_oss;
+mod llama4;
 
 /// Which attention inputs are transposed views of a fused or per-token projection (not contiguous
 /// per head), so that a batched matmul copies them.
@@ -80,6 +81,9 @@ pub(crate) struct Builder<'a> {
     pub r: &'a Recipe,
     pub sh: Shape,
     head: &'static str,
+    /// The attention probabilities of the last eager attention, which some layers keep
+    /// referenced after the attention returns them (`attn_weights`).
+    probs: Option<V>,
 }
 
 impl<'a> Builder<'a> {
@@ -94,6 +98,7 @@ impl<'a> Builder<'a> {
             r,
             sh,
             head,
+            probs: None,
         }
     }
 
@@ -286,28 +291,28 @@ impl<'a> Builder<'a> {
                 let lse = elems(&[sh.b, heads, sh.s])?;
                 // FlashAttention-2 backward accumulates dq in fp32 inside the kernel; that workspace is
                 // reported as a separate term, not as allocated tensor memory.
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::MemEfficient => {
                 // Hugging Face repeats k and v when it cannot pass `enable_gqa` (a mask is present).
-                let k = self.expanded(k, q.elems, rep > 1);
-                let v = self.expanded(v, q.elems, rep > 1);
+                let k = self.expanded_kv(k, q.elems, rep > 1, false);
+                let v = self.expanded_kv(v, q.elems, rep > 1, false);
                 // Log-sum-exp rows are padded to 32 (`kAlignLSE` in PyTorch's mem-efficient kernel).
                 let lse = elems(&[sh.b, heads, sh.s.div_ceil(32) * 32])?;
-                Ok(self.t.fused_attention(q, k, v, lse, 0))
+                Ok(self.t.fused_attention(q, k, v, lse, 0, None))
             }
             AttnKernel::Math => {
                 // `q * sqrt(scale)`, `repeat_interleave` of k and v for grouped heads, `k * sqrt(scale)`,
                 // matmul, in-place causal mask, softmax (kept), matmul with v (kept, copied if strided).
                 let qs = self.t.scale(q);
-                let kr = self.expanded(k, q.elems, rep > 1);
+                let kr = self.expanded_kv(k, q.elems, rep > 1, false);
                 let ks = self.t.scale(kr);
                 let raw = self.t.bmm(qs, ks, scores);
                 let probs = self.t.unary_keep_output(raw, raw.dt);
-                Ok(self.weigh_values(probs, v, q.elems, rep > 1 || strided.v))
+                Ok(self.weigh_kv_values(probs, v, q.elems, rep > 1, strided.v))
             }
             AttnKernel::Eager => {
-                let kr = self.expanded(k, q.elems, rep > 1 || strided.k);
+                let kr = self.expanded_kv(k, q.elems, rep > 1, strided.k);
                 let qm = self.expanded(q, q.elems, strided.q);
                 let raw = self.t.bmm(qm, kr, scores);
                 let mut scaled = self.t.scale(raw);
@@ -320,7 +325,9 @@ impl<'a> Builder<'a> {
                 let masked = self.t.add_const(scaled);
                 // Llama-family code asks softmax for fp32 and casts back; GPT-2 softmaxes in the input
                 // dtype, which autocast raises to fp32.
-                let fp32 = self.spec.family != Family::Gpt2 || self.r.autocast;
+                // Llama 4's `eager_attention_forward` softmaxes in the scores' dtype too.
+                let fp32 =
+                    !matches!(self.spec.family, Family::Gpt2 | Family::Llama4) || self.r.autocast;
                 let probs = if fp32 {
                     // `softmax(x, dtype=float32)`: CUDA reads fp16 straight into fp32
                     // (`half_to_float`); a bf16 input is converted to fp32 first.
@@ -336,9 +343,24 @@ impl<'a> Builder<'a> {
                 } else {
                     self.t.unary_keep_output(masked, masked.dt)
                 };
-                Ok(self.weigh_values(probs, v, q.elems, rep > 1 || strided.v))
+                self.probs = Some(probs);
+                Ok(self.weigh_kv_values(probs, v, q.elems, rep > 1, strided.v))
             }
         }
+    }
+
+    /// `weigh_values` with the values of the whole (cached) sequence, repeated or made contiguous
+    /// as `expanded_kv` says.
+    fn weigh_kv_values(
+        &mut self,
+        probs: V,
+        v: V,
+        q_elems: u64,
+        repeated: bool,
+        strided: bool,
+    ) -> V {
+        let (v_elems, copy) = self.kv_copy(q_elems, repeated, strided);
+        self.weigh_expanded_values(probs, v, q_elems, v_elems, copy)
     }
 
     /// `x` as a matmul sees it: copied when it has to be repeated over query heads or made
@@ -351,14 +373,45 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Dropout on the attention probabilities, `probs @ v`, and the token-major copy of the result.
+    /// Keys or values as a matmul sees them: repeated over the query heads (`repeat_kv` copies the
+    /// whole cached sequence, `kv` tokens, at every decoding step) or made contiguous per head
+    /// (only without a cache: a cached sequence is already one contiguous tensor). `q_elems` is
+    /// the size of the queries, whose head width they share.
+    fn expanded_kv(&mut self, x: V, q_elems: u64, repeated: bool, strided: bool) -> V {
+        let (elems, copy) = self.kv_copy(q_elems, repeated, strided);
+        self.expanded(x, elems, copy)
+    }
+
+    /// Size and whether keys or values are copied for the matmul. SDPA with a single query token
+    /// folds the query heads onto the key/value heads instead of repeating them (`pack_gqa` in
+    /// transformers 5.23 `sdpa_attention_forward`); eager attention always repeats.
+    fn kv_copy(&self, q_elems: u64, repeated: bool, strided: bool) -> (u64, bool) {
+        let cached = self.sh.kv > self.sh.s;
+        let packed = self.sh.s == 1 && self.r.kernel != AttnKernel::Eager;
+        let elems = q_elems / self.sh.s.max(1) * self.sh.kv;
+        (elems, (repeated && !packed) || (strided && !cached))
+    }
+
+    /// Dropout on the attention probabilities, `probs @ v` (the values copied to `v_elems` when
+    /// `copy_v`), and the token-major copy of the result.
     fn weigh_values(&mut self, probs: V, v: V, q_elems: u64, copy_v: bool) -> V {
+        self.weigh_expanded_values(probs, v, q_elems, q_elems, copy_v)
+    }
+
+    fn weigh_expanded_values(
+        &mut self,
+        probs: V,
+        v: V,
+        q_elems: u64,
+        v_elems: u64,
+        copy_v: bool,
+    ) -> V {
         let probs = if self.spec.dropout.attention > 0.0 {
             self.t.dropout(probs)
         } else {
             probs
         };
-        let vr = self.expanded(v, q_elems, copy_v);
+        let vr = self.expanded(v, v_elems, copy_v);
         let out = self.t.bmm(probs, vr, q_elems);
         self.t.copy(out)
     }
@@ -447,7 +500,8 @@ impl<'a> Builder<'a> {
             (q, k, v)
         };
         let (q, k) = match spec.qk_norm {
-            QkNorm::None => (q, k),
+            // Llama 4 has its own program (`llama4_layer`).
+            QkNorm::None | QkNorm::L2 => (q, k),
             QkNorm::PerHead => {
                 let q = self.norm(q, elems(&[rows, heads])?, spec.head_dim)?;
                 let k = self.norm(k, elems(&[rows, kv_heads])?, spec.head_dim)?;

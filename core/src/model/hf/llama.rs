@@ -497,7 +497,7 @@ pub(super) fn layer_types(c: &Cfg, layers: u64) -> Result<Option<(u64, u64)>> {
 /// (sliding layers, layers) of the shortest repeating group of sliding layers followed by full
 /// ones; for an irregular sequence, (sliding layers, all layers), since the count is what
 /// matters for memory.
-fn sliding_group(sliding: &[bool]) -> (u64, u64) {
+pub(super) fn sliding_group(sliding: &[bool]) -> (u64, u64) {
     // The shortest period whose group is some sliding layers followed by full ones. The periods
     // of a sequence are its length minus each of its borders, shortest period first along the
     // chain of the prefix function (Knuth, Morris and Pratt 1977), so this is linear in the

@@ -24,6 +24,7 @@ mod alibi;
 mod classic;
 mod cohere;
 mod llama;
+mod llama4;
 mod recent;
 
 /// Largest size any config field may hold, so that one layer's shape (a product of two sizes)
@@ -69,6 +70,8 @@ pub const SUPPORTED: &[&str] = &[
     "gptj",
     "bloom",
     "falcon",
+    "llama4",
+    "llama4_text",
 ];
 
 /// `Gemma3TextConfig`'s defaults for the size fields a multimodal config leaves out of `text_config`.
@@ -151,6 +154,25 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
             return llama::import(&c, name);
         }
     }
+    // Llama 4 checkpoints (Llama4ForConditionalGeneration) nest the language model under
+    // `text_config` too; transformers writes it out in full there.
+    if model_type == "llama4" {
+        let Some(text) = root.get("text_config") else {
+            return Err(Error::missing(
+                "text_config",
+                "config.json of model_type llama4",
+            ));
+        };
+        let Some(text) = text.as_object() else {
+            return Err(Error::invalid("text_config", text, "a JSON object"));
+        };
+        let c = Cfg {
+            m: text,
+            model_type: "llama4_text",
+            prefix: "text_config.",
+        };
+        return llama4::import(&c, name);
+    }
     let c = Cfg {
         m: root,
         model_type,
@@ -172,6 +194,7 @@ pub fn from_hf_value(value: &Value) -> Result<ModelSpec> {
         "falcon" => alibi::falcon(&c, name),
         "cohere" => cohere::import(&c, name, Family::Cohere),
         "cohere2" => cohere::import(&c, name, Family::Cohere2),
+        "llama4_text" => llama4::import(&c, name),
         _ => llama::import(&c, name),
     }
 }
