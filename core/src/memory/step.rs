@@ -846,4 +846,70 @@ mod tests {
         assert_eq!(selective, fresh(512, Checkpointing::Selective));
         assert_eq!(long, fresh(1024, Checkpointing::None));
     }
+
+    #[test]
+    fn program_cache_tells_llama4_stages_apart_by_their_kinds_of_layer() {
+        // Maverick: 48 layers, every second one a mixture of experts, three chunked layers of four.
+        let spec = crate::model::find("llama-4-maverick-17b-128e").unwrap();
+        let req: EstimateRequest = serde_json::from_str(
+            r#"{"model": {"catalogue": "llama-4-maverick-17b-128e"}, "task": "pretrain",
+                "micro_batch": 1, "sequence": 512, "attention": "sdpa"}"#,
+        )
+        .unwrap();
+        let r = Recipe::new(&req, &spec);
+        let place = |layers| Placement {
+            layers,
+            moe_layers: layers / 2,
+            embedding: false,
+            head: false,
+            in_flight: 1,
+        };
+        let sh = Shape {
+            b: 1,
+            s: 512,
+            kv: 512,
+            tp: 1,
+        };
+        let fresh = |layers| {
+            ProgramCache::new(0)
+                .programs(
+                    &spec,
+                    &r,
+                    sh,
+                    Checkpointing::None,
+                    LossImpl::Upcast,
+                    &place(layers),
+                )
+                .unwrap()
+        };
+        let mut cache = ProgramCache::new(4);
+        let mut cached = |layers| {
+            let p = cache
+                .programs(
+                    &spec,
+                    &r,
+                    sh,
+                    Checkpointing::None,
+                    LossImpl::Upcast,
+                    &place(layers),
+                )
+                .unwrap();
+            (p, cache.entries.len())
+        };
+        // Twelve layers (layers 0-11: 6 dense, 6 sparse; 9 chunked) and ten (0-9: 5 and 5; 8
+        // chunked): the same dense/sparse mix, other counts of each kind, so two entries.
+        let (twelve, n) = cached(12);
+        assert_eq!(n, 1);
+        let (ten, n) = cached(10);
+        assert_eq!(n, 2);
+        let (again, n) = cached(12);
+        assert_eq!(n, 2);
+        let count = |p: &Program| p.kinds.as_ref().unwrap().iter().map(|k| k.1).sum::<u64>();
+        assert_eq!(count(&twelve), 12);
+        assert_eq!(count(&ten), 10);
+        assert_eq!(twelve, again);
+        assert_eq!(twelve, fresh(12));
+        assert_eq!(ten, fresh(10));
+        assert_ne!(twelve, ten);
+    }
 }
