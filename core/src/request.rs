@@ -449,9 +449,10 @@ pub enum Sharding {
     Zero2,
     /// ZeRO-3: optimizer states, gradients and weights sharded.
     Zero3,
-    /// FSDP `SHARD_GRAD_OP` (as ZeRO-2, weights kept gathered between forward and backward).
+    /// FSDP `SHARD_GRAD_OP` (FSDP2 `reshard_after_forward=False`): weights, gradients and optimizer
+    /// states sharded at rest; each layer stays gathered from its forward to its backward.
     FsdpShardGradOp,
-    /// FSDP `FULL_SHARD` (as ZeRO-3).
+    /// FSDP `FULL_SHARD` (FSDP2 `reshard_after_forward=True`): layers gathered only while they run.
     FsdpFullShard,
 }
 

@@ -266,7 +266,7 @@ def main():
 def write_tables(path, rows, summ, by_task, by_layout, by_family):
     """The tables of docs/accuracy.md: trainfit and the peers, trainfit per task and per family."""
     def line(name, s):
-        return (f"| {name} | {s['n']} | {pct(s['median_abs'], False)} | {pct(s['max_abs'], False)} | "
+        return (f"| {name} | {s['n']} | {100 * s['median_abs']:.1f} % | {100 * s['max_abs']:.1f} % | "
                 f"{100 * s['within_1']:.0f} % | {100 * s['within_5']:.0f} % |")
     head = ["| {} | cases | median abs. error | worst | within 1 % | within 5 % |", "|---|---|---|---|---|---|"]
     L = [head[0].format("estimator"), head[1]]

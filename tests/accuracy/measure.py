@@ -1052,15 +1052,34 @@ def cuda_measure_case(case):
             out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
         mark(0, "prefill")
         del out
+    elif req["task"] == "decode":
+        # As the fake run: the prefill's peak is kept apart, the decoding steps are the case's peak.
+        model.eval()
+        with torch.no_grad():
+            out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+            cache, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
+            del out
+            mark(0, "prefill")
+            overall_alloc = overall_res = 0
+            for _ in range(req["inference"]["generate"]):
+                out = model(input_ids=nxt, past_key_values=cache, use_cache=True)
+                nxt = out.logits[:, -1:].argmax(-1)
+                del out
+            mark(0, "decode")
+        del cache, nxt
     else:
         model.train()
+        accumulate = req.get("parallel", {}).get("micro_batches", 1)
         for step in (1, 2):
-            with amp():
-                loss = model(input_ids=ids, labels=ids).loss
-            mark(step, "forward")
-            loss.backward()
-            del loss
-            mark(step, "backward")
+            for _ in range(accumulate):
+                with amp():
+                    loss = model(input_ids=ids, labels=ids).loss
+                    if accumulate > 1:
+                        loss = loss / accumulate
+                mark(step, "forward")
+                loss.backward()
+                del loss
+                mark(step, "backward")
             opt.step()
             opt.zero_grad(set_to_none=True)
             mark(step, "optimizer_step")
@@ -1079,6 +1098,9 @@ def run_cuda(args):
     out = {"device": torch.cuda.get_device_name(), "total_memory": total, "tool_versions": tool_versions(),
            "cases": []}
     for case in select(args.cases, CASES_MOD.CASES):
+        if _degrees(case["request"])[:2] != (1, 1):
+            print(f"{case['id']}: skipped (sharded cases need one process per rank: torchrun, not this path)")
+            continue
         pred = measured.get(case["id"], {}).get("measured", {}).get("peak_bytes")
         if pred is None or pred > 0.85 * total:
             print(f"{case['id']}: skipped (fake peak {pred} vs {total} bytes on the device)")
