@@ -482,45 +482,52 @@ pub(crate) fn states(
         Sharding::FsdpFullShard | Sharding::FsdpShardGradOp
     );
     let accumulates = par.micro_batches > 1 && pp == 1;
-    let gathered = if dp > 1
-        && matches!(
-            par.sharding,
-            Sharding::FsdpFullShard | Sharding::FsdpShardGradOp
-        ) {
-        let bytes_of = |layer: bool, f: &dyn Fn(&TensorKind) -> u64| -> Result<u64> {
-            let mut b = 0u64;
-            for t in tensors.iter().filter(|t| (t.role == Role::Layer) == layer) {
-                b = add(
-                    b,
-                    stage.share(t.role, mul(f(t), t.count, "gathered weights")?),
-                    "gathered weights",
-                )?;
-            }
-            Ok(shard(b, tp))
-        };
-        let root = bytes_of(false, &|t| weight_bytes(t, stored_dt, quant))?;
-        let layer = bytes_of(true, &|t| weight_bytes(t, stored_dt, quant))?
-            .checked_div(layers_here.max(1))
-            .unwrap_or(0);
-        // The head's gradient: the output projection's, or the tied embedding's.
+    let gathered = if dp > 1 && fsdp {
+        let weights_of = |t: &TensorKind| weight_bytes(t, stored_dt, quant);
+        let root = shard(
+            per_tensor(&tensors, stage, |t| {
+                if t.role == Role::Layer {
+                    0
+                } else {
+                    weights_of(t)
+                }
+            })?,
+            tp,
+        );
+        let layer = shard(
+            per_tensor(&tensors, stage, |t| {
+                if t.role == Role::Layer {
+                    weights_of(t)
+                } else {
+                    0
+                }
+            })?,
+            tp,
+        )
+        .checked_div(layers_here.max(1))
+        .unwrap_or(0);
+        // The head's gradient, whole: the output projection's, or the tied embedding's.
         let has_head = tensors.iter().any(|t| t.role == Role::Head);
+        let head_role = if has_head {
+            Role::Head
+        } else {
+            Role::Embedding
+        };
+        let whole = Stage {
+            pipeline: 1,
+            ..stage
+        };
         let head_grad = if full {
-            let mut b = 0u64;
-            for t in tensors.iter().filter(|t| {
-                t.role
-                    == if has_head {
-                        Role::Head
+            shard(
+                per_tensor(&tensors, whole, |t| {
+                    if t.role == head_role {
+                        alloc_bytes(t.elems, grad_dt)
                     } else {
-                        Role::Embedding
+                        0
                     }
-            }) {
-                b = add(
-                    b,
-                    mul(alloc_bytes(t.elems, grad_dt), t.count, "head gradient")?,
-                    "head gradient",
-                )?;
-            }
-            shard(b, tp)
+                })?,
+                tp,
+            )
         } else {
             0
         };
@@ -531,32 +538,23 @@ pub(crate) fn states(
         } else {
             head_grad - shard(head_grad, dp)
         };
-        let layers = match par.sharding {
-            Sharding::FsdpFullShard => 2 * layer,
-            _ => (layers_here + 1).saturating_mul(layer),
+        let all = (layers_here + 1).saturating_mul(layer);
+        // Layers gathered: while the layers run forward; while the head runs forward and
+        // backward; beside the running layer in backward; per layer still gathered in backward.
+        // Full shard: the running layer and the kept all-gather result; then that result alone
+        // (the last layer resharded), the prefetched last layer; the running layer, the prefetched
+        // one and the kept reduce-scatter input. Shard-grad-op: every layer gathered until its own
+        // backward, beside the kept reduce-scatter input.
+        let (forward, at_head, beside, per_gathered_layer) = match par.sharding {
+            Sharding::FsdpFullShard => (2 * layer, layer, 3 * layer, 0),
+            _ => (all, all, layer, layer),
         };
         Gathered {
-            forward: root + layers,
-            // Full shard: the last layer resharded, its all-gather result still kept.
-            forward_head: match par.sharding {
-                Sharding::FsdpFullShard => root + layer,
-                _ => root + layers,
-            },
-            // The forward's kept all-gather result is released; the last layer is being prefetched
-            // (full shard) or all layers are still gathered (shard-grad-op).
-            head_backward: root + layers - layer,
-            // Full shard: the running layer, the prefetched one, the kept reduce-scatter input;
-            // shard-grad-op: the layers not yet through backward, the kept reduce-scatter input.
-            layer_backward: root
-                + head_grad
-                + match par.sharding {
-                    Sharding::FsdpFullShard => 3 * layer,
-                    _ => layer,
-                },
-            per_gathered_layer: match par.sharding {
-                Sharding::FsdpFullShard => 0,
-                _ => layer,
-            },
+            forward: root + forward,
+            forward_head: root + at_head,
+            head_backward: root + forward - layer,
+            layer_backward: root + head_grad + beside,
+            per_gathered_layer,
             embed_backward: root + head_grad,
         }
     } else {
