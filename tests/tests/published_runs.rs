@@ -232,10 +232,11 @@ fn every_layout_multiplies_out_to_the_device_count() {
         let devices = uint(&run, "hardware", "devices");
         let [tp, pp, dp, cp, ep] =
             ["tp", "pp", "dp", "cp", "ep"].map(|k| uint(&run, "training", k));
-        // No run here uses expert parallelism; where one does, EP is carved out of DP (and CP),
-        // as in Megatron, so it divides them and does not enter the product.
+        // Expert parallelism does not enter the product: as in Megatron-Core's expert grid
+        // (expert TP x EP x expert DP = TP x CP x DP, expert TP 1 in every run here), EP is
+        // carved out of the TP, CP and DP ranks, so it divides their product.
         assert_eq!(tp * pp * dp * cp, devices, "{who}: tp*pp*dp*cp = devices");
-        assert_eq!((dp * cp) % ep, 0, "{who}: ep divides dp*cp");
+        assert_eq!((tp * dp * cp) % ep, 0, "{who}: ep divides tp*dp*cp");
         let per_node = uint(&run, "hardware", "per_node");
         assert!(
             devices < per_node || devices % per_node == 0,
