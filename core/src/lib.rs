@@ -30,6 +30,7 @@ pub mod estimate;
 pub mod hardware;
 pub mod math;
 pub mod memory;
+pub mod mesh;
 pub mod model;
 pub mod plan;
 pub mod request;

@@ -60,6 +60,43 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
     estimate_with(request, None)
 }
 
+/// Bytes the elementwise operations (norms, activations, residual adds, casts, softmax,
+/// rotary, the loss) of one micro-batch's forward read and write on one device, as the block
+/// programs of `request` run them in eager PyTorch, each divided by the share of bandwidth its
+/// size reaches: per decoder layer, averaged over the model's layers, and for the output head
+/// with the loss. The time model prices them at memory bandwidth.
+///
+/// # Errors
+/// As [`estimate`].
+pub fn elementwise_traffic(request: &EstimateRequest) -> Result<(f64, u64)> {
+    let spec = request.model.resolved()?;
+    validate::validate(request, &spec)?;
+    let r = Recipe::new(request, &spec);
+    let par = &request.parallel;
+    let sh = Shape {
+        b: request.micro_batch,
+        s: request.sequence.div_ceil(par.context.max(1)),
+        kv: request.sequence,
+        tp: par.tensor.max(1),
+    };
+    let place = Placement {
+        layers: spec.layers,
+        moe_layers: spec.moe_layers(),
+        embedding: true,
+        head: true,
+        in_flight: 1,
+    };
+    let programs = ProgramCache::new(0).programs(
+        &spec,
+        &r,
+        sh,
+        request.checkpointing,
+        request.loss,
+        &place,
+    )?;
+    Ok(programs.elementwise_bytes(&place))
+}
+
 /// [`estimate`], reusing the block programs in `cache` when given one (the planner's search).
 pub(crate) fn estimate_with(
     request: &EstimateRequest,

@@ -58,6 +58,30 @@ pub(crate) struct Program {
     shared: u64,
 }
 
+impl Program {
+    /// Bytes the elementwise ops of one forward move: per decoder layer of `place` (its kinds
+    /// weighted by their counts) and for the output head with the loss.
+    pub fn elementwise_bytes(&self, place: &Placement) -> (f64, u64) {
+        let layers = place.layers.max(1);
+        let total = match (&self.kinds, &self.moe_layer) {
+            (Some(kinds), _) => kinds
+                .iter()
+                .map(|(p, n)| p.elementwise_bytes as f64 * *n as f64)
+                .sum::<f64>(),
+            (None, moe) => {
+                let first = self.first.map_or(0.0, |p| p.elementwise_bytes as f64);
+                let firsts = u64::from(self.first.is_some());
+                let moe_layers = if moe.is_some() { place.moe_layers } else { 0 };
+                let plain = layers.saturating_sub(moe_layers + firsts) as f64;
+                first
+                    + plain * self.layer.elementwise_bytes as f64
+                    + moe.map_or(0.0, |p| p.elementwise_bytes as f64 * moe_layers as f64)
+            }
+        };
+        (total / layers as f64, self.head.elementwise_bytes)
+    }
+}
+
 /// One decoder layer's program. `moe` picks the mixture-of-experts kind; `rope` tells Llama 4's
 /// chunked layers with rotary positions from its global ones (ignored by other families).
 fn layer_program(

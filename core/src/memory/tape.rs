@@ -107,6 +107,9 @@ pub(crate) struct Profile {
     pub input_saved: u64,
     /// Bytes of 16-bit weight copies autocast made (its cache keeps them until the forward ends).
     pub autocast_weights: u64,
+    /// Bytes the elementwise ops of the forward read and write (not the matrix multiplies), each
+    /// op's divided by the share of bandwidth its size reaches.
+    pub elementwise_bytes: u64,
     /// Peak bytes during the block's backward: its saved tensors, gradients in flight, temporaries and
     /// the parameter gradients it has produced so far, including the incoming output gradient.
     pub bwd_peak: u64,
@@ -147,6 +150,8 @@ pub(crate) struct Tape {
     grad_bytes_override: Option<u64>,
     /// Bytes of the lower-precision copies autocast made of trainable weights so far.
     autocast_weights: u64,
+    /// Bytes the elementwise ops read and write so far.
+    traffic: u64,
     scratch: Scratch,
 }
 
@@ -178,6 +183,7 @@ impl Tape {
             saved: Vec::with_capacity(CAPACITY),
             grad_bytes_override: None,
             autocast_weights: 0,
+            traffic: 0,
             scratch: Scratch {
                 deaths: Vec::with_capacity(CAPACITY),
                 grad_of: Vec::with_capacity(CAPACITY),
@@ -194,6 +200,7 @@ impl Tape {
         self.saved.clear();
         self.grad_bytes_override = grad_bytes;
         self.autocast_weights = 0;
+        self.traffic = 0;
     }
 
     fn storage(&mut self, elems: u64, dt: u64, kind: Kind) -> usize {
@@ -312,6 +319,19 @@ impl Tape {
         self.ops[op].fwd_temp = bytes;
     }
 
+    /// Counts the bytes an elementwise op reads from `inputs` and writes to `out`, divided by
+    /// the share of memory bandwidth a transfer of that size reaches: the memory traffic the time
+    /// model prices at full bandwidth (matrix multiplies are priced by their FLOPs instead).
+    fn moved(&mut self, inputs: &[V], out: V) {
+        let bytes = inputs
+            .iter()
+            .fold(out.elems.saturating_mul(out.dt), |t, v| {
+                t.saturating_add(v.elems.saturating_mul(v.dt))
+            }) as f64;
+        let at_full = bytes / crate::mesh::memory_efficiency(bytes);
+        self.traffic = self.traffic.saturating_add(at_full as u64);
+    }
+
     /// `x @ w.T (+ b)`: keeps `x` when `w` trains and `w` when `x` needs a gradient.
     pub fn linear(&mut self, x: V, w: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, x.dt, x.grad || w.grad);
@@ -367,6 +387,7 @@ impl Tape {
             n += 1;
         }
         let op = self.push(&[a, b], Some(out), &saved[..n], Back::Fresh);
+        self.moved(&[a, b], out);
         // The gradient of a broadcast operand is the full-size product, then reduced.
         let small = if a.elems >= b.elems { b } else { a };
         if small.grad && small.elems < big.elems {
@@ -379,6 +400,7 @@ impl Tape {
     pub fn scale(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt, a.grad);
         self.push(&[a], Some(out), &[], Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -392,6 +414,7 @@ impl Tape {
             Back::Fresh
         };
         self.push(&[a, b], Some(out), &[], back);
+        self.moved(&[a, b], out);
         out
     }
 
@@ -399,6 +422,7 @@ impl Tape {
     pub fn add_const(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt, a.grad);
         self.push(&[a], Some(out), &[], Back::Pass);
+        self.moved(&[a], out);
         out
     }
 
@@ -409,6 +433,7 @@ impl Tape {
         }
         let out = self.fresh(a.elems, dt, a.grad);
         self.push(&[a], Some(out), &[], Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -421,6 +446,7 @@ impl Tape {
     pub fn copy(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt, a.grad);
         self.push(&[a], Some(out), &[], Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -429,6 +455,7 @@ impl Tape {
         let out = self.fresh(a.elems, out_dt, a.grad);
         let saved: &[V] = if a.grad { &[a] } else { &[] };
         self.push(&[a], Some(out), saved, Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -437,6 +464,7 @@ impl Tape {
         let out = self.fresh(a.elems, out_dt, a.grad);
         let saved: &[V] = if a.grad { &[out] } else { &[] };
         self.push(&[a], Some(out), saved, Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -454,6 +482,7 @@ impl Tape {
     pub fn reduce(&mut self, a: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, a.dt, a.grad);
         self.push(&[a], Some(out), &[], Back::Fresh);
+        self.moved(&[a], out);
         out
     }
 
@@ -463,6 +492,8 @@ impl Tape {
         let mask = self.fresh(a.elems, 1, false);
         let saved: &[V] = if a.grad { &[mask] } else { &[] };
         self.push(&[a], Some(out), saved, Back::Fresh);
+        self.moved(&[a], out);
+        self.moved(&[], mask);
         out
     }
 
@@ -470,6 +501,7 @@ impl Tape {
     pub fn noise(&mut self, elems: u64, dt: u64) -> V {
         let out = self.fresh(elems, dt, false);
         self.push(&[], Some(out), &[], Back::Pass);
+        self.moved(&[], out);
         out
     }
 
@@ -486,6 +518,7 @@ impl Tape {
         let index = self.fresh(index_elems, 8, false);
         let saved: &[V] = if a.grad { &[index] } else { &[] };
         self.push(&[a], Some(out), saved, Back::Fresh);
+        self.moved(&[out], out);
         out
     }
 
@@ -501,6 +534,7 @@ impl Tape {
             Some(w) => self.push(&[x, w], Some(out), saved, Back::Fresh),
             None => self.push(&[x], Some(out), saved, Back::Fresh),
         };
+        self.moved(&[x], out);
         out
     }
 
@@ -718,6 +752,7 @@ impl Tape {
             .unwrap_or(0);
         Profile {
             autocast_weights: self.autocast_weights,
+            elementwise_bytes: self.traffic,
             saved: saved_total,
             fwd_peak,
             fwd_peak_unsaved,

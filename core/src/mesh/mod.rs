@@ -1,0 +1,15 @@
+//! Many devices: the time model of a parallel training step and the mesh planner that searches
+//! the layouts of a cluster.
+//!
+//! `time` predicts one layout's step time from the work and the hardware, so MFU is an output;
+//! `collective` prices the collectives by link; `efficiency` holds the size-dependent shares of
+//! peak it uses.
+
+mod collective;
+mod efficiency;
+mod time;
+
+pub use collective::{Collective, Link};
+pub(crate) use efficiency::memory as memory_efficiency;
+pub use efficiency::{attention_share, matmul_share, AttentionKernel};
+pub use time::{step_time, Axis, AxisTime, Chip, Fabric, Layout, StepTime, Work};
