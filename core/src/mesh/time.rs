@@ -57,6 +57,36 @@ pub struct Chip {
     pub memory_gbs: f64,
 }
 
+impl Chip {
+    /// A catalogue accelerator's speed, under a power limit of `power_limit_w` when one is set
+    /// below its TDP (clocks fall as the cube root of the power share: `plan::speed_at_power`),
+    /// and with its memory bandwidth replaced by `memory_gbs` when given (a measured figure, or
+    /// a variant the catalogue lacks).
+    pub fn catalogue(
+        spec: &crate::hardware::AcceleratorSpec,
+        power_limit_w: Option<f64>,
+        memory_gbs: Option<f64>,
+    ) -> Option<Chip> {
+        let peak = spec.tflops.bf16.or(spec.tflops.fp16)?;
+        let speed = match (power_limit_w, spec.tdp_w) {
+            (Some(limit), Some(tdp)) if limit < tdp => crate::plan::speed_at_power(limit / tdp),
+            _ => 1.0,
+        };
+        let (share, fp8_share, _) = efficiency::matmul_share(spec.name);
+        let arch = spec.architecture.to_ascii_lowercase();
+        Some(Chip {
+            peak_tflops: peak * speed,
+            matmul_share: share,
+            fp8: spec
+                .tflops
+                .fp8
+                .map(|p| (p * speed, fp8_share.unwrap_or(share))),
+            hopper_or_later: ["hopper", "blackwell"].iter().any(|a| arch.contains(a)),
+            memory_gbs: memory_gbs.unwrap_or(spec.bandwidth_gbs),
+        })
+    }
+}
+
 /// The links a layout's axes run on: inside a machine and between machines.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fabric {
@@ -128,6 +158,9 @@ pub struct Work<'a> {
     pub active: u64,
     /// Every parameter, as `Parameters::total`.
     pub total: u64,
+    /// Parameters that train (all for pretraining and fine-tuning; the adapters for LoRA):
+    /// what the data axis reduces and the optimizer steps.
+    pub trainable: u64,
     /// Tokens per sequence.
     pub sequence: u64,
     /// Activation recomputation.
@@ -304,8 +337,14 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
             (0.0, 0.0)
         };
         fwd_gemm += instances * (t + cast_fwd);
-        // Backward: the input gradient and the weight gradient, each as large as the forward.
-        bwd_gemm += instances * (2.0 * t + cast_bwd);
+        // Backward: the input gradient and the weight gradient, each as large as the forward;
+        // frozen weights (LoRA) need no weight gradient.
+        let grads = if work.trainable < work.total {
+            1.0
+        } else {
+            2.0
+        };
+        bwd_gemm += instances * (grads * t + cast_bwd);
     }
 
     // Attention core: scores and the weighted sum of values.
@@ -534,9 +573,11 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
     let expert_params = stage(expert_total) / ep as f64;
     let stage_params = dense_params + expert_params;
     let edp = (dp / ep).max(1);
-    let grads = dense_params * work.grad_bytes as f64;
+    // Adapters (LoRA) train a share of the parameters: only their gradients are reduced.
+    let trained = work.trainable as f64 / work.total.max(1) as f64;
+    let grads = dense_params * trained * work.grad_bytes as f64;
     let weights = dense_params * a;
-    let expert_grads = expert_params * work.grad_bytes as f64;
+    let expert_grads = expert_params * trained * work.grad_bytes as f64;
     let expert_weights = expert_params * a;
     let backward_last = if layout.overlap_grad_reduce {
         per_stage * layer.backward
@@ -588,11 +629,12 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
 
     // Optimizer step: memory-bound over the parameters this rank updates; each reads and writes
     // its states, reads its gradient and writes its compute copy.
-    let updated = if matches!(layout.sharding, Sharding::None) {
-        stage_params
-    } else {
-        dense_params / dp as f64 + expert_params / edp as f64
-    };
+    let updated = trained
+        * if matches!(layout.sharding, Sharding::None) {
+            stage_params
+        } else {
+            dense_params / dp as f64 + expert_params / edp as f64
+        };
     let step_bytes = updated * (2.0 * work.state_bytes as f64 + work.grad_bytes as f64 + a + a);
     let optimizer_s = memory_s(step_bytes, chip);
 
