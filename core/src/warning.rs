@@ -80,6 +80,8 @@ pub enum WarningCode {
     UseAGpu,
     /// Suggestion: the GPUs talk over a slow link.
     SlowInterconnect,
+    /// At a fixed global batch, more devices each do less: utilisation falls with the count.
+    FixedBatchScaling,
 }
 
 wire_names!(WarningCode, "warning code", {
@@ -108,6 +110,7 @@ wire_names!(WarningCode, "warning code", {
     SpeedUnknown => "speed_unknown",
     UseAGpu => "use_a_gpu",
     SlowInterconnect => "slow_interconnect",
+    FixedBatchScaling => "fixed_batch_scaling",
 });
 
 /// A mode's memory target, as the plan's memory warnings state it.
@@ -425,6 +428,25 @@ impl Warning {
             format!(
                 "running on battery ({}): laptops cut GPU and CPU power on battery; plug in before training",
                 charge_percent.map_or(String::from("charge unknown"), |b| format!("{b:.0} %"))
+            ),
+        )
+    }
+
+    /// `fixed_batch_scaling`: at `global_batch` sequences, MFU falls from `from_mfu` on
+    /// `from_devices` devices to `to_mfu` on `to_devices`.
+    pub(crate) fn fixed_batch_scaling(
+        global_batch: u64,
+        from_devices: u64,
+        from_mfu: f64,
+        to_devices: u64,
+        to_mfu: f64,
+    ) -> Warning {
+        Warning::new(
+            WarningCode::FixedBatchScaling,
+            format!(
+                "at a fixed global batch of {global_batch} sequences, MFU falls from {:.0} % on {from_devices} devices to {:.0} % on {to_devices}: each device gets fewer micro-batches; a larger batch (with the learning rate scaled by the square root of the batch ratio) keeps them busy",
+                100.0 * from_mfu,
+                100.0 * to_mfu
             ),
         )
     }

@@ -13,5 +13,7 @@ mod time;
 pub use collective::{Collective, Link};
 pub(crate) use efficiency::memory as memory_efficiency;
 pub use efficiency::{attention_share, matmul_share, AttentionKernel};
-pub use search::{search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest};
+pub use search::{
+    search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest, ScalingPoint,
+};
 pub use time::{step_time, Axis, AxisTime, Chip, Fabric, Layout, StepTime, Work};

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::memory::{estimate_with, ProgramCache};
 use crate::model::ModelSpec;
 use crate::request::{Checkpointing, EstimateRequest, Parallel, Sharding};
+use crate::warning::Warning;
 
 /// Choices the user fixes; the search fills in the rest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -131,6 +132,29 @@ pub struct MeshPlan {
     pub rejected_for_memory: u64,
     /// What limits the best layout, in words.
     pub binding: String,
+    /// Throughput against device count at the same global batch, the best layout's tensor,
+    /// context and pipeline degrees kept where they fit: one point per power-of-two share of
+    /// the machines, the whole cluster last.
+    pub scaling: Vec<ScalingPoint>,
+    /// Warnings with their numbers.
+    pub warnings: Vec<Warning>,
+}
+
+/// One point of the scaling curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct ScalingPoint {
+    /// Devices.
+    pub devices: u64,
+    /// Data-parallel replicas.
+    pub data: u64,
+    /// Tokens per second over all devices.
+    pub tokens_per_s: f64,
+    /// Model FLOPs utilisation.
+    pub mfu: f64,
+    /// Step time, s.
+    pub step_s: f64,
 }
 
 /// Powers of two and the machine size's divisors up to `n`, ascending.
@@ -270,6 +294,15 @@ fn grad_and_state_bytes(req: &EstimateRequest) -> (u64, u64) {
 /// A fixed axis the model or the cluster cannot take (named with its numbers), a model that
 /// cannot be resolved, or no layout that fits.
 pub fn search(req: &MeshRequest) -> Result<MeshPlan> {
+    search_inner(req, true)
+}
+
+/// The fastest layouts of `req` alone, without the scaling curve.
+fn search_layouts(req: &MeshRequest) -> Result<Vec<MeshCandidate>> {
+    search_inner(req, false).map(|p| p.candidates)
+}
+
+fn search_inner(req: &MeshRequest, with_scaling: bool) -> Result<MeshPlan> {
     let spec = req.base.model.resolve()?;
     let params = spec.parameters()?;
     let fixed = resolve_fixed(req)?;
@@ -502,6 +535,25 @@ pub fn search(req: &MeshRequest) -> Result<MeshPlan> {
         ));
     };
     let binding = binding(best, smallest_fitting_model, rejected > 0, req);
+    let scaling = if with_scaling && req.fixed.shape.is_none() && fixed.data.is_none() {
+        scaling(req, best)
+    } else {
+        Vec::new()
+    };
+    let mut warnings = Vec::new();
+    if let (Some(first), Some(last)) = (scaling.first(), scaling.last()) {
+        // Utilisation lost to the fixed batch beyond a fifth: the playbook's collapse (1B on 1
+        // to 64 nodes: 44 % to 5 %), Megatron-LM's 47 % to 42 % (H100, 175B).
+        if last.devices > first.devices && last.mfu < 0.8 * first.mfu {
+            warnings.push(Warning::fixed_batch_scaling(
+                req.global_batch,
+                first.devices,
+                first.mfu,
+                last.devices,
+                last.mfu,
+            ));
+        }
+    }
     Ok(MeshPlan {
         devices: req.devices,
         memory_limit_bytes: req.memory_limit_bytes,
@@ -509,7 +561,59 @@ pub fn search(req: &MeshRequest) -> Result<MeshPlan> {
         considered,
         rejected_for_memory: rejected,
         binding,
+        scaling,
+        warnings,
     })
+}
+
+/// The scaling curve: the same search on a power-of-two share of the machines, with the best
+/// layout's tensor, context and pipeline degrees (and the rest searched), so each point costs a
+/// few estimates.
+fn scaling(req: &MeshRequest, best: &MeshCandidate) -> Vec<ScalingPoint> {
+    let per_machine = req.fabric.per_machine.max(1);
+    let machines = req.devices.div_ceil(per_machine);
+    let model = best.layout.tensor * best.layout.context * best.layout.pipeline;
+    let mut points = Vec::new();
+    let mut n = 1u64;
+    loop {
+        let devices = if n >= machines {
+            req.devices
+        } else {
+            n * per_machine
+        };
+        if devices % model == 0 && req.global_batch % (devices / model) == 0 {
+            let sub = MeshRequest {
+                devices,
+                fixed: MeshConstraints {
+                    tensor: Some(best.layout.tensor),
+                    context: Some(best.layout.context),
+                    pipeline: Some(best.layout.pipeline),
+                    expert: Some(best.layout.expert),
+                    shape: None,
+                    data: None,
+                    ..req.fixed.clone()
+                },
+                keep: 1,
+                ..req.clone()
+            };
+            if let Ok(plan) = search_layouts(&sub) {
+                if let Some(c) = plan.first() {
+                    points.push(ScalingPoint {
+                        devices,
+                        data: c.layout.data,
+                        tokens_per_s: c.time.tokens_per_s,
+                        mfu: c.time.mfu,
+                        step_s: c.time.step_s,
+                    });
+                }
+            }
+        }
+        if devices >= req.devices {
+            break;
+        }
+        n *= 2;
+    }
+    points
 }
 
 /// Inserts `c` among the `n` fastest, fastest first; equal times keep the earlier (the
