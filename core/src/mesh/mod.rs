@@ -8,6 +8,7 @@
 mod collective;
 mod efficiency;
 mod search;
+mod serve;
 mod time;
 
 pub use collective::{Collective, Link};
@@ -16,4 +17,5 @@ pub use efficiency::{attention_share, matmul_share, AttentionKernel};
 pub use search::{
     search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest, ScalingPoint,
 };
+pub use serve::{plan_serving, ServeLayout, ServePlan, ServeRequest};
 pub use time::{step_time, Axis, AxisTime, Chip, Fabric, Layout, StepTime, Work};
