@@ -50,7 +50,10 @@ fn sixty_four_h100_nodes_from_one_profile() {
     // 2.875 GB/s each.
     let between = r.between(0, 0);
     assert_eq!(between.class, LinkClass::Infiniband);
-    assert!(close(between.bandwidth_gbs, 200.0 / 8.0 * 0.92 / 8.0), "{between:?}");
+    assert!(
+        close(between.bandwidth_gbs, 200.0 / 8.0 * 0.92 / 8.0),
+        "{between:?}"
+    );
     assert_eq!(between.source, Source::Estimated);
     assert!(between.why.starts_with("fabric link"), "{}", between.why);
     // Calculon's InfiniBand tier: 20 us.
@@ -83,7 +86,10 @@ fn machines_default_to_the_slower_of_their_fastest_interfaces() {
     let b = r.between(0, 1);
     assert_eq!(b.class, LinkClass::Ethernet);
     // Mbit/s / 8000 = GB/s, x 0.92 for TCP (90-94 % of line rate).
-    assert!(close(b.bandwidth_gbs, speed as f64 / 8000.0 * 0.92), "{b:?}");
+    assert!(
+        close(b.bandwidth_gbs, speed as f64 / 8000.0 * 0.92),
+        "{b:?}"
+    );
     assert_eq!(r.between(1, 0), b);
     assert_eq!(r.devices(), 9);
 }
@@ -96,7 +102,10 @@ fn three_macs_over_thunderbolt() {
     let machines = json!([
         {"profile": profile(M4)}, {"profile": profile(M4_PRO)}, {"profile": profile(M2_ULTRA)}
     ]);
-    let wifi = cluster(json!({"machines": machines})).unwrap().resolve().unwrap();
+    let wifi = cluster(json!({"machines": machines}))
+        .unwrap()
+        .resolve()
+        .unwrap();
     let names: Vec<&str> = wifi.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["m4-mini", "m4-pro-mini", "m2-ultra-studio"]);
     assert_eq!(wifi.devices(), 3);
@@ -242,13 +251,17 @@ fn each_error_names_the_field_and_the_value() {
         "field `links[0].machines` is \"m4-mini\", expected twice only for a group of machines with count above 1 (its count is 1)"
     );
     assert_eq!(
-        error(json!({"machines": [{"profile": m4}], "links": [{"class": "ethernet",
-            "bandwidth_gbs": {"value": -1.0, "source": "user"}}]})),
+        error(
+            json!({"machines": [{"profile": m4}], "links": [{"class": "ethernet",
+            "bandwidth_gbs": {"value": -1.0, "source": "user"}}]})
+        ),
         "field `links[0].bandwidth_gbs.value` is -1, expected a positive number of GB/s"
     );
     assert_eq!(
-        error(json!({"machines": [{"profile": m4}], "links": [{"class": "ethernet",
-            "latency_us": {"value": 0.0, "source": "user"}}]})),
+        error(
+            json!({"machines": [{"profile": m4}], "links": [{"class": "ethernet",
+            "latency_us": {"value": 0.0, "source": "user"}}]})
+        ),
         "field `links[0].latency_us.value` is 0, expected a positive number of microseconds"
     );
     assert_eq!(
@@ -274,12 +287,17 @@ fn each_error_names_the_field_and_the_value() {
         "field `machines[0].profile` is a profile with nothing to plan on, expected an accelerator with memory_total_bytes, or memory.total_bytes"
     );
     let e = error(json!({"machines": [{"profile": m4}], "links": [{"class": "fibre"}]}));
-    assert!(e.starts_with("cluster is not valid: at `links[0].class`"), "{e}");
+    assert!(
+        e.starts_with("cluster is not valid: at `links[0].class`"),
+        "{e}"
+    );
     // A profile's own errors, under its machine.
     let e = error(json!({"machines": [{"profile": {
         "memory": {"total_bytes": {"value": 1, "source": "user"}}}}]}));
     assert!(
-        e.starts_with("field `machines[0].profile.memory.total_bytes` is 1, expected a memory size"),
+        e.starts_with(
+            "field `machines[0].profile.memory.total_bytes` is 1, expected a memory size"
+        ),
         "{e}"
     );
 }
@@ -303,8 +321,10 @@ fn a_pair_without_a_link_is_refused_with_the_names() {
         "{e}"
     );
     // A link naming the pair is enough.
-    let ok = cluster(json!({"machines": [{"profile": a}, {"profile": b}], "links": [
-        {"machines": ["m4-pro-mini", "m4-mini"], "class": "thunderbolt"}]}))
+    let ok = cluster(
+        json!({"machines": [{"profile": a}, {"profile": b}], "links": [
+        {"machines": ["m4-pro-mini", "m4-mini"], "class": "thunderbolt"}]}),
+    )
     .unwrap()
     .resolve()
     .unwrap();

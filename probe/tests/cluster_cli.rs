@@ -56,7 +56,10 @@ fn machines(cluster: &Value) -> Vec<(String, u64)> {
 fn merge_folds_identical_machines_and_names_the_rest() {
     let node = data("profiles/h100x8-node.json");
     let mac = data("clusters/m4-16gb.json");
-    let (code, out, err) = run(trainfit().arg("cluster").arg("merge").args([&node, &node, &mac]));
+    let (code, out, err) = run(trainfit()
+        .arg("cluster")
+        .arg("merge")
+        .args([&node, &node, &mac]));
     assert_eq!(code, 0, "{err}");
     let c: Value = serde_json::from_str(&out).unwrap();
     // The node profile has no host name: its file's stem names it; the two copies fold.
@@ -105,7 +108,10 @@ fn merge_adds_links_from_a_yaml_file_and_writes_the_output() {
         .arg("-o")
         .arg(&out));
     assert_eq!(code, 0, "{err}");
-    assert!(note.starts_with("cluster of 3 machines written to"), "{note}");
+    assert!(
+        note.starts_with("cluster of 3 machines written to"),
+        "{note}"
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     // What it wrote is a valid cluster by the core's own reader.
     let c = trainfit_core::cluster::parse_cluster(&text).unwrap();
@@ -148,11 +154,7 @@ fn merge_errors_name_the_file() {
     assert!(err.contains("bad.yaml is not valid YAML"), "{err}");
     assert!(err.contains("line"), "{err}");
     let unknown = dir.join("unknown.yaml");
-    std::fs::write(
-        &unknown,
-        "machines:\n  - profile: {}\n    racks: 2\n",
-    )
-    .unwrap();
+    std::fs::write(&unknown, "machines:\n  - profile: {}\n    racks: 2\n").unwrap();
     let (code, _, err) = run(trainfit().args(["cluster", "merge"]).arg(&unknown));
     assert_eq!(code, 2);
     assert!(err.contains("unknown.yaml"), "{err}");
@@ -194,7 +196,10 @@ fn discover_probes_the_hosts_measures_the_ring_and_reports_the_unreachable() {
     let links = c["links"].as_array().unwrap();
     assert_eq!(links.len(), 1, "{links:?}");
     let link = &links[0];
-    assert_eq!(link["machines"], serde_json::json!(["localhost", "127.0.0.1"]));
+    assert_eq!(
+        link["machines"],
+        serde_json::json!(["localhost", "127.0.0.1"])
+    );
     assert_eq!(link["bandwidth_gbs"]["source"], "measured");
     assert!(link["bandwidth_gbs"]["value"].as_f64().unwrap() > 0.0);
     assert!(link["latency_us"]["value"].as_f64().unwrap() > 0.0);

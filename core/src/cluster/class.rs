@@ -58,17 +58,29 @@ pub fn line_rate_efficiency(class: LinkClass) -> Option<(f64, &'static str)> {
     Some(match class {
         // nccl-tests PERFORMANCE.md and this project's digest (research/parallel-anchors.md §8):
         // HDR 200 Gb/s (25 GB/s) gives 22-24 GB/s bus bandwidth per NIC; 23/25.
-        LinkClass::Infiniband => (0.92, "InfiniBand HDR: 22-24 of 25 GB/s bus bandwidth per NIC (nccl-tests)"),
+        LinkClass::Infiniband => (
+            0.92,
+            "InfiniBand HDR: 22-24 of 25 GB/s bus bandwidth per NIC (nccl-tests)",
+        ),
         // Llama 3 (Dubey et al. 2024): RoCE 400G tuned to match InfiniBand NDR; the IB figure.
-        LinkClass::Roce => (0.92, "RoCE tuned as InfiniBand (Llama 3 report), InfiniBand's 92 %"),
+        LinkClass::Roce => (
+            0.92,
+            "RoCE tuned as InfiniBand (Llama 3 report), InfiniBand's 92 %",
+        ),
         // TCP over 1-100 GbE reaches 90-94 % of line rate (digest §8); the middle.
         LinkClass::Ethernet => (0.92, "TCP over Ethernet: 90-94 % of line rate"),
         // MLX ring all-gather over one Thunderbolt 4 ring: 48 Gb/s counting both directions
         // (mlx PR #1985), so 24 Gb/s per direction of the 40 Gb/s line.
-        LinkClass::Thunderbolt => (0.6, "MLX ring over Thunderbolt 4: 24 of 40 Gb/s per direction (mlx PR #1985)"),
+        LinkClass::Thunderbolt => (
+            0.6,
+            "MLX ring over Thunderbolt 4: 24 of 40 Gb/s per direction (mlx PR #1985)",
+        ),
         // Cisco, "802.11ax Wireless Throughput Testing": achievable throughput assumes 65 % MAC
         // efficiency on the PHY data rate.
-        LinkClass::Wifi => (0.65, "Wi-Fi: 65 % MAC efficiency on the PHY rate (Cisco 802.11ax throughput testing)"),
+        LinkClass::Wifi => (
+            0.65,
+            "Wi-Fi: 65 % MAC efficiency on the PHY rate (Cisco 802.11ax throughput testing)",
+        ),
         LinkClass::Nvlink | LinkClass::Nvswitch | LinkClass::Pcie => return None,
     })
 }

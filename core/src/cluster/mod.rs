@@ -173,11 +173,13 @@ pub fn parse_cluster(json: &str) -> Result<Cluster> {
             .ok()
             .and_then(|v| v.get("schema_version")?.as_u64());
         match version {
-            Some(v) if v > u64::from(CLUSTER_SCHEMA_VERSION) => crate::error::Error::schema_version(
-                "schema_version",
-                u32::try_from(v).unwrap_or(u32::MAX),
-                CLUSTER_SCHEMA_VERSION,
-            ),
+            Some(v) if v > u64::from(CLUSTER_SCHEMA_VERSION) => {
+                crate::error::Error::schema_version(
+                    "schema_version",
+                    u32::try_from(v).unwrap_or(u32::MAX),
+                    CLUSTER_SCHEMA_VERSION,
+                )
+            }
             _ => shape,
         }
     })?;

@@ -323,7 +323,11 @@ fn inside(profile: &HardwareProfile, devices: u64) -> Option<ResolvedLink> {
 /// HCA it finds (NCCL environment variables, `NCCL_IB_HCA`: unset, all devices). An interface of
 /// unknown speed counts at its class default; `only` with no interface of it gives its class
 /// default. `None` when nothing fits and `only` is not given.
-fn network(profile: &HardwareProfile, devices: u64, only: Option<LinkClass>) -> Option<ResolvedLink> {
+fn network(
+    profile: &HardwareProfile,
+    devices: u64,
+    only: Option<LinkClass>,
+) -> Option<ResolvedLink> {
     let mut best: Option<ResolvedLink> = None;
     for class in [LinkClass::Infiniband, LinkClass::Ethernet, LinkClass::Wifi] {
         if only.is_some_and(|o| o != class) {

@@ -116,18 +116,13 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
                         .with_context(|| format!("--address {a}: expected HOST=ADDRESS"))
                 })
                 .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
-            (
-                discover(&remote, hosts, *links, &addresses, *seconds)?,
-                out,
-            )
+            (discover(&remote, hosts, *links, &addresses, *seconds)?, out)
         }
     };
-    let cluster = if out.no_fold {
-        cluster
-    } else {
-        fold(cluster)
-    };
-    cluster.validate().context("the merged cluster is not valid")?;
+    let cluster = if out.no_fold { cluster } else { fold(cluster) };
+    cluster
+        .validate()
+        .context("the merged cluster is not valid")?;
     if let Err(e) = cluster.resolve() {
         eprintln!("trainfit cluster: warning: {e}");
     }
@@ -351,12 +346,12 @@ impl Remote {
         let out = drain(child.stdout.take());
         let err = drain(child.stderr.take());
         let status = wait(&mut child, self.timeout);
-        let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+        let (out, err) = (
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+        );
         match status {
-            None => Err(format!(
-                "no answer within {} s",
-                self.timeout.as_secs_f64()
-            )),
+            None => Err(format!("no answer within {} s", self.timeout.as_secs_f64())),
             Some(s) if s.success() => Ok(out),
             Some(s) => Err(format!(
                 "{} ({s})",
@@ -418,7 +413,10 @@ fn discover(
             })
             .collect();
         jobs.into_iter()
-            .map(|j| j.join().unwrap_or_else(|_| (String::new(), Err("crashed".into()))))
+            .map(|j| {
+                j.join()
+                    .unwrap_or_else(|_| (String::new(), Err("crashed".into())))
+            })
             .collect()
     });
     let mut cluster = empty();
@@ -449,7 +447,10 @@ fn discover(
     // One test at a time: two at once would share the links they measure.
     for (a, b) in tested {
         let (x, y) = (&cluster.machines[a], &cluster.machines[b]);
-        let (hx, hy) = (x.name.clone().unwrap_or_default(), y.name.clone().unwrap_or_default());
+        let (hx, hy) = (
+            x.name.clone().unwrap_or_default(),
+            y.name.clone().unwrap_or_default(),
+        );
         match measure(remote, &hx, &hy, address(addresses, &hy), seconds) {
             Ok(result) => {
                 if let Some(link) = measured_link(x, y, &result) {
@@ -516,7 +517,10 @@ fn measure(
             let peer = format!("{server_address}:{port}");
             let secs = format!("{seconds}");
             remote
-                .output(client, &["net", "test", &peer, "--seconds", &secs, "--json"])
+                .output(
+                    client,
+                    &["net", "test", &peer, "--seconds", &secs, "--json"],
+                )
                 .and_then(|text| {
                     serde_json::from_str::<NetworkBenchmark>(&text)
                         .map_err(|e| format!("its result is not a network test: {e}"))
@@ -604,7 +608,10 @@ mod tests {
             Some(40123)
         );
         assert_eq!(listening_port("[::]:7070"), None);
-        assert_eq!(listening_port("trainfit net: listening on [::]:7070; run"), Some(7070));
+        assert_eq!(
+            listening_port("trainfit net: listening on [::]:7070; run"),
+            Some(7070)
+        );
     }
 
     #[test]
