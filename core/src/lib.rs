@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod cluster;
 pub mod document;
 pub mod error;
 pub mod estimate;
@@ -37,6 +38,7 @@ pub mod request;
 pub mod warning;
 mod wire;
 
+pub use cluster::{parse_cluster, Cluster, ResolvedCluster, CLUSTER_SCHEMA_VERSION};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Fit, ModelStates, Phase, PhasePeak, Term, TermKind};
 pub use memory::estimate;

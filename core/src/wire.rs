@@ -161,6 +161,7 @@ mod tests {
         agree(NetworkKind::ALL);
         agree(Vendor::ALL);
         agree(AcceleratorKind::ALL);
+        agree(crate::cluster::LinkClass::ALL);
     }
 
     #[test]

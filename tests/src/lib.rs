@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use schemars::{schema_for, Schema};
+use trainfit_core::cluster::Cluster;
 use trainfit_core::hardware::HardwareProfile;
 use trainfit_core::model::CatalogueModel;
 use trainfit_core::plan::{Plan, PlanRequest};
@@ -27,6 +28,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
             schema_for!(HardwareProfile),
         ),
         ("schema/plan-request.schema.json", schema_for!(PlanRequest)),
+        ("schema/cluster.schema.json", schema_for!(Cluster)),
         ("schema/plan.schema.json", schema_for!(Plan)),
         ("schema/catalogue.schema.json", {
             let mut s = schema_for!(Vec<CatalogueModel>);

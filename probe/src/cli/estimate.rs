@@ -12,7 +12,7 @@ use super::render;
 /// Arguments of `trainfit estimate`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The request JSON file, or `-` for standard input.
+    /// The request file, JSON or YAML (`.yaml`, `.yml`), or `-` for standard input.
     #[arg(long)]
     input: PathBuf,
     /// Print JSON instead of a table.
@@ -33,15 +33,15 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
     }
 }
 
-/// Parses a request. Errors name the JSON path of the offending value and, when it was read
-/// straight from the text, its line and column.
+/// Parses a request, JSON or YAML. Errors name the path of the offending value and, when it was
+/// read straight from JSON text, its line and column.
 ///
 /// Besides the core's format, the command line accepts `"model": {"hf_config_file": "config.json"}`,
 /// a path relative to the request file, and inlines that file as `hf_config` (the core does no I/O).
 fn request(text: &str, origin: &Origin) -> anyhow::Result<EstimateRequest> {
     let what = format!("request {origin}");
-    let mut value: Value = input::parse(&what, text)?;
-    if inline_config_file(&mut value, origin)? {
+    let mut value: Value = input::document(&what, origin, text)?;
+    if inline_config_file(&mut value, origin)? || origin.is_yaml(text) {
         return input::from_value(&what, value);
     }
     input::parse(&what, text)

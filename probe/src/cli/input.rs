@@ -1,5 +1,5 @@
-//! Input documents: files or standard input, bounded in size, and JSON parsed with the path of
-//! a bad value.
+//! Input documents: files or standard input, bounded in size, and JSON or YAML parsed with the
+//! path of a bad value.
 
 use std::fmt;
 use std::io::Read;
@@ -42,6 +42,18 @@ impl Origin<'_> {
         String::from_utf8(bytes).with_context(|| format!("{self} is not UTF-8 text"))
     }
 
+    /// Whether the document is YAML: a file named `.yaml` or `.yml`, or standard input that does
+    /// not start with `{` (every JSON document trainfit reads is an object).
+    pub fn is_yaml(&self, text: &str) -> bool {
+        if self.is_stdin() {
+            return !text.trim_start().starts_with('{');
+        }
+        self.0
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    }
+
     /// A path written inside the document, taken relative to the document's folder (the current
     /// folder for standard input).
     pub fn resolve(&self, relative: &str) -> PathBuf {
@@ -71,4 +83,27 @@ pub fn parse<T: DeserializeOwned>(what: &str, text: &str) -> anyhow::Result<T> {
 /// Converts a JSON value as [`parse`] does, without line and column.
 pub fn from_value<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> anyhow::Result<T> {
     Ok(trainfit_core::document::from_value(what, value)?)
+}
+
+/// Parses the text of a document read from `origin` as a `what`: YAML for a `.yaml`/`.yml` file
+/// ([`yaml`], then the core's decoder on its value, so an error names the field's path), else
+/// JSON ([`parse`], with the path, line and column).
+pub fn document<T: DeserializeOwned>(what: &str, origin: &Origin, text: &str) -> anyhow::Result<T> {
+    if origin.is_yaml(text) {
+        from_value(what, yaml(what, text)?)
+    } else {
+        parse(what, text)
+    }
+}
+
+/// The JSON value of a YAML document (YAML 1.2). An error names `what` and the line and column.
+pub fn yaml(what: &str, text: &str) -> anyhow::Result<serde_json::Value> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| anyhow::anyhow!("{what} is not valid YAML: {}", one_line(&e.to_string())))
+}
+
+/// A message on one line: the YAML reader's may span several.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

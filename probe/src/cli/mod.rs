@@ -5,6 +5,7 @@
 //! and report. Every number comes from `trainfit-core` and every reading from the probe library.
 
 mod args;
+mod cluster;
 mod estimate;
 mod input;
 mod model;
@@ -42,6 +43,8 @@ enum Command {
     Probe(probe::Args),
     /// Measure the network between two hosts: `serve` on one, `test` on the other.
     Net(net::Args),
+    /// Build a cluster document: `merge` profiles and cluster files, or `discover` hosts over ssh.
+    Cluster(cluster::Args),
     /// Open the web calculator with this machine's profile in the address (nothing is uploaded).
     Open(open::Args),
     /// Plan three configurations for the profile and goal of a request (see the README).
@@ -66,6 +69,7 @@ impl Cli {
             Command::Models(args) => models::run(&args),
             Command::Probe(args) => probe::run(&args),
             Command::Net(args) => net::run(&args),
+            Command::Cluster(args) => cluster::run(&args),
             Command::Open(args) => open::run(&args),
             Command::Plan(args) => plan::run(&args, Style::detect()),
             Command::Estimate(args) => estimate::run(&args),

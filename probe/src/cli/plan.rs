@@ -135,7 +135,7 @@ fn model_source(arg: &str) -> anyhow::Result<ModelSource> {
 /// Arguments of `trainfit plan`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The plan request JSON file, or `-` for standard input.
+    /// The plan request file, JSON or YAML (`.yaml`, `.yml`), or `-` for standard input.
     #[arg(long)]
     input: PathBuf,
     /// Print the plan as JSON instead of the report.
@@ -147,7 +147,8 @@ pub struct Args {
 /// pretty JSON with `json`, else the report.
 pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
     let origin = Origin(&args.input);
-    let request: PlanRequest = input::parse(&format!("plan request {origin}"), &origin.read()?)?;
+    let request: PlanRequest =
+        input::document(&format!("plan request {origin}"), &origin, &origin.read()?)?;
     let result = plan(&request)?;
     if args.json {
         Ok(render::json("plan", &result)?)
