@@ -240,6 +240,25 @@ impl Planner<'_> {
             self.estimate(spec, &k, task)?
         };
 
+        // On a cluster: the mesh search's best layout replaces the data-parallel one, its
+        // memory the estimate, and its time model the step time.
+        let target = self.target(mode);
+        let mut memory = memory;
+        let mut mesh = None;
+        let mut serving_layouts = None;
+        if self.cluster.is_some() {
+            if serve {
+                serving_layouts = self.serving_mesh(mode, spec, &k, task, target.target_bytes)?;
+            } else if let Some(m) = self.mesh(mode, spec, &k, task, global, target.target_bytes)? {
+                let best = &m.candidates[0];
+                k.micro_batch = best.layout.micro_batch;
+                k.accumulation = best.layout.micro_batches;
+                k.sharding = best.layout.sharding;
+                k.checkpointing = best.recompute;
+                memory = self.mesh_estimate(spec, &k, task, &best.layout)?;
+                mesh = Some(m);
+            }
+        }
         let run = Run {
             mode,
             spec,
@@ -247,9 +266,12 @@ impl Planner<'_> {
             knobs: k,
             global_batch: global,
             task,
-            target: self.target(mode),
+            target,
         };
-        let time = self.time(&run, &mut warnings);
+        let mut time = self.time(&run, &mut warnings);
+        if let Some(m) = &mesh {
+            self.mesh_time(&mut time, &m.candidates[0].time, mode, &mut warnings);
+        }
         let scale = self.scale(&run, &memory, &time, &mut warnings);
         let power = self.power(mode, time.total_s, &mut warnings);
         if mode == Mode::Extreme {
@@ -259,14 +281,20 @@ impl Planner<'_> {
 
         let serve_estimate = serve.then(|| self.serve_estimate(&k, &memory));
         let training = (!serve).then(|| self.training_config(&run, &time, &scale));
-        let fallbacks = if serve {
+        // A mesh layout that fits replaces the data-parallel search's verdict; the fallback
+        // ladder prices data-parallel steps only, so a mesh configuration has none yet.
+        let fits = chosen.fit == Fit::Fits || mesh.is_some();
+        if mesh.is_some() {
+            warnings.retain(|w| w.code != crate::warning::WarningCode::DoesNotFit);
+        }
+        let fallbacks = if serve || mesh.is_some() {
             Vec::new()
         } else {
             self.fallbacks(spec, k, task)
         };
         Ok(Configuration {
             mode,
-            fits: chosen.fit == Fit::Fits,
+            fits,
             memory_target_bytes: run.target.target_bytes,
             model: ModelChoice {
                 name: spec.name.clone(),
@@ -301,6 +329,8 @@ impl Planner<'_> {
             serve: serve_estimate,
             training,
             fallbacks,
+            mesh,
+            serving_layouts,
             warnings,
         })
     }

@@ -26,6 +26,7 @@
 //! }
 //! ```
 
+mod cluster;
 mod configuration;
 mod device;
 mod fallbacks;
@@ -50,6 +51,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::wire_names;
 
+pub use cluster::{ClusterLink, ClusterSummary};
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
@@ -72,8 +74,24 @@ use planner::Planner;
 /// resolved, or a request the memory model rejects.
 pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate::validate(request)?;
-    let profile = &request.profile;
-    let device = planner::device_for(profile, &request.goal)?;
+    let view;
+    let cluster_profile;
+    let (profile, cluster) = match &request.cluster {
+        Some(c) => {
+            (cluster_profile, view) = cluster::resolve(c)?;
+            (&cluster_profile, Some(&view))
+        }
+        None => (&request.profile, None),
+    };
+    let device = match cluster {
+        Some(v) => {
+            let mut goal = request.goal.clone();
+            goal.devices = None;
+            let dev = planner::device_for(profile, &goal)?;
+            cluster::cluster_device(dev, v, request.goal.devices)?
+        }
+        None => planner::device_for(profile, &request.goal)?,
+    };
     let given = planner::given_model(&request.goal)?;
     let planner = Planner {
         goal: &request.goal,
@@ -81,12 +99,14 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         dev: &device,
         given: given.as_ref(),
         programs: RefCell::new(ProgramCache::new(planner::CACHED_PROGRAMS)),
+        cluster,
     };
     let configurations = planner.configure_modes(&request.modes)?;
     let (warnings, suggestions) = planner.machine_warnings();
     Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         score: score::score(&device),
+        cluster: cluster.map(|c| c.summary.clone()),
         device,
         configurations,
         warnings,
@@ -111,9 +131,18 @@ pub struct PlanRequest {
     #[serde(default = "plan_schema_version")]
     pub schema_version: u32,
     /// The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
-    /// catalogue figures and the flat summary are filled where absent.
-    #[serde(deserialize_with = "crate::hardware::deserialize_complete")]
+    /// catalogue figures and the flat summary are filled where absent. Required unless
+    /// `cluster` is given.
+    #[serde(
+        default,
+        deserialize_with = "crate::hardware::deserialize_complete",
+        skip_serializing_if = "crate::hardware::is_empty_profile"
+    )]
     pub profile: HardwareProfile,
+    /// Several machines and the links between them (`trainfit cluster merge` writes one),
+    /// instead of `profile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::Cluster>,
     /// The job. Default: pretraining from scratch.
     #[serde(default)]
     pub goal: Goal,
@@ -190,6 +219,10 @@ pub struct Goal {
     /// per device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u64>,
+    /// On a cluster, the mesh axes to fix (named axes, or seed 003's `shape` `[data, model]`);
+    /// the search fills in the rest. Explicit axes win over `shape`, `shape` over the search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<crate::mesh::MeshConstraints>,
 }
 
 /// What is done with the model.
@@ -226,7 +259,10 @@ wire_names!(GoalTask, "goal.task", {
 pub struct Plan {
     /// Document version.
     pub schema_version: u32,
-    /// What the configurations run on.
+    /// The cluster, when the request gave one: machines, devices and links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
+    /// What the configurations run on (on a cluster: every device of it).
     pub device: Device,
     /// How capable the machine is for training, 0 to 10.
     pub score: Score,
@@ -302,6 +338,14 @@ pub struct Configuration {
     pub training: Option<TrainingConfig>,
     /// Ordered adjustments for out-of-memory recovery, each with the memory after it.
     pub fallbacks: Vec<Fallback>,
+    /// On a cluster, training: the mesh search's best layouts (the first is this
+    /// configuration's), each with its time breakdown, and the scaling curve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<crate::mesh::MeshPlan>,
+    /// On a cluster, serving: tensor- and pipeline-parallel layouts with their KV-cache pool,
+    /// concurrency and decode speed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving_layouts: Option<crate::mesh::ServePlan>,
     /// Conditions worth acting on, each with a stable code and its numbers.
     pub warnings: Vec<Warning>,
 }

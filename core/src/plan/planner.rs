@@ -38,6 +38,8 @@ pub(super) struct Planner<'a> {
     pub given: Option<&'a ModelSpec>,
     /// Block programs already profiled by this search's estimates.
     pub programs: RefCell<ProgramCache>,
+    /// The cluster, when the request gives one.
+    pub cluster: Option<&'a super::cluster::ClusterView>,
 }
 
 /// Configurations whose block programs the planner keeps. A planner choice: the LoRA search of
@@ -131,7 +133,7 @@ impl Planner<'_> {
     }
 
     /// The estimate request of one candidate.
-    fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
+    pub(super) fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
         let d = self.dev;
         let serve = matches!(task, Task::Decode | Task::Prefill);
         let (prompt, generate) = split_context(k.sequence);

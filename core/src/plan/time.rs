@@ -139,6 +139,44 @@ impl Planner<'_> {
     }
 }
 
+impl Planner<'_> {
+    /// A configuration's time from the mesh's time model: step, throughput and utilisation
+    /// predicted from the work and the hardware, the run's total from its steps; the budget
+    /// warning follows the new total.
+    pub(super) fn mesh_time(
+        &self,
+        time: &mut TimeEstimate,
+        step: &crate::mesh::StepTime,
+        mode: Mode,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let mb_per_token = time
+            .data_read_mbs
+            .zip(time.tokens_per_s)
+            .map(|(r, t)| r / t);
+        time.step_s = Some(step.step_s);
+        time.tokens_per_s = Some(step.tokens_per_s);
+        time.mfu = Some(step.mfu);
+        time.hfu = Some(step.hfu);
+        time.communication_s = Some(step.communication.iter().map(|a| a.exposed_s).sum());
+        time.achievable_tflops = Some(step.tokens_per_s * time.hardware_flops_per_token / 1e12);
+        time.total_s = Some(step.step_s * time.steps as f64);
+        time.data_read_mbs = mb_per_token.map(|m| m * step.tokens_per_s);
+        warnings.retain(|w| w.code != WarningCode::TimeBudgetExceeded);
+        if let Some(t) = time.total_s {
+            let budget_s = self.budget_s(mode);
+            if t > budget_s * BUDGET_TOLERANCE {
+                warnings.push(Warning::time_budget_exceeded(
+                    t,
+                    step.tokens_per_s,
+                    mode,
+                    budget_s,
+                ));
+            }
+        }
+    }
+}
+
 /// Bytes per gradient element of a recipe, as the all-reduce sends them: fp32 where the recipe
 /// keeps fp32 weights (fp32, autocast), the 16-bit dtype otherwise.
 fn precision_grad_bytes(p: Precision) -> u64 {

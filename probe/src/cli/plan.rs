@@ -73,6 +73,7 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     let request = PlanRequest {
         schema_version: PLAN_SCHEMA_VERSION,
         profile,
+        cluster: None,
         goal,
         modes: modes(&args.mode),
     };

@@ -39,8 +39,10 @@ pub fn analysis(profile: &HardwareProfile, plan: &Plan, style: Style) -> String 
 pub fn report(plan: &Plan, style: Style) -> String {
     let mut o = String::new();
     device(&mut o, plan, style);
+    cluster(&mut o, plan, style);
     configurations(&mut o, &plan.configurations, style);
     for c in &plan.configurations {
+        mesh(&mut o, c, style);
         memory(&mut o, c, style);
     }
     machine_notes(&mut o, plan, style);
@@ -87,7 +89,18 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
             }
         ),
     );
-    line("speed", speed(d));
+    line(
+        "speed",
+        if plan.cluster.is_some() {
+            format!(
+                "{}; step times on the cluster come from the time model (Mesh below)",
+                d.peak_tflops
+                    .map_or("peak unknown".into(), |p| format!("{p:.1} TFLOP/s peak per device"))
+            )
+        } else {
+            speed(d)
+        },
+    );
     if let Some(t) = d.threads {
         line(
             "threads",
@@ -233,7 +246,26 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
             "lora rank",
             cell(&|c| c.lora_rank.map_or("-".into(), |r| r.to_string())),
         ),
-        ("sharding", cell(&|c| sharding(c.sharding, c.devices))),
+        (
+            "mesh",
+            cell(&|c| {
+                c.mesh.as_ref().map_or("-".into(), |m| {
+                    let l = &m.candidates[0].layout;
+                    layout(l)
+                })
+            }),
+        ),
+        (
+            "sharding",
+            cell(&|c| match &c.mesh {
+                Some(m) => format!(
+                    "{} over {} replicas",
+                    c.sharding.as_str(),
+                    m.candidates[0].layout.data
+                ),
+                None => sharding(c.sharding, c.devices),
+            }),
+        ),
         ("offload", cell(&|c| offload(c.offload))),
         (
             "tokens",
@@ -383,10 +415,16 @@ fn batch(c: &Configuration) -> String {
     if c.task == GoalTask::Serve {
         return "-".into();
     }
-    let devices = if c.devices > 1 {
-        format!(" x {} devices", c.devices)
-    } else {
-        String::new()
+    // On a mesh the batch is split over the data-parallel replicas, not every device.
+    let replicas = c
+        .mesh
+        .as_ref()
+        .map_or(c.devices, |m| m.candidates[0].layout.data);
+    let devices = match (c.mesh.is_some(), replicas) {
+        (true, 1) => " x 1 replica".into(),
+        (true, n) => format!(" x {n} replicas"),
+        (false, 1) => String::new(),
+        (false, n) => format!(" x {n} devices"),
     };
     format!(
         "{} x {}{devices} = {}",
@@ -405,6 +443,178 @@ fn parameters(c: &Configuration) -> String {
             si(m.parameters as f64),
             si(m.trainable as f64)
         )
+    }
+}
+
+/// A layout in one cell: its axes above one, innermost first.
+fn layout(l: &trainfit_core::mesh::Layout) -> String {
+    let mut axes: Vec<String> = [
+        ("tp", l.tensor),
+        ("cp", l.context),
+        ("ep", l.expert),
+        ("pp", l.pipeline),
+        ("dp", l.data),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 1)
+    .map(|(a, n)| format!("{a}{n}"))
+    .collect();
+    if l.virtual_stages > 1 {
+        axes.push(format!("v{}", l.virtual_stages));
+    }
+    if axes.is_empty() {
+        "one device".into()
+    } else {
+        axes.join(" x ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster and each configuration's mesh.
+
+fn cluster(o: &mut String, plan: &Plan, style: Style) {
+    let Some(c) = &plan.cluster else {
+        return;
+    };
+    let _ = writeln!(o, "{}", style.heading("Cluster"));
+    let mut line = |label: &str, text: String| {
+        o.push_str(&wrap(&format!("  {label:<11}"), &text, WRAP));
+    };
+    line(
+        "machines",
+        format!(
+            "{} x {} devices = {} devices",
+            c.machines, c.devices_per_machine, c.devices
+        ),
+    );
+    for (label, link) in [("within", &c.within), ("between", &c.between)] {
+        if let Some(l) = link {
+            line(
+                label,
+                format!(
+                    "{} {:.1} GB/s per device, {:.0} us ({})",
+                    l.class.as_str(),
+                    l.bandwidth_gbs,
+                    l.latency_us,
+                    l.why
+                ),
+            );
+        }
+    }
+    let _ = writeln!(o);
+}
+
+fn mesh(o: &mut String, c: &Configuration, style: Style) {
+    if let Some(m) = &c.mesh {
+        let _ = writeln!(
+            o,
+            "{}",
+            style.heading(&format!(
+                "Mesh, {}: {} layouts tried, {} over {:.1} GiB per device",
+                c.mode.as_str(),
+                m.considered,
+                m.rejected_for_memory,
+                gib(m.memory_limit_bytes)
+            ))
+        );
+        o.push_str(&wrap("  binds      ", &m.binding, WRAP));
+        let _ = writeln!(
+            o,
+            "  {:<30} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>6}",
+            "layout", "peak GiB", "step", "compute", "comm", "bubble", "optim", "MFU"
+        );
+        for cand in &m.candidates {
+            let t = &cand.time;
+            let exposed: f64 = t.communication.iter().map(|a| a.exposed_s).sum();
+            let l = &cand.layout;
+            let name = format!(
+                "{} mb{} {}",
+                layout(l),
+                l.micro_batch,
+                cand.recompute.as_str()
+            );
+            let _ = writeln!(
+                o,
+                "  {:<30} {:>9.2} {:>9} {:>9} {:>8} {:>8} {:>8} {:>5.0} %",
+                name,
+                gib(cand.peak_bytes),
+                seconds(t.step_s),
+                seconds(t.compute_s + t.recompute_s),
+                seconds(exposed),
+                seconds(t.bubble_s),
+                seconds(t.optimizer_s),
+                100.0 * t.mfu
+            );
+        }
+        if let Some(best) = m.candidates.first() {
+            for a in &best.time.communication {
+                o.push_str(&wrap(
+                    &format!("  {:<11}", format!("{:?}", a.axis).to_lowercase()),
+                    &format!(
+                        "{} ranks{}, {}: {} on the link, {} exposed",
+                        a.ranks,
+                        if a.crosses_machines {
+                            " across machines"
+                        } else {
+                            ""
+                        },
+                        a.what,
+                        seconds(a.total_s),
+                        seconds(a.exposed_s)
+                    ),
+                    WRAP,
+                ));
+            }
+        }
+        if m.scaling.len() > 1 {
+            let points: Vec<String> = m
+                .scaling
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} devices {} tok/s (MFU {:.0} %)",
+                        p.devices,
+                        count(p.tokens_per_s.round() as u64),
+                        100.0 * p.mfu
+                    )
+                })
+                .collect();
+            o.push_str(&wrap("  scaling    ", &points.join("; "), WRAP));
+        }
+        for w in &m.warnings {
+            o.push_str(&wrap("  warning    ", &w.message, WRAP));
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(s) = &c.serving_layouts {
+        let _ = writeln!(
+            o,
+            "{}",
+            style.heading(&format!(
+                "Serving layouts, {}: {} tokens of context",
+                c.mode.as_str(),
+                s.context
+            ))
+        );
+        let _ = writeln!(
+            o,
+            "  {:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            "layout", "replicas", "weights GiB", "KV pool GiB", "sequences", "tok/s/seq", "tok/s total"
+        );
+        for l in &s.layouts {
+            let _ = writeln!(
+                o,
+                "  {:<14} {:>8} {:>12.2} {:>12.2} {:>12} {:>12.1} {:>12}",
+                format!("tp{} x pp{}", l.tensor, l.pipeline),
+                l.replicas,
+                gib(l.weights_bytes),
+                gib(l.kv_pool_bytes),
+                l.concurrency,
+                l.tokens_per_s_per_sequence,
+                count(l.tokens_per_s.round() as u64)
+            );
+        }
+        let _ = writeln!(o);
     }
 }
 
