@@ -131,8 +131,8 @@ pub struct PlanRequest {
     #[serde(default = "plan_schema_version")]
     pub schema_version: u32,
     /// The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
-    /// catalogue figures and the flat summary are filled where absent. Required unless
-    /// `cluster` is given.
+    /// catalogue figures and the flat summary are filled where absent. Default: none, which
+    /// only a request with `cluster` may leave out.
     #[serde(
         default,
         deserialize_with = "crate::hardware::deserialize_complete",

@@ -29,6 +29,12 @@ pub(super) fn validate(r: &PlanRequest) -> Result<()> {
             }
             c.validate().map_err(|e| e.within("cluster"))?;
         }
+        None if crate::hardware::is_empty_profile(&r.profile) => {
+            return Err(Error::missing(
+                "profile",
+                "a plan request (or `cluster`, for several machines)",
+            ))
+        }
         None => r.profile.validate().map_err(|e| e.within("profile"))?,
     }
     let repeated = r
