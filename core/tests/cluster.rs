@@ -170,6 +170,21 @@ fn explicit_links_come_first() {
     assert_eq!(r.devices(), 16);
 }
 
+/// A RoCE fabric without a bandwidth is rated from the Ethernet ports: the H100 node's 25 GbE
+/// port (enp226s0, 25,000 Mb/s) = 3.125 GB/s x 0.92 (RoCE tuned as InfiniBand), for 8 GPUs.
+#[test]
+fn a_roce_fabric_is_rated_from_the_ethernet_ports() {
+    let c = cluster(json!({
+        "machines": [{"name": "node", "count": 4, "profile": profile(H100_NODE)}],
+        "links": [{"class": "roce"}]
+    }))
+    .unwrap();
+    let b = c.resolve().unwrap().between(0, 0).clone();
+    assert_eq!(b.class, LinkClass::Roce);
+    assert!(close(b.bandwidth_gbs, 25.0 / 8.0 * 0.92 / 8.0), "{b:?}");
+    assert!(b.why.contains("enp226s0"), "{}", b.why);
+}
+
 /// Reordering the machines gives the same groups and the same link for every pair of names.
 #[test]
 fn the_order_of_machines_does_not_matter() {

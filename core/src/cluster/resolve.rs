@@ -320,7 +320,8 @@ fn inside(profile: &HardwareProfile, devices: u64) -> Option<ResolvedLink> {
 /// What one device of a machine gets on its network: the fastest up interface of a class that
 /// carries training traffic (of `only`, when given), at the class's share of its line rate,
 /// shared by the machine's devices. InfiniBand adds up every up port, since NCCL uses every
-/// HCA it finds (NCCL environment variables, `NCCL_IB_HCA`: unset, all devices). An interface of
+/// HCA it finds (NCCL environment variables, `NCCL_IB_HCA`: unset, all devices); RoCE, asked for
+/// by a link, is rated from the Ethernet ports. An interface of
 /// unknown speed counts at its class default; `only` with no interface of it gives its class
 /// default. `None` when nothing fits and `only` is not given.
 fn network(
@@ -329,14 +330,20 @@ fn network(
     only: Option<LinkClass>,
 ) -> Option<ResolvedLink> {
     let mut best: Option<ResolvedLink> = None;
-    for class in [LinkClass::Infiniband, LinkClass::Ethernet, LinkClass::Wifi] {
-        if only.is_some_and(|o| o != class) {
+    // RoCE runs on Ethernet ports, so it is rated from them when a link asks for it.
+    for (class, port) in [
+        (LinkClass::Infiniband, LinkClass::Infiniband),
+        (LinkClass::Roce, LinkClass::Ethernet),
+        (LinkClass::Ethernet, LinkClass::Ethernet),
+        (LinkClass::Wifi, LinkClass::Wifi),
+    ] {
+        if only.map_or(class == LinkClass::Roce, |o| o != class) {
             continue;
         }
         let ports: Vec<_> = profile
             .network
             .iter()
-            .filter(|n| n.up != Some(false) && n.kind.and_then(of_interface) == Some(class))
+            .filter(|n| n.up != Some(false) && n.kind.and_then(of_interface) == Some(port))
             .collect();
         if ports.is_empty() {
             continue;

@@ -180,7 +180,7 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
         let origin = Origin(path);
         let what = format!("links {origin}");
         let text = origin.read()?;
-        let value: Json = if origin.is_yaml(&text) {
+        let value: Json = if origin.is_yaml() {
             input::yaml(&what, &text)?
         } else {
             serde_json::from_str(&text).with_context(|| format!("{what} is not valid JSON"))?

@@ -42,16 +42,15 @@ impl Origin<'_> {
         String::from_utf8(bytes).with_context(|| format!("{self} is not UTF-8 text"))
     }
 
-    /// Whether the document is YAML: a file named `.yaml` or `.yml`, or standard input that does
-    /// not start with `{` (every JSON document trainfit reads is an object).
-    pub fn is_yaml(&self, text: &str) -> bool {
-        if self.is_stdin() {
-            return !text.trim_start().starts_with('{');
-        }
-        self.0
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    /// Whether the document is YAML: a file named `.yaml` or `.yml`. Standard input is JSON, so a
+    /// mistyped request piped in gets JSON's error rather than a YAML reading of it.
+    pub fn is_yaml(&self) -> bool {
+        !self.is_stdin()
+            && self
+                .0
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
     }
 
     /// A path written inside the document, taken relative to the document's folder (the current
@@ -89,7 +88,7 @@ pub fn from_value<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> 
 /// ([`yaml`], then the core's decoder on its value, so an error names the field's path), else
 /// JSON ([`parse`], with the path, line and column).
 pub fn document<T: DeserializeOwned>(what: &str, origin: &Origin, text: &str) -> anyhow::Result<T> {
-    if origin.is_yaml(text) {
+    if origin.is_yaml() {
         from_value(what, yaml(what, text)?)
     } else {
         parse(what, text)
