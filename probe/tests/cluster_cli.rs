@@ -160,6 +160,7 @@ fn merge_errors_name_the_file() {
     assert!(err.contains("unknown.yaml"), "{err}");
     assert!(err.contains("at `machines[0]`"), "{err}");
     assert!(err.contains("unknown field `racks`"), "{err}");
+    assert!(err.ends_with("at line 3 column 5\n"), "{err}");
 }
 
 fn standin() -> String {
@@ -268,4 +269,5 @@ fn a_yaml_plan_request_gives_the_plan_of_its_json() {
     assert_eq!(code, 2);
     assert!(err.contains("estimate.yml"), "{err}");
     assert!(err.contains("at `micro_batch`"), "{err}");
+    assert!(err.ends_with("at line 2 column 14\n"), "{err}");
 }

@@ -154,7 +154,11 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
         let value: Json = input::document(&format!("{origin}"), &origin, &text)?;
         if value.get("machines").is_some() {
             let what = format!("cluster {origin}");
-            let c: Cluster = input::from_value(&what, value)?;
+            let c: Cluster = if origin.is_yaml() {
+                input::from_yaml_value(&what, &text, value)?
+            } else {
+                input::parse(&what, &text)?
+            };
             c.validate().with_context(|| what.clone())?;
             for i in 0..c.machines.len() {
                 let mut m = c.machines[i].clone();
