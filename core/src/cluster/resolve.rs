@@ -78,9 +78,7 @@ impl ResolvedCluster {
         match (self.reach[a], self.reach[b]) {
             (Some(x), Some(y)) => {
                 let (x, y) = (&self.links[x], &self.links[y]);
-                // The slower end sets the pace; on a tie, the lower index, so the answer does
-                // not depend on the order of the arguments.
-                if y.bandwidth_gbs < x.bandwidth_gbs {
+                if slower_than(y, x) {
                     y
                 } else {
                     x
@@ -251,12 +249,22 @@ fn source_word(s: Source) -> &'static str {
 
 fn slower(a: Option<ResolvedLink>, b: Option<ResolvedLink>) -> Option<ResolvedLink> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if b.bandwidth_gbs < a.bandwidth_gbs {
-            b
-        } else {
-            a
-        }),
+        (Some(a), Some(b)) => Some(if slower_than(&b, &a) { b } else { a }),
         (a, b) => a.or(b),
+    }
+}
+
+/// Whether `a` sets a slower pace than `b`: less bandwidth, then more latency, then (for equal
+/// numbers) the smaller `why`, so the answer never depends on which end comes first.
+fn slower_than(a: &ResolvedLink, b: &ResolvedLink) -> bool {
+    match a.bandwidth_gbs.total_cmp(&b.bandwidth_gbs) {
+        core::cmp::Ordering::Less => true,
+        core::cmp::Ordering::Greater => false,
+        core::cmp::Ordering::Equal => match a.latency_us.total_cmp(&b.latency_us) {
+            core::cmp::Ordering::Greater => true,
+            core::cmp::Ordering::Less => false,
+            core::cmp::Ordering::Equal => a.why < b.why,
+        },
     }
 }
 
