@@ -161,6 +161,19 @@ fn merge_errors_name_the_file() {
     assert!(err.contains("at `machines[0]`"), "{err}");
     assert!(err.contains("unknown field `racks`"), "{err}");
     assert!(err.ends_with("at line 3 column 5\n"), "{err}");
+    // A profile typed in YAML is checked as a JSON one is: 1 byte of memory is refused.
+    let tiny = dir.join("tiny.yaml");
+    std::fs::write(
+        &tiny,
+        "hostname: a\nmemory: {total_bytes: {value: 1, source: user}}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(trainfit().args(["cluster", "merge"]).arg(&tiny));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tiny.yaml: field `memory.total_bytes` is 1, expected a memory size"),
+        "{err}"
+    );
 }
 
 fn standin() -> String {

@@ -167,8 +167,16 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
             }
             cluster.links.extend(c.links);
         } else {
-            let profile = parse_profile(&value.to_string())
-                .with_context(|| format!("hardware profile {origin}"))?;
+            let what = format!("hardware profile {origin}");
+            let profile = if origin.is_yaml() {
+                let mut p: HardwareProfile = input::from_yaml_value(&what, &text, value)?;
+                p.check_sizes().with_context(|| what.clone())?;
+                p.complete();
+                p.validate().with_context(|| what.clone())?;
+                p
+            } else {
+                parse_profile(&text).with_context(|| what.clone())?
+            };
             let stem = file
                 .file_stem()
                 .map_or("machine".into(), |s| s.to_string_lossy().into_owned());
