@@ -136,7 +136,10 @@ fn three_macs_over_thunderbolt() {
     assert_eq!(measured.bandwidth_gbs, 2.6);
     assert_eq!(measured.latency_us, 180.0);
     assert_eq!(measured.source, Source::Measured);
-    assert_eq!(measured.why, "link m4-pro-mini-m2-ultra-studio, measured");
+    assert_eq!(
+        measured.why,
+        "link between m4-pro-mini and m2-ultra-studio, measured"
+    );
     assert_eq!(tb.between(0, 2), fabric);
 }
 

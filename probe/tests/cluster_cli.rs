@@ -284,3 +284,25 @@ fn a_yaml_plan_request_gives_the_plan_of_its_json() {
     assert!(err.contains("at `micro_batch`"), "{err}");
     assert!(err.ends_with("at line 2 column 14\n"), "{err}");
 }
+
+/// Two probes of this machine differ only in identity and readings of the moment (when, free
+/// memory, temperatures): with no link naming them, they fold into one machine of count 2.
+#[test]
+fn discover_without_links_folds_identical_hosts() {
+    let (code, out, err) = run(trainfit().args([
+        "cluster",
+        "discover",
+        "--hosts",
+        "localhost,127.0.0.1",
+        "--links",
+        "none",
+        "--ssh",
+        &standin(),
+        "--trainfit",
+        env!("CARGO_BIN_EXE_trainfit"),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(machines(&c), [("localhost".to_string(), 2)]);
+    assert_eq!(c["links"], serde_json::json!([]));
+}

@@ -197,10 +197,10 @@ pub(super) fn resolve(c: &Cluster, checked: &Checked) -> Result<ResolvedCluster>
 /// same class, else the class default.
 fn explicit(link: &Link, fallback: impl FnOnce() -> Option<ResolvedLink>) -> ResolvedLink {
     let default = class_default(link.class);
-    let names = if link.machines.is_empty() {
-        String::from("fabric link")
-    } else {
-        format!("link {}", link.machines.join("-"))
+    let names = match &link.machines[..] {
+        [a] => format!("link inside {a}"),
+        [a, b] => format!("link between {a} and {b}"),
+        _ => String::from("fabric link"),
     };
     let resolved = match link.bandwidth_gbs {
         Some(bw) => ResolvedLink {
