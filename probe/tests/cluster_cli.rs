@@ -306,3 +306,32 @@ fn discover_without_links_folds_identical_hosts() {
     assert_eq!(machines(&c), [("localhost".to_string(), 2)]);
     assert_eq!(c["links"], serde_json::json!([]));
 }
+
+/// A link test that fails is reported with the pair and the reason; the machines are merged
+/// without that link.
+#[test]
+fn discover_reports_a_failed_link_test() {
+    let (code, out, err) = run(trainfit().args([
+        "cluster",
+        "discover",
+        "--hosts",
+        "localhost,flaky",
+        "--ssh",
+        &standin(),
+        "--trainfit",
+        env!("CARGO_BIN_EXE_trainfit"),
+        "--timeout",
+        "20",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "localhost to flaky: net serve on flaky did not start: error: cannot listen on 0.0.0.0:0: permission denied"
+        ),
+        "{err}"
+    );
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["links"], serde_json::json!([]));
+    // Unlinked, the two probes of this machine fold.
+    assert_eq!(machines(&c), [("localhost".to_string(), 2)]);
+}

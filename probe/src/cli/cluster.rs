@@ -513,44 +513,36 @@ fn measure(
         lines.join("\n")
     });
     let deadline = Instant::now() + remote.timeout;
-    let port = loop {
+    let mut port = None;
+    while port.is_none() {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(port) = listening_port(&line) {
-                    break Ok(port);
-                }
-            }
-            Err(_) => break Err(()),
+            Ok(line) => port = listening_port(&line),
+            Err(_) => break,
         }
-    };
-    let result = match port {
-        Ok(port) => {
-            let peer = format!("{server_address}:{port}");
-            let secs = format!("{seconds}");
-            remote
-                .output(
-                    client,
-                    &["net", "test", &peer, "--seconds", &secs, "--json"],
-                )
-                .and_then(|text| {
-                    serde_json::from_str::<NetworkBenchmark>(&text)
-                        .map_err(|e| format!("its result is not a network test: {e}"))
-                })
-        }
-        Err(()) => Err(String::new()),
-    };
+    }
+    let result = port.map(|port| {
+        let peer = format!("{server_address}:{port}");
+        let secs = format!("{seconds}");
+        remote
+            .output(
+                client,
+                &["net", "test", &peer, "--seconds", &secs, "--json"],
+            )
+            .and_then(|text| {
+                serde_json::from_str::<NetworkBenchmark>(&text)
+                    .map_err(|e| format!("its result is not a network test: {e}"))
+            })
+    });
     // `--once` ends the server after the test; one that did not start or hangs is stopped.
-    let ended = wait(&mut serve, Duration::from_secs(5));
+    wait(&mut serve, Duration::from_secs(5));
     let log = reader.join().unwrap_or_default();
-    match (result, ended) {
-        (Ok(r), _) => Ok(r),
-        (Err(why), _) if !why.is_empty() => Err(why),
-        (Err(_), _) => Err(format!(
+    result.unwrap_or_else(|| {
+        Err(format!(
             "net serve on {server} did not start: {}",
             last_line(&log).unwrap_or("no message")
-        )),
-    }
+        ))
+    })
 }
 
 /// The port of `trainfit net serve`'s line `trainfit net: listening on ADDRESS:PORT; ...`.
