@@ -136,7 +136,10 @@ fn three_macs_over_thunderbolt() {
     assert_eq!(measured.bandwidth_gbs, 2.6);
     assert_eq!(measured.latency_us, 180.0);
     assert_eq!(measured.source, Source::Measured);
-    assert_eq!(measured.why, "link m4-pro-mini-m2-ultra-studio, measured");
+    assert_eq!(
+        measured.why,
+        "link between m4-pro-mini and m2-ultra-studio, measured"
+    );
     assert_eq!(tb.between(0, 2), fabric);
 }
 
@@ -168,6 +171,21 @@ fn explicit_links_come_first() {
         (LinkClass::Roce, 44.0, 15.0, Source::User)
     );
     assert_eq!(r.devices(), 16);
+}
+
+/// A RoCE fabric without a bandwidth is rated from the Ethernet ports: the H100 node's 25 GbE
+/// port (enp226s0, 25,000 Mb/s) = 3.125 GB/s x 0.92 (RoCE tuned as InfiniBand), for 8 GPUs.
+#[test]
+fn a_roce_fabric_is_rated_from_the_ethernet_ports() {
+    let c = cluster(json!({
+        "machines": [{"name": "node", "count": 4, "profile": profile(H100_NODE)}],
+        "links": [{"class": "roce"}]
+    }))
+    .unwrap();
+    let b = c.resolve().unwrap().between(0, 0).clone();
+    assert_eq!(b.class, LinkClass::Roce);
+    assert!(close(b.bandwidth_gbs, 25.0 / 8.0 * 0.92 / 8.0), "{b:?}");
+    assert!(b.why.contains("enp226s0"), "{}", b.why);
 }
 
 /// Reordering the machines gives the same groups and the same link for every pair of names.
@@ -349,4 +367,85 @@ fn round_trip_and_single() {
     let p = &c.machines[0].profile;
     assert_eq!(p.model.as_deref(), Some("M2 Ultra"));
     assert!(p.accelerators[0].memory_total_bytes.is_some());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PROFILES: [&str; 5] = [H100_NODE, RTX4090, M4, M4_PRO, M2_ULTRA];
+    const CLASSES: [&str; 8] = [
+        "nvlink",
+        "nvswitch",
+        "pcie",
+        "infiniband",
+        "roce",
+        "ethernet",
+        "thunderbolt",
+        "wifi",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any mix of the fixture machines, counts and links: resolution either refuses with an
+        /// error or gives every pair a positive, finite, symmetric link, the same in reverse
+        /// order, and the device total the profiles add up to.
+        #[test]
+        fn every_pair_has_one_finite_symmetric_link(
+            picks in proptest::collection::vec((0..5usize, 1..4u64), 1..6),
+            fabric in proptest::option::of((0..8usize, proptest::option::of(0.01..500.0f64))),
+            pair in proptest::option::of((0..6usize, 0..6usize, 0..8usize)),
+        ) {
+            let machines: Vec<Value> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, &(p, n))| json!({"name": format!("m{i}"), "count": n,
+                                           "profile": profile(PROFILES[p])}))
+                .collect();
+            let mut links = Vec::new();
+            if let Some((c, bw)) = fabric {
+                let mut l = json!({"class": CLASSES[c]});
+                if let Some(bw) = bw {
+                    l["bandwidth_gbs"] = json!({"value": bw, "source": "user"});
+                }
+                links.push(l);
+            }
+            if let Some((a, b, c)) = pair {
+                let (a, b) = (a % picks.len(), b % picks.len());
+                if a != b || picks[a].1 > 1 {
+                    links.push(json!({"machines": [format!("m{a}"), format!("m{b}")],
+                                      "class": CLASSES[c]}));
+                }
+            }
+            let doc = json!({"machines": machines, "links": links});
+            let Ok(r) = cluster(doc.clone()).unwrap().resolve() else {
+                // Only machines with no network and no link are refused: a fabric fixes it.
+                prop_assert!(fabric.is_none());
+                return Ok(());
+            };
+            let per_machine = |p: usize| trainfit_core::plan::device(
+                &trainfit_core::hardware::parse_profile(PROFILES[p]).unwrap()).unwrap().count;
+            let total: u64 = picks.iter().map(|&(p, n)| n * per_machine(p)).sum();
+            prop_assert_eq!(r.devices(), total);
+            let mut reversed = doc.clone();
+            reversed["machines"].as_array_mut().unwrap().reverse();
+            let back = cluster(reversed).unwrap().resolve().unwrap();
+            let n = r.groups.len();
+            for a in 0..n {
+                for b in 0..n {
+                    let l = r.between(a, b);
+                    prop_assert!(l.bandwidth_gbs.is_finite() && l.bandwidth_gbs > 0.0);
+                    prop_assert!(l.latency_us.is_finite() && l.latency_us > 0.0);
+                    prop_assert_eq!(l, r.between(b, a));
+                    prop_assert_eq!(l, back.between(n - 1 - a, n - 1 - b));
+                }
+                if let Some(w) = &r.groups[a].within {
+                    prop_assert!(w.bandwidth_gbs.is_finite() && w.bandwidth_gbs > 0.0);
+                } else {
+                    prop_assert_eq!(r.groups[a].devices, 1);
+                }
+            }
+        }
+    }
 }

@@ -160,6 +160,20 @@ fn merge_errors_name_the_file() {
     assert!(err.contains("unknown.yaml"), "{err}");
     assert!(err.contains("at `machines[0]`"), "{err}");
     assert!(err.contains("unknown field `racks`"), "{err}");
+    assert!(err.ends_with("at line 3 column 5\n"), "{err}");
+    // A profile typed in YAML is checked as a JSON one is: 1 byte of memory is refused.
+    let tiny = dir.join("tiny.yaml");
+    std::fs::write(
+        &tiny,
+        "hostname: a\nmemory: {total_bytes: {value: 1, source: user}}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(trainfit().args(["cluster", "merge"]).arg(&tiny));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tiny.yaml: field `memory.total_bytes` is 1, expected a memory size"),
+        "{err}"
+    );
 }
 
 fn standin() -> String {
@@ -268,4 +282,56 @@ fn a_yaml_plan_request_gives_the_plan_of_its_json() {
     assert_eq!(code, 2);
     assert!(err.contains("estimate.yml"), "{err}");
     assert!(err.contains("at `micro_batch`"), "{err}");
+    assert!(err.ends_with("at line 2 column 14\n"), "{err}");
+}
+
+/// Two probes of this machine differ only in identity and readings of the moment (when, free
+/// memory, temperatures): with no link naming them, they fold into one machine of count 2.
+#[test]
+fn discover_without_links_folds_identical_hosts() {
+    let (code, out, err) = run(trainfit().args([
+        "cluster",
+        "discover",
+        "--hosts",
+        "localhost,127.0.0.1",
+        "--links",
+        "none",
+        "--ssh",
+        &standin(),
+        "--trainfit",
+        env!("CARGO_BIN_EXE_trainfit"),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(machines(&c), [("localhost".to_string(), 2)]);
+    assert_eq!(c["links"], serde_json::json!([]));
+}
+
+/// A link test that fails is reported with the pair and the reason; the machines are merged
+/// without that link.
+#[test]
+fn discover_reports_a_failed_link_test() {
+    let (code, out, err) = run(trainfit().args([
+        "cluster",
+        "discover",
+        "--hosts",
+        "localhost,flaky",
+        "--ssh",
+        &standin(),
+        "--trainfit",
+        env!("CARGO_BIN_EXE_trainfit"),
+        "--timeout",
+        "20",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "localhost to flaky: net serve on flaky did not start: error: cannot listen on 0.0.0.0:0: permission denied"
+        ),
+        "{err}"
+    );
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["links"], serde_json::json!([]));
+    // Unlinked, the two probes of this machine fold.
+    assert_eq!(machines(&c), [("localhost".to_string(), 2)]);
 }

@@ -78,9 +78,7 @@ impl ResolvedCluster {
         match (self.reach[a], self.reach[b]) {
             (Some(x), Some(y)) => {
                 let (x, y) = (&self.links[x], &self.links[y]);
-                // The slower end sets the pace; on a tie, the lower index, so the answer does
-                // not depend on the order of the arguments.
-                if y.bandwidth_gbs < x.bandwidth_gbs {
+                if slower_than(y, x) {
                     y
                 } else {
                     x
@@ -199,10 +197,10 @@ pub(super) fn resolve(c: &Cluster, checked: &Checked) -> Result<ResolvedCluster>
 /// same class, else the class default.
 fn explicit(link: &Link, fallback: impl FnOnce() -> Option<ResolvedLink>) -> ResolvedLink {
     let default = class_default(link.class);
-    let names = if link.machines.is_empty() {
-        String::from("fabric link")
-    } else {
-        format!("link {}", link.machines.join("-"))
+    let names = match &link.machines[..] {
+        [a] => format!("link inside {a}"),
+        [a, b] => format!("link between {a} and {b}"),
+        _ => String::from("fabric link"),
     };
     let resolved = match link.bandwidth_gbs {
         Some(bw) => ResolvedLink {
@@ -251,12 +249,22 @@ fn source_word(s: Source) -> &'static str {
 
 fn slower(a: Option<ResolvedLink>, b: Option<ResolvedLink>) -> Option<ResolvedLink> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if b.bandwidth_gbs < a.bandwidth_gbs {
-            b
-        } else {
-            a
-        }),
+        (Some(a), Some(b)) => Some(if slower_than(&b, &a) { b } else { a }),
         (a, b) => a.or(b),
+    }
+}
+
+/// Whether `a` sets a slower pace than `b`: less bandwidth, then more latency, then (for equal
+/// numbers) the smaller `why`, so the answer never depends on which end comes first.
+fn slower_than(a: &ResolvedLink, b: &ResolvedLink) -> bool {
+    match a.bandwidth_gbs.total_cmp(&b.bandwidth_gbs) {
+        core::cmp::Ordering::Less => true,
+        core::cmp::Ordering::Greater => false,
+        core::cmp::Ordering::Equal => match a.latency_us.total_cmp(&b.latency_us) {
+            core::cmp::Ordering::Greater => true,
+            core::cmp::Ordering::Less => false,
+            core::cmp::Ordering::Equal => a.why < b.why,
+        },
     }
 }
 
@@ -320,7 +328,8 @@ fn inside(profile: &HardwareProfile, devices: u64) -> Option<ResolvedLink> {
 /// What one device of a machine gets on its network: the fastest up interface of a class that
 /// carries training traffic (of `only`, when given), at the class's share of its line rate,
 /// shared by the machine's devices. InfiniBand adds up every up port, since NCCL uses every
-/// HCA it finds (NCCL environment variables, `NCCL_IB_HCA`: unset, all devices). An interface of
+/// HCA it finds (NCCL environment variables, `NCCL_IB_HCA`: unset, all devices); RoCE, asked for
+/// by a link, is rated from the Ethernet ports. An interface of
 /// unknown speed counts at its class default; `only` with no interface of it gives its class
 /// default. `None` when nothing fits and `only` is not given.
 fn network(
@@ -329,14 +338,20 @@ fn network(
     only: Option<LinkClass>,
 ) -> Option<ResolvedLink> {
     let mut best: Option<ResolvedLink> = None;
-    for class in [LinkClass::Infiniband, LinkClass::Ethernet, LinkClass::Wifi] {
-        if only.is_some_and(|o| o != class) {
+    // RoCE runs on Ethernet ports, so it is rated from them when a link asks for it.
+    for (class, port) in [
+        (LinkClass::Infiniband, LinkClass::Infiniband),
+        (LinkClass::Roce, LinkClass::Ethernet),
+        (LinkClass::Ethernet, LinkClass::Ethernet),
+        (LinkClass::Wifi, LinkClass::Wifi),
+    ] {
+        if only.map_or(class == LinkClass::Roce, |o| o != class) {
             continue;
         }
         let ports: Vec<_> = profile
             .network
             .iter()
-            .filter(|n| n.up != Some(false) && n.kind.and_then(of_interface) == Some(class))
+            .filter(|n| n.up != Some(false) && n.kind.and_then(of_interface) == Some(port))
             .collect();
         if ports.is_empty() {
             continue;

@@ -154,7 +154,11 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
         let value: Json = input::document(&format!("{origin}"), &origin, &text)?;
         if value.get("machines").is_some() {
             let what = format!("cluster {origin}");
-            let c: Cluster = input::from_value(&what, value)?;
+            let c: Cluster = if origin.is_yaml() {
+                input::from_yaml_value(&what, &text, value)?
+            } else {
+                input::parse(&what, &text)?
+            };
             c.validate().with_context(|| what.clone())?;
             for i in 0..c.machines.len() {
                 let mut m = c.machines[i].clone();
@@ -163,8 +167,16 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
             }
             cluster.links.extend(c.links);
         } else {
-            let profile = parse_profile(&value.to_string())
-                .with_context(|| format!("hardware profile {origin}"))?;
+            let what = format!("hardware profile {origin}");
+            let profile = if origin.is_yaml() {
+                let mut p: HardwareProfile = input::from_yaml_value(&what, &text, value)?;
+                p.check_sizes().with_context(|| what.clone())?;
+                p.complete();
+                p.validate().with_context(|| what.clone())?;
+                p
+            } else {
+                parse_profile(&text).with_context(|| what.clone())?
+            };
             let stem = file
                 .file_stem()
                 .map_or("machine".into(), |s| s.to_string_lossy().into_owned());
@@ -180,7 +192,7 @@ fn merge(files: &[PathBuf], links: Option<&Path>) -> anyhow::Result<Cluster> {
         let origin = Origin(path);
         let what = format!("links {origin}");
         let text = origin.read()?;
-        let value: Json = if origin.is_yaml(&text) {
+        let value: Json = if origin.is_yaml() {
             input::yaml(&what, &text)?
         } else {
             serde_json::from_str(&text).with_context(|| format!("{what} is not valid JSON"))?
@@ -501,44 +513,36 @@ fn measure(
         lines.join("\n")
     });
     let deadline = Instant::now() + remote.timeout;
-    let port = loop {
+    let mut port = None;
+    while port.is_none() {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(port) = listening_port(&line) {
-                    break Ok(port);
-                }
-            }
-            Err(_) => break Err(()),
+            Ok(line) => port = listening_port(&line),
+            Err(_) => break,
         }
-    };
-    let result = match port {
-        Ok(port) => {
-            let peer = format!("{server_address}:{port}");
-            let secs = format!("{seconds}");
-            remote
-                .output(
-                    client,
-                    &["net", "test", &peer, "--seconds", &secs, "--json"],
-                )
-                .and_then(|text| {
-                    serde_json::from_str::<NetworkBenchmark>(&text)
-                        .map_err(|e| format!("its result is not a network test: {e}"))
-                })
-        }
-        Err(()) => Err(String::new()),
-    };
+    }
+    let result = port.map(|port| {
+        let peer = format!("{server_address}:{port}");
+        let secs = format!("{seconds}");
+        remote
+            .output(
+                client,
+                &["net", "test", &peer, "--seconds", &secs, "--json"],
+            )
+            .and_then(|text| {
+                serde_json::from_str::<NetworkBenchmark>(&text)
+                    .map_err(|e| format!("its result is not a network test: {e}"))
+            })
+    });
     // `--once` ends the server after the test; one that did not start or hangs is stopped.
-    let ended = wait(&mut serve, Duration::from_secs(5));
+    wait(&mut serve, Duration::from_secs(5));
     let log = reader.join().unwrap_or_default();
-    match (result, ended) {
-        (Ok(r), _) => Ok(r),
-        (Err(why), _) if !why.is_empty() => Err(why),
-        (Err(_), _) => Err(format!(
+    result.unwrap_or_else(|| {
+        Err(format!(
             "net serve on {server} did not start: {}",
             last_line(&log).unwrap_or("no message")
-        )),
-    }
+        ))
+    })
 }
 
 /// The port of `trainfit net serve`'s line `trainfit net: listening on ADDRESS:PORT; ...`.

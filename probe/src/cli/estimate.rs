@@ -41,7 +41,11 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
 fn request(text: &str, origin: &Origin) -> anyhow::Result<EstimateRequest> {
     let what = format!("request {origin}");
     let mut value: Value = input::document(&what, origin, text)?;
-    if inline_config_file(&mut value, origin)? || origin.is_yaml(text) {
+    let inlined = inline_config_file(&mut value, origin)?;
+    if origin.is_yaml() {
+        return input::from_yaml_value(&what, text, value);
+    }
+    if inlined {
         return input::from_value(&what, value);
     }
     input::parse(&what, text)

@@ -42,16 +42,15 @@ impl Origin<'_> {
         String::from_utf8(bytes).with_context(|| format!("{self} is not UTF-8 text"))
     }
 
-    /// Whether the document is YAML: a file named `.yaml` or `.yml`, or standard input that does
-    /// not start with `{` (every JSON document trainfit reads is an object).
-    pub fn is_yaml(&self, text: &str) -> bool {
-        if self.is_stdin() {
-            return !text.trim_start().starts_with('{');
-        }
-        self.0
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    /// Whether the document is YAML: a file named `.yaml` or `.yml`. Standard input is JSON, so a
+    /// mistyped request piped in gets JSON's error rather than a YAML reading of it.
+    pub fn is_yaml(&self) -> bool {
+        !self.is_stdin()
+            && self
+                .0
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
     }
 
     /// A path written inside the document, taken relative to the document's folder (the current
@@ -86,11 +85,12 @@ pub fn from_value<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> 
 }
 
 /// Parses the text of a document read from `origin` as a `what`: YAML for a `.yaml`/`.yml` file
-/// ([`yaml`], then the core's decoder on its value, so an error names the field's path), else
-/// JSON ([`parse`], with the path, line and column).
+/// ([`yaml`], then the core's decoder on its value, so an error names the field's path, after the
+/// line and column where the YAML reader finds it), else JSON ([`parse`], with the path, line and
+/// column).
 pub fn document<T: DeserializeOwned>(what: &str, origin: &Origin, text: &str) -> anyhow::Result<T> {
-    if origin.is_yaml(text) {
-        from_value(what, yaml(what, text)?)
+    if origin.is_yaml() {
+        from_yaml_value(what, text, yaml(what, text)?)
     } else {
         parse(what, text)
     }
@@ -101,6 +101,29 @@ pub fn yaml(what: &str, text: &str) -> anyhow::Result<serde_json::Value> {
     let options = serde_saphyr::options! { with_snippet: false };
     serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| anyhow::anyhow!("{what} is not valid YAML: {}", one_line(&e.to_string())))
+}
+
+/// Converts the value of YAML `text` (perhaps amended) as [`from_value`] does; an error names the
+/// line and column where the YAML reader finds it, after the field's path.
+pub fn from_yaml_value<T: DeserializeOwned>(
+    what: &str,
+    text: &str,
+    value: serde_json::Value,
+) -> anyhow::Result<T> {
+    from_value(what, value).map_err(|e| match yaml_place::<T>(text) {
+        // As serde_json ends its messages.
+        Some((line, column)) => anyhow::anyhow!("{e:#} at line {line} column {column}"),
+        None => e,
+    })
+}
+
+/// Where in YAML text the typed reading of a `T` fails, when it does and the reader knows: the
+/// JSON path of the core's error says which field, this says where the reader typed it.
+fn yaml_place<T: DeserializeOwned>(text: &str) -> Option<(u64, u64)> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    let e = serde_saphyr::from_str_with_options::<T>(text, options).err()?;
+    let at = e.location()?;
+    Some((at.line(), at.column()))
 }
 
 /// A message on one line: the YAML reader's may span several.
