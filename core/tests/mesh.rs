@@ -75,7 +75,10 @@ fn a_tensor_degree_that_splits_a_head_is_refused() {
     let mut r = request("Llama-3.1-8B", 6, 60, 4096);
     r.fixed.tensor = Some(3);
     let m = message(search(&r).expect_err("tensor 3"));
-    assert!(m.contains("tensor 3 does not divide 32 attention heads"), "{m}");
+    assert!(
+        m.contains("tensor 3 does not divide 32 attention heads"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -163,7 +166,11 @@ fn one_device_decode_is_the_weights_and_cache_read_at_bandwidth() {
     // of 100 MB and more), the FLOPs (2 x 8.0e9 x batch) taking less time at this batch.
     let bytes = (l.weights_bytes + l.kv_pool_bytes) as f64;
     let by_hand = bytes / (3350e9 * 0.90);
-    assert!((l.step_s / by_hand - 1.0).abs() < 1e-9, "{} vs {by_hand}", l.step_s);
+    assert!(
+        (l.step_s / by_hand - 1.0).abs() < 1e-9,
+        "{} vs {by_hand}",
+        l.step_s
+    );
     assert!(l.peak_bytes <= req.memory_limit_bytes);
     // One more sequence would not fit: the pool is what memory leaves.
     assert!(l.concurrency > 1);

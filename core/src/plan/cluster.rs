@@ -105,7 +105,10 @@ pub(super) fn resolve(cluster: &Cluster) -> Result<(HardwareProfile, ClusterView
         bandwidth_gbs: f64::INFINITY,
         latency_us: 0.0,
     };
-    let intra = within.as_ref().map(|w| w.0).or(between.as_ref().map(|b| b.0));
+    let intra = within
+        .as_ref()
+        .map(|w| w.0)
+        .or(between.as_ref().map(|b| b.0));
     let fabric = Fabric {
         per_machine,
         intra: intra.unwrap_or(fallback),
@@ -128,7 +131,11 @@ pub(super) fn resolve(cluster: &Cluster) -> Result<(HardwareProfile, ClusterView
 
 /// The planner's devices on the whole cluster: every device, joined by the slowest link a data
 /// axis over all of them crosses.
-pub(super) fn cluster_device(mut dev: Device, view: &ClusterView, goal_devices: Option<u64>) -> Result<Device> {
+pub(super) fn cluster_device(
+    mut dev: Device,
+    view: &ClusterView,
+    goal_devices: Option<u64>,
+) -> Result<Device> {
     let all = view.summary.devices;
     if let Some(n) = goal_devices {
         if n > all {

@@ -94,8 +94,9 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
         if plan.cluster.is_some() {
             format!(
                 "{}; step times on the cluster come from the time model (Mesh below)",
-                d.peak_tflops
-                    .map_or("peak unknown".into(), |p| format!("{p:.1} TFLOP/s peak per device"))
+                d.peak_tflops.map_or("peak unknown".into(), |p| format!(
+                    "{p:.1} TFLOP/s peak per device"
+                ))
             )
         } else {
             speed(d)
@@ -599,7 +600,13 @@ fn mesh(o: &mut String, c: &Configuration, style: Style) {
         let _ = writeln!(
             o,
             "  {:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12}",
-            "layout", "replicas", "weights GiB", "KV pool GiB", "sequences", "tok/s/seq", "tok/s total"
+            "layout",
+            "replicas",
+            "weights GiB",
+            "KV pool GiB",
+            "sequences",
+            "tok/s/seq",
+            "tok/s total"
         );
         for l in &s.layouts {
             let _ = writeln!(
