@@ -171,6 +171,87 @@ export interface Shape {
 export type Schedule = "cosine" | "constant";
 
 /**
+ * A link as a collective sees it.
+ */
+export interface Link {
+    /**
+     * Bus bandwidth one device gets, per direction, GB/s (what nccl-tests reports as `busbw`).
+     */
+    bandwidth_gbs: number;
+    /**
+     * Latency of one message, µs.
+     */
+    latency_us: number;
+}
+
+/**
+ * A link of the cluster as a plan reports it.
+ */
+export interface ClusterLink {
+    /**
+     * What the link is.
+     */
+    class: LinkClass;
+    /**
+     * Bus bandwidth one device gets, per direction, GB/s.
+     */
+    bandwidth_gbs: number;
+    /**
+     * Latency of one message, µs.
+     */
+    latency_us: number;
+    /**
+     * Where the numbers come from.
+     */
+    why: string;
+}
+
+/**
+ * A link: its class, and what one device gets on it where known.
+ */
+export interface Link {
+    /**
+     * Which machines it joins: no name for the fabric (every pair of machines no other link
+     * names), one name for the devices inside that machine, two names for the machines between
+     * them (the same name twice: two machines of a group with `count` above 1). Default: none.
+     */
+    machines?: string[];
+    /**
+     * What the link is.
+     */
+    class: LinkClass;
+    /**
+     * NCCL-style bus bandwidth one device gets on this link, per direction, GB/s: what an
+     * all-reduce's `busbw` reports; `measured` when `trainfit net test` measured it. Default:
+     * from the profiles' interfaces of this class, else the class default.
+     */
+    bandwidth_gbs?: Value<number> | null;
+    /**
+     * Latency of one message, one way, microseconds. Default: the class default.
+     */
+    latency_us?: Value<number> | null;
+}
+
+/**
+ * A machine, or a group of identical machines.
+ */
+export interface Machine {
+    /**
+     * The name links use. Default: the profile's `hostname`, else `machine-<index>` (from 0).
+     */
+    name?: string | null;
+    /**
+     * How many machines of this profile (64 for "64 of this 8xH100 node"). Default: 1.
+     */
+    count?: number;
+    /**
+     * The machine, as `trainfit probe --json` prints it (or typed by hand). Completed as it is
+     * read: catalogue figures and the flat summary are filled where absent.
+     */
+    profile: HardwareProfile;
+}
+
+/**
  * A network result.
  */
 export interface NetworkBenchmark {
@@ -210,6 +291,70 @@ export interface Value<T> {
  * A numeric type an accelerator's matrix units run at full rate.
  */
 export type MatrixDtype = "fp64" | "fp32" | "tf32" | "fp16" | "bf16" | "fp8" | "int8";
+
+/**
+ * A parallel layout.
+ */
+export interface Layout {
+    /**
+     * Data-parallel replicas (expert parallelism is carved out of them).
+     */
+    data: number;
+    /**
+     * Tensor-parallel degree.
+     */
+    tensor: number;
+    /**
+     * Pipeline stages.
+     */
+    pipeline: number;
+    /**
+     * Context-parallel degree.
+     */
+    context: number;
+    /**
+     * Expert-parallel degree (divides `data` and the experts).
+     */
+    expert: number;
+    /**
+     * Model chunks per pipeline stage (interleaved 1F1B); 1 for plain 1F1B.
+     */
+    virtual_stages: number;
+    /**
+     * Megatron sequence parallelism with tensor parallelism.
+     */
+    sequence_parallel: boolean;
+    /**
+     * Tensor-parallel collectives overlap the layer's multiplies (Transformer Engine's
+     * `tp_comm_overlap`, PyTorch async tensor parallelism); false: they run between them
+     * (Megatron-LM's default).
+     */
+    overlap_tensor_comm: boolean;
+    /**
+     * The first and last pipeline stages hold one layer fewer, for the embedding and the head
+     * (Llama 3, Dubey et al. 2024, §3.3.2); false: layers split evenly.
+     */
+    lighter_ends: boolean;
+    /**
+     * Sharding of model states across the data axis.
+     */
+    sharding: Sharding;
+    /**
+     * Sequences per micro-batch per data-parallel replica.
+     */
+    micro_batch: number;
+    /**
+     * Micro-batches per optimizer step per replica (accumulation; pipeline micro-batches).
+     */
+    micro_batches: number;
+    /**
+     * The data axis reduces gradients while the last micro-batch's backward runs (PyTorch DDP
+     * and FSDP, DeepSpeed, Megatron-Core's `--overlap-grad-reduce`); false when it reduces
+     * them after the whole backward (Megatron-LM before Megatron-Core: `train_step` called
+     * `allreduce_gradients` after `forward_backward_func` with its default `DDP_impl local`).
+     */
+    overlap_grad_reduce: boolean;
+}
 
 /**
  * A phase of a training or inference step.
@@ -301,6 +446,11 @@ export type Family = "gpt2" | "gpt_neox" | "opt" | "llama" | "mistral" | "mixtra
 export type AttentionImpl = "eager" | "sdpa" | "flash";
 
 /**
+ * Attention kernels and the share of the 16-bit peak they reach.
+ */
+export type AttentionKernel = "eager" | "flash2" | "flash3";
+
+/**
  * Battery state as the operating system reports it.
  */
 export type BatteryStatus = "charging" | "discharging" | "full" | "not_charging" | "unknown";
@@ -337,6 +487,53 @@ export interface Benchmarks {
      * Wall time of all benchmarks, milliseconds.
      */
     duration_ms?: number | null;
+}
+
+/**
+ * Choices the user fixes; the search fills in the rest.
+ */
+export interface MeshConstraints {
+    /**
+     * Seed 003's `mesh_shape`: `[data, model]`, the model axis being tensor parallelism; or
+     * `[data, tensor, pipeline]`. Named axes below take priority over it.
+     */
+    shape?: number[];
+    /**
+     * Data-parallel replicas.
+     */
+    data?: number;
+    /**
+     * Tensor-parallel degree.
+     */
+    tensor?: number;
+    /**
+     * Pipeline stages.
+     */
+    pipeline?: number;
+    /**
+     * Context-parallel degree.
+     */
+    context?: number;
+    /**
+     * Expert-parallel degree.
+     */
+    expert?: number;
+    /**
+     * Model chunks per pipeline stage (interleaved 1F1B).
+     */
+    virtual_stages?: number;
+    /**
+     * Sharding across the data axis.
+     */
+    sharding?: Sharding;
+    /**
+     * Activation recomputation.
+     */
+    recompute?: Checkpointing;
+    /**
+     * Sequences per micro-batch.
+     */
+    micro_batch?: number;
 }
 
 /**
@@ -712,6 +909,29 @@ export interface Lora {
      * `lora_dropout` probability; above 0 each adapted input is copied through dropout. Default: 0.
      */
     dropout?: number;
+}
+
+/**
+ * Machines and the links between and within them.
+ */
+export interface Cluster {
+    /**
+     * Document version. Default: the current version (1).
+     */
+    schema_version?: number;
+    /**
+     * A name for the whole cluster. Default: none.
+     */
+    name?: string | null;
+    /**
+     * The machines, each a hardware profile with how many of it there are.
+     */
+    machines: Machine[];
+    /**
+     * Links between and within machines, where the defaults (from the profiles' NVLink, PCIe
+     * and network interfaces) are wrong or unknown. Default: none.
+     */
+    links?: Link[];
 }
 
 /**
@@ -1181,6 +1401,16 @@ export interface Configuration {
      */
     fallbacks: Fallback[];
     /**
+     * On a cluster, training: the mesh search's best layouts (the first is this
+     * configuration's), each with its time breakdown, and the scaling curve.
+     */
+    mesh?: MeshPlan;
+    /**
+     * On a cluster, serving: tensor- and pipeline-parallel layouts with their KV-cache pool,
+     * concurrency and decode speed.
+     */
+    serving_layouts?: ServePlan;
+    /**
      * Conditions worth acting on, each with a stable code and its numbers.
      */
     warnings: Warning[];
@@ -1303,6 +1533,28 @@ export interface ModelSpec {
 }
 
 /**
+ * One layout the search keeps.
+ */
+export interface MeshCandidate {
+    /**
+     * The layout.
+     */
+    layout: Layout;
+    /**
+     * Activation recomputation.
+     */
+    recompute: Checkpointing;
+    /**
+     * Peak memory of the most loaded device, bytes.
+     */
+    peak_bytes: number;
+    /**
+     * Its step time, broken down.
+     */
+    time: StepTime;
+}
+
+/**
  * One mounted file system.
  */
 export interface Storage {
@@ -1382,6 +1634,78 @@ export interface NetworkInterface {
      * MTU in bytes.
      */
     mtu?: number | null;
+}
+
+/**
+ * One point of the scaling curve.
+ */
+export interface ScalingPoint {
+    /**
+     * Devices.
+     */
+    devices: number;
+    /**
+     * Data-parallel replicas.
+     */
+    data: number;
+    /**
+     * Tokens per second over all devices.
+     */
+    tokens_per_s: number;
+    /**
+     * Model FLOPs utilisation.
+     */
+    mfu: number;
+    /**
+     * Step time, s.
+     */
+    step_s: number;
+}
+
+/**
+ * One serving layout.
+ */
+export interface ServeLayout {
+    /**
+     * Tensor-parallel degree of a replica.
+     */
+    tensor: number;
+    /**
+     * Pipeline stages of a replica.
+     */
+    pipeline: number;
+    /**
+     * Replicas over the cluster.
+     */
+    replicas: number;
+    /**
+     * Weights on one device, bytes.
+     */
+    weights_bytes: number;
+    /**
+     * KV cache of one device at `concurrency`, bytes: the pool its memory leaves.
+     */
+    kv_pool_bytes: number;
+    /**
+     * Peak memory of one device at `concurrency`, bytes.
+     */
+    peak_bytes: number;
+    /**
+     * Most sequences of the full context one replica serves at once.
+     */
+    concurrency: number;
+    /**
+     * One decode step of a replica, s.
+     */
+    step_s: number;
+    /**
+     * Decode tokens per second of one sequence.
+     */
+    tokens_per_s_per_sequence: number;
+    /**
+     * Decode tokens per second over the cluster.
+     */
+    tokens_per_s: number;
 }
 
 /**
@@ -1867,6 +2191,64 @@ export interface SlidingWindow {
 }
 
 /**
+ * Step time, broken down.
+ */
+export interface StepTime {
+    /**
+     * Forward and backward of every micro-batch on the slowest stage, s.
+     */
+    compute_s: number;
+    /**
+     * Recomputed forward, s.
+     */
+    recompute_s: number;
+    /**
+     * Collectives of each axis that has more than one rank.
+     */
+    communication: AxisTime[];
+    /**
+     * Pipeline fill and drain, s.
+     */
+    bubble_s: number;
+    /**
+     * Optimizer step, s.
+     */
+    optimizer_s: number;
+    /**
+     * One optimizer step, s.
+     */
+    step_s: number;
+    /**
+     * Tokens per second over all devices.
+     */
+    tokens_per_s: number;
+    /**
+     * Tokens per second per device.
+     */
+    tokens_per_s_per_device: number;
+    /**
+     * Model FLOP/s per device, TFLOP/s, in the convention of `convention`.
+     */
+    model_tflops_per_device: number;
+    /**
+     * Model FLOPs utilisation.
+     */
+    mfu: number;
+    /**
+     * Hardware FLOPs utilisation (recomputation counted).
+     */
+    hfu: number;
+    /**
+     * The pipeline stage that sets the pace: `first`, `last` or `middle`.
+     */
+    slowest_stage: string;
+    /**
+     * FLOP counting convention of `mfu`.
+     */
+    convention: string;
+}
+
+/**
  * Storage formats of quantised linear weights.
  */
 export type QuantFormat = "nf4" | "fp4" | "int8";
@@ -2007,6 +2389,32 @@ export interface Score {
      * How it is computed.
      */
     formula: string;
+}
+
+/**
+ * The cluster a plan ran on.
+ */
+export interface ClusterSummary {
+    /**
+     * Machines.
+     */
+    machines: number;
+    /**
+     * Devices of one machine.
+     */
+    devices_per_machine: number;
+    /**
+     * Devices in all.
+     */
+    devices: number;
+    /**
+     * Between two devices of a machine; absent for one-device machines.
+     */
+    within: ClusterLink | null;
+    /**
+     * Between two machines; absent for one machine.
+     */
+    between: ClusterLink | null;
 }
 
 /**
@@ -2198,6 +2606,11 @@ export interface Goal {
      * per device.
      */
     concurrency?: number;
+    /**
+     * On a cluster, the mesh axes to fix (named axes, or seed 003's `shape` `[data, model]`);
+     * the search fills in the rest. Explicit axes win over `shape`, `shape` over the search.
+     */
+    mesh?: MeshConstraints;
 }
 
 /**
@@ -2232,6 +2645,11 @@ export interface ModelChoice {
 }
 
 /**
+ * The parallel axes, innermost (fastest links) first.
+ */
+export type Axis = "tensor" | "context" | "expert" | "pipeline" | "data";
+
+/**
  * The path between two accelerators, keyed by PCI bus id.
  */
 export interface AcceleratorLink {
@@ -2262,7 +2680,11 @@ export interface Plan {
      */
     schema_version: number;
     /**
-     * What the configurations run on.
+     * The cluster, when the request gave one: machines, devices and links.
+     */
+    cluster?: ClusterSummary;
+    /**
+     * What the configurations run on (on a cluster: every device of it).
      */
     device: Device;
     /**
@@ -2284,9 +2706,63 @@ export interface Plan {
 }
 
 /**
+ * The searched layouts.
+ */
+export interface MeshPlan {
+    /**
+     * Devices planned on.
+     */
+    devices: number;
+    /**
+     * Bytes one device may use.
+     */
+    memory_limit_bytes: number;
+    /**
+     * The fastest layouts that fit, fastest first.
+     */
+    candidates: MeshCandidate[];
+    /**
+     * Layouts whose memory was estimated.
+     */
+    considered: number;
+    /**
+     * Of those, layouts that did not fit.
+     */
+    rejected_for_memory: number;
+    /**
+     * What limits the best layout, in words.
+     */
+    binding: string;
+    /**
+     * Throughput against device count at the same global batch, the best layout's tensor,
+     * context and pipeline degrees kept where they fit: one point per power-of-two share of
+     * the machines, the whole cluster last.
+     */
+    scaling: ScalingPoint[];
+    /**
+     * Warnings with their numbers.
+     */
+    warnings: Warning[];
+}
+
+/**
+ * The serving layouts that fit, by total decode throughput, best first.
+ */
+export interface ServePlan {
+    /**
+     * Context per sequence.
+     */
+    context: number;
+    /**
+     * The layouts.
+     */
+    layouts: ServeLayout[];
+}
+
+/**
  * The stable identifier of a warning or suggestion.
  */
-export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect";
+export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect" | "fixed_batch_scaling";
 
 /**
  * Time of a configuration.
@@ -2352,6 +2828,40 @@ export interface TimeEstimate {
      * Storage read rate the input pipeline needs, MB/s.
      */
     data_read_mbs: number | null;
+}
+
+/**
+ * Time of one axis's collectives per optimizer step.
+ */
+export interface AxisTime {
+    /**
+     * The axis.
+     */
+    axis: Axis;
+    /**
+     * What it runs, e.g. `2 all-reduce per layer, forward and backward`.
+     */
+    what: string;
+    /**
+     * Ranks in one group.
+     */
+    ranks: number;
+    /**
+     * The group spans machines.
+     */
+    crosses_machines: boolean;
+    /**
+     * The link it runs on.
+     */
+    link: Link;
+    /**
+     * Time on the link per step, s.
+     */
+    total_s: number;
+    /**
+     * Time not hidden behind compute per step, s (part of `step_s`).
+     */
+    exposed_s: number;
 }
 
 /**
@@ -2485,6 +2995,11 @@ export type GoalTask = "pretrain" | "finetune" | "lora" | "qlora" | "serve";
 export type Task = "pretrain" | "finetune" | "lora" | "qlora" | "prefill" | "decode";
 
 /**
+ * What joins two devices.
+ */
+export type LinkClass = "nvlink" | "nvswitch" | "pcie" | "infiniband" | "roce" | "ethernet" | "thunderbolt" | "wifi";
+
+/**
  * What kind of device an accelerator is.
  */
 export type AcceleratorKind = "discrete" | "integrated" | "unified" | "cpu" | "virtual" | "unknown";
@@ -2499,9 +3014,15 @@ export interface PlanRequest {
     schema_version?: number;
     /**
      * The machine, as `trainfit probe` prints it (or typed by hand). Completed as it is read:
-     * catalogue figures and the flat summary are filled where absent.
+     * catalogue figures and the flat summary are filled where absent. Default: none, which
+     * only a request with `cluster` may leave out.
      */
-    profile: HardwareProfile;
+    profile?: HardwareProfile;
+    /**
+     * Several machines and the links between them (`trainfit cluster merge` writes one),
+     * instead of `profile`.
+     */
+    cluster?: Cluster;
     /**
      * The job. Default: pretraining from scratch.
      */
