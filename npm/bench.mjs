@@ -16,6 +16,8 @@ const data = (path) => JSON.parse(readFileSync(here(`../tests/${path}`), "utf8")
 // Measured by ./bench.sh on 2 December 2026.
 const NATIVE_ESTIMATE_US = 11.2;
 const NATIVE_PLAN_US = 340;
+// `cargo bench -p trainfit-core --bench mesh`, 2 December 2026.
+const NATIVE_MESH_405B_MS = 13.6;
 
 function median(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -54,6 +56,26 @@ const plan = time(() => trainfit.plan({ profile }));
 console.log(
   `plan (RTX 4090 fixture, pretraining, three modes, ${runs} runs): median ${plan.toFixed(3)} ms` +
     ` (target 2 ms; native ${NATIVE_PLAN_US} µs)`,
+);
+
+// The cluster benchmark of core/benches/mesh.rs: Llama-3.1-405B pretraining on 2,048 nodes of the
+// 8 x H100 fixture over 44 GB/s-per-GPU InfiniBand, one mode (issue 13's target: 200 ms in wasm).
+const node = data("data/profiles/h100x8-node.json");
+const cluster = (count) => ({
+  machines: [{ name: "node", count, profile: node }],
+  links: [{ class: "infiniband", bandwidth_gbs: { value: 44.0, source: "user" } }],
+});
+const big = time(
+  () =>
+    trainfit.plan({
+      cluster: cluster(2048),
+      goal: { task: "pretrain", model: { catalogue: "Llama-3.1-405B" }, sequence: 8192, global_batch: 2048 },
+      modes: ["balanced"],
+    }),
+  Math.max(10, Math.ceil(runs / 10)),
+);
+console.log(
+  `plan (405B on 2,048 x 8 H100, one mode): median ${big.toFixed(1)} ms (target 200 ms; native ${NATIVE_MESH_405B_MS} ms)`,
 );
 
 // The criterion benchmark's request (core/benches/estimate.rs): Llama-3-8B as a spec, LoRA r16

@@ -229,7 +229,7 @@ impl Planner<'_> {
         let per_step = k.micro_batch * d.count;
         let estimated_accumulating = k.accumulation > 1;
         k.accumulation = global.div_ceil(per_step).max(1);
-        let global = per_step * k.accumulation;
+        let mut global = per_step * k.accumulation;
         // The search assumed accumulation (gradients resident between micro-batches), the larger
         // peak; the reported memory is that of the configuration as it will run. Without
         // pipeline stages the estimate depends only on whether there is accumulation, not on how
@@ -249,8 +249,17 @@ impl Planner<'_> {
         if self.cluster.is_some() {
             if serve {
                 serving_layouts = self.serving_mesh(mode, spec, &k, task, target.target_bytes)?;
-            } else if let Some(m) = self.mesh(mode, spec, &k, task, global, target.target_bytes)? {
+            } else if let Some(m) = self.mesh(
+                mode,
+                spec,
+                &k,
+                task,
+                // The user's batch as given: the mesh splits it over replicas, not every device.
+                self.goal.global_batch.unwrap_or(global),
+                target.target_bytes,
+            )? {
                 let best = &m.candidates[0];
+                global = best.layout.global_batch();
                 k.micro_batch = best.layout.micro_batch;
                 k.accumulation = best.layout.micro_batches;
                 k.sharding = best.layout.sharding;

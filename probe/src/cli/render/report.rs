@@ -521,7 +521,7 @@ fn mesh(o: &mut String, c: &Configuration, style: Style) {
         o.push_str(&wrap("  binds      ", &m.binding, WRAP));
         let _ = writeln!(
             o,
-            "  {:<30} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>6}",
+            "  {:<44} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>6}",
             "layout", "peak GiB", "step", "compute", "comm", "bubble", "optim", "MFU"
         );
         for cand in &m.candidates {
@@ -529,14 +529,18 @@ fn mesh(o: &mut String, c: &Configuration, style: Style) {
             let exposed: f64 = t.communication.iter().map(|a| a.exposed_s).sum();
             let l = &cand.layout;
             let name = format!(
-                "{} mb{} {}",
+                "{} {} mb{} {}",
                 layout(l),
+                match l.sharding {
+                    Sharding::None => "ddp",
+                    s => s.as_str(),
+                },
                 l.micro_batch,
                 cand.recompute.as_str()
             );
             let _ = writeln!(
                 o,
-                "  {:<30} {:>9.2} {:>9} {:>9} {:>8} {:>8} {:>8} {:>5.0} %",
+                "  {:<44} {:>9.2} {:>9} {:>9} {:>8} {:>8} {:>8} {:>5.0} %",
                 name,
                 gib(cand.peak_bytes),
                 seconds(t.step_s),
