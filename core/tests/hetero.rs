@@ -372,3 +372,72 @@ fn errors_name_the_devices_and_numbers() {
     devices[0].chip.peak_tflops = f64::NAN;
     assert!(plan_hetero(&request("llama-3.2-1b", devices, 8)).is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Two to four devices of speed 0.5-4 x an M4 Pro and 3-40 GiB, in any order.
+    fn devices() -> impl Strategy<Value = Vec<HeteroDevice>> {
+        prop::collection::vec((1u32..=8, 3u64..=40), 2..=4).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (speed, gib))| scaled(&format!("d{i}"), f64::from(speed) / 2.0, gib))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever the devices: a plan whose every device fits, whose layers cover the model
+        /// once, with finite times; or an `invalid_field` error. Never a panic or NaN.
+        #[test]
+        fn plans_fit_or_fail_cleanly(devs in devices(), batch in prop::sample::select(vec![4u64, 8, 16])) {
+            match plan_hetero(&request("llama-3.1-8b", devs, batch)) {
+                Ok(plan) => {
+                    for l in &plan.layouts {
+                        prop_assert!(l.step_s.is_finite() && l.step_s > 0.0);
+                        prop_assert!(l.mfu.is_finite() && l.mfu > 0.0 && l.mfu < 1.0);
+                        let mut next = 0;
+                        for d in &l.devices {
+                            prop_assert!(d.peak_bytes <= d.usable_bytes, "{:?} {}", l.kind, d.name);
+                            if let Some([a, b]) = d.layers {
+                                prop_assert_eq!(a, next);
+                                prop_assert!(b > a);
+                                next = b;
+                            } else {
+                                prop_assert_eq!(d.micro_batch * d.accumulation, d.sequences);
+                            }
+                        }
+                        if l.kind == HeteroKind::Pipeline {
+                            prop_assert_eq!(next, 32);
+                        }
+                    }
+                }
+                Err(e) => prop_assert!(matches!(e, Error::InvalidField { .. }), "{e}"),
+            }
+        }
+
+        /// Removing the device with the most memory, when it is also the fastest, never makes
+        /// the best plan faster.
+        #[test]
+        fn removing_the_largest_and_fastest_never_speeds_up(devs in devices()) {
+            let top = (0..devs.len())
+                .max_by(|&a, &b| devs[a].usable_bytes.cmp(&devs[b].usable_bytes))
+                .unwrap();
+            let fastest = devs
+                .iter()
+                .all(|d| d.chip.peak_tflops <= devs[top].chip.peak_tflops);
+            prop_assume!(fastest);
+            let mut rest = devs.clone();
+            rest.remove(top);
+            if let (Ok(all), Ok(rest)) = (
+                plan_hetero(&request("llama-3.1-8b", devs, 8)),
+                plan_hetero(&request("llama-3.1-8b", rest, 8)),
+            ) {
+                prop_assert!(rest.layouts[0].step_s >= all.layouts[0].step_s);
+            }
+        }
+    }
+}
