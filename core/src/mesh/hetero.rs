@@ -170,6 +170,9 @@ pub struct HeteroPlan {
     pub layouts: Vec<HeteroLayout>,
     /// Layouts left out, with the reason and the numbers.
     pub refused: Vec<String>,
+    /// Devices whose removal would make the best plan faster (a slow device adds a pipeline
+    /// stage or holds back the data-parallel step: exo #803, a cluster slower than one node).
+    pub slower_with: Vec<String>,
     /// Sum of the devices' 16-bit peaks, TFLOP/s (the MFU denominator).
     pub peak_tflops: f64,
     /// FLOP counting convention of `mfu`.
@@ -182,8 +185,8 @@ fn gib(bytes: u64) -> f64 {
     bytes as f64 / GIB
 }
 
-/// Largest micro-batch tried, sequences: the planner's search stops there as `search` does for
-/// non-power-of-two sizes.
+/// Largest micro-batch tried, sequences (the mesh search's bound for sizes that are not powers
+/// of two).
 const MAX_MICRO_BATCH: u64 = 64;
 
 /// Plans `req` as a pipeline and as data parallelism, returning those that fit, fastest first.
@@ -193,6 +196,42 @@ const MAX_MICRO_BATCH: u64 = 64;
 /// train, a model the estimator rejects, or a model that no layout holds (naming each device
 /// with the layers it can hold).
 pub fn plan_hetero(req: &HeteroRequest) -> Result<HeteroPlan> {
+    let (found, refused) = layouts(req)?;
+    let best = found[0].step_s;
+    let mut slower_with = Vec::new();
+    if req.devices.len() > 1 {
+        for (i, d) in req.devices.iter().enumerate() {
+            let rest = HeteroRequest {
+                devices: req
+                    .devices
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, d)| d.clone())
+                    .collect(),
+                ..req.clone()
+            };
+            if let Ok((without, _)) = layouts(&rest) {
+                if without[0].step_s < best {
+                    slower_with.push(format!(
+                        "{} (rank {i}) slows the plan: the other devices take {:.2} s per step ({:?}) against {best:.2} s with it",
+                        d.name, without[0].step_s, without[0].kind
+                    ));
+                }
+            }
+        }
+    }
+    Ok(HeteroPlan {
+        layouts: found,
+        refused,
+        slower_with,
+        peak_tflops: req.devices.iter().map(|d| d.chip.peak_tflops).sum(),
+        convention: String::from(FLOPS_CONVENTION),
+    })
+}
+
+/// The layouts of `req` that fit, fastest first, and why the others do not.
+fn layouts(req: &HeteroRequest) -> Result<(Vec<HeteroLayout>, Vec<String>)> {
     check(req)?;
     let spec = req.base.model.resolve()?;
     let ctx = Context::new(req, &spec)?;
@@ -216,12 +255,7 @@ pub fn plan_hetero(req: &HeteroRequest) -> Result<HeteroPlan> {
         }));
     }
     layouts.sort_by(|a, b| a.step_s.total_cmp(&b.step_s));
-    Ok(HeteroPlan {
-        layouts,
-        refused,
-        peak_tflops: req.devices.iter().map(|d| d.chip.peak_tflops).sum(),
-        convention: String::from(FLOPS_CONVENTION),
-    })
+    Ok((layouts, refused))
 }
 
 fn check(req: &HeteroRequest) -> Result<()> {
