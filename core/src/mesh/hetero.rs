@@ -21,6 +21,9 @@
 //! the ring. Each device's loss is its sequences' summed loss over the global batch, so the sum
 //! of gradients is the global mean: plain DDP averages the replicas equally and would weight a
 //! small share as much as a large one.
+//!
+//! Every device takes part, so a slow or small one can slow the plan (one more stage to fill and
+//! drain for few layers); the plan names each device without which the rest would be faster.
 
 use alloc::format;
 use alloc::string::String;
@@ -189,7 +192,9 @@ fn gib(bytes: u64) -> f64 {
 /// of two).
 const MAX_MICRO_BATCH: u64 = 64;
 
-/// Plans `req` as a pipeline and as data parallelism, returning those that fit, fastest first.
+/// Plans `req` as a pipeline and as data parallelism, returning those that fit, fastest first,
+/// and the devices whose removal would make the best of them faster (each the plan of the
+/// others).
 ///
 /// # Errors
 /// No devices, a device without memory or speed, a zero global batch, a task that does not
