@@ -1,12 +1,14 @@
 //! Many devices: the time model of a parallel training step and the mesh planner that searches
 //! the layouts of a cluster.
 //!
+//! `hetero` plans devices of unequal memory and speed as a pipeline or uneven data parallelism.
 //! `time` predicts one layout's step time from the work and the hardware, so MFU is an output;
 //! `collective` prices the collectives by link; `efficiency` holds the size-dependent shares of
 //! peak it uses.
 
 mod collective;
 mod efficiency;
+mod hetero;
 mod search;
 mod serve;
 mod time;
@@ -14,6 +16,10 @@ mod time;
 pub use collective::{Collective, Link};
 pub(crate) use efficiency::memory as memory_efficiency;
 pub use efficiency::{attention_share, matmul_share, AttentionKernel};
+pub use hetero::{
+    plan_hetero, DeviceShare, HeteroDevice, HeteroKind, HeteroLayout, HeteroPlan, HeteroRequest,
+    Role,
+};
 pub use search::{
     search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest, ScalingPoint,
 };
