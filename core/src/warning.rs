@@ -432,6 +432,15 @@ impl Warning {
         )
     }
 
+    /// `does_not_fit` on a cluster: no layout of the mesh search fits the mode's target (the
+    /// search's message says how many were tried against what).
+    pub(crate) fn no_mesh_fits(e: &crate::error::Error) -> Warning {
+        Warning::new(
+            WarningCode::DoesNotFit,
+            format!("no parallel layout of the cluster fits: {e}"),
+        )
+    }
+
     /// `fixed_batch_scaling`: at `global_batch` sequences, MFU falls from `from_mfu` on
     /// `from_devices` devices to `to_mfu` on `to_devices`.
     pub(crate) fn fixed_batch_scaling(

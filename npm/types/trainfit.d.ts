@@ -1533,6 +1533,124 @@ export interface ModelSpec {
 }
 
 /**
+ * One device's part of a layout.
+ */
+export interface DeviceShare {
+    /**
+     * Rank.
+     */
+    rank: number;
+    /**
+     * Device name.
+     */
+    name: string;
+    /**
+     * Role.
+     */
+    role: Role;
+    /**
+     * Pipeline: decoder layers `[first, end)` of the stage; `None` for data parallelism.
+     */
+    layers: [number, number] | null;
+    /**
+     * Pipeline: the stage holds the embedding.
+     */
+    embedding: boolean;
+    /**
+     * Pipeline: the stage holds the output head and the loss.
+     */
+    head: boolean;
+    /**
+     * Sequences this device computes per optimizer step.
+     */
+    sequences: number;
+    /**
+     * Sequences per micro-batch.
+     */
+    micro_batch: number;
+    /**
+     * Micro-batches per optimizer step (accumulation; pipeline micro-batches).
+     */
+    accumulation: number;
+    /**
+     * Pipeline: micro-batches whose activations it holds at once under 1F1B.
+     */
+    in_flight: number;
+    /**
+     * Peak memory, bytes.
+     */
+    peak_bytes: number;
+    /**
+     * Bytes it may use.
+     */
+    usable_bytes: number;
+    /**
+     * The terms of the peak; they add up to `peak_bytes`.
+     */
+    breakdown: Term[];
+    /**
+     * Time of one decoder layer's forward and backward for one micro-batch on it, s.
+     */
+    layer_s: number;
+    /**
+     * Its compute per step: pipeline, one micro-batch of its stage (with the sends); data,
+     * all its micro-batches, s.
+     */
+    busy_s: number;
+    /**
+     * Its optimizer step, s.
+     */
+    optimizer_s: number;
+}
+
+/**
+ * One layout for the devices.
+ */
+export interface HeteroLayout {
+    /**
+     * Pipeline or data parallelism.
+     */
+    kind: HeteroKind;
+    /**
+     * Each device's part, by rank.
+     */
+    devices: DeviceShare[];
+    /**
+     * Rank of the device that sets the pace (the slowest stage, or the last to finish its
+     * share).
+     */
+    pace_rank: number;
+    /**
+     * Its name and why, in words.
+     */
+    pace: string;
+    /**
+     * Pipeline fill and drain, s.
+     */
+    bubble_s: number;
+    /**
+     * Time waiting on the ring per step (sends between stages, or the gradient sum), s.
+     */
+    communication_s: number;
+    /**
+     * One optimizer step, s.
+     */
+    step_s: number;
+    /**
+     * Tokens per second over all devices.
+     */
+    tokens_per_s: number;
+    /**
+     * Model FLOPs utilisation against the sum of the devices' peaks.
+     */
+    mfu: number;
+    /**
+     * How the engine must run it.
+     */
+    engine_note: string;
+}
+
+/**
  * One layout the search keeps.
  */
 export interface MeshCandidate {
@@ -2530,6 +2648,25 @@ export interface Fit {
 }
 
 /**
+ * The heterogeneous plan of one mode.
+ */
+export interface HeteroModePlan {
+    /**
+     * The mode: its share of each device's usable memory is the memory each may use.
+     */
+    mode: Mode;
+    /**
+     * The layouts, fastest first; absent when the devices cannot hold the job within the
+     * mode's share of their memory.
+     */
+    plan: HeteroPlan | null;
+    /**
+     * Why not, when `plan` is absent.
+     */
+    refused?: string;
+}
+
+/**
  * The job, and every choice the user fixes; what is not fixed the mode decides.
  */
 export interface Goal {
@@ -2614,6 +2751,33 @@ export interface Goal {
 }
 
 /**
+ * The layouts that fit, fastest first.
+ */
+export interface HeteroPlan {
+    /**
+     * Layouts that fit, fastest first.
+     */
+    layouts: HeteroLayout[];
+    /**
+     * Layouts left out, with the reason and the numbers.
+     */
+    refused: string[];
+    /**
+     * Devices whose removal would make the best plan faster (a slow device adds a pipeline
+     * stage or holds back the data-parallel step: exo #803, a cluster slower than one node).
+     */
+    slower_with: string[];
+    /**
+     * Sum of the devices' 16-bit peaks, TFLOP/s (the MFU denominator).
+     */
+    peak_tflops: number;
+    /**
+     * FLOP counting convention of `mfu`.
+     */
+    convention: string;
+}
+
+/**
  * The machine's shape, from the firmware's chassis type.
  */
 export type FormFactor = "laptop" | "desktop" | "server";
@@ -2692,9 +2856,16 @@ export interface Plan {
      */
     score: Score;
     /**
-     * One configuration per requested mode, in the order asked.
+     * One configuration per requested mode, in the order asked (none on machines of unequal
+     * devices: see `hetero`).
      */
     configurations: Configuration[];
+    /**
+     * On machines of unequal devices: per requested mode, the pipeline and uneven
+     * data-parallel layouts with each device's role, layers or batch share, and memory.
+     * Default: empty (one kind of device).
+     */
+    hetero?: HeteroModePlan[];
     /**
      * Conditions of the machine itself, each with its numbers.
      */
@@ -2763,6 +2934,11 @@ export interface ServePlan {
  * The stable identifier of a warning or suggestion.
  */
 export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect" | "fixed_batch_scaling";
+
+/**
+ * The two layouts.
+ */
+export type HeteroKind = "pipeline" | "data";
 
 /**
  * Time of a configuration.
@@ -2968,6 +3144,11 @@ export interface BrowserHardware {
      */
     webgpu: WebGpuAdapter | null;
 }
+
+/**
+ * What a device does.
+ */
+export type Role = "coordinator" | "worker" | "gradient_accumulator";
 
 /**
  * What a network interface is.

@@ -16,7 +16,6 @@ use trainfit_core::mesh::{
     search, step_time, AttentionKernel, Chip, Engine, Fabric, Layout, Link, MeshConstraints,
     MeshRequest, StepTime, Work,
 };
-use trainfit_core::model::ModelSource;
 use trainfit_core::request::{Checkpointing, Sharding};
 use trainfit_core::EstimateRequest;
 

@@ -157,6 +157,10 @@ pub struct ScalingPoint {
     pub step_s: f64,
 }
 
+/// What the elementwise traffic of a layout depends on: micro-batch, tensor and context
+/// degrees, recomputation.
+type TrafficKey = (u64, u64, u64, Checkpointing);
+
 /// Powers of two and the machine size's divisors up to `n`, ascending.
 fn divisors(n: u64) -> Vec<u64> {
     (1..=n).filter(|d| n % d == 0).collect()
@@ -330,7 +334,7 @@ fn search_inner(req: &MeshRequest, with_scaling: bool) -> Result<MeshPlan> {
         _ => params.total,
     };
     let mut programs = ProgramCache::new(8);
-    let mut traffic: Vec<((u64, u64, u64, Checkpointing), (f64, u64))> = Vec::new();
+    let mut traffic: Vec<(TrafficKey, (f64, u64))> = Vec::new();
 
     let per_machine = req.fabric.per_machine.max(1);
     let pick = |fixed: Option<u64>, all: Vec<u64>| -> Vec<u64> {

@@ -13,6 +13,7 @@ use crate::cluster::{Cluster, LinkClass, ResolvedCluster, ResolvedLink};
 use crate::error::{Error, Result};
 use crate::hardware::HardwareProfile;
 use crate::memory::estimate_with;
+use crate::mesh::{plan_hetero, HeteroDevice, HeteroPlan, HeteroRequest};
 use crate::mesh::{
     plan_serving, search, AttentionKernel, Chip, Engine, Fabric, Link, MeshPlan, MeshRequest,
     ServePlan, ServeRequest,
@@ -73,29 +74,25 @@ fn link(l: &ResolvedLink) -> (Link, ClusterLink) {
     )
 }
 
-/// The machine every group shares, the view of the cluster, or why it cannot be planned as one
-/// kind of device.
-pub(super) fn resolve(cluster: &Cluster) -> Result<(HardwareProfile, ClusterView)> {
+/// A cluster resolved: of one kind of machine (the mesh planner's), or of several (the
+/// heterogeneous planner's).
+pub(super) enum Resolved {
+    /// Every machine alike: its profile and the view of the cluster.
+    Uniform(alloc::boxed::Box<(HardwareProfile, ClusterView)>),
+    /// Machines that differ in devices, memory or speed.
+    Mixed(ResolvedCluster),
+}
+
+/// The cluster resolved, sorted into one kind of machine or several.
+pub(super) fn resolve(cluster: &Cluster) -> Result<Resolved> {
     let r: ResolvedCluster = cluster.resolve().map_err(|e| e.within("cluster"))?;
     let first = &r.groups[0];
     let kind = |g: &crate::cluster::ResolvedMachine| {
         super::device::device(&g.profile).map(|d| (d.name, d.usable_bytes, g.devices))
     };
     let base = kind(first);
-    if let Some((i, other)) = r.groups.iter().enumerate().find(|(_, g)| kind(g) != base) {
-        let name = |g: &crate::cluster::ResolvedMachine| {
-            super::device::device(&g.profile).map_or(String::from("no device"), |d| {
-                format!("{} x {} ({})", g.devices, d.name, g.name)
-            })
-        };
-        return Err(Error::invalid(
-            format!("cluster.machines[{i}]"),
-            name(other),
-            format!(
-                "machines of one kind, as {}: the mesh planner divides work evenly; devices of unequal memory or speed are planned layer by layer (mesh::plan_hetero)",
-                name(first)
-            ),
-        ));
+    if r.groups.iter().any(|g| kind(g) != base) {
+        return Ok(Resolved::Mixed(r));
     }
     let machines: u64 = r.groups.iter().map(|g| g.count).sum();
     let per_machine = first.devices;
@@ -114,7 +111,7 @@ pub(super) fn resolve(cluster: &Cluster) -> Result<(HardwareProfile, ClusterView
         intra: intra.unwrap_or(fallback),
         inter: between.as_ref().map(|b| b.0).or(intra).unwrap_or(fallback),
     };
-    Ok((
+    Ok(Resolved::Uniform(alloc::boxed::Box::new((
         first.profile.clone(),
         ClusterView {
             summary: ClusterSummary {
@@ -126,7 +123,7 @@ pub(super) fn resolve(cluster: &Cluster) -> Result<(HardwareProfile, ClusterView
             },
             fabric,
         },
-    ))
+    ))))
 }
 
 /// The planner's devices on the whole cluster: every device, joined by the slowest link a data
@@ -159,7 +156,11 @@ impl Planner<'_> {
     /// One device's speed under the mode's power cap, for the time model; `None` when the peak
     /// or the memory bandwidth is unknown.
     fn chip(&self, mode: Mode) -> Option<Chip> {
-        let d = self.dev;
+        self.device_chip(self.dev, mode)
+    }
+
+    /// `d`'s speed under the mode's power cap.
+    fn device_chip(&self, d: &Device, mode: Mode) -> Option<Chip> {
         let peak = d.peak_tflops? * self.power_speed(mode);
         let (share, _, _) = crate::mesh::matmul_share(&d.name);
         let hopper = self.profile.accelerators.iter().any(|a| {
@@ -194,7 +195,8 @@ impl Planner<'_> {
     }
 
     /// The mesh of a training configuration on the cluster: the search's best layouts with
-    /// their memory within `target` bytes per device.
+    /// their memory within `target` bytes per device; the inner error when no layout fits (the
+    /// outer one for axes the user fixed that the model or the cluster cannot take).
     pub(super) fn mesh(
         &self,
         mode: Mode,
@@ -203,7 +205,7 @@ impl Planner<'_> {
         task: Task,
         global_batch: u64,
         target: u64,
-    ) -> Result<Option<MeshPlan>> {
+    ) -> Result<Option<core::result::Result<MeshPlan, Error>>> {
         let (Some(view), Some(chip)) = (self.cluster, self.chip(mode)) else {
             return Ok(None);
         };
@@ -218,7 +220,12 @@ impl Planner<'_> {
             engine: self.engine(),
             keep: 5,
         };
-        search(&req).map(Some).map_err(|e| e.within("goal"))
+        match search(&req) {
+            Ok(plan) => Ok(Some(Ok(plan))),
+            // Nothing fits: the search's own verdict, not a mistake in the request.
+            Err(e) if e.field() == Some("mesh") => Ok(Some(Err(e))),
+            Err(e) => Err(e.within("goal")),
+        }
     }
 
     /// The estimate of a mesh candidate, term by term.
@@ -265,5 +272,152 @@ impl Planner<'_> {
             memory_limit_bytes: target,
         };
         plan_serving(&req).map(Some).map_err(|e| e.within("goal"))
+    }
+}
+
+/// Most devices the heterogeneous planner takes: each is a pipeline stage or a replica, planned
+/// one by one (seed 000's clusters have three).
+const MAX_HETERO_DEVICES: u64 = 64;
+
+/// The heterogeneous plan of one mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct HeteroModePlan {
+    /// The mode: its share of each device's usable memory is the memory each may use.
+    pub mode: Mode,
+    /// The layouts, fastest first; absent when the devices cannot hold the job within the
+    /// mode's share of their memory.
+    pub plan: Option<HeteroPlan>,
+    /// Why not, when `plan` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+impl Planner<'_> {
+    /// Devices of unequal memory or speed: every device of `r` in document order, a pipeline
+    /// stage or a replica each, planned for every requested mode.
+    pub(super) fn hetero(
+        &self,
+        r: &ResolvedCluster,
+        modes: &[Mode],
+    ) -> Result<Vec<HeteroModePlan>> {
+        let spec = self.given.ok_or_else(|| {
+            Error::missing(
+                "goal.model",
+                "a plan on machines of unequal devices (the planner sizes models on one kind only)",
+            )
+        })?;
+        let task = self.task();
+        if !task.trains() {
+            return Err(Error::invalid(
+                "goal.task",
+                "serve",
+                "a training task on machines of unequal devices (serving plans need one kind)",
+            ));
+        }
+        let total = r.devices();
+        if total > MAX_HETERO_DEVICES {
+            return Err(Error::invalid(
+                "cluster",
+                format!("{total} devices"),
+                format!("at most {MAX_HETERO_DEVICES} devices when machines differ"),
+            ));
+        }
+        let knobs = Knobs {
+            micro_batch: self.goal.micro_batch.unwrap_or(1),
+            sequence: self
+                .goal
+                .sequence
+                .unwrap_or(2048)
+                .min(spec.max_positions.max(1)),
+            checkpointing: self
+                .goal
+                .checkpointing
+                .unwrap_or(crate::request::Checkpointing::Full),
+            optimizer: self.goal.optimizer.unwrap_or_default(),
+            sharding: crate::request::Sharding::None,
+            offload: crate::request::Offload::default(),
+            accumulation: 1,
+        };
+        let base = self.request(spec, &knobs, task);
+        // Each machine's devices in order, and the slowest link a ring through them crosses.
+        let mut order: Vec<(usize, crate::plan::Device)> = Vec::new();
+        for (gi, g) in r.groups.iter().enumerate() {
+            let dev = super::device::device(&g.profile).ok_or(Error::NoDevice)?;
+            for _ in 0..g.count * g.devices.max(1) {
+                order.push((gi, dev.clone()));
+            }
+        }
+        let mut ring: Option<Link> = None;
+        let mut slowest = |l: Link| {
+            if ring.is_none_or(|r| l.bandwidth_gbs < r.bandwidth_gbs) {
+                ring = Some(l);
+            }
+        };
+        for (i, (gi, _)) in order.iter().enumerate() {
+            let (gj, _) = order[(i + 1) % order.len()];
+            let l = if *gi == gj && r.groups[*gi].count == 1 {
+                r.groups[*gi].within.as_ref().map(|w| link(w).0)
+            } else {
+                Some(link(r.between(*gi, gj)).0)
+            };
+            if let Some(l) = l {
+                slowest(l);
+            }
+        }
+        let ring = ring.unwrap_or(Link {
+            bandwidth_gbs: f64::INFINITY,
+            latency_us: 0.0,
+        });
+        let mut plans = Vec::with_capacity(modes.len());
+        let mut first_error: Option<Error> = None;
+        for &mode in modes {
+            let share = mode.settings().memory_target;
+            let devices = order
+                .iter()
+                .map(|(gi, d)| {
+                    let chip = self.device_chip(d, mode).ok_or_else(|| {
+                        Error::invalid(
+                            format!("cluster.machines[{gi}].profile"),
+                            d.name.as_str(),
+                            "a device whose peak TFLOP/s and memory bandwidth are known",
+                        )
+                    })?;
+                    Ok(HeteroDevice {
+                        name: format!("{} ({})", d.name, r.groups[*gi].name),
+                        chip,
+                        usable_bytes: (d.usable_bytes as f64 * share) as u64,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let req = HeteroRequest {
+                base: base.clone(),
+                global_batch: self.goal.global_batch.unwrap_or(super::MIN_HETERO_BATCH),
+                devices,
+                ring,
+                engine: self.engine(),
+            };
+            match plan_hetero(&req) {
+                Ok(plan) => plans.push(HeteroModePlan {
+                    mode,
+                    plan: Some(plan),
+                    refused: None,
+                }),
+                Err(e) => {
+                    let e = e.within("cluster");
+                    plans.push(HeteroModePlan {
+                        mode,
+                        plan: None,
+                        refused: Some(e.to_string()),
+                    });
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if plans.iter().all(|p| p.plan.is_none()) => Err(e),
+            _ => Ok(plans),
+        }
     }
 }

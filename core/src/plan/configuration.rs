@@ -249,23 +249,30 @@ impl Planner<'_> {
         if self.cluster.is_some() {
             if serve {
                 serving_layouts = self.serving_mesh(mode, spec, &k, task, target.target_bytes)?;
-            } else if let Some(m) = self.mesh(
-                mode,
-                spec,
-                &k,
-                task,
-                // The user's batch as given: the mesh splits it over replicas, not every device.
-                self.goal.global_batch.unwrap_or(global),
-                target.target_bytes,
-            )? {
-                let best = &m.candidates[0];
-                global = best.layout.global_batch();
-                k.micro_batch = best.layout.micro_batch;
-                k.accumulation = best.layout.micro_batches;
-                k.sharding = best.layout.sharding;
-                k.checkpointing = best.recompute;
-                memory = self.mesh_estimate(spec, &k, task, &best.layout)?;
-                mesh = Some(m);
+            } else {
+                match self.mesh(
+                    mode,
+                    spec,
+                    &k,
+                    task,
+                    // The user's batch as given: the mesh splits it over replicas, not every
+                    // device.
+                    self.goal.global_batch.unwrap_or(global),
+                    target.target_bytes,
+                )? {
+                    Some(Ok(m)) => {
+                        let best = &m.candidates[0];
+                        global = best.layout.global_batch();
+                        k.micro_batch = best.layout.micro_batch;
+                        k.accumulation = best.layout.micro_batches;
+                        k.sharding = best.layout.sharding;
+                        k.checkpointing = best.recompute;
+                        memory = self.mesh_estimate(spec, &k, task, &best.layout)?;
+                        mesh = Some(m);
+                    }
+                    Some(Err(e)) => warnings.push(Warning::no_mesh_fits(&e)),
+                    None => {}
+                }
             }
         }
         let run = Run {

@@ -51,7 +51,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::wire_names;
 
-pub use cluster::{ClusterLink, ClusterSummary};
+pub use cluster::{ClusterLink, ClusterSummary, HeteroModePlan};
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
@@ -76,21 +76,34 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
     validate::validate(request)?;
     let view;
     let cluster_profile;
+    let mut mixed = None;
     let (profile, cluster) = match &request.cluster {
-        Some(c) => {
-            (cluster_profile, view) = cluster::resolve(c)?;
-            (&cluster_profile, Some(&view))
-        }
+        Some(c) => match cluster::resolve(c)? {
+            cluster::Resolved::Uniform(uniform) => {
+                (cluster_profile, view) = *uniform;
+                (&cluster_profile, Some(&view))
+            }
+            cluster::Resolved::Mixed(r) => {
+                cluster_profile = r.groups[0].profile.clone();
+                mixed = Some(r);
+                (&cluster_profile, None)
+            }
+        },
         None => (&request.profile, None),
     };
-    let device = match cluster {
-        Some(v) => {
+    let device = match (cluster, &mixed) {
+        (Some(v), _) => {
             let mut goal = request.goal.clone();
             goal.devices = None;
             let dev = planner::device_for(profile, &goal)?;
             cluster::cluster_device(dev, v, request.goal.devices)?
         }
-        None => planner::device_for(profile, &request.goal)?,
+        (None, Some(_)) => {
+            let mut goal = request.goal.clone();
+            goal.devices = None;
+            planner::device_for(profile, &goal)?
+        }
+        (None, None) => planner::device_for(profile, &request.goal)?,
     };
     let given = planner::given_model(&request.goal)?;
     let planner = Planner {
@@ -101,6 +114,21 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         programs: RefCell::new(ProgramCache::new(planner::CACHED_PROGRAMS)),
         cluster,
     };
+    if let Some(r) = &mixed {
+        // Unequal devices: the heterogeneous planner's layouts per mode; the single-device
+        // configurations do not apply.
+        let hetero = planner.hetero(r, &request.modes)?;
+        return Ok(Plan {
+            schema_version: PLAN_SCHEMA_VERSION,
+            score: score::score(&device),
+            cluster: None,
+            device,
+            configurations: Vec::new(),
+            hetero,
+            warnings: Vec::new(),
+            suggestions: Vec::new(),
+        });
+    }
     let configurations = planner.configure_modes(&request.modes)?;
     let (warnings, suggestions) = planner.machine_warnings();
     Ok(Plan {
@@ -109,10 +137,15 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         cluster: cluster.map(|c| c.summary.clone()),
         device,
         configurations,
+        hetero: Vec::new(),
         warnings,
         suggestions,
     })
 }
+
+/// Sequences per step on unequal devices when the goal gives none: the fine-tuning planner's
+/// least global batch.
+const MIN_HETERO_BATCH: u64 = 16;
 
 /// Version of the plan request and plan documents.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -266,8 +299,14 @@ pub struct Plan {
     pub device: Device,
     /// How capable the machine is for training, 0 to 10.
     pub score: Score,
-    /// One configuration per requested mode, in the order asked.
+    /// One configuration per requested mode, in the order asked (none on machines of unequal
+    /// devices: see `hetero`).
     pub configurations: Vec<Configuration>,
+    /// On machines of unequal devices: per requested mode, the pipeline and uneven
+    /// data-parallel layouts with each device's role, layers or batch share, and memory.
+    /// Default: empty (one kind of device).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hetero: Vec<cluster::HeteroModePlan>,
     /// Conditions of the machine itself, each with its numbers.
     pub warnings: Vec<Warning>,
     /// What would make the machine train better.

@@ -40,7 +40,10 @@ pub fn report(plan: &Plan, style: Style) -> String {
     let mut o = String::new();
     device(&mut o, plan, style);
     cluster(&mut o, plan, style);
-    configurations(&mut o, &plan.configurations, style);
+    hetero(&mut o, plan, style);
+    if !plan.configurations.is_empty() {
+        configurations(&mut o, &plan.configurations, style);
+    }
     for c in &plan.configurations {
         mesh(&mut o, c, style);
         memory(&mut o, c, style);
@@ -503,6 +506,73 @@ fn cluster(o: &mut String, plan: &Plan, style: Style) {
         }
     }
     let _ = writeln!(o);
+}
+
+/// Machines of unequal devices: per mode, each layout with every device's role, share and memory.
+fn hetero(o: &mut String, plan: &Plan, style: Style) {
+    use trainfit_core::mesh::{HeteroKind, Role};
+    for m in &plan.hetero {
+        let _ = writeln!(
+            o,
+            "{}",
+            style.heading(&format!("Unequal devices, {}", m.mode.as_str()))
+        );
+        let Some(p) = &m.plan else {
+            o.push_str(&wrap(
+                "  refused    ",
+                m.refused.as_deref().unwrap_or("no layout fits"),
+                WRAP,
+            ));
+            let _ = writeln!(o);
+            continue;
+        };
+        for l in &p.layouts {
+            let kind = match l.kind {
+                HeteroKind::Pipeline => "pipeline",
+                HeteroKind::Data => "data parallel",
+            };
+            o.push_str(&wrap(
+                &format!("  {kind:<11}"),
+                &format!(
+                    "step {}, {} tokens/s, MFU {:.0} %; pace: {}",
+                    seconds(l.step_s),
+                    count(l.tokens_per_s.round() as u64),
+                    100.0 * l.mfu,
+                    l.pace
+                ),
+                WRAP,
+            ));
+            for d in &l.devices {
+                let role = match d.role {
+                    Role::Coordinator => "coordinator",
+                    Role::Worker => "worker",
+                    Role::GradientAccumulator => "gradient accumulator",
+                };
+                let share = match d.layers {
+                    Some([a, b]) => format!("layers {a}-{}", b.saturating_sub(1)),
+                    None => format!(
+                        "{} sequences = {} x {}",
+                        d.sequences, d.micro_batch, d.accumulation
+                    ),
+                };
+                let _ = writeln!(
+                    o,
+                    "    rank {} {:<34} {:<20} {:<24} {:>7.2} / {:.2} GiB",
+                    d.rank,
+                    d.name,
+                    role,
+                    share,
+                    gib(d.peak_bytes),
+                    gib(d.usable_bytes)
+                );
+            }
+            o.push_str(&wrap("    engine   ", &l.engine_note, WRAP));
+        }
+        for r in &p.refused {
+            o.push_str(&wrap("  refused    ", r, WRAP));
+        }
+        let _ = writeln!(o);
+    }
 }
 
 fn mesh(o: &mut String, c: &Configuration, style: Style) {
