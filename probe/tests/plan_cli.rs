@@ -468,3 +468,27 @@ fn a_config_json_as_the_model() {
     assert_eq!(c["model"]["origin"], "given");
     assert!(c["model"]["trainable"].as_u64() < c["model"]["parameters"].as_u64());
 }
+
+/// The README's cluster request: four 8 x H100 nodes, Llama-3.1-70B fully fine-tuned. The report
+/// shows the cluster, the configuration's mesh and the search's layouts with their breakdown,
+/// and the JSON plan follows the committed schema.
+#[test]
+fn a_cluster_request_reports_its_mesh() {
+    let path = manifest().join("../tests/data/plan-requests/h100x32-llama70b.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    let report = plan(&text, false);
+    for needle in [
+        "Cluster",
+        "4 x 8 devices = 32 devices",
+        "infiniband 44.0 GB/s per device",
+        "Mesh, balanced:",
+        "binds",
+        "x 4 replicas = 128",
+    ] {
+        assert!(report.contains(needle), "{needle} missing from:\n{report}");
+    }
+    let plan_json: Value = serde_json::from_str(&plan(&text, true)).unwrap();
+    assert_eq!(schema_errors("plan.schema.json", &plan_json), None);
+    let mesh = &plan_json["configurations"][0]["mesh"];
+    assert!(mesh["candidates"].as_array().is_some_and(|c| !c.is_empty()));
+}
