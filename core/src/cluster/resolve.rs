@@ -10,7 +10,7 @@ use super::class::{class_default, line_rate_efficiency, of_interface};
 use super::validate::Checked;
 use super::{Cluster, Link, LinkClass};
 use crate::error::{Error, Result};
-use crate::hardware::{primary_accelerators, HardwareProfile, LinkLevel, Source};
+use crate::hardware::{primary_accelerators, HardwareProfile, Source};
 
 /// A link as the planner uses it: what one device gets on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,13 +276,7 @@ fn inside(profile: &HardwareProfile, devices: u64) -> Option<ResolvedLink> {
     let bandwidth = device.link_gbs?;
     let primary = primary_accelerators(profile);
     let acc = primary.first()?;
-    let pair_links = profile
-        .topology
-        .links
-        .iter()
-        .filter(|l| l.level == LinkLevel::Nvlink)
-        .filter_map(|l| l.nvlink_links)
-        .max();
+    let pair_links = crate::plan::pair_nvlink_links(profile);
     let gpu_links = acc.nvlink_links.map(|v| v.value);
     let version = acc
         .nvlink_version

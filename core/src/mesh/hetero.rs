@@ -674,14 +674,7 @@ fn pipeline_at(ctx: &Context<'_>, b: u64) -> Result<HeteroLayout> {
         });
         first += n;
     }
-    let pace = (0..shares.len())
-        .max_by(|&a, &b| {
-            shares[a]
-                .busy_s
-                .total_cmp(&shares[b].busy_s)
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0);
+    let pace = pace_of(&shares);
     let slowest = shares[pace].busy_s;
     let optimizer = shares.iter().map(|s| s.optimizer_s).fold(0.0, f64::max);
     let step = (m + p - 1) as f64 * slowest + optimizer;
@@ -845,14 +838,7 @@ fn data(ctx: &Context<'_>) -> Result<HeteroLayout> {
             optimizer_s: opt,
         });
     }
-    let pace = (0..shares.len())
-        .max_by(|&a, &b| {
-            shares[a]
-                .busy_s
-                .total_cmp(&shares[b].busy_s)
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0);
+    let pace = pace_of(&shares);
     let slowest = shares[pace].busy_s;
     // The sum overlaps the last micro-batch's backward when the engine does that: the backward
     // is two thirds of a micro-batch (4N of 6N FLOPs per token, Kaplan et al. 2020, §2.1).
@@ -989,4 +975,16 @@ mod tests {
             Some(vec![6, 4])
         );
     }
+}
+
+/// The rank that sets the pace: the busiest device, the first of equals.
+fn pace_of(shares: &[DeviceShare]) -> usize {
+    (0..shares.len())
+        .max_by(|&a, &b| {
+            shares[a]
+                .busy_s
+                .total_cmp(&shares[b].busy_s)
+                .then(b.cmp(&a))
+        })
+        .unwrap_or(0)
 }

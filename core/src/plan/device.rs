@@ -299,18 +299,23 @@ fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) 
     }
 }
 
-/// NCCL bus bandwidth between two of the devices, GB/s: NVLink when the topology shows it, else
-/// the PCIe link.
-fn link_gbs(profile: &HardwareProfile, acc: &Accelerator) -> Option<f64> {
-    // nccl-tests PERFORMANCE.md: bus bandwidth reaches about 80 % of the link's unidirectional rate.
-    const BUS_EFFICIENCY: f64 = 0.8;
-    let nvlink = profile
+/// The most NVLink links the profile's topology shows between two GPUs.
+pub(crate) fn pair_nvlink_links(profile: &HardwareProfile) -> Option<u32> {
+    profile
         .topology
         .links
         .iter()
         .filter(|l| l.level == LinkLevel::Nvlink)
         .filter_map(|l| l.nvlink_links)
-        .max();
+        .max()
+}
+
+/// NCCL bus bandwidth between two of the devices, GB/s: NVLink when the topology shows it, else
+/// the PCIe link.
+fn link_gbs(profile: &HardwareProfile, acc: &Accelerator) -> Option<f64> {
+    // nccl-tests PERFORMANCE.md: bus bandwidth reaches about 80 % of the link's unidirectional rate.
+    const BUS_EFFICIENCY: f64 = 0.8;
+    let nvlink = pair_nvlink_links(profile);
     if let Some(links) = nvlink.or(acc.nvlink_links.map(|v| v.value)) {
         if links > 0 {
             // NVLink 3 and 4: 25 GB/s per link per direction (A100: 12 links, 300 GB/s; H100: 18

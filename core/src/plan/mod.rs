@@ -52,6 +52,7 @@ use serde::{Deserialize, Serialize};
 use crate::wire::wire_names;
 
 pub use cluster::{ClusterLink, ClusterSummary, HeteroModePlan};
+pub(crate) use device::pair_nvlink_links;
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
