@@ -69,10 +69,14 @@ pub fn parse_profile(json: &str) -> Result<HardwareProfile> {
 /// Reads a profile as its derived `Deserialize` does, then completes it: the `profile` of a
 /// [`crate::plan::PlanRequest`] is complete however the request was decoded. Its numbers are
 /// checked by [`crate::plan::plan`], whose errors carry the field's path and code.
-/// Whether `p` is the empty profile (everything unknown): what a plan request that gives a
-/// cluster instead of a profile holds.
-pub fn is_empty_profile(p: &HardwareProfile) -> bool {
-    *p == HardwareProfile::default()
+/// [`deserialize_complete`] of an optional profile (a plan request's, which a cluster replaces).
+pub(crate) fn deserialize_complete_opt<'de, D>(
+    deserializer: D,
+) -> Result<Option<HardwareProfile>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    deserialize_complete(deserializer).map(Some)
 }
 
 pub(crate) fn deserialize_complete<'de, D>(deserializer: D) -> Result<HardwareProfile, D::Error>

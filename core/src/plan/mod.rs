@@ -57,7 +57,7 @@ pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::estimate::Estimate;
 use crate::hardware::HardwareProfile;
 use crate::memory::ProgramCache;
@@ -90,7 +90,11 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
                 (&cluster_profile, None)
             }
         },
-        None => (&request.profile, None),
+        None => match &request.profile {
+            Some(p) => (p, None),
+            // Validation refused a request with neither.
+            None => return Err(Error::missing("profile", "a plan request")),
+        },
     };
     let device = match (cluster, &mixed) {
         (Some(v), _) => {
@@ -169,10 +173,10 @@ pub struct PlanRequest {
     /// only a request with `cluster` may leave out.
     #[serde(
         default,
-        deserialize_with = "crate::hardware::deserialize_complete",
-        skip_serializing_if = "crate::hardware::is_empty_profile"
+        deserialize_with = "crate::hardware::deserialize_complete_opt",
+        skip_serializing_if = "Option::is_none"
     )]
-    pub profile: HardwareProfile,
+    pub profile: Option<HardwareProfile>,
     /// Several machines and the links between them (`trainfit cluster merge` writes one),
     /// instead of `profile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

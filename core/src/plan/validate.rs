@@ -18,24 +18,22 @@ pub const MAX_TOKENS: u64 = 1 << 53;
 /// The request's own consistency, before anything is planned.
 pub(super) fn validate(r: &PlanRequest) -> Result<()> {
     Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
-    match &r.cluster {
-        Some(c) => {
-            if !crate::hardware::is_empty_profile(&r.profile) {
-                return Err(Error::invalid(
-                    "cluster",
-                    "a cluster and a profile",
-                    "one of them: a cluster lists its machines' profiles itself",
-                ));
-            }
-            c.validate().map_err(|e| e.within("cluster"))?;
+    match (&r.cluster, &r.profile) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "cluster",
+                "a cluster and a profile",
+                "one of them: a cluster lists its machines' profiles itself",
+            ))
         }
-        None if crate::hardware::is_empty_profile(&r.profile) => {
+        (Some(c), None) => c.validate().map_err(|e| e.within("cluster"))?,
+        (None, Some(p)) => p.validate().map_err(|e| e.within("profile"))?,
+        (None, None) => {
             return Err(Error::missing(
                 "profile",
                 "a plan request (or `cluster`, for several machines)",
             ))
         }
-        None => r.profile.validate().map_err(|e| e.within("profile"))?,
     }
     let repeated = r
         .modes

@@ -72,7 +72,7 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     }
     let request = PlanRequest {
         schema_version: PLAN_SCHEMA_VERSION,
-        profile,
+        profile: Some(profile),
         cluster: None,
         goal,
         modes: modes(&args.mode),
@@ -81,10 +81,14 @@ pub fn analyse(args: &Analyse, style: Style) -> anyhow::Result<String> {
     if args.json {
         return render::json(
             "analysis",
-            &json!({"profile": request.profile, "plan": result}),
+            &json!({"profile": request.profile.as_ref(), "plan": result}),
         );
     }
-    Ok(report::analysis(&request.profile, &result, style))
+    let profile = request
+        .profile
+        .as_ref()
+        .expect("built with a profile above");
+    Ok(report::analysis(profile, &result, style))
 }
 
 /// The modes asked for, in order, without repeats; all three when none was.
