@@ -347,13 +347,11 @@ fn a_plan_request_completes_its_profile_as_it_is_read() {
             "kind": "discrete", "memory_total_bytes": {"value": 25_757_220_864u64, "source": "user"}}]}
     }))
     .unwrap();
-    let gpu = &request.profile.accelerators[0];
+    let profile = request.profile.as_ref().expect("a profile");
+    let gpu = &profile.accelerators[0];
     // Ada whitepaper, RTX 4090 column: 165.2 dense bf16 TFLOP/s.
     assert_eq!(gpu.peak_tflops.bf16, Some(Value::catalogue(165.2)));
-    assert_eq!(
-        request.profile.model.as_deref(),
-        Some("NVIDIA GeForce RTX 4090")
-    );
+    assert_eq!(profile.model.as_deref(), Some("NVIDIA GeForce RTX 4090"));
 }
 
 #[test]

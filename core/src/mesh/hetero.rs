@@ -907,6 +907,18 @@ fn finish(
     }
 }
 
+/// The rank that sets the pace: the busiest device, the first of equals.
+fn pace_of(shares: &[DeviceShare]) -> usize {
+    (0..shares.len())
+        .max_by(|&a, &b| {
+            shares[a]
+                .busy_s
+                .total_cmp(&shares[b].busy_s)
+                .then(b.cmp(&a))
+        })
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -975,16 +987,4 @@ mod tests {
             Some(vec![6, 4])
         );
     }
-}
-
-/// The rank that sets the pace: the busiest device, the first of equals.
-fn pace_of(shares: &[DeviceShare]) -> usize {
-    (0..shares.len())
-        .max_by(|&a, &b| {
-            shares[a]
-                .busy_s
-                .total_cmp(&shares[b].busy_s)
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0)
 }
