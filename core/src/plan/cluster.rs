@@ -2,7 +2,8 @@
 //! them, and the mesh of each training configuration.
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::device::Device;
