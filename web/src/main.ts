@@ -108,7 +108,12 @@ function showProfileSummary(i: Inputs): void {
     fill(el);
     return;
   }
+  // The page builds every request with a profile; a cluster request has none.
   const p = last.request.profile;
+  if (!p) {
+    fill(el);
+    return;
+  }
   const host = p.hostname ? `host ${p.hostname} · ` : "";
   fill(el, `Read: ${host}${p.accelerators?.length ?? 0} accelerator(s) · ${p.memory?.total_bytes ? gib(p.memory.total_bytes.value) + " RAM" : "RAM unknown"}`);
 }
@@ -210,7 +215,7 @@ function summary(r: Result): HTMLElement {
     "div",
     { class: "summary-inner" },
     h("p", { class: "device-line" }, h("span", { class: `badge b-${badge}`, "data-provenance": r.provenance }, badge), " ", h("strong", { class: "device-name", "data-class": d.class }, d.name), ` × ${d.count} · ${gib(d.usable_bytes)} usable each · ${d.precision} · ${d.attention} · ${speed} · score ${d.count ? r.plan.score.value.toFixed(1) : "0"}/10`),
-    h("p", { class: "hint" }, words, r.request.profile.hostname ? ` · host ${r.request.profile.hostname}` : ""),
+    h("p", { class: "hint" }, words, r.request.profile?.hostname ? ` · host ${r.request.profile.hostname}` : ""),
   );
 }
 
