@@ -8,7 +8,7 @@ use serde_json::json;
 use trainfit_core::hardware::find_accelerator;
 use trainfit_core::mesh::{
     plan_hetero, AttentionKernel, Chip, Engine, HeteroDevice, HeteroKind, HeteroPlan,
-    HeteroRequest, Link, Role,
+    HeteroRequest, LinkSpeed, Role,
 };
 use trainfit_core::{estimate, Error, EstimateRequest};
 
@@ -17,7 +17,7 @@ const GIB: u64 = 1 << 30;
 /// Thunderbolt between Macs as MLX's ring backend sees it: about 6 GB/s per ring (48 Gb/s
 /// counting both directions, mlx PR #1985, parallel-anchors §8) and 0.4-1 ms round trips over
 /// the Thunderbolt bridge (exo #2295, parallel-anchors §7): half the midpoint one way, 350 µs.
-const THUNDERBOLT: Link = Link {
+const THUNDERBOLT: LinkSpeed = LinkSpeed {
     bandwidth_gbs: 6.0,
     latency_us: 350.0,
 };

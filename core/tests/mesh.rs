@@ -4,7 +4,7 @@
 
 use trainfit_core::hardware::find_accelerator;
 use trainfit_core::mesh::{
-    plan_serving, search, AttentionKernel, Chip, Engine, Fabric, Link, MeshConstraints,
+    plan_serving, search, AttentionKernel, Chip, Engine, Fabric, LinkSpeed, MeshConstraints,
     MeshRequest, ServeRequest,
 };
 use trainfit_core::{Error, EstimateRequest};
@@ -17,11 +17,11 @@ fn h100_fabric() -> (Chip, Fabric) {
         Chip::catalogue(acc, None, None).expect("peak"),
         Fabric {
             per_machine: 8,
-            intra: Link {
+            intra: LinkSpeed {
                 bandwidth_gbs: 370.0,
                 latency_us: 10.0,
             },
-            inter: Link {
+            inter: LinkSpeed {
                 bandwidth_gbs: 44.0,
                 latency_us: 20.0,
             },

@@ -173,7 +173,7 @@ export type Schedule = "cosine" | "constant";
 /**
  * A link as a collective sees it.
  */
-export interface Link {
+export interface LinkSpeed {
     /**
      * Bus bandwidth one device gets, per direction, GB/s (what nccl-tests reports as `busbw`).
      */
@@ -3029,7 +3029,7 @@ export interface AxisTime {
     /**
      * The link it runs on.
      */
-    link: Link;
+    link: LinkSpeed;
     /**
      * Time on the link per step, s.
      */

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 use trainfit_core::hardware::find_accelerator;
 use trainfit_core::mesh::{
-    search, step_time, AttentionKernel, Chip, Engine, Fabric, Layout, Link, MeshConstraints,
+    search, step_time, AttentionKernel, Chip, Engine, Fabric, Layout, LinkSpeed, MeshConstraints,
     MeshRequest, StepTime, Work,
 };
 use trainfit_core::request::{Checkpointing, Sharding};
@@ -36,7 +36,7 @@ fn runs() -> Vec<Value> {
 /// all_reduce_perf as digested in parallel-anchors §8: A100 about 230 (nccl-tests #149, #178),
 /// H100 and H200 about 370 (nccl-tests #212), B200 and B300 695 (NCCL #2140)); latency 10 µs
 /// (Calculon's NVLink tier).
-fn intra(accelerator: &str) -> Link {
+fn intra(accelerator: &str) -> LinkSpeed {
     let gbs = if accelerator.contains("A100") {
         230.0
     } else if accelerator.contains("B200") || accelerator.contains("B300") {
@@ -44,7 +44,7 @@ fn intra(accelerator: &str) -> Link {
     } else {
         370.0
     };
-    Link {
+    LinkSpeed {
         bandwidth_gbs: gbs,
         latency_us: 10.0,
     }
@@ -53,12 +53,12 @@ fn intra(accelerator: &str) -> Link {
 /// Bus bandwidth per GPU between machines: InfiniBand HDR (200 Gb/s) about 23 GB/s, NDR and
 /// RoCE at 400 Gb/s about 44 GB/s (parallel-anchors §8: 22–24 and 40–48 GB/s per NIC); latency
 /// 20 µs (Calculon's InfiniBand tier).
-fn inter(gbits: Option<f64>) -> Link {
+fn inter(gbits: Option<f64>) -> LinkSpeed {
     let gbs = match gbits {
         Some(g) if g <= 200.0 => 23.0,
         _ => 44.0,
     };
-    Link {
+    LinkSpeed {
         bandwidth_gbs: gbs,
         latency_us: 20.0,
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
-pub struct Link {
+pub struct LinkSpeed {
     /// Bus bandwidth one device gets, per direction, GB/s (what nccl-tests reports as `busbw`).
     pub bandwidth_gbs: f64,
     /// Latency of one message, µs.
@@ -45,7 +45,7 @@ impl Collective {
 
     /// Seconds to run over `n` ranks on `link`, `bytes` being the whole array `S` (for a
     /// point-to-point, the message).
-    pub fn seconds(self, bytes: f64, n: u64, link: Link) -> f64 {
+    pub fn seconds(self, bytes: f64, n: u64, link: LinkSpeed) -> f64 {
         if n <= 1 || bytes <= 0.0 {
             return 0.0;
         }
@@ -57,7 +57,7 @@ impl Collective {
 /// All-to-all over `n` ranks of which `local` share a machine: each rank's `(local-1)/n` of `S`
 /// goes over the machine's link and `(n-local)/n` over the link between machines, both at once
 /// (NCCL sends each peer's piece on the path to that peer).
-pub fn all_to_all_s(bytes: f64, n: u64, local: u64, intra: Link, inter: Link) -> f64 {
+pub fn all_to_all_s(bytes: f64, n: u64, local: u64, intra: LinkSpeed, inter: LinkSpeed) -> f64 {
     if n <= 1 || bytes <= 0.0 {
         return 0.0;
     }
@@ -79,7 +79,7 @@ mod tests {
     fn dp_all_reduce_of_8b_gradients_over_nvlink() {
         // parallel-anchors §8: 16 GB of bf16 gradients over 8 H100s at 370 GB/s busbw,
         // 2·(7/8)·16/370 = 75.7 ms (latency 14 steps of 5 µs adds 0.07 ms).
-        let link = Link {
+        let link = LinkSpeed {
             bandwidth_gbs: 370.0,
             latency_us: 5.0,
         };

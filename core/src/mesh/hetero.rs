@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 mod stage;
 
-use super::collective::{Collective, Link};
+use super::collective::{Collective, LinkSpeed};
 use super::efficiency;
 use super::search::Engine;
 use super::time::{step_time, Chip, Fabric, Layout, Work};
@@ -65,7 +65,7 @@ pub struct HeteroRequest {
     /// The devices, in rank order (pipeline stage order).
     pub devices: Vec<HeteroDevice>,
     /// The slowest link between consecutive devices.
-    pub ring: Link,
+    pub ring: LinkSpeed,
     /// How the engine runs.
     pub engine: Engine,
 }
@@ -951,7 +951,7 @@ mod tests {
                     usable_bytes: 80 << 30,
                 })
                 .collect(),
-            ring: Link {
+            ring: LinkSpeed {
                 bandwidth_gbs: 370.0,
                 latency_us: 5.0,
             },

@@ -13,7 +13,7 @@ mod search;
 mod serve;
 mod time;
 
-pub use collective::{Collective, Link};
+pub use collective::{Collective, LinkSpeed};
 pub(crate) use efficiency::memory as memory_efficiency;
 pub use efficiency::{attention_share, matmul_share, AttentionKernel};
 pub use hetero::{

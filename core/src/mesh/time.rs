@@ -17,7 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::collective::{all_to_all_s, Collective, Link};
+use super::collective::{all_to_all_s, Collective, LinkSpeed};
 use super::efficiency;
 use super::efficiency::{attention_share, AttentionKernel};
 use crate::model::ModelSpec;
@@ -93,9 +93,9 @@ pub struct Fabric {
     /// Devices per machine.
     pub per_machine: u64,
     /// Between devices of one machine.
-    pub intra: Link,
+    pub intra: LinkSpeed,
     /// Between machines, per device.
-    pub inter: Link,
+    pub inter: LinkSpeed,
 }
 
 /// A parallel layout.
@@ -197,7 +197,7 @@ pub struct AxisTime {
     /// The group spans machines.
     pub crosses_machines: bool,
     /// The link it runs on.
-    pub link: Link,
+    pub link: LinkSpeed,
     /// Time on the link per step, s.
     pub total_s: f64,
     /// Time not hidden behind compute per step, s (part of `step_s`).
@@ -263,7 +263,7 @@ struct LayerTimes {
 }
 
 /// Where an axis of `ranks` ranks with `stride` inner ranks runs.
-fn axis_link(fabric: &Fabric, stride: u64, ranks: u64) -> (Link, bool) {
+fn axis_link(fabric: &Fabric, stride: u64, ranks: u64) -> (LinkSpeed, bool) {
     if stride.saturating_mul(ranks) <= fabric.per_machine {
         (fabric.intra, false)
     } else {

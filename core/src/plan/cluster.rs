@@ -16,7 +16,7 @@ use crate::hardware::HardwareProfile;
 use crate::memory::estimate_with;
 use crate::mesh::{plan_hetero, HeteroDevice, HeteroPlan, HeteroRequest};
 use crate::mesh::{
-    plan_serving, search, AttentionKernel, Chip, Engine, Fabric, Link, MeshPlan, MeshRequest,
+    plan_serving, search, AttentionKernel, Chip, Engine, Fabric, LinkSpeed, MeshPlan, MeshRequest,
     ServePlan, ServeRequest,
 };
 use crate::model::ModelSpec;
@@ -60,9 +60,9 @@ pub(super) struct ClusterView {
     pub fabric: Fabric,
 }
 
-fn link(l: &ResolvedLink) -> (Link, ClusterLink) {
+fn link(l: &ResolvedLink) -> (LinkSpeed, ClusterLink) {
     (
-        Link {
+        LinkSpeed {
             bandwidth_gbs: l.bandwidth_gbs,
             latency_us: l.latency_us,
         },
@@ -99,7 +99,7 @@ pub(super) fn resolve(cluster: &Cluster) -> Result<Resolved> {
     let per_machine = first.devices;
     let within = first.within.as_ref().map(link);
     let between = (machines > 1).then(|| link(r.between(0, 0)));
-    let fallback = Link {
+    let fallback = LinkSpeed {
         bandwidth_gbs: f64::INFINITY,
         latency_us: 0.0,
     };
@@ -350,8 +350,8 @@ impl Planner<'_> {
                 order.push((gi, dev.clone()));
             }
         }
-        let mut ring: Option<Link> = None;
-        let mut slowest = |l: Link| {
+        let mut ring: Option<LinkSpeed> = None;
+        let mut slowest = |l: LinkSpeed| {
             if ring.is_none_or(|r| l.bandwidth_gbs < r.bandwidth_gbs) {
                 ring = Some(l);
             }
@@ -367,7 +367,7 @@ impl Planner<'_> {
                 slowest(l);
             }
         }
-        let ring = ring.unwrap_or(Link {
+        let ring = ring.unwrap_or(LinkSpeed {
             bandwidth_gbs: f64::INFINITY,
             latency_us: 0.0,
         });
