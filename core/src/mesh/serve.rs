@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::collective::Collective;
 use super::efficiency;
-use super::time::{Chip, Fabric};
+use super::time::{axis_link, Chip, Fabric};
 use crate::error::{Error, Result};
 use crate::estimate::TermKind;
 use crate::memory::estimate;
@@ -163,21 +163,13 @@ pub fn plan_serving(req: &ServeRequest) -> Result<ServePlan> {
             let compute_s = flops
                 / (req.chip.peak_tflops * 1e12 * req.chip.matmul_share * efficiency::matrix(flops)
                     / efficiency::MATRIX_PLATEAU);
-            let (link, _) = if tp <= per_machine {
-                (req.fabric.intra, false)
-            } else {
-                (req.fabric.inter, true)
-            };
+            let (link, _) = axis_link(&req.fabric, 1, tp);
             let message = concurrency as f64 * spec.hidden as f64 * 2.0;
             let tp_s =
                 2.0 * (spec.layers / pp) as f64 * Collective::AllReduce.seconds(message, tp, link);
             let stage_s = read_s.max(compute_s) + tp_s;
             let p2p = if pp > 1 {
-                let (plink, _) = if tp * pp <= per_machine {
-                    (req.fabric.intra, false)
-                } else {
-                    (req.fabric.inter, true)
-                };
+                let (plink, _) = axis_link(&req.fabric, tp, pp);
                 Collective::PointToPoint.seconds(message, 2, plink)
             } else {
                 0.0

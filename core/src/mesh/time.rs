@@ -263,7 +263,7 @@ struct LayerTimes {
 }
 
 /// Where an axis of `ranks` ranks with `stride` inner ranks runs.
-fn axis_link(fabric: &Fabric, stride: u64, ranks: u64) -> (LinkSpeed, bool) {
+pub(super) fn axis_link(fabric: &Fabric, stride: u64, ranks: u64) -> (LinkSpeed, bool) {
     if stride.saturating_mul(ranks) <= fabric.per_machine {
         (fabric.intra, false)
     } else {

@@ -100,15 +100,8 @@ impl Planner<'_> {
         let already = warnings
             .iter()
             .any(|w| w.code == WarningCode::TimeBudgetExceeded);
-        if let Some(t) = total_s {
-            if t > budget_s * BUDGET_TOLERANCE && !serve && !already {
-                warnings.push(Warning::time_budget_exceeded(
-                    t,
-                    tokens_per_s.unwrap_or(0.0),
-                    run.mode,
-                    budget_s,
-                ));
-            }
+        if !serve && !already {
+            warnings.extend(self.over_budget(total_s, tokens_per_s.unwrap_or(0.0), run.mode));
         }
         if d.peak_tflops.is_none() {
             warnings.push(Warning::speed_unknown(&d.name));
@@ -163,17 +156,15 @@ impl Planner<'_> {
         time.total_s = Some(step.step_s * time.steps as f64);
         time.data_read_mbs = mb_per_token.map(|m| m * step.tokens_per_s);
         warnings.retain(|w| w.code != WarningCode::TimeBudgetExceeded);
-        if let Some(t) = time.total_s {
-            let budget_s = self.budget_s(mode);
-            if t > budget_s * BUDGET_TOLERANCE {
-                warnings.push(Warning::time_budget_exceeded(
-                    t,
-                    step.tokens_per_s,
-                    mode,
-                    budget_s,
-                ));
-            }
-        }
+        warnings.extend(self.over_budget(time.total_s, step.tokens_per_s, mode));
+    }
+
+    /// `time_budget_exceeded` when a run of `total_s` ends past the mode's budget.
+    fn over_budget(&self, total_s: Option<f64>, tokens_per_s: f64, mode: Mode) -> Option<Warning> {
+        let budget_s = self.budget_s(mode);
+        total_s
+            .filter(|t| *t > budget_s * BUDGET_TOLERANCE)
+            .map(|t| Warning::time_budget_exceeded(t, tokens_per_s, mode, budget_s))
     }
 }
 
