@@ -218,6 +218,7 @@ fn published_layout(run: &Value, s: &Setup) -> Option<(Layout, StepTime)> {
             attention: s.engine.attention,
             compute_bytes: 2,
             fp8_linears: s.engine.fp8_linears,
+            weight_bits: None,
             grad_bytes: 4,
             state_bytes: 12,
             elementwise,
@@ -378,4 +379,98 @@ fn the_planners_choice_fits_and_is_at_least_as_fast() {
         searched += 1;
     }
     assert!(searched >= 10, "searched {searched}");
+}
+
+/// One machine's data-parallel runs through `plan()` itself: the single-machine planner prices
+/// a configuration with the same time model (no cluster document, the profile's own links), so
+/// a published run on one 8-GPU node, its knobs fixed in the goal, must come out as the
+/// published tokens/s per GPU within the same bars as the whole set. The runs: every eager
+/// PyTorch run in bf16 on one node of H100 SXM5 80GB at the default power limit with data
+/// parallelism alone (FSDP), matching the `h100x8-node` probe fixture: 7 LLM Foundry rows.
+#[test]
+fn single_machine_plans_match_published_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/profiles/h100x8-node.json");
+    let profile: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut errors = Vec::new();
+    for run in runs() {
+        let h = &run["hardware"];
+        let t = &run["training"];
+        let one_node = h["devices"] == 8 && h["per_node"] == 8;
+        let data_only = ["tp", "pp", "cp", "ep"].iter().all(|k| t[*k] == 1);
+        let matches_fixture = h["accelerator"] == "NVIDIA H100 SXM5 80GB"
+            && h["power_limit_w"].is_null()
+            && h["memory_bandwidth_gbs"].is_null();
+        let eager_bf16 = t["precision"] == "bf16" && engine(&run).eager;
+        let Some(published) = run["published"]["tokens_per_s_per_gpu"].as_f64() else {
+            continue;
+        };
+        if !(one_node && data_only && matches_fixture && eager_bf16) {
+            continue;
+        }
+        let req = serde_json::json!({
+            "profile": profile,
+            "modes": ["extreme"],
+            "goal": {
+                "task": "pretrain",
+                "model": {"hf_config": run["model"]["hf_config"]},
+                "sequence": t["sequence"],
+                "micro_batch": t["micro_batch"],
+                "global_batch": t["global_batch"],
+                "checkpointing": t["recompute"],
+                "sharding": t["sharding"],
+                // LLM Foundry's FSDP `mixed_precision: PURE`: bf16 weights gathered, fp32
+                // master weights and gradients reduced in fp32, as the set's setup prices them.
+                "precision": "mixed_bf16",
+                "attention": "flash",
+            }
+        });
+        let req: trainfit_core::plan::PlanRequest = serde_json::from_value(req).unwrap();
+        let plan = trainfit_core::plan::plan(&req).unwrap_or_else(|e| panic!("{}: {e}", run["id"]));
+        let c = &plan.configurations[0];
+        assert_eq!(
+            c.micro_batch,
+            t["micro_batch"].as_u64().unwrap(),
+            "{}",
+            run["id"]
+        );
+        assert_eq!(
+            c.global_batch,
+            t["global_batch"].as_u64().unwrap(),
+            "{}",
+            run["id"]
+        );
+        let breakdown = c.time.breakdown.as_ref().expect("the time model priced it");
+        let predicted = c.time.tokens_per_s.unwrap() / 8.0;
+        assert!((predicted - breakdown.tokens_per_s_per_device).abs() < 1e-6 * predicted);
+        // The same model as the set's: the published layout priced directly, on the set's
+        // NVSwitch figure (370 GB/s against the profile's 18 NVLink links × 25 GB/s × 0.8).
+        let (_, direct) = published_layout(&run, &setup(&run)).expect("the published layout");
+        let same = predicted / direct.tokens_per_s_per_device - 1.0;
+        assert!(
+            same.abs() < 0.01,
+            "{}: plan {predicted} vs direct {}",
+            run["id"],
+            direct.tokens_per_s_per_device
+        );
+        let error = predicted / published - 1.0;
+        println!(
+            "{:<36} published {published:>7.0} predicted {predicted:>7.0} tok/s/GPU ({:+.1} %)",
+            run["id"].as_str().unwrap(),
+            error * 100.0
+        );
+        errors.push(error.abs());
+    }
+    assert_eq!(errors.len(), 7, "the one-node H100 runs of the set");
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    let worst = errors[errors.len() - 1];
+    println!(
+        "one node: median {:.1} %, worst {:.1} %",
+        median * 100.0,
+        worst * 100.0
+    );
+    // These seven sit above the set's median (LLM Foundry's one-node rows: +2.7 to +49.7 %,
+    // docs/time-model.md); the bar here is the set's worst, and a median of a fifth.
+    assert!(median <= 0.20, "median {median}");
+    assert!(worst <= WORST_BAR, "worst {worst}");
 }

@@ -51,6 +51,28 @@ const MAMF: &[(&[&str], f64, Option<f64>)] = &[
 /// 0.869, GH200 0.838, A100 PCIe 0.811, H100 SXM 0.803, B300 0.786, B200 0.776, GB200 0.729).
 pub const MAMF_UNLISTED: f64 = 0.803;
 
+/// For an AMD GPU the MAMF table does not list: the median of its AMD rows (MI355X 0.680,
+/// MI325X 0.604, MI300X 0.514).
+pub const MAMF_UNLISTED_AMD: f64 = 0.604;
+
+/// For an Intel GPU (XPU): the table has no Intel GPU row (its Gaudi rows are another
+/// architecture), so the lowest GPU row, MI300X's 0.514: an assumption on the cautious side.
+pub const MAMF_UNLISTED_INTEL: f64 = 0.514;
+
+/// Apple GPUs: Metal Performance Shaders' best 16-bit matrix multiply on a 32-core Apple 7 GPU
+/// (M1 Max), 7,824 GFLOP/s at 3072³ (github.com/philipturner/metal-flash-attention README,
+/// "GFLOPS during general matrix multiplication", MPS F16 row), over that GPU's 10.6 TFLOP/s
+/// (32 cores × 128 ALUs × 2 FLOPs × 1.296 GHz, the metal-benchmarks README's rule, which the
+/// catalogue's Apple peaks follow): 0.737. MPS is what PyTorch's `mps` device calls; MLX's own
+/// kernels reach more (the same README: its MFA F16 kernel 9,905), so this is the cautious side.
+pub const APPLE_MPS_SHARE: f64 = 7_824.0 / 10_617.0;
+
+/// A CPU whose GEMM rate was not measured: its peak is the estimate cores × clock × FLOPs per
+/// cycle at the highest clock, which wide vector code does not hold on all cores (AVX-512
+/// frequency licences). Assumed: half of it. The probe's `--benchmark` measures the GEMM rate,
+/// which then stands as the plateau itself (share 1).
+pub const CPU_ESTIMATED_SHARE: f64 = 0.5;
+
 /// A device's matmul plateau as a share of its dense peak, 16-bit and fp8, and whether the
 /// MAMF table lists it.
 pub fn matmul_share(name: &str) -> (f64, Option<f64>, bool) {

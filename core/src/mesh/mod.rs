@@ -16,12 +16,17 @@ mod time;
 pub use collective::{Collective, LinkSpeed};
 pub(crate) use efficiency::memory as memory_efficiency;
 pub use efficiency::{attention_share, matmul_share, AttentionKernel};
+pub(crate) use efficiency::{
+    APPLE_MPS_SHARE, CPU_ESTIMATED_SHARE, MAMF_UNLISTED_AMD, MAMF_UNLISTED_INTEL,
+};
 pub use hetero::{
     plan_hetero, DeviceShare, HeteroDevice, HeteroKind, HeteroLayout, HeteroPlan, HeteroRequest,
     Role,
 };
+pub(crate) use search::{compute_bytes, grad_and_state_bytes};
 pub use search::{
-    search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest, ScalingPoint,
+    layout_time, search, Engine, MeshCandidate, MeshConstraints, MeshPlan, MeshRequest,
+    ScalingPoint,
 };
 pub use serve::{plan_serving, ServeLayout, ServePlan, ServeRequest};
 pub use time::{step_time, Axis, AxisTime, Chip, Fabric, Layout, StepTime, Work};

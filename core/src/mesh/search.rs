@@ -269,8 +269,36 @@ fn check_fixed(spec: &ModelSpec, f: &MeshConstraints, req: &MeshRequest) -> Resu
     Ok(())
 }
 
+/// Bytes per element of the compute copy of weights and activations: 4 for fp32 training, 2
+/// for the 16-bit recipes.
+pub(crate) fn compute_bytes(req: &EstimateRequest) -> u64 {
+    if req.precision == crate::request::Precision::Fp32 {
+        4
+    } else {
+        2
+    }
+}
+
+/// Bits per stored element of the decoder linears a QLoRA multiply dequantizes: NF4 or FP4
+/// codes, 4 bits, plus the absmax per 64-element block, 8 bits with double quantization (and
+/// an fp32 constant per 256 blocks) or 32 without (Dettmers et al. 2023, §3: 4.127 and 4.5
+/// bits); LLM.int8(), 8 bits (its fp32 scale per row is negligible). `None` when the linears
+/// keep their 16-bit weights.
+pub(crate) fn weight_bits(req: &EstimateRequest) -> Option<f64> {
+    use crate::request::QuantFormat;
+    if req.task != crate::request::Task::Qlora {
+        return None;
+    }
+    let q = req.quantization.as_ref()?;
+    Some(match (q.format, q.double_quant) {
+        (QuantFormat::Nf4 | QuantFormat::Fp4, true) => 4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0),
+        (QuantFormat::Nf4 | QuantFormat::Fp4, false) => 4.0 + 32.0 / 64.0,
+        (QuantFormat::Int8, _) => 8.0,
+    })
+}
+
 /// Bytes of a gradient as reduced and of the optimizer's states per parameter.
-fn grad_and_state_bytes(req: &EstimateRequest) -> (u64, u64) {
+pub(crate) fn grad_and_state_bytes(req: &EstimateRequest) -> (u64, u64) {
     use crate::request::{Optimizer, Precision};
     let master = matches!(
         req.precision,
@@ -290,6 +318,62 @@ fn grad_and_state_bytes(req: &EstimateRequest) -> (u64, u64) {
         0
     };
     (grad, states + master_copy)
+}
+
+/// Parameters that train: the adapters for LoRA and QLoRA (from a small estimate of the same
+/// request), else all `total`.
+fn trainable(base: &EstimateRequest, total: u64) -> Result<u64> {
+    match base.task {
+        crate::request::Task::Lora | crate::request::Task::Qlora => {
+            let e = crate::memory::estimate(&EstimateRequest {
+                parallel: Parallel::default(),
+                micro_batch: 1,
+                sequence: base.sequence.min(128),
+                ..base.clone()
+            })?;
+            Ok(e.parameters.trainable)
+        }
+        _ => Ok(total),
+    }
+}
+
+/// The step time of `base` (model, task, precision, micro-batch, sequence, recomputation) under
+/// `layout` on `chip` devices joined by `fabric`, run by `engine`: the time model of one layout
+/// the caller chose, as the search prices each of its candidates.
+///
+/// # Errors
+/// A model that cannot be resolved, or an estimate that fails.
+pub fn layout_time(
+    base: &EstimateRequest,
+    layout: &Layout,
+    chip: &Chip,
+    fabric: &Fabric,
+    engine: &Engine,
+) -> Result<StepTime> {
+    let spec = base.model.resolve()?;
+    let params = spec.parameters()?;
+    let (grad_bytes, state_bytes) = grad_and_state_bytes(base);
+    let elementwise = if engine.eager {
+        Some(crate::memory::elementwise_traffic(base)?)
+    } else {
+        None
+    };
+    let work = Work {
+        spec: &spec,
+        active: params.active,
+        total: params.total,
+        trainable: trainable(base, params.total)?,
+        sequence: base.sequence,
+        recompute: base.checkpointing,
+        attention: engine.attention,
+        compute_bytes: compute_bytes(base),
+        fp8_linears: engine.fp8_linears,
+        weight_bits: weight_bits(base),
+        grad_bytes,
+        state_bytes,
+        elementwise,
+    };
+    Ok(step_time(&work, layout, chip, fabric))
 }
 
 /// Searches the layouts of `req`.
@@ -321,18 +405,7 @@ fn search_inner(req: &MeshRequest, with_scaling: bool) -> Result<MeshPlan> {
             "a training task for the mesh planner (serving plans use the serving search)",
         ));
     }
-    let trainable = match req.base.task {
-        crate::request::Task::Lora | crate::request::Task::Qlora => {
-            let e = crate::memory::estimate(&EstimateRequest {
-                parallel: Parallel::default(),
-                micro_batch: 1,
-                sequence: sequence.min(128),
-                ..req.base.clone()
-            })?;
-            e.parameters.trainable
-        }
-        _ => params.total,
-    };
+    let trainable = trainable(&req.base, params.total)?;
     let mut programs = ProgramCache::new(8);
     let mut traffic: Vec<(TrafficKey, (f64, u64))> = Vec::new();
 
@@ -470,8 +543,9 @@ fn search_inner(req: &MeshRequest, with_scaling: bool) -> Result<MeshPlan> {
                                 sequence,
                                 recompute,
                                 attention: req.engine.attention,
-                                compute_bytes: 2,
+                                compute_bytes: compute_bytes(&req.base),
                                 fp8_linears: req.engine.fp8_linears,
+                                weight_bits: weight_bits(&req.base),
                                 grad_bytes,
                                 state_bytes,
                                 elementwise,

@@ -21,7 +21,9 @@ use super::collective::{all_to_all_s, Collective, LinkSpeed};
 use super::efficiency;
 use super::efficiency::{attention_share, AttentionKernel};
 use crate::model::ModelSpec;
-use crate::plan::{hardware_flops_per_token, model_flops_per_token, FLOPS_CONVENTION};
+use crate::plan::{
+    frozen_weight_gradient_flops, hardware_flops_per_token, model_flops_per_token, FLOPS_CONVENTION,
+};
 use crate::request::{Checkpointing, Sharding};
 
 /// The parallel axes, innermost (fastest links) first.
@@ -172,6 +174,11 @@ pub struct Work<'a> {
     /// The decoder's linear layers multiply in fp8 (Transformer Engine, torchao float8) with
     /// dynamic scaling; attention and the head stay in 16-bit.
     pub fp8_linears: bool,
+    /// Bits per stored element of the frozen decoder linears when each multiply dequantizes
+    /// them to the compute dtype first (QLoRA: bitsandbytes' `MatMul4Bit` dequantizes the 4-bit
+    /// weight before the forward multiply and again for the input gradient); `None` for 16-bit
+    /// weights.
+    pub weight_bits: Option<f64>,
     /// Bytes per gradient element as reduced.
     pub grad_bytes: u64,
     /// Bytes of optimizer state per trained parameter (AdamW with fp32 master weights: 12).
@@ -219,6 +226,8 @@ pub struct StepTime {
     pub bubble_s: f64,
     /// Optimizer step, s.
     pub optimizer_s: f64,
+    /// Host-offloaded weights fetched over PCIe and not hidden behind the compute, s.
+    pub offload_s: f64,
     /// One optimizer step, s.
     pub step_s: f64,
     /// Tokens per second over all devices.
@@ -336,7 +345,12 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
         } else {
             (0.0, 0.0)
         };
-        fwd_gemm += instances * (t + cast_fwd);
+        // Dequantization reads the stored weight and writes its compute-dtype copy, which the
+        // multiply then reads (counted in `t`), forward and again for the input gradient.
+        let dequant = work
+            .weight_bits
+            .map_or(0.0, |bits| memory_s(weight * (bits / 8.0 + a), chip));
+        fwd_gemm += instances * (t + cast_fwd + dequant);
         // Backward: the input gradient and the weight gradient, each as large as the forward;
         // frozen weights (LoRA) need no weight gradient.
         let grads = if work.trainable < work.total {
@@ -344,7 +358,7 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
         } else {
             2.0
         };
-        bwd_gemm += instances * (grads * t + cast_bwd);
+        bwd_gemm += instances * (grads * t + cast_bwd + dequant);
     }
 
     // Attention core: scores and the weighted sum of values.
@@ -715,8 +729,15 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
     let devices = layout.devices() as f64;
     let step_tokens = layout.global_batch() as f64 * s;
     let tokens_per_s = step_tokens / step_s;
-    let model = model_flops_per_token(spec, work.active, work.sequence);
-    let hardware = hardware_flops_per_token(spec, work.active, work.sequence, work.recompute);
+    // Frozen weights (LoRA, QLoRA) need no weight gradient: neither count counts it.
+    let frozen = if work.trainable < work.total {
+        frozen_weight_gradient_flops(spec, work.active)
+    } else {
+        0.0
+    };
+    let model = model_flops_per_token(spec, work.active, work.sequence) - frozen;
+    let hardware =
+        hardware_flops_per_token(spec, work.active, work.sequence, work.recompute) - frozen;
     let peak = chip.peak_tflops * 1e12 * devices;
     let recompute_s = m as f64 * per_stage * recompute_layer;
     StepTime {
@@ -728,6 +749,7 @@ pub fn step_time(work: &Work<'_>, layout: &Layout, chip: &Chip, fabric: &Fabric)
         communication,
         bubble_s: bubble,
         optimizer_s,
+        offload_s: 0.0,
         step_s,
         tokens_per_s,
         tokens_per_s_per_device: tokens_per_s / devices,

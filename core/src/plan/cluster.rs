@@ -14,11 +14,11 @@ use crate::cluster::{Cluster, LinkClass, ResolvedCluster, ResolvedLink};
 use crate::error::{Error, Result};
 use crate::hardware::HardwareProfile;
 use crate::memory::estimate_with;
-use crate::mesh::{plan_hetero, HeteroDevice, HeteroPlan, HeteroRequest};
 use crate::mesh::{
-    plan_serving, search, AttentionKernel, Chip, Engine, Fabric, LinkSpeed, MeshPlan, MeshRequest,
-    ServePlan, ServeRequest,
+    layout_time, plan_serving, search, AttentionKernel, Chip, Engine, Fabric, Layout, LinkSpeed,
+    MeshPlan, MeshRequest, ServePlan, ServeRequest, StepTime,
 };
+use crate::mesh::{plan_hetero, HeteroDevice, HeteroPlan, HeteroRequest};
 use crate::model::ModelSpec;
 use crate::request::{AttentionImpl, Parallel, Task};
 
@@ -160,10 +160,23 @@ impl Planner<'_> {
         self.device_chip(self.dev, mode)
     }
 
-    /// `d`'s speed under the mode's power cap.
+    /// `d`'s speed under the mode's power cap: its peak, the share of it the largest
+    /// multiplies reach (the MAMF table by name; for devices it does not list, its class's
+    /// figure; a CPU's measured GEMM rate is its plateau), and its memory bandwidth.
     fn device_chip(&self, d: &Device, mode: Mode) -> Option<Chip> {
+        use super::device::DeviceClass;
         let peak = d.peak_tflops? * self.power_speed(mode);
-        let (share, _, _) = crate::mesh::matmul_share(&d.name);
+        let (named, _, listed) = crate::mesh::matmul_share(&d.name);
+        let share = match d.class {
+            _ if listed => named,
+            DeviceClass::NvidiaGpu => named,
+            DeviceClass::AmdGpu => crate::mesh::MAMF_UNLISTED_AMD,
+            DeviceClass::IntelGpu => crate::mesh::MAMF_UNLISTED_INTEL,
+            DeviceClass::AppleGpu => crate::mesh::APPLE_MPS_SHARE,
+            // `cpu_device` took the measured GEMM rate as the peak when the benchmark ran.
+            DeviceClass::Cpu if self.profile.benchmarks.cpu_matmul_gflops.is_some() => 1.0,
+            DeviceClass::Cpu => crate::mesh::CPU_ESTIMATED_SHARE,
+        };
         let hopper = self.profile.accelerators.iter().any(|a| {
             a.compute_capability
                 .as_deref()
@@ -177,6 +190,152 @@ impl Planner<'_> {
             hopper_or_later: hopper,
             memory_gbs: d.memory_bandwidth_gbs?,
         })
+    }
+
+    /// The links of the planner's devices: the cluster's, or one machine's devices joined by
+    /// NVLink where the profile shows it, else PCIe, at the device's bus bandwidth with the
+    /// class's latency.
+    fn fabric(&self) -> Fabric {
+        if let Some(view) = self.cluster {
+            return view.fabric;
+        }
+        let d = self.dev;
+        let nvlink = super::device::pair_nvlink_links(self.profile).is_some_and(|l| l > 0)
+            || self
+                .profile
+                .accelerators
+                .iter()
+                .any(|a| a.nvlink_links.is_some_and(|l| l.value > 0));
+        let class = if nvlink {
+            LinkClass::Nvlink
+        } else {
+            LinkClass::Pcie
+        };
+        let link = LinkSpeed {
+            bandwidth_gbs: d.link_gbs.unwrap_or(f64::INFINITY),
+            latency_us: crate::cluster::class_default(class).latency_us,
+        };
+        Fabric {
+            per_machine: d.count,
+            intra: link,
+            inter: link,
+        }
+    }
+
+    /// The time model's step of a data-parallel configuration (`k`'s sharding, micro-batch and
+    /// accumulation on every device) of a model with `params` (trainable, total) parameters, with
+    /// host offload priced; `None` when the device's peak or memory bandwidth is unknown.
+    pub(super) fn data_parallel_step(
+        &self,
+        mode: Mode,
+        spec: &ModelSpec,
+        k: &Knobs,
+        task: Task,
+        params: (u64, u64),
+    ) -> Result<Option<StepTime>> {
+        let Some(chip) = self.chip(mode) else {
+            return Ok(None);
+        };
+        let layout = Layout {
+            data: self.dev.count,
+            tensor: 1,
+            pipeline: 1,
+            context: 1,
+            expert: 1,
+            virtual_stages: 1,
+            sequence_parallel: false,
+            overlap_tensor_comm: false,
+            lighter_ends: false,
+            sharding: k.sharding,
+            micro_batch: k.micro_batch,
+            micro_batches: k.accumulation,
+            overlap_grad_reduce: true,
+        };
+        let base = self.request(spec, k, task);
+        let mut step = layout_time(&base, &layout, &chip, &self.fabric(), &self.engine())
+            .map_err(|e| e.within("goal"))?;
+        if k.offload.optimizer || k.offload.parameters {
+            let (optimizer_s, exposed_s) = self.offload(&step, k, &base, params);
+            let before = step.step_s;
+            step.step_s += optimizer_s - step.optimizer_s + exposed_s;
+            step.optimizer_s = optimizer_s;
+            step.offload_s = exposed_s;
+            // The same tokens and FLOPs in the longer step.
+            let slower = before / step.step_s;
+            step.tokens_per_s *= slower;
+            step.tokens_per_s_per_device *= slower;
+            step.model_tflops_per_device *= slower;
+            step.mfu *= slower;
+            step.hfu *= slower;
+        }
+        Ok(Some(step))
+    }
+
+    /// Host offload's time: the optimizer step on the CPU and the copies over PCIe
+    /// (ZeRO-Offload, Ren et al. 2021, §4: gradients go to the host during the backward, the
+    /// CPU updates the fp32 states, the 16-bit weights come back before the next forward), and
+    /// with weights offloaded (ZeRO-Infinity, Rajbhandari et al. 2021, §5) each pass fetching
+    /// them, prefetched behind the compute. `(optimizer step, exposed copies)`, seconds.
+    fn offload(
+        &self,
+        step: &StepTime,
+        k: &Knobs,
+        base: &crate::request::EstimateRequest,
+        (trainable, total): (u64, u64),
+    ) -> (f64, f64) {
+        let d = self.dev;
+        // Unified memory (Apple, integrated GPUs): the host's memory is the device's, nothing
+        // crosses a bus.
+        let pcie = if d.unified_memory {
+            f64::INFINITY
+        } else {
+            self.profile
+                .accelerators
+                .iter()
+                .find_map(super::device::pcie_gbs)
+                .unwrap_or(PCIE_UNKNOWN_GBS)
+        };
+        let dp = d.count.max(1) as f64;
+        let a = crate::mesh::compute_bytes(base) as f64;
+        let (grad_bytes, state_bytes) = crate::mesh::grad_and_state_bytes(base);
+        let mut optimizer_s = step.optimizer_s;
+        let mut exposed = 0.0;
+        if k.offload.optimizer {
+            let host = self
+                .profile
+                .benchmarks
+                .memory_bandwidth_gbs
+                .or(self.profile.memory.bandwidth_gbs)
+                .map_or(HOST_UNKNOWN_GBS, |v| v.value);
+            // The CPU step reads and writes every state and the fp32 master weight, reads the
+            // gradient and writes the 16-bit copy, for all ranks' shards on the one host:
+            // memory-bound (DeepSpeed's CPU-Adam is vectorised, ZeRO-Offload §4.1) at the share
+            // of bandwidth large transfers reach. `state_bytes` holds the master copy already
+            // for the mixed recipes.
+            let mixed = matches!(
+                base.precision,
+                crate::request::Precision::MixedBf16 | crate::request::Precision::MixedFp16
+            );
+            let states = state_bytes - if mixed { 4 } else { 0 };
+            let per_param = 2.0 * (states + 4) as f64 + grad_bytes as f64 + a;
+            let bytes = trainable as f64 * per_param;
+            let cpu = bytes / (host * 1e9 * crate::mesh::memory_efficiency(bytes));
+            // Each rank's updated 16-bit weights cross its PCIe link before the next forward.
+            let upload = trainable as f64 / dp * a / (pcie * 1e9);
+            optimizer_s = cpu + upload;
+        }
+        if k.offload.parameters {
+            // Each micro-batch's forward and backward (and a full recomputation's forward)
+            // fetch the rank's weights from the host, prefetched behind the compute.
+            let passes = if matches!(k.checkpointing, crate::request::Checkpointing::Full) {
+                3.0
+            } else {
+                2.0
+            };
+            let fetch = k.accumulation as f64 * passes * total as f64 / dp * a / (pcie * 1e9);
+            exposed = (fetch - step.compute_s - step.recompute_s).max(0.0);
+        }
+        (optimizer_s, exposed)
     }
 
     /// The engine the plans assume: PyTorch with FSDP2 and DTensor parallelism (torchtitan,
@@ -275,6 +434,15 @@ impl Planner<'_> {
         plan_serving(&req).map(Some).map_err(|e| e.within("goal"))
     }
 }
+
+/// Host memory bandwidth, GB/s, when the profile has neither a measured nor a read figure:
+/// dual-channel DDR4-3200, 2 channels × 8 bytes × 3,200 MT/s = 51.2 GB/s (JEDEC JESD79-4's
+/// fastest DDR4 speed bin), the common desktop floor. `trainfit probe --benchmark` measures it.
+const HOST_UNKNOWN_GBS: f64 = 51.2;
+
+/// A device's PCIe link, GB/s, when the profile does not give it: PCIe 3.0 ×16 at NCCL's bus
+/// efficiency (16 × 0.985 × 0.8), the oldest link current GPUs train on.
+const PCIE_UNKNOWN_GBS: f64 = 16.0 * 0.985 * 0.8;
 
 /// Most devices the heterogeneous planner takes: each is a pipeline stage or a replica, planned
 /// one by one (seed 000's clusters have three).

@@ -285,8 +285,16 @@ impl Planner<'_> {
             target,
         };
         let mut time = self.time(&run, &mut warnings);
-        if let Some(m) = &mesh {
-            self.mesh_time(&mut time, &m.candidates[0].time, mode, &mut warnings);
+        let step = match &mesh {
+            Some(m) => Some(m.candidates[0].time.clone()),
+            None if !serve => {
+                self.data_parallel_step(mode, spec, &k, task, (params.trainable, params.total))?
+            }
+            None => None,
+        };
+        if let Some(step) = step {
+            self.mesh_time(&mut time, &step, mode, &mut warnings);
+            time.breakdown = Some(step);
         }
         let scale = self.scale(&run, &memory, &time, &mut warnings);
         let power = self.power(mode, time.total_s, &mut warnings);

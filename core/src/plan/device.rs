@@ -299,6 +299,9 @@ fn accelerator_device(profile: &HardwareProfile, acc: &Accelerator, count: u64) 
     }
 }
 
+/// nccl-tests PERFORMANCE.md: bus bandwidth reaches about 80 % of the link's unidirectional rate.
+const BUS_EFFICIENCY: f64 = 0.8;
+
 /// The most NVLink links the profile's topology shows between two GPUs.
 pub(crate) fn pair_nvlink_links(profile: &HardwareProfile) -> Option<u32> {
     profile
@@ -313,8 +316,6 @@ pub(crate) fn pair_nvlink_links(profile: &HardwareProfile) -> Option<u32> {
 /// NCCL bus bandwidth between two of the devices, GB/s: NVLink when the topology shows it, else
 /// the PCIe link.
 fn link_gbs(profile: &HardwareProfile, acc: &Accelerator) -> Option<f64> {
-    // nccl-tests PERFORMANCE.md: bus bandwidth reaches about 80 % of the link's unidirectional rate.
-    const BUS_EFFICIENCY: f64 = 0.8;
     let nvlink = pair_nvlink_links(profile);
     if let Some(links) = nvlink.or(acc.nvlink_links.map(|v| v.value)) {
         if links > 0 {
@@ -323,6 +324,12 @@ fn link_gbs(profile: &HardwareProfile, acc: &Accelerator) -> Option<f64> {
             return Some(links as f64 * 25.0 * BUS_EFFICIENCY);
         }
     }
+    pcie_gbs(acc)
+}
+
+/// Bus bandwidth of an accelerator's PCIe link, GB/s per direction: the link's rate at its
+/// generation and width times NCCL's bus efficiency (the rate host-device copies reach too).
+pub(crate) fn pcie_gbs(acc: &Accelerator) -> Option<f64> {
     let pcie = acc.pcie?;
     let gen = pcie.gen_max.or(pcie.gen_current)?;
     let width = pcie.width_max.or(pcie.width_current)?;

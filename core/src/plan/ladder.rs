@@ -113,20 +113,31 @@ impl Planner<'_> {
                 continue;
             }
             if let Some(found) = self.fit_model(&spec, mode, Task::Pretrain, target)? {
-                // The time again with the knobs that fit: a shorter sequence is faster per token,
-                // recomputation slower.
+                // The time again with the knobs that fit, from the time model where it prices
+                // the device (the configuration reports that time), else at the sustained rate:
+                // a shorter sequence is faster per token, recomputation slower.
+                let step = self.data_parallel_step(
+                    mode,
+                    &spec,
+                    &found.0,
+                    Task::Pretrain,
+                    (params.total, params.total),
+                )?;
                 let fits_time = in_time
-                    && speed.is_none_or(|f| {
-                        tokens
-                            * hardware_flops_per_token(
-                                &spec,
-                                params.active,
-                                found.0.sequence,
-                                found.0.checkpointing,
-                            )
-                            / f
-                            <= budget
-                    });
+                    && match step {
+                        Some(step) => tokens / step.tokens_per_s <= budget,
+                        None => speed.is_none_or(|f| {
+                            tokens
+                                * hardware_flops_per_token(
+                                    &spec,
+                                    params.active,
+                                    found.0.sequence,
+                                    found.0.checkpointing,
+                                )
+                                / f
+                                <= budget
+                        }),
+                    };
                 if fits_time {
                     return Ok((spec, Some(found)));
                 }

@@ -456,7 +456,9 @@ pub struct TimeEstimate {
     pub model_flops_per_token: f64,
     /// Hardware FLOPs per token (recomputation included).
     pub hardware_flops_per_token: f64,
-    /// Sustained TFLOP/s of all devices (peak × efficiency × devices); `null` when the peak is unknown.
+    /// Sustained TFLOP/s of all devices: the time model's hardware FLOP/s, or peak × the
+    /// device class's efficiency × devices where the model lacks the memory bandwidth; `null`
+    /// when the peak is unknown.
     pub achievable_tflops: Option<f64>,
     /// Seconds per optimizer step; `null` when the device's speed is unknown.
     pub step_s: Option<f64>,
@@ -480,6 +482,12 @@ pub struct TimeEstimate {
     pub budget_s: f64,
     /// Storage read rate the input pipeline needs, MB/s.
     pub data_read_mbs: Option<f64>,
+    /// Where the step's time goes, from the time model (compute, recomputation, exposed
+    /// communication per axis, bubble, optimizer step, offload copies); absent when the
+    /// device's peak or memory bandwidth is unknown, and for serving. On a cluster the mesh's
+    /// best candidate carries the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<crate::mesh::StepTime>,
 }
 
 /// Scale of a configuration.

@@ -128,6 +128,7 @@ impl Planner<'_> {
             total_s,
             budget_s,
             data_read_mbs,
+            breakdown: None,
         }
     }
 }
