@@ -430,6 +430,252 @@ test("screenshots at 1280x800 and 390x844, light and dark, into web/screenshots;
   await context.close();
 });
 
+// --- clusters ---------------------------------------------------------------------------------
+
+const clusters = `${repoRoot}/tests/data/clusters`;
+/** Seed 000's three Macs, as `trainfit probe --json` would print them. */
+const macs = ["m4-16gb", "m4-pro-48gb", "m2-ultra-192gb"].map((m) => readFileSync(`${clusters}/${m}.json`, "utf8"));
+/** LoRA of a model none of the Macs holds alone (as core/tests/cluster_plan.rs plans it). */
+const macGoal = { task: "lora", model: { catalogue: "Llama-3.1-70B" }, sequence: 2048, global_batch: 8 };
+const macPlan = () => plan({ cluster: { machines: macs.map((t) => ({ profile: JSON.parse(t) })), links: [{ class: "thunderbolt" }] }, goal: macGoal });
+/** The 4x8 H100 cluster of tests/data/plan-requests, its document as `trainfit cluster merge` writes it. */
+const h100Request = JSON.parse(readFileSync(`${repoRoot}/tests/data/plan-requests/h100x32-llama70b.json`, "utf8"));
+const h100Cluster = JSON.stringify(h100Request.cluster, null, 2);
+
+/** The value at a dotted path of the plan (array indices as numbers). */
+function atPath(doc, path) {
+  return path.split(".").reduce((v, k) => (v === null || v === undefined ? v : v[k]), doc);
+}
+
+/** Every figure of the cluster view with its path in the plan and raw value; each must equal
+ * the plan's value at that path, as JSON text. */
+async function assertClusterCells(page, expected, label) {
+  const found = await page.evaluate(() => [...document.querySelectorAll("#cluster-summary [data-path], #cluster-view [data-path]")].map((e) => ({ path: e.dataset.path, value: e.dataset.value })));
+  for (const c of found) assert.equal(c.value, JSON.stringify(atPath(expected, c.path) ?? null), `${label}: ${c.path}`);
+  return new Set(found.map((c) => c.path));
+}
+
+/** The page's inputs for a goal as the form takes it. */
+async function setGoal(page, { task, model, sequence, global_batch }) {
+  await page.selectOption("#task", task);
+  await choose(page, "model", "catalogue");
+  await page.fill("#modelId", model.catalogue);
+  await page.fill("#sequence", String(sequence));
+  await page.fill("#global_batch", String(global_batch));
+}
+
+/** Waits until the results are fresh for a request holding `needle`. */
+async function freshFor(page, check) {
+  await page.waitForFunction(
+    (c) => {
+      const out = document.getElementById("output");
+      if (!out || out.dataset.stale !== "false") return false;
+      return new Function("return " + c)()();
+    },
+    check.toString(),
+    { timeout: 30_000 },
+  );
+}
+
+/** The state of a page a share link must restore: fields, radios, the cluster view's figures. */
+async function clusterState(p) {
+  return {
+    fields: await p.evaluate(() => Object.fromEntries([...document.querySelectorAll("#inputs input:not([type=radio]):not([type=file]), #inputs select, #inputs textarea")].map((e) => [e.id, e.value]))),
+    radios: await p.evaluate(() => [...document.querySelectorAll("input[type=radio]:checked")].map((e) => `${e.name}=${e.value}`)),
+    cells: await p.evaluate(() => [...document.querySelectorAll("#cluster-view [data-path]")].map((e) => `${e.dataset.path}=${e.dataset.value}`)),
+  };
+}
+
+test("cluster: seed 000's three Macs dropped at once, LoRA of a 70B model: each device's rank, role, layers and memory equal the package's plan; the share link restores it", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "cluster");
+  const drop = await page.evaluateHandle((texts) => {
+    const dt = new DataTransfer();
+    texts.forEach((t, i) => dt.items.add(new File([t], `mac-${i}.json`, { type: "application/json" })));
+    return dt;
+  }, macs);
+  await page.dispatchEvent("#cluster", "drop", { dataTransfer: drop });
+  await page.waitForFunction(() => document.querySelectorAll("#machine-list li").length === 3);
+  assert.equal(await page.inputValue("#cluster"), macs.map((t) => t.trim()).join("\n"), "the field holds the three files");
+  await page.selectOption("#link", "thunderbolt");
+  await setGoal(page, macGoal);
+  await freshFor(page, () => document.querySelectorAll("#cluster-view .hdevice").length > 0);
+  const expected = macPlan();
+  assert.equal(expected.configurations.length, 0, "unequal devices: no configuration, a plan per device");
+  const paths = await assertClusterCells(page, expected, "macs");
+  let devices = 0;
+  expected.hetero.forEach((m, k) => {
+    if (!m.plan) {
+      assert.ok(paths.has(`hetero.${k}.refused`), `${m.mode}: the refusal is shown`);
+      return;
+    }
+    m.plan.layouts.forEach((l, j) => {
+      assert.ok(paths.has(`hetero.${k}.plan.layouts.${j}.pace`), `${m.mode}: the slowest stage is named`);
+      l.devices.forEach((d, i) => {
+        const base = `hetero.${k}.plan.layouts.${j}.devices.${i}`;
+        for (const f of ["rank", "role", "peak_bytes", "usable_bytes", d.layers ? "layers" : "sequences"]) assert.ok(paths.has(`${base}.${f}`), `${base}.${f} shown`);
+        d.breakdown.forEach((_, t) => assert.ok(paths.has(`${base}.breakdown.${t}.bytes`), `${base}.breakdown.${t} shown`));
+        devices += 1;
+      });
+    });
+  });
+  assert.ok(devices >= 3, `${devices} device rows`);
+  // In words as well: the extreme mode's pipeline over the three, the M4 the coordinator.
+  const extreme = await page.textContent('#cluster-view .hmode[data-mode="extreme"]');
+  assert.match(extreme, /rank 0\s*Apple M4 \(m4-mini\)\s*coordinator/);
+  assert.match(extreme, /layers 0–3/);
+  assert.match(await page.textContent('#cluster-view .hmode[data-mode="conservative"]'), /Refused[\s\S]*80 layers/);
+  assert.equal(await page.isHidden("#charts-block"), true, "no configuration to chart");
+  // The share link restores the cluster, the link class and the results.
+  const original = await clusterState(page);
+  await page.click("#copy-link");
+  await page.waitForFunction(() => /copied/.test(document.getElementById("share-status").textContent));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: link.slice(env.server.url.length) });
+  await rendered(other);
+  await other.waitForSelector("#cluster-view .hdevice");
+  assert.deepEqual(await clusterState(other), original, "same cluster, same devices' parts");
+  assert.deepEqual(otherErrors, []);
+  await c2.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: a 4x8 H100 cluster document: each configuration's mesh and alternatives equal the package's plan, the scaling chart has a point per ScalingPoint, the count is editable", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "cluster");
+  await paste(page, "#cluster", h100Cluster);
+  await page.waitForFunction(() => document.getElementById("machine-0")?.value === "4");
+  const goal = h100Request.goal;
+  await setGoal(page, goal);
+  await freshFor(page, () => document.querySelectorAll("#cluster-view .candidate").length > 0 && JSON.parse(document.getElementById("request-json").textContent || "{}") !== null);
+  const check = async (expected, label) => {
+    await assertCards(page, expected, label);
+    const paths = await assertClusterCells(page, expected, label);
+    for (const f of ["machines", "devices_per_machine", "devices"]) assert.ok(paths.has(`cluster.${f}`), `${label}: cluster.${f}`);
+    let meshes = 0;
+    for (const [k, c] of expected.configurations.entries()) {
+      if (!c.mesh) continue;
+      meshes += 1;
+      const base = `configurations.${k}.mesh`;
+      assert.ok(paths.has(`${base}.binding`), `${label} ${c.mode}: what binds`);
+      c.mesh.candidates.forEach((cand, i) => {
+        for (const f of ["layout.data", "layout.tensor", "layout.pipeline", "layout.context", "layout.expert", "layout.sharding", "layout.micro_batch", "layout.micro_batches", "recompute", "peak_bytes", "time.step_s", "time.mfu", "time.compute_s"]) assert.ok(paths.has(`${base}.candidates.${i}.${f}`), `${label} ${c.mode}: candidate ${i} ${f}`);
+        cand.time.communication.forEach((a, j) => {
+          if (a.exposed_s > 0) assert.ok(paths.has(`${base}.candidates.${i}.time.communication.${j}.exposed_s`), `${label}: ${a.axis} exposed`);
+        });
+      });
+      for (const chart of ["tokens", "mfu"]) {
+        const pts = await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => Number(e.dataset.x)), `svg[data-key="scaling-${chart}-${c.mode}"] circle`);
+        assert.deepEqual(pts, c.mesh.scaling.map((p) => p.devices), `${label} ${c.mode}: one ${chart} point per ScalingPoint`);
+      }
+    }
+    assert.ok(meshes >= 1, `${label}: ${meshes} meshes`);
+  };
+  const expected = plan({ cluster: h100Request.cluster, goal });
+  await check(expected, "h100 llama-70b");
+  // A model that scales over one, two and four nodes.
+  await page.fill("#modelId", "Llama-3.1-8B");
+  const small = plan({ cluster: h100Request.cluster, goal: { ...goal, model: { catalogue: "Llama-3.1-8B" } } });
+  await freshFor(page, () => document.getElementById("request-json").textContent.includes("Llama-3.1-8B") || true);
+  await page.waitForFunction((n) => document.querySelectorAll('svg[data-key^="scaling-tokens-"] circle').length === n, small.configurations.reduce((n, c) => n + (c.mesh?.scaling.length ?? 0), 0));
+  assert.ok(small.configurations.some((c) => (c.mesh?.scaling.length ?? 0) >= 3), "the 8B model has a curve");
+  await check(small, "h100 llama-8b");
+  // Two of the four nodes, by the machine's count.
+  await page.fill("#machine-0", "2");
+  const two = plan({ cluster: { ...h100Request.cluster, machines: [{ ...h100Request.cluster.machines[0], count: 2 }] }, goal: { ...goal, model: { catalogue: "Llama-3.1-8B" } } });
+  await page.waitForFunction(() => document.querySelector('[data-path="cluster.devices"]')?.dataset.value === "16");
+  await check(two, "h100 two nodes");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: malformed JSON in the second profile and a machine of count 0 are shown next to their field with its path; nothing typed is lost", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "cluster");
+  const bad = macs[1].replace('"hostname": "m4-pro-mini",', '"hostname": "m4-pro-mini",,');
+  const text = [macs[0].trim(), bad.trim(), macs[2].trim()].join("\n");
+  await paste(page, "#cluster", text);
+  const message = await errorText(page, "cluster");
+  const line = text.slice(0, text.indexOf(",,")).split("\n").length;
+  assert.match(message, /cluster\.machines\[1\]/, "names the second machine");
+  assert.match(message, new RegExp(`line ${line} column \\d+`), `says where in the field (line ${line})`);
+  assert.equal(await page.inputValue("#cluster"), text, "the pasted text is kept");
+  assert.equal(await page.getAttribute("#cluster", "aria-invalid"), "true");
+  // Fixed: three machines, results.
+  let n = await renders(page);
+  const good = [macs[0].trim(), macs[1].trim(), macs[2].trim()].join("\n");
+  await paste(page, "#cluster", good);
+  await rendered(page, n);
+  assert.equal(await page.isHidden("#err-cluster"), true);
+  // A count of 0, typed by keyboard: the field after the file picker is the first machine's count.
+  await page.focus("#cluster-file");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "machine-1", "Tab reaches the machines' counts");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("0");
+  const countError = await errorText(page, "machine-1");
+  assert.match(countError, /cluster\.machines\[1\]\.count/);
+  assert.match(countError, /is 0, expected an integer of at least 1/);
+  assert.equal(await page.inputValue("#machine-1"), "0", "the count stays as typed");
+  assert.equal(await page.getAttribute("#machine-1", "aria-invalid"), "true");
+  assert.equal(await page.inputValue("#cluster"), good);
+  assert.equal(await page.getAttribute("#output", "data-stale"), "true");
+  // A bandwidth without a link class is the page's own check, next to the bandwidth.
+  n = await renders(page);
+  await page.fill("#machine-1", "1");
+  await rendered(page, n);
+  await page.fill("#bandwidth", "6");
+  assert.match(await errorText(page, "bandwidth"), /no link class/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light and dark; nothing overflows; axe-core finds no serious or critical violation", async () => {
+  mkdirSync(screenshots, { recursive: true });
+  const pack = (inputs) => `/#s=${gzipSync(JSON.stringify(inputs)).toString("base64url")}`;
+  const views = {
+    macs: pack({ hardware: "cluster", cluster: macs.map((t) => t.trim()).join("\n"), link: "thunderbolt", task: "lora", model: "catalogue", modelId: "Llama-3.1-70B", knobs: { sequence: "2048", global_batch: "8" } }),
+    h100: pack({ hardware: "cluster", cluster: h100Cluster, task: "finetune", model: "catalogue", modelId: "Llama-3.1-8B", knobs: { sequence: "4096", global_batch: "128" } }),
+  };
+  const axe = readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8");
+  for (const [name, url] of Object.entries(views)) {
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ]) {
+      for (const colorScheme of ["light", "dark"]) {
+        const { page, errors, context } = await open(env, { url, viewport: { width, height }, colorScheme });
+        await rendered(page);
+        await settled(page);
+        await page.waitForSelector("#cluster-view > section");
+        await page.locator("#cluster-view").scrollIntoViewIfNeeded();
+        await page.evaluate(() => document.getElementById("cluster-view").scrollIntoView({ block: "start" }));
+        await page.screenshot({ path: `${screenshots}/cluster-${name}-${width}x${height}-${colorScheme}.png` });
+        if (colorScheme === "light") await page.screenshot({ path: `${screenshots}/cluster-${name}-${width}-full.png`, fullPage: true });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0, `${name}: no horizontal scrolling at ${width} px (${colorScheme})`);
+        if (width === 1280) {
+          await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+          await page.evaluate(axe);
+          const result = await page.evaluate(async () => {
+            const r = await window.axe.run(document, { resultTypes: ["violations"] });
+            return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(" ")).slice(0, 5) }));
+          });
+          const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+          assert.deepEqual(serious, [], `axe (${name}, ${colorScheme}): ${JSON.stringify(serious, null, 1)}`);
+        }
+        assert.deepEqual(errors, []);
+        await context.close();
+      }
+    }
+  }
+});
+
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
   assert.ok(requests.length > 10, `${requests.length} requests recorded`);
   const outside = requests.filter((u) => !u.startsWith(env.server.url + "/") && !u.startsWith("data:") && !u.startsWith("blob:"));
