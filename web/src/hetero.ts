@@ -46,13 +46,12 @@ function device(d: DeviceShare, base: string, pace: boolean): HTMLElement {
       h("span", { class: `role role-${d.role}`, ...pathOf(`${base}.role`, d.role) }, ROLE_NAMES[d.role] ?? d.role),
       pace ? h("span", { class: "pace-tag" }, "sets the pace") : null,
     ),
+    h("p", { class: "hdevice-figures" }, share(d, base)),
     h(
       "p",
       { class: "hdevice-figures" },
-      share(d, base),
-      " · ",
-      h("span", pathOf(`${base}.peak_bytes`, d.peak_bytes), gib(d.peak_bytes)),
-      " of ",
+      h("strong", pathOf(`${base}.peak_bytes`, d.peak_bytes), gib(d.peak_bytes)),
+      h("span", { class: "muted" }, " of "),
       h("span", pathOf(`${base}.usable_bytes`, d.usable_bytes), gib(d.usable_bytes)),
       h("span", { class: "muted" }, ` · busy ${seconds(d.busy_s)} per ${d.layers ? "micro-batch" : "step"}`),
     ),
@@ -121,6 +120,7 @@ export function heteroView(plan: Plan): HTMLElement | null {
     { class: "hetero", "aria-labelledby": "hetero-title" },
     h("h3", { id: "hetero-title" }, "Unequal devices: each device's part"),
     h("p", { class: "hint" }, `Each mode may use its share of every device's memory. MFU against the sum of the devices' peaks${first?.plan ? `, ${first.plan.peak_tflops.toFixed(1)} TFLOP/s` : ""}.`),
-    h("div", { class: "hmodes" }, ...modes.map((m, i) => mode(m, i))),
+    // The modes that run first, so the first screen shows a plan; a refused one keeps its reason.
+    h("div", { class: "hmodes" }, ...modes.map((m, i) => ({ m, i })).sort((a, b) => Number(!a.m.plan) - Number(!b.m.plan)).map(({ m, i }) => mode(m, i))),
   );
 }
