@@ -304,12 +304,9 @@ test("the share link restores the same inputs and results in a new page; the pla
   await context.close();
 });
 
-test("keyboard only: every control is reachable in document order and operable; axe-core finds no serious or critical violation", async () => {
-  const { page, errors, context } = await open(env);
-  await rendered(page);
-  await settled(page);
-  // Every control a visitor can use, in document order: one stop per radio group (its checked
-  // button), everything else that takes focus and is shown.
+/** Tab visits every control a visitor can use once, in document order: one stop per radio
+ * group (its checked button), everything else that takes focus and is shown. */
+async function assertTabOrder(page, label = "") {
   const expected = await page.evaluate(() => {
     const all = [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex="0"]')];
     return all
@@ -328,7 +325,14 @@ test("keyboard only: every control is reachable in document order and operable; 
   });
   for (let i = 0; i < expected.length; i++) await page.keyboard.press("Tab");
   const reached = await page.evaluate(() => window.focusOrder);
-  assert.deepEqual(reached, expected, "Tab visits every control once, in order");
+  assert.deepEqual(reached, expected, `${label}Tab visits every control once, in order`);
+}
+
+test("keyboard only: every control is reachable in document order and operable; axe-core finds no serious or critical violation", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await settled(page);
+  await assertTabOrder(page);
 
   /** Presses Tab until `selector` has the focus. */
   async function tabTo(selector) {
@@ -621,7 +625,7 @@ test("cluster: malformed JSON in the second profile and a machine of count 0 are
   await context.close();
 });
 
-test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light and dark; nothing overflows; axe-core finds no serious or critical violation", async () => {
+test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light and dark; nothing overflows; Tab visits every control in order; axe-core finds no serious or critical violation", async () => {
   mkdirSync(screenshots, { recursive: true });
   const pack = (inputs) => `/#s=${gzipSync(JSON.stringify(inputs)).toString("base64url")}`;
   const views = {
@@ -646,6 +650,7 @@ test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light an
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.equal(overflow, 0, `${name}: no horizontal scrolling at ${width} px (${colorScheme})`);
         if (width === 1280) {
+          if (colorScheme === "light") await assertTabOrder(page, `${name}: `);
           await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
           await page.evaluate(axe);
           const result = await page.evaluate(async () => {
