@@ -579,7 +579,7 @@ test("cluster: a 4x8 H100 cluster document: each configuration's mesh and altern
   await context.close();
 });
 
-test("cluster: malformed JSON in the second profile and a machine of count 0 are shown next to their field with its path; nothing typed is lost", async () => {
+test("cluster: malformed JSON in the second profile and a machine of count 0 are shown next to their field with its path; nothing typed is lost; identical machines fold into a count", async () => {
   const { page, errors, context } = await open(env);
   await rendered(page);
   await page.selectOption("#task", "lora");
@@ -621,6 +621,23 @@ test("cluster: malformed JSON in the second profile and a machine of count 0 are
   await rendered(page, n);
   await page.fill("#bandwidth", "6");
   assert.match(await errorText(page, "bandwidth"), /no link class/);
+  n = await renders(page);
+  await page.fill("#bandwidth", "");
+  await rendered(page, n);
+  // Two M4 minis that differ only in host name fold into one machine of count 2; a host name
+  // that is markup stays text.
+  const hostile = "<img src=x onerror=alert(1)>";
+  const a = { ...JSON.parse(macs[0]), hostname: "mini-a" };
+  const b = { ...JSON.parse(macs[0]), hostname: "mini-b" };
+  const c = { ...JSON.parse(macs[2]), hostname: hostile };
+  await pasteAndRender(page, "#cluster", [a, b, c].map((p) => JSON.stringify(p, null, 2)).join("\n"));
+  await page.waitForFunction(() => document.querySelectorAll("#machine-list li").length === 2);
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("#machine-list .machine-name")].map((e) => e.textContent)), ["mini-a", hostile]);
+  assert.equal(await page.inputValue("#machine-0"), "2", "folded into a count of 2");
+  assert.equal(await page.locator("#machine-list img, #output img").count(), 0, "no element made of the host name");
+  const folded = plan({ cluster: { machines: [{ name: "mini-a", count: 2, profile: a }, { profile: c }] }, goal: { task: "lora", model: { catalogue: "Llama-3.1-8B" } } });
+  assert.ok((await assertClusterCells(page, folded, "folded")).size > 20, "the folded cluster's devices are shown");
+  assert.ok((await page.textContent("#cluster-view")).includes(hostile));
   assert.deepEqual(errors, []);
   await context.close();
 });
