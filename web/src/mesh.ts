@@ -245,7 +245,12 @@ function scalingCharts(points: ScalingPoint[], base: string, mode: string): HTML
     { class: "scaling" },
     h("h4", {}, "Scaling"),
     h("p", { class: "hint" }, note),
-    h("div", { class: "charts" }, h("figure", { class: "chart" }, tokens), h("figure", { class: "chart" }, mfu)),
+    h(
+      "div",
+      { class: "charts" },
+      h("figure", { class: "chart" }, h("figcaption", {}, h("strong", {}, "Tokens per second against devices")), tokens),
+      h("figure", { class: "chart" }, h("figcaption", {}, h("strong", {}, "MFU against devices")), mfu),
+    ),
     table,
   );
 }
@@ -293,12 +298,12 @@ function servingOf(c: Configuration, index: number, open: boolean): HTMLElement 
   const sv = c.serving_layouts;
   if (!sv || !sv.layouts.length) return null;
   const base = `configurations.${index}.serving_layouts`;
-  const v = verdictOf(c);
   const first = sv.layouts[0]!;
   return h(
     "details",
     { class: "mesh-mode", "data-key": `mesh-${c.mode}`, "data-mode": c.mode, open },
-    h("summary", {}, h("span", { class: "mesh-title" }, modeName(c.mode)), h("span", { class: `verdict v-${v}` }, verdictIcon(v), VERDICT_WORDS[v]), h("span", { class: "mesh-line" }, `tensor ${first.tensor} × pipeline ${first.pipeline} · ${first.replicas} replicas · ${si(first.tokens_per_s)}${NB}tok/s`)),
+    // The layouts listed are those that fit; the card's verdict above is of the configuration.
+    h("summary", {}, h("span", { class: "mesh-title" }, modeName(c.mode)), h("span", { class: "verdict v-fits" }, verdictIcon("fits"), `${sv.layouts.length} layout${sv.layouts.length === 1 ? "" : "s"} fit`), h("span", { class: "mesh-line" }, `tensor ${first.tensor} × pipeline ${first.pipeline} · ${first.replicas} replicas · ${si(first.tokens_per_s)}${NB}tok/s`)),
     h("p", { class: "hint" }, `Serving layouts at ${count(sv.context)} tokens of context, by decode tokens/s over the cluster.`),
     h(
       "div",

@@ -532,7 +532,7 @@ test("cluster: seed 000's three Macs dropped at once, LoRA of a 70B model: each 
   await context.close();
 });
 
-test("cluster: a 4x8 H100 cluster document: each configuration's mesh and alternatives equal the package's plan, the scaling chart has a point per ScalingPoint, the count is editable", async () => {
+test("cluster: a 4x8 H100 cluster document: each configuration's mesh and alternatives equal the package's plan, the scaling chart has a point per ScalingPoint, the count is editable; serving layouts too", async () => {
   const { page, errors, context } = await open(env);
   await rendered(page);
   await choose(page, "hardware", "cluster");
@@ -575,6 +575,18 @@ test("cluster: a 4x8 H100 cluster document: each configuration's mesh and altern
   const two = plan({ cluster: { ...h100Request.cluster, machines: [{ ...h100Request.cluster.machines[0], count: 2 }] }, goal: { ...goal, model: { catalogue: "Llama-3.1-8B" } } });
   assert.equal(await page.getAttribute('[data-path="cluster.devices"]', "data-value"), "16");
   await check(two, "h100 two nodes");
+  // Serving on the two nodes: the tensor and pipeline layouts, as the package plans them.
+  const n = await renders(page);
+  await page.selectOption("#task", "serve");
+  await rendered(page, n);
+  const serving = plan({ cluster: { ...h100Request.cluster, machines: [{ ...h100Request.cluster.machines[0], count: 2 }] }, goal: { task: "serve", model: { catalogue: "Llama-3.1-8B" }, sequence: goal.sequence } });
+  const servePaths = await assertClusterCells(page, serving, "h100 serving");
+  for (const [k, c] of serving.configurations.entries()) {
+    (c.serving_layouts?.layouts ?? []).forEach((_, i) => {
+      for (const f of ["replicas", "kv_pool_bytes", "concurrency", "tokens_per_s"]) assert.ok(servePaths.has(`configurations.${k}.serving_layouts.layouts.${i}.${f}`), `serving ${c.mode} layout ${i} ${f}`);
+    });
+  }
+  assert.ok(serving.configurations.some((c) => c.serving_layouts?.layouts.length), "serving layouts planned");
   assert.deepEqual(errors, []);
   await context.close();
 });
