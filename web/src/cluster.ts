@@ -4,7 +4,7 @@
 // folds them; the counts as the visitor typed them; the link class between machines. Every value
 // is passed to the core as typed: the page only says which field an error belongs to.
 
-import { parseProfile, type Cluster, type HardwareProfile, type Link, type LinkClass, type TrainfitError } from "trainfit/web";
+import { parseProfile, type Cluster, type HardwareProfile, type Link, type LinkClass } from "trainfit/web";
 import type { Inputs } from "./inputs";
 import { typedNumber, type FieldError, type Provenance } from "./request";
 
@@ -106,10 +106,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function trainfitError(e: unknown): e is TrainfitError {
-  return e instanceof Error && typeof (e as TrainfitError).code === "string";
-}
-
 /** The core's message for a document that is not JSON, its line and column moved from the
  * document's to the field's. */
 function syntaxError(doc: Doc, path: string): FieldError {
@@ -118,7 +114,7 @@ function syntaxError(doc: Doc, path: string): FieldError {
     parseProfile(doc.text);
     message = "not valid JSON";
   } catch (e) {
-    message = trainfitError(e) || e instanceof Error ? e.message : String(e);
+    message = e instanceof Error ? e.message : String(e);
   }
   message = message.replace(/line (\d+) column (\d+)/, (_, l: string, c: string) => {
     const line = Number(l);

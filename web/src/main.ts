@@ -19,8 +19,9 @@ import { byId, fill, h } from "./dom";
 import { DEFAULT_COMPARE, defaults, KNOBS, readFragment, shareFragment, type Inputs } from "./inputs";
 import { buildKnobs, updateKnobs } from "./knobs";
 import { applyTheme, storedTheme, storeTheme } from "./theme";
-import { build, catalogueAccelerator, planError, TASK_KNOBS, type Built, type FieldError, type Provenance } from "./request";
-import { LINK_CLASSES, machineSummary } from "./cluster";
+import { build, catalogueAccelerator, planError, TASK_KNOBS, type FieldError, type Provenance } from "./request";
+import { LINK_CLASSES } from "./cluster";
+import { renderMachines } from "./machines";
 import { heteroVerdict, heteroView, heteroWords } from "./hetero";
 import { clusterSummary, meshes } from "./mesh";
 import { gib, si } from "./units";
@@ -179,7 +180,7 @@ function compute(): void {
   const gen = ++generation;
   clearErrors();
   const built = build(inputs, detected?.profile ?? null);
-  renderMachines(built);
+  renderMachines(built, inputs);
   if (!built.ok) {
     showErrors(built.errors);
     markStale(true);
@@ -216,42 +217,6 @@ const PROVENANCE: Record<Provenance, [string, string]> = {
   user: ["user", "Your figures"],
   estimated: ["estimated", "Estimated from what this browser reports; paste trainfit probe --json for exact results"],
 };
-
-/** The cluster's machines as the page lists them under the field: one row per machine (identical
- * ones folded), each with a count to edit. Rebuilt only when the machines change, so a count
- * being typed keeps its focus. */
-let machineKey = "";
-function renderMachines(built: Built): void {
-  const list = byId("machine-list");
-  const groups = inputs.hardware === "cluster" ? (built.cluster?.groups ?? []) : [];
-  const key = groups.map((g) => g.name).join("\u0000");
-  if (key !== machineKey) {
-    machineKey = key;
-    fill(
-      list,
-      ...groups.map((g, i) =>
-        h(
-          "li",
-          { class: "machine" },
-          h("div", { class: "machine-text" }, h("strong", { class: "machine-name" }, g.name), h("span", { class: "muted machine-what" }, machineSummary(g.profile), g.folded > 1 ? ` · ${g.folded} identical, folded` : "")),
-          h(
-            "div",
-            { class: "field machine-count" },
-            h("label", { for: `machine-${i}` }, "Count", h("span", { class: "visually-hidden" }, ` of ${g.name}`)),
-            h("input", { id: `machine-${i}`, "data-machine": g.name, inputmode: "numeric", autocomplete: "off", "aria-describedby": `err-machine-${i}` }),
-          ),
-          h("p", { class: "field-error", id: `err-machine-${i}`, hidden: true }),
-        ),
-      ),
-    );
-  }
-  groups.forEach((g, i) => {
-    const el = document.getElementById(`machine-${i}`) as HTMLInputElement | null;
-    if (!el) return;
-    if (document.activeElement !== el) el.value = inputs.counts[g.name] ?? String(g.count);
-    if (inputs.counts[g.name] !== undefined) el.dataset.edited = "1";
-  });
-}
 
 function summary(r: Result): HTMLElement {
   const d = r.plan.device;

@@ -142,6 +142,7 @@ function candidate(cand: MeshCandidate, base: string, longest: number, best: boo
       h(
         "span",
         { class: "cand-layout" },
+        // The axes, sharding and batch as raw values for the tests; the text below says them.
         ...(["data", "tensor", "pipeline", "context", "expert"] as const).map((a) => h("span", { hidden: true, ...pathOf(`${lp}.${a}`, l[a]) })),
         h("strong", {}, name),
         h("span", { class: "muted" }, ` · ${extras(l, cand.recompute).join(" · ")}`),
