@@ -95,7 +95,7 @@ export interface Group {
 }
 
 export interface BuiltCluster {
-  cluster: Cluster | null;
+  cluster: Cluster;
   groups: Group[];
   /** Index in `cluster.links` of the link the page's own fields add; -1 for none. */
   pageLink: number;

@@ -165,6 +165,7 @@ function hardware(inputs: Inputs, detected: HardwareProfile | null, errors: Fiel
       return { profile, provenance: "user" };
     }
     case "cluster":
+      // Several machines make a request of their own (`build`), not a profile.
       return null;
     case "profile":
       try {
@@ -213,7 +214,7 @@ export function build(inputs: Inputs, detected: HardwareProfile | null): Built {
   if (inputs.hardware === "cluster") {
     const built = buildCluster(inputs, errors);
     const goal = goalOf(inputs, errors);
-    if (!built.cluster || errors.length) return { ok: false, errors, cluster: built };
+    if (errors.length) return { ok: false, errors, cluster: built };
     return { ok: true, request: { cluster: built.cluster, goal }, provenance: built.provenance, cluster: built };
   }
   const hw = hardware(inputs, detected, errors);
