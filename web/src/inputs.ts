@@ -4,7 +4,7 @@
 import type { GoalTask, Mode } from "trainfit/web";
 
 /** Where the hardware comes from. */
-export type HardwareSource = "detected" | "catalogue" | "cpu" | "profile";
+export type HardwareSource = "detected" | "catalogue" | "cpu" | "profile" | "cluster";
 
 /** Where the model comes from. */
 export type ModelKind = "catalogue" | "config" | "planner";
@@ -45,6 +45,14 @@ export interface Inputs {
   cores: string;
   /** The text `trainfit probe --json` printed. */
   profile: string;
+  /** Several machines: their profiles or a cluster document, as pasted (src/cluster.ts). */
+  cluster: string;
+  /** A machine's count as typed, by machine name; absent: the documents' count. */
+  counts: Record<string, string>;
+  /** The link class between machines (`LinkClass`); empty: the documents' or the profiles'. */
+  link: string;
+  /** Its bus bandwidth per device, GB/s, as typed; empty: the class default. */
+  bandwidth: string;
   model: ModelKind;
   modelId: string;
   /** A Hugging Face config.json as pasted. */
@@ -78,6 +86,10 @@ export function defaults(): Inputs {
     ram: "",
     cores: "",
     profile: "",
+    cluster: "",
+    counts: {},
+    link: "",
+    bandwidth: "",
     model: "planner",
     modelId: "",
     config: "",
@@ -88,7 +100,7 @@ export function defaults(): Inputs {
   };
 }
 
-const HARDWARE: HardwareSource[] = ["detected", "catalogue", "cpu", "profile"];
+const HARDWARE: HardwareSource[] = ["detected", "catalogue", "cpu", "profile", "cluster"];
 const MODELS: ModelKind[] = ["catalogue", "config", "planner"];
 const TASKS: GoalTask[] = ["pretrain", "finetune", "lora", "qlora", "serve"];
 const MODES: Mode[] = ["conservative", "balanced", "extreme"];
@@ -103,7 +115,10 @@ export function fromShared(doc: unknown): Inputs {
     const v = d[k];
     if (typeof v === "string") (out[k] as string) = v;
   };
-  for (const k of ["accelerator", "count", "memory", "ram", "cores", "profile", "modelId", "config"] as const) text(k);
+  for (const k of ["accelerator", "count", "memory", "ram", "cores", "profile", "cluster", "link", "bandwidth", "modelId", "config"] as const) text(k);
+  if (typeof d.counts === "object" && d.counts !== null) {
+    for (const [k, v] of Object.entries(d.counts)) if (typeof v === "string") out.counts[k] = v;
+  }
   if (HARDWARE.includes(d.hardware as HardwareSource)) out.hardware = d.hardware as HardwareSource;
   if (MODELS.includes(d.model as ModelKind)) out.model = d.model as ModelKind;
   if (TASKS.includes(d.task as GoalTask)) out.task = d.task as GoalTask;

@@ -59,6 +59,11 @@ export function updateKnobs(visible: readonly Knob[], plan: Plan | null): void {
     field.hidden = !visible.includes(k.key);
     const hint = document.getElementById(`hint-${k.key}`);
     if (!hint || !plan) continue;
+    // Machines of unequal devices plan per device, not per configuration: nothing to show.
+    if (!plan.configurations.length) {
+      fill(hint);
+      continue;
+    }
     const used = plan.configurations.map((c) => k.used(c));
     fill(hint, "Modes use: ", h("span", { class: "picks", "data-knob-picks": k.key }, used.join(" · ")));
   }

@@ -20,6 +20,10 @@ import { DEFAULT_COMPARE, defaults, KNOBS, readFragment, shareFragment, type Inp
 import { buildKnobs, updateKnobs } from "./knobs";
 import { applyTheme, storedTheme, storeTheme } from "./theme";
 import { build, catalogueAccelerator, planError, TASK_KNOBS, type FieldError, type Provenance } from "./request";
+import { LINK_CLASSES } from "./cluster";
+import { renderMachines } from "./machines";
+import { heteroVerdict, heteroView, heteroWords } from "./hetero";
+import { clusterSummary, meshes } from "./mesh";
 import { gib, si } from "./units";
 
 interface Result {
@@ -70,6 +74,10 @@ function readForm(): Inputs {
     ram: control("ram").value,
     cores: control("cores").value,
     profile: control("profile").value,
+    cluster: control("cluster").value,
+    counts: { ...inputs.counts },
+    link: control("link").value,
+    bandwidth: control("bandwidth").value,
     model: radio("model") as Inputs["model"],
     modelId: control("modelId").value,
     config: control("config").value,
@@ -77,6 +85,8 @@ function readForm(): Inputs {
     knobs: { ...inputs.knobs },
   };
   for (const k of KNOBS) next.knobs[k] = control(k).value;
+  // A machine's count is the visitor's once they have typed in it.
+  for (const c of document.querySelectorAll<HTMLInputElement>("input[data-machine][data-edited]")) next.counts[c.dataset.machine!] = c.value;
   return next;
 }
 
@@ -84,7 +94,7 @@ function writeForm(i: Inputs): void {
   setRadio("hardware", i.hardware);
   setRadio("model", i.model);
   setRadio("chosen", i.chosen);
-  for (const k of ["accelerator", "count", "memory", "ram", "cores", "profile", "modelId", "config", "task"] as const) control(k).value = i[k];
+  for (const k of ["accelerator", "count", "memory", "ram", "cores", "profile", "cluster", "link", "bandwidth", "modelId", "config", "task"] as const) control(k).value = i[k];
   for (const k of KNOBS) control(k).value = i.knobs[k];
   showPanels(i);
   renderCompareList();
@@ -170,6 +180,7 @@ function compute(): void {
   const gen = ++generation;
   clearErrors();
   const built = build(inputs, detected?.profile ?? null);
+  renderMachines(built, inputs);
   if (!built.ok) {
     showErrors(built.errors);
     markStale(true);
@@ -180,7 +191,7 @@ function compute(): void {
   try {
     p = plan(built.request);
   } catch (e) {
-    showErrors([planError(inputs, e)]);
+    showErrors([planError(inputs, e, built.cluster?.pageLink ?? -1)]);
     markStale(true);
     inputAt = null;
     return;
@@ -210,6 +221,16 @@ const PROVENANCE: Record<Provenance, [string, string]> = {
 function summary(r: Result): HTMLElement {
   const d = r.plan.device;
   const [badge, words] = PROVENANCE[r.provenance];
+  const machines = r.request.cluster?.machines ?? [];
+  if (r.plan.hetero?.length) {
+    const devices = machines.reduce((n, m) => n + (typeof m.count === "number" ? m.count : 1), 0);
+    return h(
+      "div",
+      { class: "summary-inner" },
+      h("p", { class: "device-line" }, h("span", { class: `badge b-${badge}`, "data-provenance": r.provenance }, badge), " ", h("strong", { class: "device-name" }, `${devices} machines of unequal devices`), ` · ${d.precision} · ${d.framework}`),
+      h("p", { class: "hint" }, words),
+    );
+  }
   const speed = d.peak_tflops === null ? "speed unknown" : `${d.peak_tflops} TFLOP/s peak each`;
   return h(
     "div",
@@ -221,7 +242,10 @@ function summary(r: Result): HTMLElement {
 
 function render(r: Result): void {
   for (const id of ["charts-block", "compare-block", "request-details"]) byId(id).hidden = false;
+  // Unequal devices have no configuration to chart: each device has its own share.
+  byId("charts-block").hidden = r.plan.configurations.length === 0;
   fill(byId("summary"), summary(r));
+  fill(byId("cluster-summary"), clusterSummary(r.plan, r.request));
   fill(
     byId("plan-notes"),
     warningList([...r.plan.warnings, ...commonWarnings(r.plan)], "warnings about the machine and every configuration"),
@@ -230,10 +254,18 @@ function render(r: Result): void {
   const open = new Set([...document.querySelectorAll<HTMLDetailsElement>("#cards details[open]")].map((d) => d.dataset.key));
   fill(byId("cards"), cards(r.plan, inputs.chosen));
   for (const d of document.querySelectorAll<HTMLDetailsElement>("#cards details")) if (open.has(d.dataset.key)) d.open = true;
+  // The meshes keep the visitor's open and folded ones; the first time, the charted one is open.
+  const view = byId("cluster-view");
+  const before = [...view.querySelectorAll<HTMLDetailsElement>("details[data-key]")];
+  const meshOpen = before.some((d) => d.classList.contains("mesh-mode")) ? new Set(before.filter((d) => d.open).map((d) => d.dataset.key!)) : null;
+  const moreOpen = new Set(before.filter((d) => d.open).map((d) => d.dataset.key));
+  fill(view, heteroView(r.plan), meshes(r.plan, inputs.chosen, meshOpen));
+  for (const d of view.querySelectorAll<HTMLDetailsElement>("details.more")) if (moreOpen.has(d.dataset.key)) d.open = true;
   showRequest();
   updateKnobs(TASK_KNOBS[inputs.task] ?? [], r.plan);
   showProfileSummary(inputs);
-  announce(r.plan.configurations.map((c) => `${modeName(c.mode)}: ${VERDICT_WORDS[verdictOf(c)].toLowerCase()}`).join(", "));
+  const hetero = r.plan.hetero ?? [];
+  announce([...r.plan.configurations.map((c) => `${modeName(c.mode)}: ${VERDICT_WORDS[verdictOf(c)].toLowerCase()}`), ...hetero.map((m) => `${modeName(m.mode)}: ${heteroWords(m).toLowerCase()}`)].join(", "));
   // The verdicts again at the top, for a narrow screen where the results are below the form.
   byId("verdict-strip").hidden = false;
   fill(
@@ -241,6 +273,10 @@ function render(r: Result): void {
     ...r.plan.configurations.map((c) => {
       const v = verdictOf(c);
       return h("span", { class: "strip-item" }, h("span", { class: "strip-mode" }, modeName(c.mode)), h("span", { class: `strip-verdict v-${v}` }, verdictIcon(v), h("span", { class: "visually-hidden" }, ` ${VERDICT_WORDS[v]}, `), gib(c.memory.peak_bytes)));
+    }),
+    ...hetero.map((m) => {
+      const v = heteroVerdict(m);
+      return h("span", { class: "strip-item" }, h("span", { class: "strip-mode" }, modeName(m.mode)), h("span", { class: `strip-verdict v-${v}` }, verdictIcon(v), heteroWords(m)));
     }),
   );
 }
@@ -414,10 +450,20 @@ async function readDropped(file: File): Promise<void> {
   changed();
 }
 
+/** Several files dropped or chosen at once: the cluster field holds them, one after another. */
+async function readCluster(files: File[]): Promise<void> {
+  const texts = await Promise.all(files.map((f) => f.text()));
+  control("cluster").value = texts.map((t) => t.trim()).join("\n");
+  setRadio("hardware", "cluster");
+  inputs = readForm();
+  changed();
+}
+
 function wire(): void {
   const f = form();
   f.addEventListener("submit", (e) => e.preventDefault());
   const onInput = (e: Event) => {
+    if (e.target instanceof HTMLInputElement && e.target.dataset.machine !== undefined) e.target.dataset.edited = "1";
     inputs = readForm();
     changed(e.timeStamp);
   };
@@ -452,6 +498,26 @@ function wire(): void {
     e.stopPropagation();
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) void readDropped(file);
+  });
+  const clusterPanel = document.querySelector<HTMLElement>('[data-panel="cluster"]')!;
+  for (const target of [clusterPanel, control("cluster")]) {
+    target.addEventListener("dragover", (e) => {
+      e.preventDefault();
+      clusterPanel.classList.add("dropping");
+    });
+    target.addEventListener("dragleave", () => clusterPanel.classList.remove("dropping"));
+    target.addEventListener("drop", (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      clusterPanel.classList.remove("dropping");
+      const files = [...((e as DragEvent).dataTransfer?.files ?? [])];
+      if (files.length) void readCluster(files);
+    });
+  }
+  byId<HTMLInputElement>("cluster-file").addEventListener("change", (e) => {
+    e.stopPropagation();
+    const files = [...((e.target as HTMLInputElement).files ?? [])];
+    if (files.length) void readCluster(files);
   });
   byId("compare-add").addEventListener("click", addCompare);
   control("compare-name").addEventListener("keydown", (e) => {
@@ -502,6 +568,7 @@ async function boot(): Promise<void> {
   fill(byId("accelerator-list"), ...allAccelerators().map((a) => h("option", { value: a.name }, `${a.memory_gib} GiB · ${a.vendor}`)));
   fill(byId("model-list"), ...allModels().map((m) => h("option", { value: m.id }, `${m.repo} · ${si(m.parameters)}`)));
   buildKnobs(byId("knobs"));
+  byId("link").append(...LINK_CLASSES.map((l) => h("option", { value: l.value }, l.label)));
   const frag = await fragment;
   if (frag.error) say(frag.error);
   inputs = frag.inputs ?? defaults();

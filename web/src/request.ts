@@ -18,10 +18,11 @@ import {
   type TrainfitError,
 } from "trainfit/web";
 import { allAccelerators } from "./catalogue";
+import { buildCluster, type BuiltCluster } from "./cluster";
 import { KNOBS, type Inputs, type Knob } from "./inputs";
 
 /** The page field an error is shown next to: an input's key, a knob, or the request as a whole. */
-export type Target = keyof Inputs | Knob | "request";
+export type Target = keyof Inputs | Knob | "request" | `machine-${number}`;
 
 export interface FieldError {
   target: Target;
@@ -34,8 +35,8 @@ export interface FieldError {
 export type Provenance = "measured" | "catalogue" | "user" | "estimated";
 
 export type Built =
-  | { ok: true; request: PlanRequest; provenance: Provenance }
-  | { ok: false; errors: FieldError[] };
+  | { ok: true; request: PlanRequest; provenance: Provenance; cluster?: BuiltCluster }
+  | { ok: false; errors: FieldError[]; cluster?: BuiltCluster };
 
 const GIB = 2 ** 30;
 
@@ -163,6 +164,9 @@ function hardware(inputs: Inputs, detected: HardwareProfile | null, errors: Fiel
       }
       return { profile, provenance: "user" };
     }
+    case "cluster":
+      // Several machines make a request of their own (`build`), not a profile.
+      return null;
     case "profile":
       try {
         const profile = parseProfile(inputs.profile);
@@ -207,30 +211,42 @@ export function goalOf(inputs: Inputs, errors: FieldError[]): Goal {
 /** The plan request of `inputs`, or every error found before the core was asked. */
 export function build(inputs: Inputs, detected: HardwareProfile | null): Built {
   const errors: FieldError[] = [];
+  if (inputs.hardware === "cluster") {
+    const built = buildCluster(inputs, errors);
+    const goal = goalOf(inputs, errors);
+    if (errors.length) return { ok: false, errors, cluster: built };
+    return { ok: true, request: { cluster: built.cluster, goal }, provenance: built.provenance, cluster: built };
+  }
   const hw = hardware(inputs, detected, errors);
   const goal = goalOf(inputs, errors);
   if (!hw || errors.length) return { ok: false, errors };
   return { ok: true, request: { profile: hw.profile, goal }, provenance: hw.provenance };
 }
 
-/** The page field an error of `plan` belongs to, from the path the core names. */
-export function targetOf(inputs: Inputs, path: string | undefined): Target {
+/** The page field an error of `plan` belongs to, from the path the core names; `pageLink` is
+ * the index of the link the page's own fields add to the cluster (-1: none). */
+export function targetOf(inputs: Inputs, path: string | undefined, pageLink = -1): Target {
   if (!path) return "request";
+  const count = /^cluster\.machines\[(\d+)\]\.count/.exec(path);
+  if (count) return `machine-${Number(count[1])}`;
+  const link = /^cluster\.links\[(\d+)\](\.\w+)?/.exec(path);
+  if (link && Number(link[1]) === pageLink) return link[2] === ".bandwidth_gbs" ? "bandwidth" : "link";
+  if (path.startsWith("cluster")) return "cluster";
   if (path.startsWith("goal.model.hf_config")) return "config";
   if (path.startsWith("goal.model.catalogue")) return "modelId";
   if (path === "goal.model") return "model";
   const knob = path.slice("goal.".length) as Knob;
   if (path.startsWith("goal.") && KNOBS.includes(knob)) return knob;
   if (path.startsWith("profile")) {
-    return ({ detected: "hardware", catalogue: "accelerator", cpu: "ram", profile: "profile" } as const)[inputs.hardware];
+    return ({ detected: "hardware", catalogue: "accelerator", cpu: "ram", profile: "profile", cluster: "cluster" } as const)[inputs.hardware];
   }
   return "request";
 }
 
 /** The core's error from `plan`, as a field error. */
-export function planError(inputs: Inputs, e: unknown): FieldError {
+export function planError(inputs: Inputs, e: unknown, pageLink = -1): FieldError {
   const path = isTrainfitError(e) ? e.field : undefined;
-  return caught(e, targetOf(inputs, path), "");
+  return caught(e, targetOf(inputs, path, pageLink), "");
 }
 
 /** The positions a planner-sized model is trained for (core/src/plan/ladder.rs,

@@ -38,13 +38,19 @@ export function dataOf(f: Field | undefined): Record<string, string> {
 
 /** A byte count in GiB that shows the exact bytes on hover and focus, and says them to a screen
  * reader. */
-export function bytesFigure(bytes: number, field?: Field, className = ""): HTMLElement {
+export function bytesFigure(bytes: number, field?: Field, className = "", attrs: Record<string, string> = {}): HTMLElement {
   return h(
     "span",
-    { class: `bytes ${className}`.trim(), tabindex: 0, "data-exact": exactBytes(bytes), ...dataOf(field) },
+    { class: `bytes ${className}`.trim(), tabindex: 0, "data-exact": exactBytes(bytes), ...dataOf(field), ...attrs },
     gib(bytes),
     h("span", { class: "visually-hidden" }, ` (${exactBytes(bytes)})`),
   );
+}
+
+/** `data-path` and `data-value`: where a value of the cluster view sits in the plan (dotted,
+ * array indices as numbers) and its raw value, for the tests to compare with `plan()`. */
+export function pathOf(path: string, value: unknown): Record<string, string> {
+  return { "data-path": path, "data-value": JSON.stringify(value ?? null) };
 }
 
 /** Any other figure, with its raw value in `data-` attributes. */

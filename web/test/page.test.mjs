@@ -304,12 +304,9 @@ test("the share link restores the same inputs and results in a new page; the pla
   await context.close();
 });
 
-test("keyboard only: every control is reachable in document order and operable; axe-core finds no serious or critical violation", async () => {
-  const { page, errors, context } = await open(env);
-  await rendered(page);
-  await settled(page);
-  // Every control a visitor can use, in document order: one stop per radio group (its checked
-  // button), everything else that takes focus and is shown.
+/** Tab visits every control a visitor can use once, in document order: one stop per radio
+ * group (its checked button), everything else that takes focus and is shown. */
+async function assertTabOrder(page, label = "") {
   const expected = await page.evaluate(() => {
     const all = [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex="0"]')];
     return all
@@ -328,7 +325,14 @@ test("keyboard only: every control is reachable in document order and operable; 
   });
   for (let i = 0; i < expected.length; i++) await page.keyboard.press("Tab");
   const reached = await page.evaluate(() => window.focusOrder);
-  assert.deepEqual(reached, expected, "Tab visits every control once, in order");
+  assert.deepEqual(reached, expected, `${label}Tab visits every control once, in order`);
+}
+
+test("keyboard only: every control is reachable in document order and operable; axe-core finds no serious or critical violation", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await settled(page);
+  await assertTabOrder(page);
 
   /** Presses Tab until `selector` has the focus. */
   async function tabTo(selector) {
@@ -428,6 +432,268 @@ test("screenshots at 1280x800 and 390x844, light and dark, into web/screenshots;
   await page.screenshot({ path: `${screenshots}/zoom-200-light.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+// --- clusters ---------------------------------------------------------------------------------
+
+const clusters = `${repoRoot}/tests/data/clusters`;
+/** Seed 000's three Macs, as `trainfit probe --json` would print them. */
+const macs = ["m4-16gb", "m4-pro-48gb", "m2-ultra-192gb"].map((m) => readFileSync(`${clusters}/${m}.json`, "utf8"));
+/** LoRA of a model none of the Macs holds alone (as core/tests/cluster_plan.rs plans it). */
+const macGoal = { task: "lora", model: { catalogue: "Llama-3.1-70B" }, sequence: 2048, global_batch: 8 };
+const macPlan = () => plan({ cluster: { machines: macs.map((t) => ({ profile: JSON.parse(t) })), links: [{ class: "thunderbolt" }] }, goal: macGoal });
+/** The 4x8 H100 cluster of tests/data/plan-requests, its document as `trainfit cluster merge` writes it. */
+const h100Request = JSON.parse(readFileSync(`${repoRoot}/tests/data/plan-requests/h100x32-llama70b.json`, "utf8"));
+const h100Cluster = JSON.stringify(h100Request.cluster, null, 2);
+
+/** The value at a dotted path of the plan (array indices as numbers). */
+function atPath(doc, path) {
+  return path.split(".").reduce((v, k) => (v === null || v === undefined ? v : v[k]), doc);
+}
+
+/** Every figure of the cluster view with its path in the plan and raw value; each must equal
+ * the plan's value at that path, as JSON text. */
+async function assertClusterCells(page, expected, label) {
+  const found = await page.evaluate(() => [...document.querySelectorAll("#cluster-summary [data-path], #cluster-view [data-path]")].map((e) => ({ path: e.dataset.path, value: e.dataset.value })));
+  for (const c of found) assert.equal(c.value, JSON.stringify(atPath(expected, c.path) ?? null), `${label}: ${c.path}`);
+  return new Set(found.map((c) => c.path));
+}
+
+/** The page's inputs for a goal as the form takes it; waits for the results of the last. */
+async function setGoal(page, { task, model, sequence, global_batch }) {
+  await page.selectOption("#task", task);
+  await choose(page, "model", "catalogue");
+  await page.fill("#modelId", model.catalogue);
+  await page.fill("#sequence", String(sequence));
+  await typeAndRender(page, "#global_batch", String(global_batch));
+}
+
+/** The state of a page a share link must restore: fields, radios, the cluster view's figures. */
+async function clusterState(p) {
+  return {
+    fields: await p.evaluate(() => Object.fromEntries([...document.querySelectorAll("#inputs input:not([type=radio]):not([type=file]), #inputs select, #inputs textarea")].map((e) => [e.id, e.value]))),
+    radios: await p.evaluate(() => [...document.querySelectorAll("input[type=radio]:checked")].map((e) => `${e.name}=${e.value}`)),
+    cells: await p.evaluate(() => [...document.querySelectorAll("#cluster-view [data-path]")].map((e) => `${e.dataset.path}=${e.dataset.value}`)),
+  };
+}
+
+test("cluster: seed 000's three Macs dropped at once, LoRA of a 70B model: each device's rank, role, layers and memory equal the package's plan; the share link restores it", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "cluster");
+  const drop = await page.evaluateHandle((texts) => {
+    const dt = new DataTransfer();
+    texts.forEach((t, i) => dt.items.add(new File([t], `mac-${i}.json`, { type: "application/json" })));
+    return dt;
+  }, macs);
+  await page.dispatchEvent("#cluster", "drop", { dataTransfer: drop });
+  await page.waitForFunction(() => document.querySelectorAll("#machine-list li").length === 3);
+  assert.equal(await page.inputValue("#cluster"), macs.map((t) => t.trim()).join("\n"), "the field holds the three files");
+  await page.selectOption("#link", "thunderbolt");
+  await setGoal(page, macGoal);
+  const expected = macPlan();
+  assert.equal(expected.configurations.length, 0, "unequal devices: no configuration, a plan per device");
+  const paths = await assertClusterCells(page, expected, "macs");
+  let devices = 0;
+  expected.hetero.forEach((m, k) => {
+    if (!m.plan) {
+      assert.ok(paths.has(`hetero.${k}.refused`), `${m.mode}: the refusal is shown`);
+      return;
+    }
+    m.plan.layouts.forEach((l, j) => {
+      assert.ok(paths.has(`hetero.${k}.plan.layouts.${j}.pace`), `${m.mode}: the slowest stage is named`);
+      l.devices.forEach((d, i) => {
+        const base = `hetero.${k}.plan.layouts.${j}.devices.${i}`;
+        for (const f of ["rank", "role", "peak_bytes", "usable_bytes", d.layers ? "layers" : "sequences"]) assert.ok(paths.has(`${base}.${f}`), `${base}.${f} shown`);
+        d.breakdown.forEach((_, t) => assert.ok(paths.has(`${base}.breakdown.${t}.bytes`), `${base}.breakdown.${t} shown`));
+        devices += 1;
+      });
+    });
+  });
+  assert.ok(devices >= 3, `${devices} device rows`);
+  // In words as well: the extreme mode's pipeline over the three, the M4 the coordinator.
+  const extreme = await page.textContent('#cluster-view .hmode[data-mode="extreme"]');
+  assert.match(extreme, /rank 0\s*Apple M4 \(m4-mini\)\s*coordinator/);
+  assert.match(extreme, /layers 0–3/);
+  assert.match(await page.textContent('#cluster-view .hmode[data-mode="conservative"]'), /Refused[\s\S]*80 layers/);
+  assert.equal(await page.isHidden("#charts-block"), true, "no configuration to chart");
+  // The share link restores the cluster, the link class and the results.
+  const original = await clusterState(page);
+  await page.click("#copy-link");
+  await page.waitForFunction(() => /copied/.test(document.getElementById("share-status").textContent));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: link.slice(env.server.url.length) });
+  await rendered(other);
+  await other.waitForSelector("#cluster-view .hdevice");
+  assert.deepEqual(await clusterState(other), original, "same cluster, same devices' parts");
+  assert.deepEqual(otherErrors, []);
+  await c2.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: a 4x8 H100 cluster document: each configuration's mesh and alternatives equal the package's plan, the scaling chart has a point per ScalingPoint, the count is editable; serving layouts too", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "cluster");
+  await paste(page, "#cluster", h100Cluster);
+  await page.waitForFunction(() => document.getElementById("machine-0")?.value === "4");
+  const goal = h100Request.goal;
+  await setGoal(page, goal);
+  const check = async (expected, label) => {
+    await assertCards(page, expected, label);
+    const paths = await assertClusterCells(page, expected, label);
+    for (const f of ["machines", "devices_per_machine", "devices"]) assert.ok(paths.has(`cluster.${f}`), `${label}: cluster.${f}`);
+    let meshes = 0;
+    for (const [k, c] of expected.configurations.entries()) {
+      if (!c.mesh) continue;
+      meshes += 1;
+      const base = `configurations.${k}.mesh`;
+      assert.ok(paths.has(`${base}.binding`), `${label} ${c.mode}: what binds`);
+      c.mesh.candidates.forEach((cand, i) => {
+        for (const f of ["layout.data", "layout.tensor", "layout.pipeline", "layout.context", "layout.expert", "layout.sharding", "layout.micro_batch", "layout.micro_batches", "recompute", "peak_bytes", "time.step_s", "time.mfu", "time.compute_s"]) assert.ok(paths.has(`${base}.candidates.${i}.${f}`), `${label} ${c.mode}: candidate ${i} ${f}`);
+        cand.time.communication.forEach((a, j) => {
+          if (a.exposed_s > 0) assert.ok(paths.has(`${base}.candidates.${i}.time.communication.${j}.exposed_s`), `${label}: ${a.axis} exposed`);
+        });
+      });
+      for (const chart of ["tokens", "mfu"]) {
+        const pts = await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => Number(e.dataset.x)), `svg[data-key="scaling-${chart}-${c.mode}"] circle`);
+        assert.deepEqual(pts, c.mesh.scaling.map((p) => p.devices), `${label} ${c.mode}: one ${chart} point per ScalingPoint`);
+      }
+    }
+    assert.ok(meshes >= 1, `${label}: ${meshes} meshes`);
+  };
+  const expected = plan({ cluster: h100Request.cluster, goal });
+  await check(expected, "h100 llama-70b");
+  // A model that scales over one, two and four nodes.
+  await typeAndRender(page, "#modelId", "Llama-3.1-8B");
+  const small = plan({ cluster: h100Request.cluster, goal: { ...goal, model: { catalogue: "Llama-3.1-8B" } } });
+  assert.ok(small.configurations.some((c) => (c.mesh?.scaling.length ?? 0) >= 3), "the 8B model has a curve");
+  await check(small, "h100 llama-8b");
+  // Two of the four nodes, by the machine's count.
+  await typeAndRender(page, "#machine-0", "2");
+  const two = plan({ cluster: { ...h100Request.cluster, machines: [{ ...h100Request.cluster.machines[0], count: 2 }] }, goal: { ...goal, model: { catalogue: "Llama-3.1-8B" } } });
+  assert.equal(await page.getAttribute('[data-path="cluster.devices"]', "data-value"), "16");
+  await check(two, "h100 two nodes");
+  // Serving on the two nodes: the tensor and pipeline layouts, as the package plans them.
+  const n = await renders(page);
+  await page.selectOption("#task", "serve");
+  await rendered(page, n);
+  const serving = plan({ cluster: { ...h100Request.cluster, machines: [{ ...h100Request.cluster.machines[0], count: 2 }] }, goal: { task: "serve", model: { catalogue: "Llama-3.1-8B" }, sequence: goal.sequence } });
+  const servePaths = await assertClusterCells(page, serving, "h100 serving");
+  for (const [k, c] of serving.configurations.entries()) {
+    (c.serving_layouts?.layouts ?? []).forEach((_, i) => {
+      for (const f of ["replicas", "kv_pool_bytes", "concurrency", "tokens_per_s"]) assert.ok(servePaths.has(`configurations.${k}.serving_layouts.layouts.${i}.${f}`), `serving ${c.mode} layout ${i} ${f}`);
+    });
+  }
+  assert.ok(serving.configurations.some((c) => c.serving_layouts?.layouts.length), "serving layouts planned");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: malformed JSON in the second profile and a machine of count 0 are shown next to their field with its path; nothing typed is lost; identical machines fold into a count", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await page.selectOption("#task", "lora");
+  await choose(page, "model", "catalogue");
+  await page.fill("#modelId", "Llama-3.1-8B");
+  await choose(page, "hardware", "cluster");
+  const bad = macs[1].replace('"hostname": "m4-pro-mini",', '"hostname": "m4-pro-mini",,');
+  const text = [macs[0].trim(), bad.trim(), macs[2].trim()].join("\n");
+  await paste(page, "#cluster", text);
+  const message = await errorText(page, "cluster");
+  const line = text.slice(0, text.indexOf(",,")).split("\n").length;
+  assert.match(message, /cluster\.machines\[1\]/, "names the second machine");
+  assert.match(message, new RegExp(`line ${line} column \\d+`), `says where in the field (line ${line})`);
+  assert.equal(await page.inputValue("#cluster"), text, "the pasted text is kept");
+  assert.equal(await page.getAttribute("#cluster", "aria-invalid"), "true");
+  // Fixed: three machines, results.
+  let n = await renders(page);
+  const good = [macs[0].trim(), macs[1].trim(), macs[2].trim()].join("\n");
+  await paste(page, "#cluster", good);
+  await rendered(page, n);
+  assert.equal(await page.isHidden("#err-cluster"), true);
+  // A count of 0, typed by keyboard: the field after the file picker is the first machine's count.
+  await page.focus("#cluster-file");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "machine-1", "Tab reaches the machines' counts");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("0");
+  const countError = await errorText(page, "machine-1");
+  assert.match(countError, /cluster\.machines\[1\]\.count/);
+  assert.match(countError, /is 0, expected an integer of at least 1/);
+  assert.equal(await page.inputValue("#machine-1"), "0", "the count stays as typed");
+  assert.equal(await page.getAttribute("#machine-1", "aria-invalid"), "true");
+  assert.equal(await page.inputValue("#cluster"), good);
+  assert.equal(await page.getAttribute("#output", "data-stale"), "true");
+  // A bandwidth without a link class is the page's own check, next to the bandwidth.
+  n = await renders(page);
+  await page.fill("#machine-1", "1");
+  await rendered(page, n);
+  await page.fill("#bandwidth", "6");
+  assert.match(await errorText(page, "bandwidth"), /no link class/);
+  n = await renders(page);
+  await page.fill("#bandwidth", "");
+  await rendered(page, n);
+  // Two M4 minis that differ only in host name fold into one machine of count 2; a host name
+  // that is markup stays text.
+  const hostile = "<img src=x onerror=alert(1)>";
+  const a = { ...JSON.parse(macs[0]), hostname: "mini-a" };
+  const b = { ...JSON.parse(macs[0]), hostname: "mini-b" };
+  const c = { ...JSON.parse(macs[2]), hostname: hostile };
+  await pasteAndRender(page, "#cluster", [a, b, c].map((p) => JSON.stringify(p, null, 2)).join("\n"));
+  await page.waitForFunction(() => document.querySelectorAll("#machine-list li").length === 2);
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("#machine-list .machine-name")].map((e) => e.textContent)), ["mini-a", hostile]);
+  assert.equal(await page.inputValue("#machine-0"), "2", "folded into a count of 2");
+  assert.equal(await page.locator("#machine-list img, #output img").count(), 0, "no element made of the host name");
+  const folded = plan({ cluster: { machines: [{ name: "mini-a", count: 2, profile: a }, { profile: c }] }, goal: { task: "lora", model: { catalogue: "Llama-3.1-8B" } } });
+  assert.ok((await assertClusterCells(page, folded, "folded")).size > 20, "the folded cluster's devices are shown");
+  assert.ok((await page.textContent("#cluster-view")).includes(hostile));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light and dark; nothing overflows; Tab visits every control in order; axe-core finds no serious or critical violation", async () => {
+  mkdirSync(screenshots, { recursive: true });
+  const pack = (inputs) => `/#s=${gzipSync(JSON.stringify(inputs)).toString("base64url")}`;
+  const views = {
+    macs: pack({ hardware: "cluster", cluster: macs.map((t) => t.trim()).join("\n"), link: "thunderbolt", task: "lora", model: "catalogue", modelId: "Llama-3.1-70B", knobs: { sequence: "2048", global_batch: "8" } }),
+    h100: pack({ hardware: "cluster", cluster: h100Cluster, task: "finetune", model: "catalogue", modelId: "Llama-3.1-8B", knobs: { sequence: "4096", global_batch: "128" } }),
+  };
+  const axe = readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8");
+  for (const [name, url] of Object.entries(views)) {
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ]) {
+      for (const colorScheme of ["light", "dark"]) {
+        const { page, errors, context } = await open(env, { url, viewport: { width, height }, colorScheme });
+        await rendered(page);
+        await settled(page);
+        await page.waitForSelector("#cluster-view > section");
+        await page.locator("#cluster-view").scrollIntoViewIfNeeded();
+        await page.evaluate(() => document.getElementById("cluster-view").scrollIntoView({ block: "start" }));
+        await page.screenshot({ path: `${screenshots}/cluster-${name}-${width}x${height}-${colorScheme}.png` });
+        if (colorScheme === "light") await page.screenshot({ path: `${screenshots}/cluster-${name}-${width}-full.png`, fullPage: true });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0, `${name}: no horizontal scrolling at ${width} px (${colorScheme})`);
+        if (width === 1280) {
+          if (colorScheme === "light") await assertTabOrder(page, `${name}: `);
+          await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+          await page.evaluate(axe);
+          const result = await page.evaluate(async () => {
+            const r = await window.axe.run(document, { resultTypes: ["violations"] });
+            return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(" ")).slice(0, 5) }));
+          });
+          const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+          assert.deepEqual(serious, [], `axe (${name}, ${colorScheme}): ${JSON.stringify(serious, null, 1)}`);
+        }
+        assert.deepEqual(errors, []);
+        await context.close();
+      }
+    }
+  }
 });
 
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
