@@ -147,3 +147,30 @@ fn a_mesh_shape_for_other_devices_is_named_with_its_numbers() {
         "{e}"
     );
 }
+
+/// Serving a model no single H100 holds (Llama-3.1-70B in bf16: 141 GB of weights against
+/// 79.6 GiB) on two 8-GPU nodes: the configuration fits through its tensor- and
+/// pipeline-parallel layouts, and says so (no `does_not_fit` warning next to layouts that fit).
+#[test]
+fn serving_on_a_cluster_fits_through_its_layouts() {
+    let node = fixture("profiles/h100x8-node.json");
+    let r = request(json!({
+        "cluster": h100_cluster(json!([{"name": "node", "count": 2, "profile": node}])),
+        "goal": {"task": "serve", "model": {"catalogue": "Llama-3.1-70B"}, "sequence": 8192},
+    }));
+    let p = plan(&r).expect("serving plan");
+    for c in &p.configurations {
+        let layouts = c
+            .serving_layouts
+            .as_ref()
+            .expect("serving layouts on a cluster");
+        assert!(!layouts.layouts.is_empty(), "{:?}", c.mode);
+        assert!(layouts.layouts.iter().all(|l| l.tensor * l.pipeline > 1));
+        assert!(c.fits, "{:?}: layouts fit but the verdict says no", c.mode);
+        assert!(
+            c.warnings.iter().all(|w| w.code.as_str() != "does_not_fit"),
+            "{:?}",
+            c.warnings
+        );
+    }
+}

@@ -305,10 +305,14 @@ impl Planner<'_> {
 
         let serve_estimate = serve.then(|| self.serve_estimate(&k, &memory));
         let training = (!serve).then(|| self.training_config(&run, &time, &scale));
-        // A mesh layout that fits replaces the data-parallel search's verdict; the fallback
-        // ladder prices data-parallel steps only, so a mesh configuration has none yet.
-        let fits = chosen.fit == Fit::Fits || mesh.is_some();
-        if mesh.is_some() {
+        // A mesh layout that fits replaces the data-parallel search's verdict, and so does a
+        // serving layout (each one listed holds at least one sequence of the context); the
+        // fallback ladder prices data-parallel steps only, so a mesh configuration has none yet.
+        let serves = serving_layouts
+            .as_ref()
+            .is_some_and(|s: &crate::mesh::ServePlan| !s.layouts.is_empty());
+        let fits = chosen.fit == Fit::Fits || mesh.is_some() || serves;
+        if mesh.is_some() || serves {
             warnings.retain(|w| w.code != crate::warning::WarningCode::DoesNotFit);
         }
         let fallbacks = if serve || mesh.is_some() {
