@@ -716,7 +716,12 @@ fn binding(
 ) -> String {
     let l = &best.layout;
     let model = l.tensor * l.pipeline * l.context;
-    let exposed: f64 = best.time.communication.iter().map(|a| a.exposed_s).sum();
+    let exposed: f64 = best
+        .time
+        .communication
+        .iter()
+        .map(|a| a.exposed_s)
+        .fold(0.0, |s, x| s + x);
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     if model > 1 && any_rejected && smallest_fitting == Some(model) {
         format!(

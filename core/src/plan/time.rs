@@ -152,7 +152,12 @@ impl Planner<'_> {
         time.tokens_per_s = Some(step.tokens_per_s);
         time.mfu = Some(step.mfu);
         time.hfu = Some(step.hfu);
-        time.communication_s = Some(step.communication.iter().map(|a| a.exposed_s).sum());
+        time.communication_s = Some(
+            step.communication
+                .iter()
+                .map(|a| a.exposed_s)
+                .fold(0.0, |s, x| s + x),
+        );
         time.achievable_tflops = Some(step.tokens_per_s * time.hardware_flops_per_token / 1e12);
         time.total_s = Some(step.step_s * time.steps as f64);
         time.data_read_mbs = mb_per_token.map(|m| m * step.tokens_per_s);

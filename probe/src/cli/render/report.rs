@@ -132,10 +132,18 @@ fn device(o: &mut String, plan: &Plan, style: Style) {
     let _ = writeln!(o);
 }
 
-/// Sustained throughput, how it follows from the peak, and the efficiency's source, abbreviated.
+/// The peak, and what prices the steps: the time model where the memory bandwidth is known,
+/// else the sustained throughput of the class efficiency, with its source abbreviated.
 fn speed(d: &Device) -> String {
     let source = abbreviate(&d.efficiency_source);
     match (d.achievable_flops(), d.peak_tflops) {
+        // The time model prices each configuration; the class efficiency only sizes.
+        (Some(_), Some(peak)) if d.memory_bandwidth_gbs.is_some() => format!(
+            "{} x {peak:.1} TFLOP/s peak; step times from the time model (docs/time-model.md); \
+             {:.0} % of peak sizes pretraining models and the score ({source})",
+            d.count,
+            d.efficiency * 100.0
+        ),
         (Some(f), Some(peak)) => format!(
             "{:.1} TFLOP/s sustained = {} x {peak:.1} TFLOP/s peak x {:.0} % efficiency ({source})",
             f / 1e12,
@@ -320,6 +328,27 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
                     format!("{:.0} % / {:.0} %", m * 100.0, h * 100.0)
                 }
                 _ if train(c) => "unknown".into(),
+                _ => "-".into(),
+            }),
+        ),
+        (
+            "step: compute/comm/rest",
+            cell(&|c| match &c.time.breakdown {
+                Some(b) if train(c) => {
+                    let comm: f64 = b
+                        .communication
+                        .iter()
+                        .map(|a| a.exposed_s)
+                        .fold(0.0, |s, x| s + x);
+                    let compute = b.compute_s + b.recompute_s;
+                    let share = |t: f64| t / b.step_s * 100.0;
+                    format!(
+                        "{:.0} % / {:.0} % / {:.0} %",
+                        share(compute),
+                        share(comm),
+                        share(b.step_s - compute - comm)
+                    )
+                }
                 _ => "-".into(),
             }),
         ),
@@ -596,7 +625,11 @@ fn mesh(o: &mut String, c: &Configuration, style: Style) {
         );
         for cand in &m.candidates {
             let t = &cand.time;
-            let exposed: f64 = t.communication.iter().map(|a| a.exposed_s).sum();
+            let exposed: f64 = t
+                .communication
+                .iter()
+                .map(|a| a.exposed_s)
+                .fold(0.0, |s, x| s + x);
             let l = &cand.layout;
             let name = format!(
                 "{} {} mb{} {}",
