@@ -2333,6 +2333,10 @@ export interface StepTime {
      */
     optimizer_s: number;
     /**
+     * Host-offloaded weights fetched over PCIe and not hidden behind the compute, s.
+     */
+    offload_s: number;
+    /**
      * One optimizer step, s.
      */
     step_s: number;
@@ -2957,7 +2961,9 @@ export interface TimeEstimate {
      */
     hardware_flops_per_token: number;
     /**
-     * Sustained TFLOP/s of all devices (peak × efficiency × devices); `null` when the peak is unknown.
+     * Sustained TFLOP/s of all devices: the time model's hardware FLOP/s, or peak × the
+     * device class's efficiency × devices where the model lacks the memory bandwidth; `null`
+     * when the peak is unknown.
      */
     achievable_tflops: number | null;
     /**
@@ -3004,6 +3010,13 @@ export interface TimeEstimate {
      * Storage read rate the input pipeline needs, MB/s.
      */
     data_read_mbs: number | null;
+    /**
+     * Where the step's time goes, from the time model (compute, recomputation, exposed
+     * communication per axis, bubble, optimizer step, offload copies); absent when the
+     * device's peak or memory bandwidth is unknown, and for serving. On a cluster the mesh's
+     * best candidate carries the same.
+     */
+    breakdown?: StepTime;
 }
 
 /**
