@@ -539,12 +539,18 @@ impl Warning {
         )
     }
 
-    /// Suggestion `slow_interconnect`: the GPUs talk at `link_gbs`.
-    pub(crate) fn slow_interconnect(link_gbs: f64) -> Warning {
+    /// Suggestion `slow_interconnect`: the GPUs talk at `link_gbs`, over PCIe inside one
+    /// machine or over the network between machines.
+    pub(crate) fn slow_interconnect(link_gbs: f64, between_machines: bool) -> Warning {
+        let over = if between_machines {
+            "the network between machines"
+        } else {
+            "PCIe"
+        };
         Warning::new(
             WarningCode::SlowInterconnect,
             format!(
-                "GPUs talk over PCIe at about {link_gbs:.0} GB/s: prefer gradient accumulation (fewer all-reduces) or ZeRO-1 over ZeRO-3"
+                "GPUs talk over {over} at about {link_gbs:.0} GB/s: prefer gradient accumulation (fewer all-reduces) or ZeRO-1 over ZeRO-3"
             ),
         )
     }

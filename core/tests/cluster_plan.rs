@@ -174,3 +174,27 @@ fn serving_on_a_cluster_fits_through_its_layouts() {
         );
     }
 }
+
+/// A mesh configuration's out-of-memory fallbacks are the search's other layouts that need less
+/// memory per device, the least change first, each with its own peak and step time.
+#[test]
+fn mesh_configurations_fall_back_to_smaller_layouts() {
+    let r = request(fixture("plan-requests/h100x32-llama70b.json"));
+    let p = plan(&r).expect("plan");
+    let c = &p.configurations[0];
+    let m = c.mesh.as_ref().expect("mesh");
+    let best = &m.candidates[0];
+    assert!(!c.fallbacks.is_empty(), "a smaller layout was kept");
+    let mut last = best.peak_bytes;
+    for f in &c.fallbacks {
+        assert_eq!(f.action.as_str(), "mesh_layout");
+        assert!(f.peak_bytes < best.peak_bytes && f.peak_bytes <= last);
+        last = f.peak_bytes;
+        let same = m
+            .candidates
+            .iter()
+            .find(|k| k.peak_bytes == f.peak_bytes && f.description.contains(&k.layout.axes()))
+            .expect("a kept layout");
+        assert!(f.description.contains(&format!("{:.2} s", same.time.step_s)));
+    }
+}

@@ -433,7 +433,7 @@ export type Checkpointing = "none" | "selective" | "full";
 /**
  * An adjustment of the out-of-memory fallback ladder.
  */
-export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw_8bit" | "offload_optimizer" | "halve_sequence";
+export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw_8bit" | "offload_optimizer" | "halve_sequence" | "mesh_layout";
 
 /**
  * Architecture family, as named by Hugging Face `model_type`.
@@ -1839,7 +1839,8 @@ export interface Fallback {
      */
     description: string;
     /**
-     * Peak memory of one device after this and every earlier step, bytes.
+     * Peak memory of one device after this and every earlier step, bytes; for a
+     * `mesh_layout`, which replaces the layout instead, after this step alone.
      */
     peak_bytes: number;
 }

@@ -140,6 +140,29 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Its axes of more than one rank, innermost first (`tp2 x pp4 x dp4 x v4`), or `one device`.
+    pub fn axes(&self) -> String {
+        let mut axes: Vec<String> = [
+            ("tp", self.tensor),
+            ("cp", self.context),
+            ("ep", self.expert),
+            ("pp", self.pipeline),
+            ("dp", self.data),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(a, n)| alloc::format!("{a}{n}"))
+        .collect();
+        if self.virtual_stages > 1 {
+            axes.push(alloc::format!("v{}", self.virtual_stages));
+        }
+        if axes.is_empty() {
+            String::from("one device")
+        } else {
+            axes.join(" x ")
+        }
+    }
+
     /// Devices the layout occupies.
     pub fn devices(&self) -> u64 {
         self.data * self.tensor * self.pipeline * self.context

@@ -306,8 +306,8 @@ impl Planner<'_> {
         let serve_estimate = serve.then(|| self.serve_estimate(&k, &memory));
         let training = (!serve).then(|| self.training_config(&run, &time, &scale));
         // A mesh layout that fits replaces the data-parallel search's verdict, and so does a
-        // serving layout (each one listed holds at least one sequence of the context); the
-        // fallback ladder prices data-parallel steps only, so a mesh configuration has none yet.
+        // serving layout (each one listed holds at least one sequence of the context). A mesh
+        // configuration's fallbacks are the search's other layouts that need less memory.
         let serves = serving_layouts
             .as_ref()
             .is_some_and(|s: &crate::mesh::ServePlan| !s.layouts.is_empty());
@@ -315,10 +315,10 @@ impl Planner<'_> {
         if mesh.is_some() || serves {
             warnings.retain(|w| w.code != crate::warning::WarningCode::DoesNotFit);
         }
-        let fallbacks = if serve || mesh.is_some() {
-            Vec::new()
-        } else {
-            self.fallbacks(spec, k, task)
+        let fallbacks = match &mesh {
+            _ if serve => Vec::new(),
+            Some(m) => super::fallbacks::mesh_fallbacks(m),
+            None => self.fallbacks(spec, k, task),
         };
         Ok(Configuration {
             mode,

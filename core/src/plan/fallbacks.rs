@@ -84,3 +84,40 @@ impl Planner<'_> {
         out
     }
 }
+
+/// Most layouts a mesh configuration's ladder lists.
+const MESH_FALLBACKS: usize = 3;
+
+/// A mesh configuration's ladder: the other layouts the search kept that need less memory per
+/// device than the chosen one, the least change first (highest peak), each with its step time
+/// against the chosen one's. Each replaces the layout, not adds to the earlier ones.
+pub(super) fn mesh_fallbacks(mesh: &crate::mesh::MeshPlan) -> Vec<Fallback> {
+    let Some(best) = mesh.candidates.first() else {
+        return Vec::new();
+    };
+    let mut lower: Vec<&crate::mesh::MeshCandidate> = mesh.candidates[1..]
+        .iter()
+        .filter(|c| c.peak_bytes < best.peak_bytes)
+        .collect();
+    lower.sort_by(|a, b| b.peak_bytes.cmp(&a.peak_bytes));
+    lower
+        .into_iter()
+        .take(MESH_FALLBACKS)
+        .map(|c| {
+            let l = &c.layout;
+            Fallback {
+                action: FallbackAction::MeshLayout,
+                description: format!(
+                    "layout {} {} micro-batch {} recompute {}: step {:.2} s ({:+.0} %)",
+                    l.axes(),
+                    l.sharding.as_str(),
+                    l.micro_batch,
+                    c.recompute.as_str(),
+                    c.time.step_s,
+                    (c.time.step_s / best.time.step_s - 1.0) * 100.0
+                ),
+                peak_bytes: c.peak_bytes,
+            }
+        })
+        .collect()
+}

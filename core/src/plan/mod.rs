@@ -595,7 +595,8 @@ pub struct Fallback {
     pub action: FallbackAction,
     /// What changes, with the numbers.
     pub description: String,
-    /// Peak memory of one device after this and every earlier step, bytes.
+    /// Peak memory of one device after this and every earlier step, bytes; for a
+    /// `mesh_layout`, which replaces the layout instead, after this step alone.
     pub peak_bytes: u64,
 }
 
@@ -616,6 +617,8 @@ pub enum FallbackAction {
     OffloadOptimizer,
     /// Half the sequence.
     HalveSequence,
+    /// On a cluster: another layout the mesh search kept that needs less memory per device.
+    MeshLayout,
 }
 
 wire_names!(FallbackAction, "fallback action", {
@@ -624,4 +627,5 @@ wire_names!(FallbackAction, "fallback action", {
     Adamw8bit => "adamw_8bit",
     OffloadOptimizer => "offload_optimizer",
     HalveSequence => "halve_sequence",
+    MeshLayout => "mesh_layout",
 });

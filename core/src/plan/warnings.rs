@@ -79,7 +79,11 @@ impl Planner<'_> {
             s.push(Warning::use_a_gpu());
         }
         if d.count > 1 && d.link_gbs.is_some_and(|l| l < SLOW_INTERCONNECT_GBS) {
-            s.push(Warning::slow_interconnect(d.link_gbs.unwrap_or(0.0)));
+            let between = self.cluster.is_some_and(|v| d.count > v.fabric.per_machine);
+            s.push(Warning::slow_interconnect(
+                d.link_gbs.unwrap_or(0.0),
+                between,
+            ));
         }
         (w, s)
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use trainfit_core::hardware::HardwareProfile;
-use trainfit_core::plan::{Configuration, Device, GoalTask, Plan};
+use trainfit_core::plan::{Configuration, Device, FallbackAction, GoalTask, Plan};
 use trainfit_core::request::{Offload, Sharding};
 use trainfit_core::{Estimate, Warning};
 
@@ -481,25 +481,7 @@ fn parameters(c: &Configuration) -> String {
 
 /// A layout in one cell: its axes above one, innermost first.
 fn layout(l: &trainfit_core::mesh::Layout) -> String {
-    let mut axes: Vec<String> = [
-        ("tp", l.tensor),
-        ("cp", l.context),
-        ("ep", l.expert),
-        ("pp", l.pipeline),
-        ("dp", l.data),
-    ]
-    .iter()
-    .filter(|(_, n)| *n > 1)
-    .map(|(a, n)| format!("{a}{n}"))
-    .collect();
-    if l.virtual_stages > 1 {
-        axes.push(format!("v{}", l.virtual_stages));
-    }
-    if axes.is_empty() {
-        "one device".into()
-    } else {
-        axes.join(" x ")
-    }
+    l.axes()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -786,9 +768,19 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
         let _ = writeln!(o, "  host memory besides: {:.2} GiB", gib(e.host_bytes));
     }
     if !c.fallbacks.is_empty() {
+        // A mesh configuration's fallbacks are alternatives, a data-parallel one's a ladder.
+        let alternatives = c
+            .fallbacks
+            .iter()
+            .all(|f| f.action == FallbackAction::MeshLayout);
         let _ = writeln!(
             o,
-            "  if it runs out of memory, apply in order (peak after each step):"
+            "{}",
+            if alternatives {
+                "  if it runs out of memory, take one of these layouts (least change first):"
+            } else {
+                "  if it runs out of memory, apply in order (peak after each step):"
+            }
         );
         for (i, f) in c.fallbacks.iter().enumerate() {
             let head = format!(
