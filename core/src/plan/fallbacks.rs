@@ -99,7 +99,7 @@ pub(super) fn mesh_fallbacks(mesh: &crate::mesh::MeshPlan) -> Vec<Fallback> {
         .iter()
         .filter(|c| c.peak_bytes < best.peak_bytes)
         .collect();
-    lower.sort_by(|a, b| b.peak_bytes.cmp(&a.peak_bytes));
+    lower.sort_by_key(|c| core::cmp::Reverse(c.peak_bytes));
     lower
         .into_iter()
         .take(MESH_FALLBACKS)
