@@ -671,3 +671,22 @@ fn golden_exports() {
     let serve = machine_plan("h100x8-node", goals()[4].1.clone());
     insta::assert_snapshot!("export_h100x8_serve", golden(&serve, Mode::Balanced));
 }
+
+/// `tests/export/validation.json` (written by `tests/export/validate.sh`, which loads the
+/// exports with each engine's own code) covers every format: each was read by its engine with
+/// no failure, or says why its engine does not install here.
+#[test]
+fn engine_validation_covers_every_format() {
+    let v = fixture("../export/validation.json");
+    for f in Format::ALL {
+        let r = &v[f.as_str()];
+        assert!(r.is_object(), "{f} missing from validation.json; run tests/export/validate.sh");
+        assert_eq!(r["failed"], json!([]), "{f}: the engine rejected exports");
+        let validated = r["validated"].as_u64().unwrap();
+        let why = r["engine"]["import_error"].as_str();
+        assert!(
+            validated > 0 || why.is_some_and(|w| !w.is_empty()),
+            "{f}: neither validated nor a reason its engine is not installed"
+        );
+    }
+}

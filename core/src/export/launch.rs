@@ -180,6 +180,8 @@ pub(super) fn kubeflow(job: &Job<'_>) -> Result<Vec<ExportFile>> {
             Map::new()
                 // `nprocPerNode` is a string in the v1 API (PyTorchJobSpec.NprocPerNode *string).
                 .put("nprocPerNode", format!("{}", job.per_node))
+                // The operator's defaults (the Python client's model requires the field).
+                .put("runPolicy", Map::new())
                 .put("pytorchReplicaSpecs", specs),
         );
     let mut out = vec![yaml_file(
