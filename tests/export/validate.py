@@ -55,7 +55,8 @@ GOALS = {
 # Engines with no parser that installs from PyPI on a machine without a GPU.
 NOT_INSTALLABLE = {
     "megatron": "Megatron-LM's argument parser (megatron/training/arguments.py) is in the "
-    "Megatron-LM repository, not in the megatron-core wheel on PyPI",
+    "Megatron-LM repository, not in the megatron-core wheel on PyPI; set MEGATRON_LM to a "
+    "checkout of it to validate",
     "llama_cpp": "llama-server is a C++ binary built from the llama.cpp repository; PyPI's "
     "llama-cpp-python has another server with other flags",
 }
@@ -336,7 +337,39 @@ def sglang(files, cpu):
     return None
 
 
+def megatron(files, cpu):
+    # Megatron-LM's own parser from a checkout (MEGATRON_LM); it uses typing.override (Python
+    # 3.12), which typing_extensions provides on 3.11.
+    import typing
+    import typing_extensions
+
+    typing.override = typing_extensions.override
+    sys.path.insert(0, os.environ["MEGATRON_LM"])
+    from megatron.training.arguments import parse_args
+
+    words = after(commands(files["megatron.sh"]), "torchrun")
+    args = words[words.index("pretrain_gpt.py") + 1:]
+    note = None
+    # A given model's architecture flags are placeholders (the plan has no shape for it); any
+    # integer stands in for the check.
+    for i, w in enumerate(args):
+        if w.startswith("<") and w.endswith(">") and w[1:-1].isupper() and args[i - 1] in (
+            "--num-layers", "--hidden-size", "--num-attention-heads", "--ffn-hidden-size"
+        ):
+            args[i] = "64"
+            note = "a given model's architecture placeholders replaced by 64 to read the rest"
+    saved = sys.argv
+    try:
+        sys.argv = ["pretrain_gpt.py"] + args
+        a = parse_args()
+    finally:
+        sys.argv = saved
+    assert a.micro_batch_size > 0
+    return note
+
+
 CHECKS = {
+    "megatron": megatron,
     "torchrun": lambda f, cpu: launcher(f, cpu, "torchrun.sh", "torchrun"),
     "slurm": lambda f, cpu: launcher(f, cpu, "train.sbatch", "srun"),
     "training_arguments": training_arguments,
@@ -399,6 +432,12 @@ def main():
         engines[f] = {"module": module, "version": version_of(module), "import_error": why}
     for f, why in NOT_INSTALLABLE.items():
         engines[f] = {"module": None, "version": None, "import_error": why}
+    if os.environ.get("MEGATRON_LM"):
+        engines["megatron"] = {
+            "module": "megatron.training.arguments",
+            "version": os.environ.get("MEGATRON_LM_COMMIT", "checkout"),
+            "import_error": None,
+        }
     with tempfile.TemporaryDirectory() as tmp:
         for case, request in cases():
             p = run([binary, "plan", "--input", "-", "--json"], json.dumps(request))

@@ -4,6 +4,7 @@
 # checks covers every format.
 #   tests/export/validate.sh                              # setup (idempotent), build, validate
 #   TRAINFIT_BIN=target/release/trainfit tests/export/validate.sh
+#   MEGATRON_LM=path/to/Megatron-LM tests/export/validate.sh   # also read megatron.sh with its parser
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
