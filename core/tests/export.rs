@@ -680,7 +680,10 @@ fn engine_validation_covers_every_format() {
     let v = fixture("../export/validation.json");
     for f in Format::ALL {
         let r = &v[f.as_str()];
-        assert!(r.is_object(), "{f} missing from validation.json; run tests/export/validate.sh");
+        assert!(
+            r.is_object(),
+            "{f} missing from validation.json; run tests/export/validate.sh"
+        );
         assert_eq!(r["failed"], json!([]), "{f}: the engine rejected exports");
         let validated = r["validated"].as_u64().unwrap();
         let why = r["engine"]["import_error"].as_str();
@@ -688,5 +691,66 @@ fn engine_validation_covers_every_format() {
             validated > 0 || why.is_some_and(|w| !w.is_empty()),
             "{f}: neither validated nor a reason its engine is not installed"
         );
+    }
+}
+
+/// A plan read from a file may hold any numbers: zeros and products beyond 64 bits are errors
+/// naming the field, in every format, never a panic (a panic in wasm kills the module).
+#[test]
+fn hostile_numbers_are_errors_not_panics() {
+    let lora = machine_plan("rtx4090-desktop", goals()[2].1.clone());
+    let serve = machine_plan("h100x8-node", goals()[4].1.clone());
+    let cluster = cluster_plan();
+    type Edit = fn(&mut Plan);
+    let edits: [(&str, Edit); 6] = [
+        ("micro_batch", |p| {
+            p.configurations.iter_mut().for_each(|c| c.micro_batch = 0)
+        }),
+        ("lora_rank", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.lora_rank = Some(0))
+        }),
+        ("sequence", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.sequence = u64::MAX)
+        }),
+        ("devices", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.devices = u64::MAX)
+        }),
+        ("cluster", |p| {
+            if let Some(cl) = p.cluster.as_mut() {
+                cl.devices_per_machine = 0;
+            }
+        }),
+        ("layout", |p| {
+            for c in &mut p.configurations {
+                if let Some(m) = c.mesh.as_mut() {
+                    m.candidates[0].layout.pipeline = 0;
+                }
+            }
+        }),
+    ];
+    for base in [&lora, &serve, &cluster] {
+        for (name, edit) in edits {
+            let mut p = base.clone();
+            edit(&mut p);
+            for info in formats() {
+                let r = std::panic::catch_unwind(|| {
+                    export(&p, Mode::Balanced, info.format, &ExportOptions::default())
+                });
+                let r = r.unwrap_or_else(|_| panic!("{name}, {}: panicked", info.format));
+                if let Err(e) = r {
+                    assert!(
+                        ["invalid_field", "overflow", "unsupported"].contains(&e.code()),
+                        "{name}, {}: {e}",
+                        info.format
+                    );
+                }
+            }
+        }
     }
 }

@@ -69,16 +69,12 @@ pub fn export_plan(
     #[wasm_bindgen(unchecked_optional_param_type = "ExportOptions")] options: JsValue,
 ) -> Result<Vec<Ts<ExportFile>>, JsValue> {
     let plan: Plan = decode("plan", &plan.js_value())?;
-    // Names, not JSON documents: `"balanced"`, `"deepspeed"`.
-    let mode: Mode = boundary::text("mode", &mode.js_value())?
-        .parse()
-        .map_err(error)?;
-    let format: Format = boundary::text("format", &format.js_value())?
-        .parse()
-        .map_err(error)?;
-    let options: ExportOptions = match options.is_undefined() || options.is_null() {
-        true => ExportOptions::default(),
-        false => decode("options", &options)?,
+    let mode: Mode = name("mode", &mode.js_value())?;
+    let format: Format = name("format", &format.js_value())?;
+    let options: ExportOptions = if options.is_undefined() || options.is_null() {
+        ExportOptions::default()
+    } else {
+        decode("options", &options)?
     };
     let files = engine::export(&plan, mode, format, &options).map_err(error)?;
     files.iter().map(|f| encode("export", f)).collect()
@@ -176,6 +172,20 @@ pub fn version() -> Result<Ts<Versions>, JsValue> {
 pub async fn detect_browser_hardware() -> Result<Ts<BrowserHardware>, JsValue> {
     let facts = browser::facts().await;
     encode("browser hardware", &hardware::from_browser(facts))
+}
+
+/// A name argument (`"balanced"`, `"deepspeed"`): a string, read by the core's `FromStr`, not
+/// a JSON document.
+fn name<T: std::str::FromStr<Err = Error>>(what: &str, value: &JsValue) -> Result<T, JsValue> {
+    if !value.is_string() {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        return Err(error(Error::InvalidField {
+            field: what.into(),
+            value: format!("of type {kind}"),
+            expected: "a string".into(),
+        }));
+    }
+    boundary::text(what, value)?.parse().map_err(error)
 }
 
 /// A search query: a string, or nothing for all entries.

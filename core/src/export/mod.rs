@@ -321,6 +321,7 @@ impl<'a> Job<'a> {
                 overlap_grad_reduce: true,
             },
         };
+        check_counts(c, &layout, plan)?;
         let (nodes, per_node) = match &plan.cluster {
             Some(cl) if cl.machines > 1 && c.devices > cl.devices_per_machine => {
                 if c.devices % cl.devices_per_machine != 0 {
@@ -337,6 +338,16 @@ impl<'a> Job<'a> {
             }
             _ => (1, c.devices),
         };
+        if nodes > crate::document::MAX_LIST_ENTRIES as u64 {
+            return Err(Error::invalid(
+                "cluster.machines",
+                nodes,
+                format!(
+                    "at most {} machines (the longest list a document holds)",
+                    crate::document::MAX_LIST_ENTRIES
+                ),
+            ));
+        }
         Ok(Job {
             format,
             plan,
@@ -468,6 +479,72 @@ impl<'a> Job<'a> {
             .lora_rank
             .ok_or_else(|| Error::missing("lora_rank", "a LoRA configuration"))
     }
+}
+
+/// A plan read from a file may hold any numbers: every count the exporters divide by or
+/// multiply is at least 1, and their products fit 64 bits (else an error, never a panic).
+fn check_counts(c: &Configuration, l: &Layout, plan: &Plan) -> Result<()> {
+    let counts = [
+        ("devices", c.devices),
+        ("micro_batch", c.micro_batch),
+        ("gradient_accumulation", c.gradient_accumulation),
+        ("global_batch", c.global_batch),
+        ("sequence", c.sequence),
+        ("mesh.candidates[0].layout.data", l.data),
+        ("mesh.candidates[0].layout.tensor", l.tensor),
+        ("mesh.candidates[0].layout.pipeline", l.pipeline),
+        ("mesh.candidates[0].layout.context", l.context),
+        ("mesh.candidates[0].layout.expert", l.expert),
+        ("mesh.candidates[0].layout.virtual_stages", l.virtual_stages),
+        ("mesh.candidates[0].layout.micro_batch", l.micro_batch),
+        ("mesh.candidates[0].layout.micro_batches", l.micro_batches),
+    ];
+    for (field, v) in counts {
+        crate::error::positive(field, v)?;
+    }
+    if let Some(r) = c.lora_rank {
+        crate::error::positive("lora_rank", r)?;
+    }
+    if let Some(cl) = &plan.cluster {
+        crate::error::positive("cluster.devices_per_machine", cl.devices_per_machine)?;
+    }
+    if let Some(s) = &c.serve {
+        crate::error::positive("serve.context", s.context)?;
+    }
+    if let Some(layouts) = &c.serving_layouts {
+        for (i, sl) in layouts.layouts.iter().enumerate().take(1) {
+            for (axis, v) in [
+                ("tensor", sl.tensor),
+                ("pipeline", sl.pipeline),
+                ("replicas", sl.replicas),
+                ("concurrency", sl.concurrency),
+            ] {
+                crate::error::positive(&format!("serving_layouts.layouts[{i}].{axis}"), v)?;
+            }
+        }
+    }
+    // The products the files state: the batch over all ranks, all slots' context.
+    let product = |parts: &[u64], what: &str| {
+        parts
+            .iter()
+            .try_fold(1u64, |acc, &p| acc.checked_mul(p))
+            .ok_or_else(|| Error::overflow(what))
+    };
+    product(
+        &[l.micro_batch, l.micro_batches, l.data],
+        "the batch over all ranks",
+    )?;
+    product(
+        &[c.sequence, c.micro_batch, c.devices],
+        "the context of all sequences",
+    )?;
+    if let Some(s) = &c.serve {
+        product(
+            &[s.context, c.micro_batch, c.devices, s.concurrency],
+            "the context of all sequences",
+        )?;
+    }
+    Ok(())
 }
 
 /// `lora_alpha` the plan's memory model assumed: twice the rank (the request's documented

@@ -112,12 +112,6 @@ pub(super) fn vllm(job: &Job<'_>) -> Result<Vec<ExportFile>> {
 pub(super) fn sglang(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     gpu_only(job, "SGLang")?;
     let s = serving(job)?;
-    if s.pipeline > 1 && job.nodes == 1 && s.tensor * s.pipeline * s.replicas > job.world() {
-        return Err(job.refuse(
-            "serving_layouts",
-            "the layout needs more devices than the plan has",
-        ));
-    }
     let mut c = Command::new(&["python", "-m", "sglang.launch_server"])
         .arg("--model-path", job.model())
         .arg("--tp-size", s.tensor)
@@ -127,7 +121,12 @@ pub(super) fn sglang(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     }
     c = c
         .arg("--context-length", s.context)
-        .arg("--max-running-requests", s.sequences * s.replicas)
+        .arg(
+            "--max-running-requests",
+            s.sequences
+                .checked_mul(s.replicas)
+                .ok_or_else(|| Error::overflow("the requests of all replicas"))?,
+        )
         .arg_f("--mem-fraction-static", memory_share(job))
         .arg("--dtype", dtype(job))
         .arg("--kv-cache-dtype", "auto");
@@ -170,7 +169,12 @@ pub(super) fn llama_cpp(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     let mut c = Command::new(&["llama-server"])
         .arg("--model", job.model())
         // `--ctx-size` is the whole KV cache, shared by the slots (server README, `-np`).
-        .arg("--ctx-size", s.context * s.sequences)
+        .arg(
+            "--ctx-size",
+            s.context
+                .checked_mul(s.sequences)
+                .ok_or_else(|| Error::overflow("the context of all slots"))?,
+        )
         .arg("--parallel", s.sequences);
     c = match job.class() {
         DeviceClass::Cpu => c.arg("--n-gpu-layers", 0u64),
