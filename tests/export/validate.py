@@ -173,8 +173,14 @@ def training_arguments(files, cpu):
             a["ddp_backend"] = "gloo"
         note = "read with use_cpu=True and ddp_backend gloo (no GPU on the validating machine)"
     if "deepspeed" in a:
-        a["deepspeed"] = json.loads(files["ds_config.json"])
-    TrainingArguments(**a)
+        ds = json.loads(files["ds_config.json"])
+        # One rank here (see deepspeed()).
+        ds["train_batch_size"] = ds["train_micro_batch_size_per_gpu"] * ds["gradient_accumulation_steps"]
+        a["deepspeed"] = ds
+    t = TrainingArguments(**a)
+    if "deepspeed" in a:
+        # DeepSpeed's config and these arguments agree (a mismatch raises here).
+        t.hf_deepspeed_config.trainer_config_finalize(t, None, t.max_steps)
     launch = after(commands(files["launch.sh"]), "launch")
     # accelerate launch's own flags end where the program starts.
     i = launch.index("-m") if "-m" in launch else next(j for j, w in enumerate(launch) if w.endswith(".py"))
@@ -221,6 +227,24 @@ def deepspeed(files, cpu):
     c = DeepSpeedConfig(cfg, mpu=DataParallel(data))
     assert c.train_batch_size == cfg["train_batch_size"]
     assert c.zero_optimization_stage == cfg["zero_optimization"]["stage"]
+    # The launch's TrainingArguments with this config: transformers checks they agree
+    # (HfTrainerDeepSpeedConfig.trainer_config_process raises on a mismatch).
+    launch = after(commands(files["launch.sh"]), "deepspeed")
+    i = launch.index("-m") if "-m" in launch else next(j for j, w in enumerate(launch) if w.endswith(".py"))
+    cwd = os.getcwd()
+    # This process is one rank; the Trainer computes the batch over its ranks, so the config it
+    # checks carries one rank's batch (DeepSpeedConfig checked the plan's above).
+    one_rank = {**cfg, "train_batch_size": cfg["train_micro_batch_size_per_gpu"] * cfg["gradient_accumulation_steps"]}
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "ds_config.json").write_text(json.dumps(one_rank))
+        os.chdir(d)
+        try:
+            args = check_training_flags(launch[i:])
+        finally:
+            os.chdir(cwd)
+    assert args.deepspeed == "ds_config.json"
+    # The mismatch check runs when the Trainer finalises the config with the run's steps.
+    args.hf_deepspeed_config.trainer_config_finalize(args, None, args.max_steps)
     return None
 
 

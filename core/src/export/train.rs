@@ -92,6 +92,12 @@ fn hf_checkpointing(job: &Job<'_>) -> Result<bool> {
 /// The `TrainingArguments` of the configuration, in the order of transformers' docs
 /// (huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments).
 pub(super) fn hf_training_arguments(job: &Job<'_>) -> Result<Map> {
+    hf_arguments_sharded(job, hf_sharding(job)?)
+}
+
+/// The `TrainingArguments` with the sharding given (the DeepSpeed format shards with DeepSpeed
+/// whatever the plan's sharding is called).
+fn hf_arguments_sharded(job: &Job<'_>, sharding: HfSharding) -> Result<Map> {
     job.data_parallel_only("TrainingArguments")?;
     let t = job.training()?;
     let l = &job.layout;
@@ -139,7 +145,7 @@ pub(super) fn hf_training_arguments(job: &Job<'_>) -> Result<Map> {
             m = m.put("ddp_backend", backend);
         }
     }
-    m = match hf_sharding(job)? {
+    m = match sharding {
         HfSharding::None => m,
         HfSharding::Deepspeed => m.put("deepspeed", "ds_config.json"),
         // `fsdp` options string and `fsdp_config` (transformers training_args.py, FSDPOption);
@@ -623,33 +629,18 @@ pub(super) fn deepspeed(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     } else {
         launch = launch.arg("--num_gpus", job.per_node);
     }
+    // The Trainer checks that ds_config.json and its own arguments agree (learning rate, batch,
+    // accumulation, clipping, precision: transformers integrations/deepspeed.py,
+    // HfTrainerDeepSpeedConfig.trainer_config_process), so the launch passes them all.
+    let args = hf_arguments_sharded(job, HfSharding::Deepspeed)?;
     let program = match &job.options.script {
         Some(s) => Command::default().word(s.as_str()),
         None => Command::new(&["-m", "trl.scripts.sft"]),
     };
-    let t = job.training()?;
     launch = launch
         .extend(&program)
-        .arg("--deepspeed", "ds_config.json")
-        .extend(&script_flags(job)?)
-        .arg("--output_dir", job.output_dir()?)
-        .arg("--per_device_train_batch_size", job.layout.micro_batch)
-        .arg("--gradient_accumulation_steps", job.layout.micro_batches)
-        .arg("--max_steps", t.steps)
-        .arg("--save_steps", t.save_steps)
-        .arg(
-            "--gradient_checkpointing",
-            if hf_checkpointing(job)? {
-                "true"
-            } else {
-                "false"
-            },
-        );
-    launch = match job.half() {
-        Some("bf16") => launch.arg("--bf16", "true"),
-        Some(_) => launch.arg("--fp16", "true"),
-        None => launch,
-    };
+        .extend(&hf_flags(&args))
+        .extend(&script_flags(job)?);
     let mut out = vec![
         json_file("ds_config.json", &cfg.into()),
         script_file(
