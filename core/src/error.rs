@@ -80,6 +80,15 @@ pub enum Error {
     /// A hardware profile with nothing to plan on: no accelerator of known memory and no
     /// system memory.
     NoDevice,
+    /// An engine format that cannot express a value of the configuration being exported.
+    Unsupported {
+        /// The format, e.g. `accelerate`.
+        format: String,
+        /// Path of the value in the plan's configuration, e.g. `mesh.candidates[0].layout.pipeline`.
+        field: String,
+        /// Why the engine cannot express it, with the numbers.
+        reason: String,
+    },
 }
 
 /// Longest echo of a user's value in a message, in characters.
@@ -88,7 +97,7 @@ pub const ECHO_CHARS: usize = 80;
 impl Error {
     /// Every [`Error::code`], in the order of the variants: the npm package declares them as its
     /// `ErrorCode` type, so a caller can branch on them.
-    pub const CODES: [&'static str; 8] = [
+    pub const CODES: [&'static str; 9] = [
         "invalid_field",
         "missing_field",
         "unsupported_model_type",
@@ -97,11 +106,12 @@ impl Error {
         "schema_version",
         "overflow",
         "no_device",
+        "unsupported",
     ];
 
     /// A stable, machine-readable name of the variant: `invalid_field`, `missing_field`,
     /// `unsupported_model_type`, `unknown_model`, `invalid_json`, `schema_version`, `overflow`,
-    /// `no_device`. It never changes for a variant, whatever the message says.
+    /// `no_device`, `unsupported`. It never changes for a variant, whatever the message says.
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidField { .. } => "invalid_field",
@@ -112,6 +122,7 @@ impl Error {
             Error::SchemaVersion { .. } => "schema_version",
             Error::Overflow { .. } => "overflow",
             Error::NoDevice => "no_device",
+            Error::Unsupported { .. } => "unsupported",
         }
     }
 
@@ -121,7 +132,8 @@ impl Error {
             Error::InvalidField { field, .. }
             | Error::MissingField { field, .. }
             | Error::UnsupportedModelType { field, .. }
-            | Error::SchemaVersion { field, .. } => Some(field),
+            | Error::SchemaVersion { field, .. }
+            | Error::Unsupported { field, .. } => Some(field),
             Error::UnknownModel { field, .. } => (!field.is_empty()).then_some(field.as_str()),
             Error::Json { field, .. } => field.as_deref(),
             Error::Overflow { .. } | Error::NoDevice => None,
@@ -143,7 +155,8 @@ impl Error {
             | Error::MissingField { field, .. }
             | Error::UnsupportedModelType { field, .. }
             | Error::SchemaVersion { field, .. }
-            | Error::UnknownModel { field, .. } => join(field),
+            | Error::UnknownModel { field, .. }
+            | Error::Unsupported { field, .. } => join(field),
             Error::Json { field, .. } => join(field.get_or_insert_with(String::new)),
             Error::Overflow { .. } | Error::NoDevice => {}
         }
@@ -308,6 +321,11 @@ impl fmt::Display for Error {
             Error::NoDevice => f.write_str(
                 "the hardware profile has nothing to plan on: no accelerator with memory_total_bytes and no memory.total_bytes",
             ),
+            Error::Unsupported {
+                format,
+                field,
+                reason,
+            } => write!(f, "format `{format}` cannot express field `{field}`: {reason}"),
         }
     }
 }
@@ -453,6 +471,11 @@ mod tests {
             Error::schema_version("f", 9, 1),
             Error::overflow("q"),
             Error::NoDevice,
+            Error::Unsupported {
+                format: "f".into(),
+                field: "f".into(),
+                reason: "r".into(),
+            },
         ];
         // A new variant fails to compile here until it is added above and to CODES.
         for e in &one_of_each {
@@ -464,7 +487,8 @@ mod tests {
                 | Error::Json { .. }
                 | Error::SchemaVersion { .. }
                 | Error::Overflow { .. }
-                | Error::NoDevice => {}
+                | Error::NoDevice
+                | Error::Unsupported { .. } => {}
             }
         }
         let codes: Vec<&str> = one_of_each.iter().map(Error::code).collect();

@@ -28,6 +28,7 @@ pub mod cluster;
 pub mod document;
 pub mod error;
 pub mod estimate;
+pub mod export;
 pub mod hardware;
 pub mod math;
 pub mod memory;

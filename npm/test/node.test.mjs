@@ -25,3 +25,36 @@ test("detectBrowserHardware without WebGPU is a profile with a reason", async ()
   assert.equal(hw.webgpu, null);
   assert.deepEqual(hw.candidates, []);
 });
+
+test("exportPlan writes an engine's files from a plan, and refuses what the engine cannot express", () => {
+  const formats = trainfit.exportFormats();
+  assert.equal(formats.length, 14);
+  assert.deepEqual(formats.find((f) => f.format === "vllm").kind, "serving");
+  const lora = trainfit.plan({
+    profile: fixtures.rtx4090,
+    goal: { task: "lora", model: { catalogue: "llama-3.1-8b" } },
+  });
+  const balanced = lora.configurations.find((c) => c.mode === "balanced");
+  const [peft] = trainfit.exportPlan(lora, "balanced", "peft");
+  assert.equal(peft.name, "lora_config.json");
+  assert.equal(peft.media_type, "application/json");
+  // The plan's rank, and the memory model's alpha of twice the rank.
+  assert.equal(JSON.parse(peft.text).r, balanced.lora_rank);
+  assert.equal(JSON.parse(peft.text).lora_alpha, 2 * balanced.lora_rank);
+  const files = trainfit.exportPlan(JSON.stringify(lora), "balanced", "training_arguments", {
+    dataset: "/data/my set",
+  });
+  const args = JSON.parse(files.find((f) => f.name === "training_args.json").text);
+  assert.equal(args.per_device_train_batch_size, balanced.micro_batch);
+  assert.equal(args.gradient_accumulation_steps, balanced.gradient_accumulation);
+  assert.equal(args.learning_rate, balanced.training.learning_rate);
+  assert.match(files.find((f) => f.name === "launch.sh").text, /--dataset_name '\/data\/my set'/);
+  assert.throws(
+    () => trainfit.exportPlan(lora, "balanced", "vllm"),
+    (e) => e.code === "unsupported" && e.field === "task" && /format `vllm` cannot express/.test(e.message),
+  );
+  assert.throws(
+    () => trainfit.exportPlan(lora, "balanced", "no_such_format"),
+    (e) => e.code === "invalid_field" && e.field === "format",
+  );
+});

@@ -59,7 +59,8 @@ function bases() {
     { profile },
     { profile, goal: { task: "lora", model: { catalogue: "llama-3-8b" } }, modes: ["balanced"] },
   ]);
-  return { requests, profiles, configs, plans };
+  const exportable = plans.map((p) => trainfit.plan(p));
+  return { requests, profiles, configs, plans, exportable };
 }
 
 function nested(depth, leaf, array) {
@@ -198,6 +199,18 @@ const exports = {
   accelerators: { run: trainfit.accelerators, base: (rng) => rng.pick(["h100", "nvidia ada", "", "apple m4"]) },
   version: { run: trainfit.version, base: () => ({}) },
   detectBrowserHardware: { run: trainfit.detectBrowserHardware, base: () => ({}) },
+  // An edited plan (of each fixture machine, as plan() gave it), options or a whole call's
+  // arguments, in every format.
+  exportPlan: {
+    run: (args) => (Array.isArray(args) ? trainfit.exportPlan(...args) : trainfit.exportPlan(args, "balanced", "torchrun")),
+    base: (rng) => [
+      rng.pick(b.exportable),
+      rng.pick(["balanced", "extreme", "conservative"]),
+      rng.pick(trainfit.exportFormats().map((f) => f.format)),
+      rng.pick([undefined, { dataset: "/data/x", master_port: 29400 }]),
+    ],
+  },
+  exportFormats: { run: trainfit.exportFormats, base: () => ({}) },
 };
 
 const failures = [];

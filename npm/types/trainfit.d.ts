@@ -2,7 +2,7 @@
 /* eslint-disable */
 
 /** The stable code of every error an export throws (the core's error kinds). */
-export type ErrorCode = "invalid_field" | "missing_field" | "unsupported_model_type" | "unknown_model" | "invalid_json" | "schema_version" | "overflow" | "no_device";
+export type ErrorCode = "invalid_field" | "missing_field" | "unsupported_model_type" | "unknown_model" | "invalid_json" | "schema_version" | "overflow" | "no_device" | "unsupported";
 
 /** What every export throws: an `Error` whose `message` names the field, the value and what was
  * expected, with a `code` to branch on and, when it is about one, the `field`'s path
@@ -137,6 +137,24 @@ export interface Warning {
      * One sentence with the numbers.
      */
     message: string;
+}
+
+/**
+ * A format with what it produces, for listings.
+ */
+export interface FormatInfo {
+    /**
+     * The format's name (`--format`).
+     */
+    format: Format;
+    /**
+     * `training` or `serving`.
+     */
+    kind: string;
+    /**
+     * One line: the engine and the files.
+     */
+    description: string;
 }
 
 /**
@@ -434,6 +452,11 @@ export type Checkpointing = "none" | "selective" | "full";
  * An adjustment of the out-of-memory fallback ladder.
  */
 export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw_8bit" | "offload_optimizer" | "halve_sequence" | "mesh_layout";
+
+/**
+ * An engine format.
+ */
+export type Format = "torchrun" | "training_arguments" | "accelerate" | "deepspeed" | "torchtitan" | "megatron" | "peft" | "axolotl" | "slurm" | "kubeflow" | "mlx" | "vllm" | "sglang" | "llama_cpp";
 
 /**
  * Architecture family, as named by Hugging Face `model_type`.
@@ -1601,6 +1624,25 @@ export interface DeviceShare {
      * Its optimizer step, s.
      */
     optimizer_s: number;
+}
+
+/**
+ * One exported file.
+ */
+export interface ExportFile {
+    /**
+     * File name, without a directory (`ds_config.json`).
+     */
+    name: string;
+    /**
+     * IANA media type: `application/json`, `application/yaml` (RFC 9512), `application/toml`,
+     * or `application/x-sh` for shell scripts.
+     */
+    media_type: string;
+    /**
+     * The file's text, ending with a newline.
+     */
+    text: string;
 }
 
 /**
@@ -3200,6 +3242,54 @@ export type LinkClass = "nvlink" | "nvswitch" | "pcie" | "infiniband" | "roce" |
 export type AcceleratorKind = "discrete" | "integrated" | "unified" | "cpu" | "virtual" | "unknown";
 
 /**
+ * What the plan does not know. Every field is optional; an unset one is written as the
+ * placeholder its doc names, which the file still parses with and the user replaces.
+ */
+export interface ExportOptions {
+    /**
+     * Model path or Hugging Face repository. Default: the plan's model name when the user
+     * gave the model (catalogue names are Hugging Face repositories), else `<MODEL_PATH>`
+     * (a generated pretraining shape has no weights to load).
+     */
+    model?: string;
+    /**
+     * Dataset path or Hugging Face dataset name. Default: `<DATASET_PATH>`.
+     */
+    dataset?: string;
+    /**
+     * Output directory for checkpoints. Default: the plan's training config's
+     * (`./trainfit-<mode>`).
+     */
+    output_dir?: string;
+    /**
+     * Address of the rank-0 node. Default: `<MASTER_ADDR>` (SLURM: the job's first node).
+     */
+    master_addr?: string;
+    /**
+     * Port of the rendezvous. Default: 29500, torchrun's `--master-port` default
+     * (torch/distributed/run.py).
+     */
+    master_port?: number;
+    /**
+     * Container image (Kubeflow). Default: `<CONTAINER_IMAGE>`.
+     */
+    image?: string;
+    /**
+     * Job name (SLURM, Kubeflow, rendezvous id). Default: `trainfit-<mode>`.
+     */
+    job_name?: string;
+    /**
+     * Training script the launchers run, a `.py` path. Default: TRL's SFT script as a module
+     * (`-m trl.scripts.sft`), whose flags are TrainingArguments' plus its model and data flags.
+     */
+    script?: string;
+    /**
+     * Hosts of an MLX job, comma separated (`mlx.launch --hosts`). Default: `<HOSTS>`.
+     */
+    hosts?: string;
+}
+
+/**
  * What to plan for.
  */
 export interface PlanRequest {
@@ -3328,6 +3418,28 @@ export function detectBrowserHardware(): Promise<BrowserHardware>;
  * An `Error` whose `code` is the core's error kind and whose `field` names the offending field.
  */
 export function estimate(request: EstimateRequest | string): Estimate;
+
+/**
+ * Every export format with its kind (`training` or `serving`) and a one-line description, as
+ * `trainfit export --list-formats` prints them.
+ *
+ * # Errors
+ * None; the signature matches the other exports.
+ */
+export function exportFormats(): FormatInfo[];
+
+/**
+ * The files of an engine `format` (`"deepspeed"`, `"slurm"`, ... as `exportFormats()` lists them) for
+ * the `mode` configuration of a plan (or its JSON text), as `trainfit export --plan FILE --mode
+ * MODE --format FORMAT` writes them; `options` fill in what the plan does not know (model and
+ * dataset paths, master address, container image), placeholders such as `<MODEL_PATH>` where
+ * absent.
+ *
+ * # Errors
+ * As [`estimate`]; `unsupported` when the format cannot express a value of the configuration,
+ * with the `field` and why.
+ */
+export function exportPlan(plan: Plan | string, mode: Mode, format: Format, options?: ExportOptions): ExportFile[];
 
 /**
  * The model spec of a Hugging Face `config.json` (its text, or the parsed object).

@@ -7,6 +7,7 @@
 mod args;
 mod cluster;
 mod estimate;
+mod export;
 mod input;
 mod model;
 mod models;
@@ -51,6 +52,8 @@ enum Command {
     Plan(plan::Args),
     /// Estimate the peak memory of one device for a request (see the README for the format).
     Estimate(estimate::Args),
+    /// Write a plan's configuration as the files of an engine (DeepSpeed, torchrun, SLURM, vLLM, ...).
+    Export(export::Args),
 }
 
 impl Cli {
@@ -73,6 +76,7 @@ impl Cli {
             Command::Open(args) => open::run(&args),
             Command::Plan(args) => plan::run(&args, Style::detect()),
             Command::Estimate(args) => estimate::run(&args),
+            Command::Export(args) => export::run(&args),
         }
     }
 }

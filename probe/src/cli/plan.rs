@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
+use trainfit_core::export::Format;
 use trainfit_core::model::{self, ModelSource};
 use trainfit_core::plan::{plan, Goal, GoalTask, Mode, PlanRequest, PLAN_SCHEMA_VERSION};
 use trainfit_probe::collect::collect;
@@ -144,17 +145,26 @@ pub struct Args {
     #[arg(long)]
     input: PathBuf,
     /// Print the plan as JSON instead of the report.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "export")]
     json: bool,
+    /// Print (or with --out write) the files of this engine format for the --mode
+    /// configuration instead of the report (see `trainfit export --list-formats`).
+    #[arg(long, value_name = "FORMAT", value_parser = one_of(Format::ALL, Format::as_str, Format::as_str))]
+    export: Option<Format>,
+    #[command(flatten)]
+    target: super::export::Target,
 }
 
 /// `trainfit plan --input FILE`: the plan for the request at `input` (`-`: standard input), as
-/// pretty JSON with `json`, else the report.
+/// pretty JSON with `json`, the files of `export`, else the report.
 pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
     let origin = Origin(&args.input);
     let request: PlanRequest =
         input::document(&format!("plan request {origin}"), &origin, &origin.read()?)?;
     let result = plan(&request)?;
+    if let Some(format) = args.export {
+        return super::export::files(&result, format, &args.target);
+    }
     if args.json {
         Ok(render::json("plan", &result)?)
     } else {

@@ -1,0 +1,756 @@
+//! `export`: every format of every configuration of the fixture machines and the cluster is read
+//! back by a real parser (serde_json, serde-saphyr for YAML, toml, shell-words and `bash -n` for
+//! scripts) and its values checked against the plan; refusals name the format and the field;
+//! the files themselves are pinned in insta snapshots (`core/tests/snapshots/export__*.snap`;
+//! regenerate with `INSTA_UPDATE=always cargo test -p trainfit-core --test export`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+use trainfit_core::export::{export, formats, ExportFile, ExportOptions, Format};
+use trainfit_core::plan::{plan, Configuration, Mode, Plan, PlanRequest};
+use trainfit_core::Error;
+
+fn fixture(path: &str) -> Value {
+    let text = std::fs::read_to_string(format!(
+        "{}/../tests/data/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+const MACHINES: [&str; 5] = [
+    "cpu-laptop-16gb",
+    "h100x8-node",
+    "m2-pro-32gb",
+    "rtx3060-laptop-6gb",
+    "rtx4090-desktop",
+];
+
+fn plan_of(request: Value) -> Plan {
+    let r: PlanRequest = serde_json::from_value(request).expect("plan request");
+    plan(&r).expect("plan")
+}
+
+fn machine_plan(machine: &str, goal: Value) -> Plan {
+    plan_of(json!({"profile": fixture(&format!("profiles/{machine}.json")), "goal": goal}))
+}
+
+fn cluster_plan() -> Plan {
+    plan_of(fixture("plan-requests/h100x32-llama70b.json"))
+}
+
+/// A file's text parsed by the parser its engine uses a counterpart of, as JSON values (scripts:
+/// each command's words).
+fn parse(f: &ExportFile) -> Value {
+    match f.media_type.as_str() {
+        "application/json" => serde_json::from_str(&f.text)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}\n{}", f.name, f.text)),
+        "application/yaml" => serde_saphyr::from_str::<Value>(&f.text)
+            .unwrap_or_else(|e| panic!("{}: not YAML: {e}\n{}", f.name, f.text)),
+        "application/toml" => {
+            let v: toml::Value = toml::from_str(&f.text)
+                .unwrap_or_else(|e| panic!("{}: not TOML: {e}\n{}", f.name, f.text));
+            serde_json::to_value(v).unwrap()
+        }
+        "application/x-sh" => {
+            bash_n(f);
+            Value::Array(
+                commands(&f.text)
+                    .into_iter()
+                    .map(|words| json!(words))
+                    .collect(),
+            )
+        }
+        "text/plain" => Value::String(f.text.clone()),
+        other => panic!("{}: unexpected media type {other}", f.name),
+    }
+}
+
+/// `bash -n`: the script parses.
+fn bash_n(f: &ExportFile) {
+    let mut child = Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bash");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(f.text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}: bash -n: {}\n{}",
+        f.name,
+        String::from_utf8_lossy(&out.stderr),
+        f.text
+    );
+}
+
+/// The script's commands (continuation lines joined, comments and blank lines dropped), each
+/// split into words as the shell would (shell-words); a quoted value may span lines.
+fn commands(text: &str) -> Vec<Vec<String>> {
+    let joined = text.replace("\\\n", " ");
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in joined.lines() {
+        if pending.is_empty() && (line.trim().is_empty() || line.trim_start().starts_with('#')) {
+            continue;
+        }
+        pending.push_str(line);
+        match shell_words::split(&pending) {
+            Ok(words) => {
+                out.push(words);
+                pending.clear();
+            }
+            // An open quote: the value goes on to the next line.
+            Err(_) => pending.push('\n'),
+        }
+    }
+    assert!(pending.is_empty(), "unterminated quote: {pending}");
+    out
+}
+
+/// The value after `flag` in a command's words.
+fn flag<'a>(words: &'a [String], name: &str) -> Option<&'a str> {
+    words
+        .iter()
+        .position(|w| w == name)
+        .and_then(|i| words.get(i + 1))
+        .map(String::as_str)
+}
+
+/// The last command of the script that starts with `program`.
+fn command_of(v: &Value, program: &str) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .rfind(|w| w.iter().any(|x| x == program))
+        .unwrap_or_else(|| panic!("no {program} command in {v}"))
+}
+
+fn file<'a>(files: &'a [ExportFile], name: &str) -> &'a ExportFile {
+    files.iter().find(|f| f.name == name).unwrap_or_else(|| {
+        panic!(
+            "no {name} among {:?}",
+            files.iter().map(|f| &f.name).collect::<Vec<_>>()
+        )
+    })
+}
+
+fn f64_of(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => s.parse().unwrap(),
+        other => other.as_f64().unwrap(),
+    }
+}
+
+fn u64_of(v: &Value) -> u64 {
+    match v {
+        Value::String(s) => s.parse().unwrap(),
+        other => other.as_u64().unwrap(),
+    }
+}
+
+fn num(s: Option<&str>) -> f64 {
+    s.expect("flag").parse().expect("number")
+}
+
+/// Checks every value of one export against its configuration.
+fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
+    let parsed: BTreeMap<&str, Value> = files.iter().map(|f| (f.name.as_str(), parse(f))).collect();
+    let layout = c.mesh.as_ref().map(|m| m.candidates[0].layout);
+    let (micro, accumulation, data) = match layout {
+        Some(l) => (l.micro_batch, l.micro_batches, l.data),
+        None => (c.micro_batch, c.gradient_accumulation, c.devices),
+    };
+    let t = c.training.as_ref();
+    match format {
+        Format::TrainingArguments => {
+            let a = &parsed["training_args.json"];
+            let t = t.unwrap();
+            assert_eq!(a["per_device_train_batch_size"], micro);
+            assert_eq!(a["gradient_accumulation_steps"], accumulation);
+            assert_eq!(a["learning_rate"].as_f64(), Some(t.learning_rate));
+            assert_eq!(a["max_steps"], t.steps);
+            assert_eq!(a["warmup_steps"], t.warmup_steps);
+            assert_eq!(a["save_steps"], t.save_steps);
+            assert_eq!(a["output_dir"], t.output_dir.as_str());
+            // The launch line carries the same values as flags.
+            let launch = command_of(&parsed["launch.sh"], "accelerate");
+            assert_eq!(num(flag(&launch, "--learning_rate")), t.learning_rate);
+            assert_eq!(num(flag(&launch, "--num_processes")), c.devices as f64);
+            assert_eq!(num(flag(&launch, "--max_length")), c.sequence as f64);
+            if let Some(r) = c.lora_rank {
+                assert_eq!(num(flag(&launch, "--lora_r")), r as f64);
+            }
+        }
+        Format::Deepspeed => {
+            let d = &parsed["ds_config.json"];
+            let t = t.unwrap();
+            assert_eq!(d["train_batch_size"], c.global_batch);
+            assert_eq!(d["train_micro_batch_size_per_gpu"], micro);
+            assert_eq!(d["gradient_accumulation_steps"], accumulation);
+            assert_eq!(micro * accumulation * data, c.global_batch);
+            assert_eq!(
+                d["optimizer"]["params"]["lr"].as_f64(),
+                Some(t.learning_rate)
+            );
+            assert_eq!(d["scheduler"]["params"]["warmup_num_steps"], t.warmup_steps);
+            let stage = d["zero_optimization"]["stage"].as_u64().unwrap();
+            let want = match c.sharding.as_str() {
+                "zero1" => 1,
+                "zero2" | "fsdp_shard_grad_op" => 2,
+                "zero3" | "fsdp_full_shard" => 3,
+                _ if c.offload.parameters => 3,
+                _ if c.offload.optimizer => 2,
+                _ => 0,
+            };
+            assert_eq!(stage, want);
+            assert_eq!(
+                d["zero_optimization"].get("offload_optimizer").is_some(),
+                c.offload.optimizer
+            );
+            let launch = command_of(&parsed["launch.sh"], "deepspeed");
+            assert_eq!(flag(&launch, "--deepspeed"), Some("ds_config.json"));
+        }
+        Format::Accelerate => {
+            let a = &parsed["accelerate_config.yaml"];
+            assert_eq!(u64_of(&a["num_processes"]), c.devices);
+            assert_eq!(
+                u64_of(&a["num_machines"]),
+                p.cluster
+                    .as_ref()
+                    .map_or(1, |cl| c.devices.div_ceil(cl.devices_per_machine))
+            );
+            let want = match c.sharding.as_str() {
+                "fsdp_full_shard" | "fsdp_shard_grad_op" => "FSDP",
+                "zero1" | "zero2" | "zero3" => "DEEPSPEED",
+                _ if c.offload.optimizer || c.offload.parameters => "DEEPSPEED",
+                _ if c.devices > 1 => "MULTI_GPU",
+                _ => "NO",
+            };
+            assert_eq!(a["distributed_type"], want);
+        }
+        Format::Torchtitan => {
+            let t_ = &parsed["torchtitan.toml"];
+            let (tp, pp, cp) = layout.map_or((1, 1, 1), |l| (l.tensor, l.pipeline, l.context));
+            let par = &t_["parallelism"];
+            assert_eq!(par["tensor_parallel_degree"], tp);
+            assert_eq!(par["pipeline_parallel_degree"], pp);
+            assert_eq!(par["context_parallel_degree"], cp);
+            assert_eq!(
+                par["data_parallel_shard_degree"].as_u64().unwrap()
+                    * par["data_parallel_replicate_degree"].as_u64().unwrap(),
+                data
+            );
+            assert_eq!(t_["training"]["global_batch_size"], c.global_batch);
+            assert_eq!(t_["training"]["seq_len"], c.sequence);
+            assert_eq!(t_["training"]["steps"], t.unwrap().steps);
+        }
+        Format::Megatron => {
+            let m = command_of(&parsed["megatron.sh"], "torchrun");
+            let (tp, pp) = layout.map_or((1, 1), |l| (l.tensor, l.pipeline));
+            assert_eq!(num(flag(&m, "--tensor-model-parallel-size")), tp as f64);
+            assert_eq!(num(flag(&m, "--pipeline-model-parallel-size")), pp as f64);
+            assert_eq!(num(flag(&m, "--micro-batch-size")), micro as f64);
+            assert_eq!(num(flag(&m, "--global-batch-size")), c.global_batch as f64);
+            assert_eq!(num(flag(&m, "--seq-length")), c.sequence as f64);
+            assert_eq!(num(flag(&m, "--lr")), t.unwrap().learning_rate);
+            assert_eq!(num(flag(&m, "--train-iters")), t.unwrap().steps as f64);
+            if let Some(s) = c.model.shape {
+                assert_eq!(num(flag(&m, "--num-layers")), s.layers as f64);
+                assert_eq!(num(flag(&m, "--hidden-size")), s.hidden as f64);
+            }
+        }
+        Format::Peft => {
+            let l = &parsed["lora_config.json"];
+            let r = c.lora_rank.unwrap();
+            assert_eq!(l["r"], r);
+            // The memory model's default alpha: 2 x rank.
+            assert_eq!(l["lora_alpha"], 2 * r);
+            assert_eq!(l["target_modules"], "all-linear");
+            assert_eq!(
+                parsed.contains_key("bnb_config.json"),
+                c.task.as_str() == "qlora"
+            );
+        }
+        Format::Axolotl => {
+            let a = &parsed["axolotl.yaml"];
+            let t = t.unwrap();
+            assert_eq!(u64_of(&a["micro_batch_size"]), micro);
+            assert_eq!(u64_of(&a["gradient_accumulation_steps"]), accumulation);
+            assert_eq!(u64_of(&a["sequence_len"]), c.sequence);
+            assert_eq!(f64_of(&a["learning_rate"]), t.learning_rate);
+            assert_eq!(u64_of(&a["max_steps"]), t.steps);
+            assert_eq!(a["base_model"], c.model.name.as_str());
+            if let Some(r) = c.lora_rank {
+                assert_eq!(u64_of(&a["lora_r"]), r);
+            }
+        }
+        Format::Torchrun | Format::Slurm => {
+            let (name, launcher) = if format == Format::Torchrun {
+                ("torchrun.sh", "torchrun")
+            } else {
+                ("train.sbatch", "srun")
+            };
+            let words = command_of(&parsed[name], launcher);
+            let per_node = p
+                .cluster
+                .as_ref()
+                .map_or(c.devices, |cl| cl.devices_per_machine.min(c.devices));
+            assert_eq!(num(flag(&words, "--nproc_per_node")), per_node as f64);
+            if format == Format::Slurm {
+                let text = &file(files, name).text;
+                let nodes = c.devices / per_node;
+                assert!(
+                    text.contains(&format!("#SBATCH --nodes={nodes}\n")),
+                    "{text}"
+                );
+            }
+            if layout.is_some_and(|l| l.tensor > 1 || l.pipeline > 1) {
+                assert!(parsed.contains_key("torchtitan.toml"));
+            } else {
+                assert_eq!(
+                    num(flag(&words, "--per_device_train_batch_size")),
+                    micro as f64
+                );
+                assert_eq!(
+                    num(flag(&words, "--gradient_accumulation_steps")),
+                    accumulation as f64
+                );
+            }
+        }
+        Format::Kubeflow => {
+            let k = &parsed["pytorchjob.yaml"];
+            let per_node = p
+                .cluster
+                .as_ref()
+                .map_or(c.devices, |cl| cl.devices_per_machine.min(c.devices));
+            assert_eq!(k["kind"], "PyTorchJob");
+            assert_eq!(k["spec"]["nprocPerNode"], per_node.to_string());
+            let specs = &k["spec"]["pytorchReplicaSpecs"];
+            let workers = specs.get("Worker").map_or(0, |w| u64_of(&w["replicas"]));
+            assert_eq!(1 + workers, c.devices / per_node);
+        }
+        Format::Mlx => {
+            let m = &parsed["mlx_lora.yaml"];
+            let t = t.unwrap();
+            assert_eq!(u64_of(&m["iters"]), t.steps);
+            assert_eq!(u64_of(&m["batch_size"]), micro * data);
+            assert_eq!(u64_of(&m["max_seq_length"]), c.sequence);
+            assert_eq!(f64_of(&m["learning_rate"]), t.learning_rate);
+            if let Some(r) = c.lora_rank {
+                assert_eq!(u64_of(&m["lora_parameters"]["rank"]), r);
+            }
+        }
+        Format::Vllm | Format::Sglang | Format::LlamaCpp => {
+            let (name, program) = match format {
+                Format::Vllm => ("vllm.sh", "vllm"),
+                Format::Sglang => ("sglang.sh", "python"),
+                _ => ("llama_server.sh", "llama-server"),
+            };
+            let s = c.serve.as_ref().unwrap();
+            let words = command_of(&parsed[name], program);
+            let ctx = match format {
+                Format::Vllm => num(flag(&words, "--max-model-len")),
+                Format::Sglang => num(flag(&words, "--context-length")),
+                // llama-server's context is shared by its slots.
+                _ => num(flag(&words, "--ctx-size")) / num(flag(&words, "--parallel")),
+            };
+            assert_eq!(ctx, s.context as f64);
+            let concurrency = match format {
+                Format::Vllm => {
+                    num(flag(&words, "--max-num-seqs"))
+                        * flag(&words, "--data-parallel-size").map_or(1.0, |d| d.parse().unwrap())
+                }
+                Format::Sglang => num(flag(&words, "--max-running-requests")),
+                _ => num(flag(&words, "--parallel")),
+            };
+            assert_eq!(concurrency, s.concurrency as f64, "{name}");
+        }
+    }
+}
+
+/// Every format of every configuration: parsed and checked, or refused with the format named.
+fn export_all(p: &Plan) -> (usize, usize) {
+    let mut done = 0;
+    let mut refused = 0;
+    for c in &p.configurations {
+        for info in formats() {
+            match export(p, c.mode, info.format, &ExportOptions::default()) {
+                Ok(files) => {
+                    assert!(!files.is_empty());
+                    for f in &files {
+                        assert!(f.text.ends_with('\n'), "{}", f.name);
+                    }
+                    check(p, c, info.format, &files);
+                    done += 1;
+                }
+                Err(e @ Error::Unsupported { .. }) => {
+                    let msg = e.to_string();
+                    // A training format for a serving configuration (or the reverse) is not a
+                    // limit of the engine; count the others.
+                    if e.field() != Some("task") {
+                        refused += 1;
+                    }
+                    assert!(
+                        msg.starts_with(&format!(
+                            "format `{}` cannot express field `",
+                            info.format
+                        )),
+                        "{msg}"
+                    );
+                }
+                Err(e) => panic!("{} {}: {e}", c.mode, info.format),
+            }
+        }
+    }
+    (done, refused)
+}
+
+fn goals() -> Vec<(&'static str, Value)> {
+    vec![
+        ("pretrain", json!({"task": "pretrain"})),
+        (
+            "finetune",
+            json!({"task": "finetune", "model": {"catalogue": "qwen2.5-0.5b"}}),
+        ),
+        (
+            "lora",
+            json!({"task": "lora", "model": {"catalogue": "llama-3.1-8b"}}),
+        ),
+        (
+            "qlora",
+            json!({"task": "qlora", "model": {"catalogue": "mistral-7b-v0.1"}}),
+        ),
+        (
+            "serve",
+            json!({"task": "serve", "model": {"catalogue": "llama-3.1-8b"}}),
+        ),
+    ]
+}
+
+#[test]
+fn every_format_of_every_fixture_parses_and_carries_the_plan() {
+    let mut total = (0, 0);
+    for m in MACHINES {
+        for (_, goal) in goals() {
+            let (d, r) = export_all(&machine_plan(m, goal));
+            total = (total.0 + d, total.1 + r);
+        }
+    }
+    let (d, r) = export_all(&cluster_plan());
+    total = (total.0 + d, total.1 + r);
+    // Most pairs export; the refusals are what engines cannot run (MLX off Apple, DeepSpeed on
+    // Apple, a generated shape in torchtitan, ...). 476 exports and 174 such refusals when
+    // written.
+    assert!(total.0 > 2 * total.1, "{total:?}");
+}
+
+#[test]
+fn the_cluster_exports_its_mesh_to_torchtitan_and_launchers() {
+    let p = cluster_plan();
+    let c = &p.configurations[0];
+    let l = c.mesh.as_ref().unwrap().candidates[0].layout;
+    // The 70B fine-tune on 4 x 8 H100s: data 4 x tensor 2 x pipeline 4, FSDP over the data axis.
+    assert_eq!((l.data, l.tensor, l.pipeline), (4, 2, 4));
+    let files = export(&p, c.mode, Format::Slurm, &ExportOptions::default()).unwrap();
+    let sbatch = &file(&files, "train.sbatch").text;
+    assert!(
+        sbatch.contains(
+            "#SBATCH --nodes=4\n#SBATCH --ntasks-per-node=1\n#SBATCH --gpus-per-node=8\n"
+        ),
+        "{sbatch}"
+    );
+    let toml: toml::Value = toml::from_str(&file(&files, "torchtitan.toml").text).unwrap();
+    assert_eq!(
+        toml["parallelism"]["data_parallel_shard_degree"].as_integer(),
+        Some(4)
+    );
+    assert_eq!(
+        toml["parallelism"]["pipeline_parallel_schedule"].as_str(),
+        Some("Interleaved1F1B")
+    );
+    // Megatron shards optimizer states or runs FSDP2 without a pipeline; FSDP with 4 stages is
+    // neither, and the refusal says so.
+    let e = export(&p, c.mode, Format::Megatron, &ExportOptions::default()).unwrap_err();
+    assert_eq!(e.field(), Some("mesh.candidates[0].layout.sharding"));
+    assert!(
+        e.to_string()
+            .contains("fsdp_full_shard with 4 pipeline stages"),
+        "{e}"
+    );
+}
+
+#[test]
+fn refusals_name_the_format_the_field_and_why() {
+    let serve = machine_plan("rtx4090-desktop", goals()[4].1.clone());
+    let e = export(
+        &serve,
+        Mode::Balanced,
+        Format::Deepspeed,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "unsupported");
+    assert_eq!(e.field(), Some("task"));
+    assert!(
+        e.to_string().starts_with(
+            "format `deepspeed` cannot express field `task`: the configuration serves"
+        ),
+        "{e}"
+    );
+
+    let lora = machine_plan("rtx4090-desktop", goals()[2].1.clone());
+    let e = export(
+        &lora,
+        Mode::Balanced,
+        Format::Vllm,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("task"));
+
+    // An uneven pipeline (lighter first and last stages) has no setting in Accelerate's
+    // Megatron-LM plugin.
+    let mut cluster = cluster_plan();
+    let c = &mut cluster.configurations[0];
+    let l = &mut c.mesh.as_mut().unwrap().candidates[0].layout;
+    l.lighter_ends = true;
+    l.virtual_stages = 1;
+    l.sharding = trainfit_core::request::Sharding::None;
+    let e = export(
+        &cluster,
+        Mode::Balanced,
+        Format::Accelerate,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("mesh.candidates[0].layout.lighter_ends"));
+
+    // Unequal devices: no launcher starts ranks of unequal layers and batch shares.
+    let macs: Vec<Value> = ["m4-16gb", "m4-pro-48gb", "m2-ultra-192gb"]
+        .iter()
+        .map(|m| json!({"profile": fixture(&format!("clusters/{m}.json"))}))
+        .collect();
+    let hetero = plan_of(json!({
+        "cluster": {"machines": macs, "links": [{"class": "thunderbolt"}]},
+        "goal": {"task": "lora", "model": {"catalogue": "Llama-3.1-70B"}, "sequence": 2048,
+                 "global_batch": 8},
+    }));
+    let e = export(
+        &hetero,
+        Mode::Extreme,
+        Format::Torchrun,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("hetero"));
+
+    // A mode the plan lacks is a bad argument, not a refusal.
+    let e = export(
+        &cluster_plan(),
+        Mode::Conservative,
+        Format::Torchtitan,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_field");
+}
+
+#[test]
+fn options_replace_placeholders_and_quote_safely() {
+    let p = machine_plan("h100x8-node", goals()[2].1.clone());
+    let hostile = "/data/it's \"mine\"\n$(rm -rf ~) <x>: yes";
+    let o = ExportOptions {
+        model: Some(String::from("/models/llama 3")),
+        dataset: Some(String::from(hostile)),
+        output_dir: Some(String::from("out: no")),
+        ..ExportOptions::default()
+    };
+    for info in formats() {
+        let Ok(files) = export(&p, Mode::Balanced, info.format, &o) else {
+            continue;
+        };
+        for f in &files {
+            let v = parse(f);
+            let text = v.to_string();
+            if f.name.ends_with(".sh") || f.name.ends_with(".sbatch") {
+                // Each value is one word, exactly as given.
+                let cmd = v.as_array().unwrap().last().unwrap();
+                let words: Vec<&str> = cmd
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap())
+                    .collect();
+                if let Some(i) = words.iter().position(|w| *w == "--dataset_name") {
+                    assert_eq!(words[i + 1], hostile);
+                }
+            } else if f.text.contains("dataset") || f.text.contains("DATASET") {
+                // The hostile path is one string value somewhere in the document.
+                assert!(
+                    text.contains(&serde_json::to_string(hostile).unwrap())
+                        || !text.contains("rm -rf"),
+                    "{}: {text}",
+                    f.name
+                );
+            }
+        }
+    }
+    let files = export(&p, Mode::Balanced, Format::TrainingArguments, &o).unwrap();
+    let a: Value = serde_json::from_str(&file(&files, "training_args.json").text).unwrap();
+    assert_eq!(a["output_dir"], "out: no");
+    let files = export(&p, Mode::Balanced, Format::Axolotl, &o).unwrap();
+    let y: Value = serde_saphyr::from_str(&file(&files, "axolotl.yaml").text).unwrap();
+    assert_eq!(y["datasets"][0]["path"], hostile);
+    assert_eq!(y["base_model"], "/models/llama 3");
+}
+
+#[test]
+fn formats_are_listed_once_each_with_a_description() {
+    let list = formats();
+    assert_eq!(list.len(), Format::ALL.len());
+    for f in &list {
+        assert!(!f.description.is_empty());
+        assert_eq!(f.format.as_str().parse::<Format>().unwrap(), f.format);
+    }
+}
+
+/// One machine's (or the cluster's) balanced configuration in every format, as text.
+fn golden(p: &Plan, mode: Mode) -> String {
+    let mut out = String::new();
+    for info in formats() {
+        out.push_str(&format!("===== {} =====\n", info.format));
+        match export(p, mode, info.format, &ExportOptions::default()) {
+            Ok(files) => {
+                for f in files {
+                    out.push_str(&format!(
+                        "----- {} ({}) -----\n{}",
+                        f.name, f.media_type, f.text
+                    ));
+                }
+            }
+            Err(e) => out.push_str(&format!("refused: {e}\n")),
+        }
+    }
+    out
+}
+
+#[test]
+fn golden_exports() {
+    let goal_of = |m: &str| match m {
+        "h100x8-node" => goals()[0].1.clone(),
+        "m2-pro-32gb" | "rtx4090-desktop" => goals()[2].1.clone(),
+        "rtx3060-laptop-6gb" => goals()[3].1.clone(),
+        _ => goals()[1].1.clone(),
+    };
+    for m in MACHINES {
+        let p = machine_plan(m, goal_of(m));
+        insta::assert_snapshot!(format!("export_{m}"), golden(&p, Mode::Balanced));
+    }
+    insta::assert_snapshot!(
+        "export_h100x32_llama70b",
+        golden(&cluster_plan(), Mode::Balanced)
+    );
+    let serve = machine_plan("h100x8-node", goals()[4].1.clone());
+    insta::assert_snapshot!("export_h100x8_serve", golden(&serve, Mode::Balanced));
+}
+
+/// `tests/export/validation.json` (written by `tests/export/validate.sh`, which loads the
+/// exports with each engine's own code) covers every format: each was read by its engine with
+/// no failure, or says why its engine does not install here.
+#[test]
+fn engine_validation_covers_every_format() {
+    let v = fixture("../export/validation.json");
+    for f in Format::ALL {
+        let r = &v[f.as_str()];
+        assert!(
+            r.is_object(),
+            "{f} missing from validation.json; run tests/export/validate.sh"
+        );
+        assert_eq!(r["failed"], json!([]), "{f}: the engine rejected exports");
+        let validated = r["validated"].as_u64().unwrap();
+        let why = r["engine"]["import_error"].as_str();
+        assert!(
+            validated > 0 || why.is_some_and(|w| !w.is_empty()),
+            "{f}: neither validated nor a reason its engine is not installed"
+        );
+    }
+}
+
+/// A plan read from a file may hold any numbers: zeros and products beyond 64 bits are errors
+/// naming the field, in every format, never a panic (a panic in wasm kills the module).
+#[test]
+fn hostile_numbers_are_errors_not_panics() {
+    let lora = machine_plan("rtx4090-desktop", goals()[2].1.clone());
+    let serve = machine_plan("h100x8-node", goals()[4].1.clone());
+    let cluster = cluster_plan();
+    type Edit = fn(&mut Plan);
+    let edits: [(&str, Edit); 6] = [
+        ("micro_batch", |p| {
+            p.configurations.iter_mut().for_each(|c| c.micro_batch = 0)
+        }),
+        ("lora_rank", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.lora_rank = Some(0))
+        }),
+        ("sequence", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.sequence = u64::MAX)
+        }),
+        ("devices", |p| {
+            p.configurations
+                .iter_mut()
+                .for_each(|c| c.devices = u64::MAX)
+        }),
+        ("cluster", |p| {
+            if let Some(cl) = p.cluster.as_mut() {
+                cl.devices_per_machine = 0;
+            }
+        }),
+        ("layout", |p| {
+            for c in &mut p.configurations {
+                if let Some(m) = c.mesh.as_mut() {
+                    m.candidates[0].layout.pipeline = 0;
+                }
+            }
+        }),
+    ];
+    for base in [&lora, &serve, &cluster] {
+        for (name, edit) in edits {
+            let mut p = base.clone();
+            edit(&mut p);
+            for info in formats() {
+                let r = std::panic::catch_unwind(|| {
+                    export(&p, Mode::Balanced, info.format, &ExportOptions::default())
+                });
+                let r = r.unwrap_or_else(|_| panic!("{name}, {}: panicked", info.format));
+                if let Err(e) = r {
+                    assert!(
+                        ["invalid_field", "overflow", "unsupported"].contains(&e.code()),
+                        "{name}, {}: {e}",
+                        info.format
+                    );
+                }
+            }
+        }
+    }
+}
