@@ -15,6 +15,8 @@ export const AXIS_NAMES: Record<Axis, string> = { data: "data", tensor: "tensor"
 interface Segment {
   key: string;
   label: string;
+  /** The label in a card's narrow legend. */
+  short: string;
   seconds: number;
   /** Where the figure sits in the plan; empty for the remainder, which has none. */
   path: string;
@@ -23,16 +25,16 @@ interface Segment {
 /** The parts of step `t`, whose path in the plan is `base`. */
 function segments(t: StepTime, base: string): Segment[] {
   const out: Segment[] = [
-    { key: "compute", label: "compute", seconds: t.compute_s, path: `${base}.compute_s` },
-    { key: "recompute", label: "recompute", seconds: t.recompute_s, path: `${base}.recompute_s` },
-    ...t.communication.map((a, i) => ({ key: `comm-${a.axis}`, label: `${AXIS_NAMES[a.axis]} communication, exposed`, seconds: a.exposed_s, path: `${base}.communication.${i}.exposed_s` })),
-    { key: "bubble", label: "pipeline bubble", seconds: t.bubble_s, path: `${base}.bubble_s` },
-    { key: "optimizer", label: "optimizer step", seconds: t.optimizer_s, path: `${base}.optimizer_s` },
-    { key: "offload", label: "offload copies, exposed", seconds: t.offload_s, path: `${base}.offload_s` },
+    { key: "compute", label: "compute", short: "compute", seconds: t.compute_s, path: `${base}.compute_s` },
+    { key: "recompute", label: "recompute", short: "recompute", seconds: t.recompute_s, path: `${base}.recompute_s` },
+    ...t.communication.map((a, i) => ({ key: `comm-${a.axis}`, label: `${AXIS_NAMES[a.axis]} communication, exposed`, short: `${AXIS_NAMES[a.axis]} comm.*`, seconds: a.exposed_s, path: `${base}.communication.${i}.exposed_s` })),
+    { key: "bubble", label: "pipeline bubble", short: "pipeline bubble", seconds: t.bubble_s, path: `${base}.bubble_s` },
+    { key: "optimizer", label: "optimizer step", short: "optimizer step", seconds: t.optimizer_s, path: `${base}.optimizer_s` },
+    { key: "offload", label: "offload copies, exposed", short: "offload copies*", seconds: t.offload_s, path: `${base}.offload_s` },
   ];
   // What the step holds beyond the terms above (data loading), so the bar adds up to the step.
   const rest = t.step_s - out.reduce((a, x) => a + x.seconds, 0);
-  if (rest > t.step_s * 1e-3) out.push({ key: "other", label: "other (data loading)", seconds: rest, path: "" });
+  if (rest > t.step_s * 1e-3) out.push({ key: "other", label: "other (data loading)", short: "other", seconds: rest, path: "" });
   return out;
 }
 
@@ -40,6 +42,13 @@ function segments(t: StepTime, base: string): Segment[] {
  * small exposed collective would otherwise read `0 ms`. */
 function partSeconds(x: number): string {
   return x < 0.01 ? `${(x * 1e3).toFixed(1)}\u00a0ms` : seconds(x);
+}
+
+/** A part's share of the step as a whole percentage, `<1 %` for a part that is there but
+ * would round to none. */
+function share(x: number, step: number): string {
+  const p = x / step;
+  return p > 0 && p < 0.005 ? `<1\u00a0%` : percent(p);
 }
 
 /** Step `t` (at `base` in the plan) as a stacked bar, scaled so that `longest` fills the width;
@@ -55,7 +64,7 @@ export function timeBar(t: StepTime, base: string, longest: number, name: string
       s(
         "rect",
         { class: `tseg s-${seg.key}`, x: `${(x * 100).toFixed(3)}%`, y: "2", width: `${(w * 100).toFixed(3)}%`, height: "16", "data-segment": seg.key, ...(seg.path ? pathOf(seg.path, seg.seconds) : {}) },
-        s("title", {}, `${seg.label}: ${partSeconds(seg.seconds)} (${percent(seg.seconds / t.step_s)} of the step)`),
+        s("title", {}, `${seg.label}: ${partSeconds(seg.seconds)} (${share(seg.seconds, t.step_s)} of the step)`),
       ),
     );
     x += w;
@@ -73,9 +82,10 @@ export function timeLegend(steps: StepTime[]): HTMLElement {
 }
 
 /** One step on its own: the bar at full width and, under it, each part's seconds and share of
- * the step (the parts of zero seconds left out). */
+ * the step (the parts of zero seconds left out), in short names that fit a card's column. */
 export function stepParts(t: StepTime, base: string, name: string): HTMLElement {
   const segs = segments(t, base).filter((x) => x.seconds > 0);
+  const starred = segs.some((x) => x.short.endsWith("*"));
   return h(
     "div",
     { class: "step-parts" },
@@ -86,13 +96,14 @@ export function stepParts(t: StepTime, base: string, name: string): HTMLElement 
       ...segs.map((seg) =>
         h(
           "li",
-          {},
+          { title: seg.label },
           h("span", { class: `swatch s-${seg.key}`, "aria-hidden": "true" }),
-          h("span", { class: "legend-name" }, seg.label),
+          h("span", { class: "legend-name" }, h("span", { "aria-hidden": "true" }, seg.short), h("span", { class: "visually-hidden" }, seg.label)),
           h("span", { class: "legend-seconds", ...(seg.path ? pathOf(seg.path, seg.seconds) : {}) }, partSeconds(seg.seconds)),
-          h("span", { class: "legend-share" }, percent(seg.seconds / t.step_s)),
+          h("span", { class: "legend-share" }, share(seg.seconds, t.step_s)),
         ),
       ),
     ),
+    starred ? h("p", { class: "hint step-note", "aria-hidden": "true" }, "* the part not hidden behind compute") : null,
   );
 }
