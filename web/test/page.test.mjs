@@ -784,6 +784,41 @@ test("where a step's time goes: each card's bar and its figures equal plan's tim
   await context.close();
 });
 
+test("the planner's thread: keystrokes that arrive while the 4x8 H100 cluster is being planned render the last state only, equal to plan", async () => {
+  const goal = { task: "finetune", model: { catalogue: "Llama-3.1-8B" }, sequence: 4096, global_batch: 128 };
+  const url = `/#s=${gzipSync(JSON.stringify({ hardware: "cluster", cluster: h100Cluster, task: "finetune", model: "catalogue", modelId: "Llama-3.1-8B", knobs: { sequence: "4096", global_batch: "128" } })).toString("base64url")}`;
+  const { page, errors, context } = await open(env, { url });
+  await rendered(page);
+  await settled(page);
+  // Each render records the global batch its cards show.
+  await page.evaluate(() => {
+    window.shown = [];
+    new MutationObserver(() => window.shown.push(document.querySelector('#cards .card[data-mode="balanced"] [data-field="global_batch"]')?.dataset.value)).observe(document.getElementById("output"), { attributes: true, attributeFilter: ["data-renders"] });
+  });
+  const n = await renders(page);
+  // 2, 25, 256 typed 5 ms apart, each its own input event and computation: a plan of this
+  // cluster takes longer (tens to hundreds of milliseconds, docs/web.md "Figures"), so the first
+  // is still being planned when the others arrive. Planned on the page's thread, each would
+  // render in turn.
+  await page.evaluate(async () => {
+    const field = document.getElementById("global_batch");
+    for (const v of ["2", "25", "256"]) {
+      field.value = v;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+  await rendered(page, n);
+  await settled(page);
+  const expected = plan({ cluster: h100Request.cluster, goal: { ...goal, global_batch: 256 } });
+  await assertCards(page, expected, "h100 after the burst");
+  await assertClusterCells(page, expected, "h100 after the burst");
+  assert.equal(await renders(page), n + 1, "one render for the three keystrokes");
+  assert.deepEqual(await page.evaluate(() => window.shown), [JSON.stringify(expected.configurations.find((c) => c.mode === "balanced").global_batch)], "no overtaken answer was shown");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
   assert.ok(requests.length > 10, `${requests.length} requests recorded`);
   const outside = requests.filter((u) => !u.startsWith(env.server.url + "/") && !u.startsWith("data:") && !u.startsWith("blob:"));
