@@ -2,7 +2,6 @@
 // configurations, the charts and the hardware comparison. Nothing leaves the browser.
 
 import init, { detectBrowserHardware, version, type BrowserHardware, type Plan, type PlanRequest } from "trainfit/web";
-import wasmUrl from "trainfit/web/trainfit_bg.wasm?url";
 import "./style.css";
 import { allAccelerators, allModels } from "./catalogue";
 import { cards, commonWarnings, modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
@@ -19,7 +18,7 @@ import { renderMachines } from "./machines";
 import { heteroVerdict, heteroView, heteroWords } from "./hetero";
 import { clusterSummary, meshes } from "./mesh";
 import { gib, si } from "./units";
-import { peaksOff, planOff, startPlanner, thrown } from "./planner";
+import { compileModule, peaksOff, planOff, startPlanner, thrown } from "./planner";
 
 interface Result {
   plan: Plan;
@@ -566,21 +565,13 @@ function wire(): void {
   });
 }
 
-/** The package's module, compiled while it downloads where the server says it is WebAssembly. */
-async function compile(): Promise<WebAssembly.Module> {
-  const response = await fetch(wasmUrl);
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText} fetching ${response.url}`);
-  if (response.headers.get("Content-Type") === "application/wasm") return WebAssembly.compileStreaming(response);
-  return WebAssembly.compile(await response.arrayBuffer());
-}
-
 async function boot(): Promise<void> {
   applyTheme(storedTheme());
   // The fragment decompresses while the module compiles: neither needs the other.
   const fragment = readFragment(location.hash);
   // Compiled once, here, and handed to the planner's thread as well (a module is cloned to a
   // worker without compiling it again).
-  const module = compile();
+  const module = compileModule();
   await init({ module_or_path: module });
   startPlanner(await module, () => generation);
   byId("version").textContent = version().trainfit;

@@ -4,6 +4,16 @@
 // of keystrokes the worker plans the last state, not every one in between.
 
 import type { EstimateRequest, Plan, PlanRequest } from "trainfit/web";
+import wasmUrl from "trainfit/web/trainfit_bg.wasm?url";
+
+/** The package's module, compiled while it downloads where the server says it is WebAssembly:
+ * the page instantiates it for itself and hands it to the planner's thread. */
+export async function compileModule(): Promise<WebAssembly.Module> {
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText} fetching ${response.url}`);
+  if (response.headers.get("Content-Type")?.startsWith("application/wasm")) return WebAssembly.compileStreaming(response);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
 
 /** One request's answer: its value, or the core's error as `plan` throws it. */
 export type Answer<T> = { ok: true; value: T } | { ok: false; message: string; code?: string | undefined; field?: string | undefined };
