@@ -35,6 +35,8 @@ let latest: () => number = () => 0;
 const queue: Job[] = [];
 let running: Job | null = null;
 let ids = 0;
+/** Why the worker stopped, once it has: every call then answers with it. */
+let broken: string | null = null;
 
 /** Starts the worker on `module` (the page's own compiled module); `generation` says which
  * computation is the page's latest. */
@@ -48,6 +50,18 @@ export function startPlanner(module: WebAssembly.Module, generation: () => numbe
     if (job && job.id === e.data.id) job.resolve(e.data.answers);
     next();
   };
+  // A worker that fails to load or throws outside a call (a call's own errors are answers)
+  // would leave every call waiting; each says why instead, next to the request's field.
+  worker.onerror = (e) => {
+    e.preventDefault();
+    broken = `the planner's thread stopped: ${e.message || "its script did not load"}`;
+    for (const job of [...(running ? [running] : []), ...queue.splice(0)]) job.resolve(failed(job));
+    running = null;
+  };
+}
+
+function failed(job: Job): Answer<unknown>[] {
+  return job.requests.map(() => ({ ok: false, message: broken ?? "" }));
 }
 
 function next(): void {
@@ -63,7 +77,9 @@ function next(): void {
 
 function call(kind: Call["kind"], requests: unknown[], generation: number): Promise<Answer<unknown>[] | null> {
   return new Promise((resolve) => {
-    queue.push({ id: ++ids, kind, requests, generation, resolve });
+    const job = { id: ++ids, kind, requests, generation, resolve };
+    if (broken) return resolve(failed(job));
+    queue.push(job);
     next();
   });
 }

@@ -819,6 +819,16 @@ test("the planner's thread: keystrokes that arrive while the 4x8 H100 cluster is
   await context.close();
 });
 
+test("the planner's thread does not load (its script answered 404): the page says so instead of waiting", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.route(/planner\.worker-[^/]*\.js$/, (r) => r.fulfill({ status: 404, body: "" }));
+  const { page } = await open(env, { context, url: `/#s=${gzipSync(JSON.stringify({ hardware: "catalogue", accelerator: "NVIDIA GeForce RTX 4090", count: "1" })).toString("base64url")}` });
+  await page.waitForSelector("#err-request:not([hidden])", { timeout: 20_000 });
+  assert.match(await page.textContent("#err-request"), /the planner's thread stopped/);
+  assert.equal(await renders(page), 0, "no results");
+  await context.close();
+});
+
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
   assert.ok(requests.length > 10, `${requests.length} requests recorded`);
   const outside = requests.filter((u) => !u.startsWith(env.server.url + "/") && !u.startsWith("data:") && !u.startsWith("blob:"));
