@@ -1,6 +1,7 @@
 // Figures of the built calculator (web/dist), printed, not asserted: what a first visit
 // transfers gzipped, the time from navigation to the first three configurations with a cold and
-// a warm cache, and the time from a keystroke to updated results. Run from the repository root
+// a warm cache, the time from a keystroke to updated results, and the page's thread while a
+// 4 x 8 H100 cluster is planned. Run from the repository root
 // or web/: `node web/bench.mjs` (after `npm run build` in web/).
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -113,6 +114,42 @@ try {
     console.log(`  ${name.padEnd(45)} cards: median ${ms(median(cards))}, p90 ${ms(quantile(cards, 0.9))} (target: under 50 ms); with charts and compare: median ${ms(median(all))}`);
     await context.close();
   }
+
+  // Bursts of keys into the global batch of the 4x8 H100 cluster (tests/data/plan-requests),
+  // fine-tuning Llama-3.1-8B: the page's long tasks (over 50 ms), how long each key waited for
+  // the next frame, and the time from a burst's last digit to the results.
+  const h100 = JSON.parse(readFileSync(new URL("../tests/data/plan-requests/h100x32-llama70b.json", import.meta.url), "utf8"));
+  const clusterUrl = link({ hardware: "cluster", cluster: JSON.stringify(h100.cluster, null, 2), task: "finetune", model: "catalogue", modelId: "Llama-3.1-8B", knobs: { sequence: "4096", global_batch: "128" } });
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript(() => {
+    Object.assign(window, { waits: [], longTasks: [], lastDigit: 0, afterLast: [] });
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: "longtask" });
+    document.addEventListener("keydown", (e) => {
+      if (/^[0-9]$/.test(e.key)) window.lastDigit = e.timeStamp;
+      requestAnimationFrame(() => window.waits.push(performance.now() - e.timeStamp));
+    }, true);
+    document.addEventListener("DOMContentLoaded", () =>
+      new MutationObserver(() => {
+        if (window.lastDigit) window.afterLast.push(performance.now() - window.lastDigit);
+        window.lastDigit = 0;
+      }).observe(document.getElementById("output"), { attributes: true, attributeFilter: ["data-renders"] }),
+    );
+  });
+  const page = await ctx.newPage();
+  await page.goto(env.server.url + clusterUrl);
+  await firstResults(page);
+  await page.waitForFunction(() => document.getElementById("compare-table")?.dataset.done === "true", null, { timeout: 60_000 });
+  await page.evaluate(() => Object.assign(window, { waits: [], longTasks: [], afterLast: [] }));
+  for (let i = 0; i < 8; i++) {
+    await page.focus("#global_batch");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(i % 2 ? "128" : "256");
+    await page.waitForFunction((v) => document.querySelector('#cards [data-field="global_batch"]')?.dataset.value === v && document.getElementById("compare-table").dataset.done === "true", i % 2 ? "128" : "256", { timeout: 60_000 });
+  }
+  const b = await page.evaluate(() => ({ waits: window.waits, longTasks: window.longTasks, afterLast: window.afterLast }));
+  const sum = b.longTasks.reduce((a, x) => a + x, 0);
+  console.log(`\n4 x 8 H100, 8 bursts of Ctrl+A and three digits into the global batch:\n  long tasks ${b.longTasks.length}, ${ms(sum)} in all, the longest ${ms(Math.max(0, ...b.longTasks))}; a key's wait for the next frame: median ${ms(median(b.waits))}, longest ${ms(Math.max(...b.waits))}; last digit to results: median ${ms(median(b.afterLast))}`);
+  await ctx.close();
 } finally {
   await env.close();
 }

@@ -32,6 +32,9 @@ export default defineConfig({
     // WebAssembly and CompressionStream has it.
     modulePreload: { polyfill: false },
   },
+  // The planner's thread (web/src/planner.worker.ts) is a module worker, bundled as ES like the
+  // page: it imports the package's glue and receives the compiled module from the page.
+  worker: { format: "es" },
   // The package finds its .wasm with new URL(..., import.meta.url); pre-bundling would move the
   // module away from the file.
   optimizeDeps: { exclude: ["trainfit"] },

@@ -1,11 +1,13 @@
 // The three configurations side by side, as the command line's report lays them out: verdict,
-// memory against the mode's target, the knobs, time, power, scale, warnings with their codes,
-// the out-of-memory fallback ladder and, on demand, the whole breakdown.
+// memory against the mode's target, the knobs, time and where a step's time goes, power, scale,
+// warnings with their codes, the out-of-memory fallback ladder and, on demand, the whole
+// breakdown.
 
 import type { Configuration, Plan, Warning } from "trainfit/web";
 import { memoryBar } from "./bar";
 import { disclosure, h, s } from "./dom";
-import { bytesFigure, figure, TERM_NAMES, type Field } from "./terms";
+import { bytesFigure, figure, pathOf, TERM_NAMES, type Field } from "./terms";
+import { stepParts } from "./timebar";
 import { count, gb, gib, duration, kwh, percent, rate, seconds, si, watts } from "./units";
 
 const MODE_NAMES: Record<string, string> = {
@@ -64,7 +66,23 @@ export function warningList(items: Warning[], label: string): HTMLElement | null
   );
 }
 
-function trainingRows(c: Configuration): Node[] {
+/** Where the step's time goes, under the step: the time model's breakdown, or why there is
+ * none (the core prices a step only with the device's peak and memory bandwidth). */
+function stepRow(plan: Plan, c: Configuration, index: number): Node {
+  const base = `configurations.${index}.time.breakdown`;
+  if (c.time.breakdown) return h("dd", { class: "wide" }, stepParts(c.time.breakdown, base, `${c.mode} configuration`));
+  const d = plan.device;
+  const missing = [d.peak_tflops === null ? "peak FLOP/s" : "", d.memory_bandwidth_gbs === null ? "memory bandwidth" : ""].filter(Boolean).join(" and ");
+  return h(
+    "dd",
+    { class: "wide hint step-unknown", ...pathOf(base, null) },
+    missing ? `Where the step's time goes is unknown: the device's ${missing} ${missing.includes(" and ") ? "are" : "is"} missing. Paste what ` : "Where the step's time goes is unknown for this configuration. Paste what ",
+    h("code", {}, "trainfit probe --json --benchmark"),
+    " prints on this machine.",
+  );
+}
+
+function trainingRows(plan: Plan, c: Configuration, index: number): Node[] {
   const t = c.time;
   const overBudget = t.total_s !== null && t.total_s > t.budget_s;
   return [
@@ -95,6 +113,7 @@ function trainingRows(c: Configuration): Node[] {
       ...(c.lora_rank !== null ? [" · rank ", figure(String(c.lora_rank), f(c, "lora_rank", c.lora_rank))] : []),
     ),
     ...row("Step", figure(orDash(t.step_s, seconds), f(c, "time.step_s", t.step_s))),
+    stepRow(plan, c, index),
     ...row("Tokens/s", figure(orDash(t.tokens_per_s, (v) => count(Math.round(v))), f(c, "time.tokens_per_s", t.tokens_per_s))),
     ...row("MFU / HFU", figure(orDash(t.mfu, percent), f(c, "time.mfu", t.mfu)), " / ", figure(orDash(t.hfu, percent), f(c, "time.hfu", t.hfu))),
     ...row(
@@ -207,7 +226,7 @@ function breakdown(c: Configuration): HTMLElement {
 }
 
 /** One configuration's card. */
-function card(plan: Plan, c: Configuration, chosen: boolean, own: (w: Warning) => boolean): HTMLElement {
+function card(plan: Plan, c: Configuration, index: number, chosen: boolean, own: (w: Warning) => boolean): HTMLElement {
   const v = verdictOf(c);
   const usable = plan.device.usable_bytes;
   const headroom = usable - c.memory.peak_bytes;
@@ -239,7 +258,7 @@ function card(plan: Plan, c: Configuration, chosen: boolean, own: (w: Warning) =
       headroom >= 0 ? `${gib(headroom)} free of ${gib(usable)}` : `${gib(-headroom)} over the ${gib(usable)} usable`,
     ),
     memoryBar(c, usable),
-    h("dl", { class: "figures" }, ...(c.task === "serve" ? servingRows(c) : trainingRows(c))),
+    h("dl", { class: "figures" }, ...(c.task === "serve" ? servingRows(c) : trainingRows(plan, c, index))),
     warningList(c.warnings.filter(own), `warnings, ${c.mode}`),
     ladder(c),
     breakdown(c),
@@ -258,5 +277,5 @@ export function commonWarnings(plan: Plan): Warning[] {
 /** The three cards; warnings common to all of them are left to `commonWarnings`. */
 export function cards(plan: Plan, chosen: string): HTMLElement {
   const common = new Set(commonWarnings(plan).map(key));
-  return h("div", { class: "cards" }, ...plan.configurations.map((c) => card(plan, c, c.mode === chosen, (w) => !common.has(key(w)))));
+  return h("div", { class: "cards" }, ...plan.configurations.map((c, i) => card(plan, c, i, c.mode === chosen, (w) => !common.has(key(w)))));
 }

@@ -1,11 +1,12 @@
 // The same goal on other machines of the catalogue: whether it fits in each mode, and the
 // chosen mode's time, throughput and energy, in a table sorted by any column. Rows are planned
-// one per task after the main results, so typing never waits for them.
+// one at a time on the planner's thread after the main results, so typing never waits for them.
 
-import { plan, type Goal, type Plan } from "trainfit/web";
+import type { Goal, Plan } from "trainfit/web";
 import { modeName, verdictIcon, verdictOf, VERDICT_WORDS } from "./cards";
 import { h } from "./dom";
 import type { CompareEntry } from "./inputs";
+import { planOff } from "./planner";
 import { catalogueAccelerator, catalogueProfile } from "./request";
 import { count, duration, gib, kwh } from "./units";
 
@@ -17,17 +18,16 @@ export interface CompareRow {
   error?: string;
 }
 
-/** Plans `goal` on one catalogue machine. The goal's device count is left out: each machine is
- * compared on all of its devices. */
-export function compareRow(entry: CompareEntry, goal: Goal): CompareRow {
+/** Plans `goal` on one catalogue machine, on the planner's thread, for computation
+ * `generation` (`null` when a newer one took its turn). The goal's device count is left out: each
+ * machine is compared on all of its devices. */
+export async function compareRow(entry: CompareEntry, goal: Goal, generation: number): Promise<CompareRow | null> {
   const spec = catalogueAccelerator(entry.name);
   if (typeof spec === "string") return { entry, error: spec };
   const { devices: _devices, ...rest } = goal;
-  try {
-    return { entry, plan: plan({ profile: catalogueProfile(spec, entry.count), goal: rest }) };
-  } catch (e) {
-    return { entry, error: (e as Error).message };
-  }
+  const answer = await planOff({ profile: catalogueProfile(spec, entry.count), goal: rest }, generation);
+  if (answer === null) return null;
+  return answer.ok ? { entry, plan: answer.value } : { entry, error: answer.message };
 }
 
 type Column = { key: string; label: string; numeric: boolean; value: (r: CompareRow) => number | string | null };

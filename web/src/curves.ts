@@ -3,7 +3,7 @@
 // where the curve crosses them is where the configuration stops fitting. Each point is the
 // package's `estimate` of the request the planner measured the configuration with.
 
-import { estimate, type Configuration, type ModelSource, type Plan } from "trainfit/web";
+import type { Configuration, EstimateRequest, ModelSource, Plan } from "trainfit/web";
 import { disclosure, h, s } from "./dom";
 import { estimateRequest } from "./request";
 import { count, gib, gibNumber } from "./units";
@@ -22,15 +22,6 @@ function ladder(from: number, upTo: number, include: number): number[] {
 interface Point {
   x: number;
   peak: number;
-}
-
-function points(xs: number[], peakAt: (x: number) => number | null): Point[] {
-  const out: Point[] = [];
-  for (const x of xs) {
-    const peak = peakAt(x);
-    if (peak !== null) out.push({ x, peak });
-  }
-  return out;
 }
 
 const GIB = 2 ** 30;
@@ -150,24 +141,27 @@ function chart(title: string, axis: string, key: string, pts: Point[], current: 
   );
 }
 
-/** Both charts for configuration `c`. */
-export function curves(plan: Plan, c: Configuration, given: ModelSource | undefined): HTMLElement {
+/** The peak of each request, `null` for one the estimator refuses; `null` in all when the charts
+ * are no longer wanted. */
+export type Peaks = (requests: EstimateRequest[]) => Promise<(number | null)[] | null>;
+
+/** Both charts for configuration `c`, their points estimated by `peaks` in one batch; `null`
+ * when `peaks` gives up on them. */
+export async function curves(plan: Plan, c: Configuration, given: ModelSource | undefined, peaks: Peaks): Promise<HTMLElement | null> {
   const usable = plan.device.usable_bytes;
   const target = c.memory_target_bytes;
-  const peakAt = (mb: number, seq: number): number | null => {
-    const request = estimateRequest(plan, c, given, mb, seq);
-    if (!request) return null;
-    try {
-      return estimate(request).peak_bytes;
-    } catch {
-      // A point the estimator refuses (a sequence past what the request allows) is left out.
-      return null;
-    }
-  };
   const serving = c.task === "serve";
   const batchAxis = serving ? "sequences per device" : "micro-batch";
-  const mbs = points(ladder(1, Math.max(2 * c.micro_batch, 8), c.micro_batch), (mb) => peakAt(mb, c.sequence));
-  const seqs = points(ladder(128, Math.max(2 * c.sequence, 4096), c.sequence), (seq) => peakAt(c.micro_batch, seq));
+  const asked = [
+    ...ladder(1, Math.max(2 * c.micro_batch, 8), c.micro_batch).map((x) => ({ axis: "mb", x, request: estimateRequest(plan, c, given, x, c.sequence) })),
+    ...ladder(128, Math.max(2 * c.sequence, 4096), c.sequence).map((x) => ({ axis: "seq", x, request: estimateRequest(plan, c, given, c.micro_batch, x) })),
+  ].filter((a): a is { axis: string; x: number; request: EstimateRequest } => a.request !== null);
+  const got = await peaks(asked.map((a) => a.request));
+  if (!got) return null;
+  // A point the estimator refuses (a sequence past what the request allows) is left out.
+  const along = (axis: string): Point[] => asked.flatMap((a, i) => (a.axis === axis && got[i] !== null && got[i] !== undefined ? [{ x: a.x, peak: got[i]! }] : []));
+  const mbs = along("mb");
+  const seqs = along("seq");
   return h(
     "div",
     { class: "charts" },

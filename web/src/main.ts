@@ -1,14 +1,7 @@
 // The page: reads what the visitor typed, plans in the browser as they type, and shows the three
 // configurations, the charts and the hardware comparison. Nothing leaves the browser.
 
-import init, {
-  detectBrowserHardware,
-  plan,
-  version,
-  type BrowserHardware,
-  type Plan,
-  type PlanRequest,
-} from "trainfit/web";
+import init, { detectBrowserHardware, version, type BrowserHardware, type Plan, type PlanRequest } from "trainfit/web";
 import "./style.css";
 import { allAccelerators, allModels } from "./catalogue";
 import { cards, commonWarnings, modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
@@ -25,6 +18,7 @@ import { renderMachines } from "./machines";
 import { heteroVerdict, heteroView, heteroWords } from "./hetero";
 import { clusterSummary, meshes } from "./mesh";
 import { gib, si } from "./units";
+import { compileModule, peaksOff, planOff, startPlanner, thrown } from "./planner";
 
 interface Result {
   plan: Plan;
@@ -172,31 +166,35 @@ function schedule(at?: number): void {
   pending = true;
   setTimeout(() => {
     pending = false;
-    compute();
+    void compute();
   }, 0);
 }
 
-function compute(): void {
+async function compute(): Promise<void> {
   const gen = ++generation;
-  clearErrors();
-  const built = build(inputs, detected?.profile ?? null);
-  renderMachines(built, inputs);
+  const planned = structuredClone(inputs);
+  const built = build(planned, detected?.profile ?? null);
+  renderMachines(built, planned);
   if (!built.ok) {
+    clearErrors();
     showErrors(built.errors);
     markStale(true);
     inputAt = null;
     return;
   }
-  let p: Plan;
-  try {
-    p = plan(built.request);
-  } catch (e) {
-    showErrors([planError(inputs, e, built.cluster?.pageLink ?? -1)]);
+  // The plan comes from the planner's thread; meanwhile the page takes keystrokes, and an answer
+  // that a newer computation (or one about to start) has overtaken is never shown.
+  const answer = await planOff(built.request, gen);
+  if (answer === null || gen !== generation || pending) return;
+  clearErrors();
+  if (!answer.ok) {
+    showErrors([planError(planned, thrown(answer), built.cluster?.pageLink ?? -1)]);
     markStale(true);
     inputAt = null;
     return;
   }
-  last = { plan: p, request: built.request, provenance: built.provenance, inputs: structuredClone(inputs) };
+  const p: Plan = answer.value;
+  last = { plan: p, request: built.request, provenance: built.provenance, inputs: planned };
   markStale(false);
   render(last);
   renders += 1;
@@ -290,19 +288,25 @@ function showRequest(): void {
 /** The charts, then the compare rows one task each; a newer computation stops this one. */
 function deferred(gen: number, started: number | null): void {
   if (gen !== generation || !last) return;
-  renderCharts(last);
+  void renderCharts(last, gen);
   renderCompare(gen, () => {
     if (started !== null) performance.measure("trainfit:input-to-everything", { start: started, end: performance.now() });
   });
 }
 
-function renderCharts(r: Result): void {
+/** The charts of the chosen configuration, their points estimated on the planner's thread. */
+async function renderCharts(r: Result, gen: number): Promise<void> {
   const c = r.plan.configurations.find((x) => x.mode === inputs.chosen) ?? r.plan.configurations[0];
   const el = byId("charts");
-  const open = new Set([...el.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key));
-  if (c) fill(el, curves(r.plan, c, r.request.goal?.model));
-  for (const d of el.querySelectorAll<HTMLDetailsElement>("details")) if (open.has(d.dataset.key)) d.open = true;
-  el.dataset.done = String(renders);
+  const drawn = renders;
+  if (c) {
+    const chart = await curves(r.plan, c, r.request.goal?.model, async (requests) => (await peaksOff(requests, gen))?.map((a) => (a.ok ? a.value : null)) ?? null);
+    if (!chart || gen !== generation) return;
+    const open = new Set([...el.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key));
+    fill(el, chart);
+    for (const d of el.querySelectorAll<HTMLDetailsElement>("details")) if (open.has(d.dataset.key)) d.open = true;
+  }
+  el.dataset.done = String(drawn);
 }
 
 function renderCompare(gen: number, done?: () => void): void {
@@ -319,7 +323,7 @@ function renderCompare(gen: number, done?: () => void): void {
     fill(table, compareTable(rows, inputs.chosen, inputs.task === "serve", sort, onSort));
     if (focused) table.querySelector<HTMLElement>(`[data-sort="${focused}"]`)?.focus();
   };
-  const step = (i: number) => {
+  const step = async (i: number) => {
     if (gen !== generation) return;
     if (i >= entries.length) {
       draw();
@@ -330,12 +334,14 @@ function renderCompare(gen: number, done?: () => void): void {
     const e = entries[i]!;
     const k = `${e.name}|${e.count}`;
     if (!compareCache.rows.has(k)) {
-      compareCache.rows.set(k, compareRow(e, goal));
+      const row = await compareRow(e, goal, gen);
+      if (row === null || gen !== generation) return;
+      compareCache.rows.set(k, row);
       draw();
     }
-    setTimeout(() => step(i + 1), 0);
+    setTimeout(() => void step(i + 1), 0);
   };
-  step(0);
+  void step(0);
 }
 
 function onSort(key: string): void {
@@ -475,7 +481,7 @@ function wire(): void {
       for (const c of document.querySelectorAll<HTMLElement>(".card")) c.classList.toggle("chosen", c.dataset.mode === inputs.chosen);
       rememberInAddress();
       if (last) {
-        renderCharts(last);
+        void renderCharts(last, generation);
         renderCompare(generation);
       }
     });
@@ -563,7 +569,11 @@ async function boot(): Promise<void> {
   applyTheme(storedTheme());
   // The fragment decompresses while the module compiles: neither needs the other.
   const fragment = readFragment(location.hash);
-  await init();
+  // Compiled once, here, and handed to the planner's thread as well (a module is cloned to a
+  // worker without compiling it again).
+  const module = compileModule();
+  await init({ module_or_path: module });
+  startPlanner(await module, () => generation);
   byId("version").textContent = version().trainfit;
   fill(byId("accelerator-list"), ...allAccelerators().map((a) => h("option", { value: a.name }, `${a.memory_gib} GiB · ${a.vendor}`)));
   fill(byId("model-list"), ...allModels().map((m) => h("option", { value: m.id }, `${m.repo} · ${si(m.parameters)}`)));

@@ -1,14 +1,15 @@
 // A plan on a cluster: the machines and links, each configuration's mesh (its named axes,
 // sharding and batch) with the alternatives the search kept, each as a stacked bar of its step
-// time, the constraint that binds, the mesh's warnings, and the scaling curve as two charts.
-// Every figure carries its path in the plan (`data-path`) and raw value, for the tests.
+// time (web/src/timebar.ts), the constraint that binds, the mesh's warnings, and the scaling
+// curve as two charts. Every figure carries its path in the plan (`data-path`) and raw value, for the tests.
 
-import type { Axis, ClusterLink, Configuration, Layout, MeshCandidate, Plan, PlanRequest, ScalingPoint } from "trainfit/web";
+import type { ClusterLink, Configuration, Layout, MeshCandidate, Plan, PlanRequest, ScalingPoint } from "trainfit/web";
 import { modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
 import { machineSummary } from "./cluster";
-import { disclosure, h, s } from "./dom";
+import { disclosure, h } from "./dom";
 import { niceStep, plot } from "./curves";
 import { pathOf } from "./terms";
+import { AXIS_NAMES, timeBar, timeLegend } from "./timebar";
 import { count, gib, percent, seconds, si } from "./units";
 
 const NB = "\u00a0";
@@ -54,8 +55,6 @@ export function clusterSummary(plan: Plan, request: PlanRequest): HTMLElement | 
   return h("section", { class: "cluster-summary", "aria-labelledby": "cluster-title" }, h("h3", { id: "cluster-title" }, "Cluster"), h("dl", { class: "figures cluster-figures" }, ...rows));
 }
 
-const AXIS_NAMES: Record<Axis, string> = { data: "data", tensor: "tensor", pipeline: "pipeline", context: "context", expert: "expert" };
-
 const SHARDING_NAMES: Record<string, string> = {
   none: "DDP (no sharding)",
   zero1: "ZeRO-1",
@@ -80,52 +79,6 @@ function extras(l: Layout, recompute: string): string[] {
   out.push(`micro-batch ${l.micro_batch} × ${l.micro_batches} accumulation`);
   out.push(recompute === "none" ? "no recompute" : `${recompute} recompute`);
   return out;
-}
-
-/** Segments of a step, in the order they are drawn. */
-interface Segment {
-  key: string;
-  label: string;
-  seconds: number;
-  path: string;
-}
-
-function segments(cand: MeshCandidate, base: string): Segment[] {
-  const t = cand.time;
-  const out: Segment[] = [
-    { key: "compute", label: "compute", seconds: t.compute_s, path: `${base}.time.compute_s` },
-    { key: "recompute", label: "recompute", seconds: t.recompute_s, path: `${base}.time.recompute_s` },
-    ...t.communication.map((a, i) => ({ key: `comm-${a.axis}`, label: `${AXIS_NAMES[a.axis]} communication, exposed`, seconds: a.exposed_s, path: `${base}.time.communication.${i}.exposed_s` })),
-    { key: "bubble", label: "pipeline bubble", seconds: t.bubble_s, path: `${base}.time.bubble_s` },
-    { key: "optimizer", label: "optimizer step", seconds: t.optimizer_s, path: `${base}.time.optimizer_s` },
-  ];
-  // What the step holds beyond the terms above (data loading), so the bar adds up to the step.
-  const rest = t.step_s - out.reduce((a, x) => a + x.seconds, 0);
-  if (rest > t.step_s * 1e-3) out.push({ key: "other", label: "other (data loading)", seconds: rest, path: "" });
-  return out;
-}
-
-/** A candidate's step as a stacked bar, scaled so that `longest` fills the width. */
-function timeBar(cand: MeshCandidate, base: string, longest: number, name: string): SVGSVGElement {
-  const segs = segments(cand, base);
-  const bar = s("svg", { class: "timebar", role: "img", "aria-label": `step of ${name}: ${segs.filter((x) => x.seconds > 0).map((x) => `${x.label} ${seconds(x.seconds)}`).join(", ")}` });
-  bar.append(s("rect", { class: "membar-track", x: "0", y: "2", width: "100%", height: "16", rx: "3" }));
-  let x = 0;
-  for (const seg of segs) {
-    if (seg.seconds <= 0) continue;
-    const w = seg.seconds / longest;
-    bar.append(s("rect", { class: `tseg s-${seg.key}`, x: `${(x * 100).toFixed(3)}%`, y: "2", width: `${(w * 100).toFixed(3)}%`, height: "16", "data-segment": seg.key, ...(seg.path ? pathOf(seg.path, seg.seconds) : {}) }, s("title", {}, `${seg.label}: ${seconds(seg.seconds)}`)));
-    x += w;
-  }
-  return bar;
-}
-
-/** The segments' colours and names, once per mesh. */
-function timeLegend(cands: MeshCandidate[]): HTMLElement {
-  const seen = new Map<string, string>();
-  for (const c of cands) for (const seg of segments(c, "")) if (seg.seconds > 0 && !seen.has(seg.key)) seen.set(seg.key, seg.label);
-  const order = ["compute", "recompute", "comm-tensor", "comm-context", "comm-expert", "comm-pipeline", "comm-data", "bubble", "optimizer", "other"];
-  return h("ul", { class: "legend time-legend", "aria-label": "parts of a step" }, ...order.filter((k) => seen.has(k)).map((k) => h("li", {}, h("span", { class: `swatch s-${k}`, "aria-hidden": "true" }), h("span", {}, seen.get(k)!))));
 }
 
 /** One candidate: its layout, figures and bar. */
@@ -165,7 +118,7 @@ function candidate(cand: MeshCandidate, base: string, longest: number, best: boo
         " peak",
       ),
     ),
-    timeBar(cand, base, longest, name),
+    timeBar(cand.time, `${base}.time`, longest, name),
   );
 }
 
@@ -281,7 +234,7 @@ function meshOf(c: Configuration, index: number, open: boolean): HTMLElement | n
   d.append(
     h("p", { class: "binding" }, h("span", { class: "muted" }, "What binds: "), h("span", pathOf(`${base}.binding`, m.binding), m.binding)),
     h("p", { class: "hint" }, `${count(m.considered)} layouts tried over ${count(m.devices)} devices; ${count(m.rejected_for_memory)} over ${gib(m.memory_limit_bytes)} per device left out. The first is this configuration's; the others are the next fastest.`),
-    timeLegend(m.candidates),
+    timeLegend(m.candidates.map((x) => x.time)),
     h("ol", { class: "candidates", "aria-label": `layouts, ${c.mode}` }, ...m.candidates.map((cand, i) => candidate(cand, `${base}.candidates.${i}`, longest, i === 0))),
   );
   if (best) {

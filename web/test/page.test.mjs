@@ -454,7 +454,7 @@ function atPath(doc, path) {
 /** Every figure of the cluster view with its path in the plan and raw value; each must equal
  * the plan's value at that path, as JSON text. */
 async function assertClusterCells(page, expected, label) {
-  const found = await page.evaluate(() => [...document.querySelectorAll("#cluster-summary [data-path], #cluster-view [data-path]")].map((e) => ({ path: e.dataset.path, value: e.dataset.value })));
+  const found = await page.evaluate(() => [...document.querySelectorAll("#cluster-summary [data-path], #cluster-view [data-path], #cards [data-path]")].map((e) => ({ path: e.dataset.path, value: e.dataset.value })));
   for (const c of found) assert.equal(c.value, JSON.stringify(atPath(expected, c.path) ?? null), `${label}: ${c.path}`);
   return new Set(found.map((c) => c.path));
 }
@@ -694,6 +694,139 @@ test("cluster: screenshots of the cluster view at 1280x800 and 390x844, light an
       }
     }
   }
+});
+
+// --- the time model on one machine ---------------------------------------------------------------
+
+/** The parts of a step, by path under `base`, as the time model gives them. */
+function stepParts(step, base) {
+  return [
+    [`${base}.compute_s`, step.compute_s],
+    [`${base}.recompute_s`, step.recompute_s],
+    ...step.communication.map((a, i) => [`${base}.communication.${i}.exposed_s`, a.exposed_s]),
+    [`${base}.bubble_s`, step.bubble_s],
+    [`${base}.optimizer_s`, step.optimizer_s],
+    [`${base}.offload_s`, step.offload_s],
+  ];
+}
+
+test("where a step's time goes: each card's bar and its figures equal plan's time.breakdown (RTX 4090 profile); without a memory bandwidth (RTX 3060 laptop) there is none, and the card says why", async () => {
+  const { page, errors, context } = await open(env);
+  await rendered(page);
+  await choose(page, "hardware", "profile");
+  const figures = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll("#cards [data-path]")].map((e) => ({ path: e.dataset.path, value: e.dataset.value, segment: e.tagName === "rect", width: e.tagName === "rect" ? parseFloat(e.getAttribute("width")) : null })),
+    );
+  for (const task of ["pretrain", "lora"]) {
+    const text = readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8");
+    if (task === "pretrain") await pasteAndRender(page, "#profile", text);
+    else {
+      await page.selectOption("#task", "lora");
+      await choose(page, "model", "catalogue");
+      await typeAndRender(page, "#modelId", "llama-3-8b");
+    }
+    const expected = plan({ profile: JSON.parse(text), goal: task === "pretrain" ? { task } : { task, model: { catalogue: "llama-3-8b" } } });
+    await assertCards(page, expected, `rtx4090 ${task}`);
+    const found = await figures();
+    for (const f of found) assert.equal(f.value, JSON.stringify(atPath(expected, f.path) ?? null), `rtx4090 ${task}: ${f.path}`);
+    for (const [k, c] of expected.configurations.entries()) {
+      const b = c.time.breakdown;
+      // The RTX 4090's peak (165.2 TFLOP/s dense bf16) and memory bandwidth (1,008 GB/s) are in
+      // the catalogue, so the time model prices every training configuration.
+      assert.ok(b, `${task} ${c.mode}: the plan has a breakdown`);
+      const base = `configurations.${k}.time.breakdown`;
+      for (const [path, seconds] of stepParts(b, base)) {
+        const shown = found.filter((f) => f.path === path);
+        if (seconds > 0) {
+          assert.equal(shown.filter((f) => f.segment).length, 1, `${task} ${c.mode}: ${path} drawn`);
+          assert.equal(shown.filter((f) => !f.segment).length, 1, `${task} ${c.mode}: ${path} listed with its seconds`);
+        } else assert.equal(shown.length, 0, `${task} ${c.mode}: ${path} is zero and left out`);
+      }
+      // The bar is the step: its parts (and the remainder, if any) fill its width.
+      const widths = await page.evaluate((mode) => [...document.querySelectorAll(`.card[data-mode="${mode}"] svg.timebar rect.tseg`)].reduce((a, r) => a + parseFloat(r.getAttribute("width")), 0), c.mode);
+      assert.ok(Math.abs(widths - 100) < 0.01, `${task} ${c.mode}: the parts fill the bar (${widths} %)`);
+      // The step is the sum of its parts on one GPU (core/src/mesh/time.rs, `layout_time`), so
+      // the bar has no remainder.
+      const sum = stepParts(b, base).reduce((a, [, s]) => a + s, 0);
+      assert.ok(Math.abs(sum - b.step_s) <= 1e-9 * b.step_s, `${task} ${c.mode}: ${sum} s of parts, ${b.step_s} s step`);
+      assert.equal(await page.locator(`.card[data-mode="${c.mode}"] rect.s-other`).count(), 0);
+    }
+  }
+  // Serving has no step: neither a bar nor a note.
+  let n = await renders(page);
+  await page.selectOption("#task", "serve");
+  await rendered(page, n);
+  assert.equal(await page.locator("#cards .card").count(), 3);
+  assert.equal(await page.locator("#cards svg.timebar, #cards .step-unknown").count(), 0, "serving: no step breakdown");
+  // A profile without the GPU's memory bandwidth: no breakdown, a note instead.
+  n = await renders(page);
+  await page.selectOption("#task", "pretrain");
+  await rendered(page, n);
+  n = await renders(page);
+  await choose(page, "model", "planner");
+  await rendered(page, n);
+  const text = readFileSync(`${profiles}/rtx3060-laptop-6gb.json`, "utf8");
+  await pasteAndRender(page, "#profile", text);
+  const expected = plan({ profile: JSON.parse(text), goal: { task: "pretrain" } });
+  await assertCards(page, expected, "rtx3060");
+  assert.equal(expected.device.memory_bandwidth_gbs, null, "the fixture gives no memory bandwidth");
+  for (const [k, c] of expected.configurations.entries()) {
+    assert.equal(c.time.breakdown, undefined, `rtx3060 ${c.mode}: no breakdown`);
+    const card = `.card[data-mode="${c.mode}"]`;
+    assert.equal(await page.locator(`${card} svg.timebar`).count(), 0, `rtx3060 ${c.mode}: no bar`);
+    const note = page.locator(`${card} .step-unknown`);
+    assert.equal(await note.getAttribute("data-path"), `configurations.${k}.time.breakdown`);
+    assert.equal(await note.getAttribute("data-value"), "null");
+    assert.match(await note.textContent(), /memory bandwidth is missing\. Paste what trainfit probe --json --benchmark prints/);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the planner's thread: keystrokes that arrive while the 4x8 H100 cluster is being planned render the last state only, equal to plan", async () => {
+  const goal = { task: "finetune", model: { catalogue: "Llama-3.1-8B" }, sequence: 4096, global_batch: 128 };
+  const url = `/#s=${gzipSync(JSON.stringify({ hardware: "cluster", cluster: h100Cluster, task: "finetune", model: "catalogue", modelId: "Llama-3.1-8B", knobs: { sequence: "4096", global_batch: "128" } })).toString("base64url")}`;
+  const { page, errors, context } = await open(env, { url });
+  await rendered(page);
+  await settled(page);
+  // Each render records the global batch its cards show.
+  await page.evaluate(() => {
+    window.shown = [];
+    new MutationObserver(() => window.shown.push(document.querySelector('#cards .card[data-mode="balanced"] [data-field="global_batch"]')?.dataset.value)).observe(document.getElementById("output"), { attributes: true, attributeFilter: ["data-renders"] });
+  });
+  const n = await renders(page);
+  // 2, 25, 256 typed 5 ms apart, each its own input event and computation: a plan of this
+  // cluster takes longer (tens to hundreds of milliseconds, docs/web.md "Figures"), so the first
+  // is still being planned when the others arrive. Planned on the page's thread, each would
+  // render in turn.
+  await page.evaluate(async () => {
+    const field = document.getElementById("global_batch");
+    for (const v of ["2", "25", "256"]) {
+      field.value = v;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+  await rendered(page, n);
+  await settled(page);
+  const expected = plan({ cluster: h100Request.cluster, goal: { ...goal, global_batch: 256 } });
+  await assertCards(page, expected, "h100 after the burst");
+  await assertClusterCells(page, expected, "h100 after the burst");
+  assert.equal(await renders(page), n + 1, "one render for the three keystrokes");
+  assert.deepEqual(await page.evaluate(() => window.shown), [JSON.stringify(expected.configurations.find((c) => c.mode === "balanced").global_batch)], "no overtaken answer was shown");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the planner's thread does not load (its script answered 404): the page says so instead of waiting", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.route(/planner\.worker-[^/]*\.js$/, (r) => r.fulfill({ status: 404, body: "" }));
+  const { page } = await open(env, { context, url: `/#s=${gzipSync(JSON.stringify({ hardware: "catalogue", accelerator: "NVIDIA GeForce RTX 4090", count: "1" })).toString("base64url")}` });
+  await page.waitForSelector("#err-request:not([hidden])", { timeout: 20_000 });
+  assert.match(await page.textContent("#err-request"), /the planner's thread stopped/);
+  assert.equal(await renders(page), 0, "no results");
+  await context.close();
 });
 
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
