@@ -202,7 +202,9 @@ const exports = {
   // An edited plan (of each fixture machine, as plan() gave it), options or a whole call's
   // arguments, in every format.
   exportPlan: {
-    run: (args) => (Array.isArray(args) ? trainfit.exportPlan(...args) : trainfit.exportPlan(args, "balanced", "torchrun")),
+    // Reflect.apply reads the arguments by index: a mutation may give the array another
+    // prototype (`__proto__` edited), without the iterator a spread needs.
+    run: (args) => (Array.isArray(args) ? Reflect.apply(trainfit.exportPlan, undefined, args) : trainfit.exportPlan(args, "balanced", "torchrun")),
     base: (rng) => [
       rng.pick(b.exportable),
       rng.pick(["balanced", "extreme", "conservative"]),
