@@ -195,6 +195,8 @@ fn mesh_configurations_fall_back_to_smaller_layouts() {
             .iter()
             .find(|k| k.peak_bytes == f.peak_bytes && f.description.contains(&k.layout.axes()))
             .expect("a kept layout");
-        assert!(f.description.contains(&format!("{:.2} s", same.time.step_s)));
+        assert!(f
+            .description
+            .contains(&format!("{:.2} s", same.time.step_s)));
     }
 }

@@ -126,21 +126,7 @@ fn qlora_pays_for_dequantizing_its_weights() {
         eager: false,
         fp8_linears: false,
     };
-    let layout = Layout {
-        data: 1,
-        tensor: 1,
-        pipeline: 1,
-        context: 1,
-        expert: 1,
-        virtual_stages: 1,
-        sequence_parallel: false,
-        overlap_tensor_comm: false,
-        lighter_ends: false,
-        sharding: Sharding::None,
-        micro_batch: 1,
-        micro_batches: 1,
-        overlap_grad_reduce: true,
-    };
+    let layout = Layout::data_parallel(1, Sharding::None, 1, 1);
     let time = |task: &str, recompute: &str| -> StepTime {
         let base: EstimateRequest = serde_json::from_value(json!({
             "model": {"catalogue": "llama-3.1-8b"},

@@ -305,21 +305,12 @@ impl<'a> Job<'a> {
         }
         let layout = match c.mesh.as_ref().and_then(|m| m.candidates.first()) {
             Some(candidate) => candidate.layout,
-            None => Layout {
-                data: c.devices,
-                tensor: 1,
-                pipeline: 1,
-                context: 1,
-                expert: 1,
-                virtual_stages: 1,
-                sequence_parallel: false,
-                overlap_tensor_comm: false,
-                lighter_ends: false,
-                sharding: c.sharding,
-                micro_batch: c.micro_batch,
-                micro_batches: c.gradient_accumulation,
-                overlap_grad_reduce: true,
-            },
+            None => Layout::data_parallel(
+                c.devices,
+                c.sharding,
+                c.micro_batch,
+                c.gradient_accumulation,
+            ),
         };
         check_counts(c, &layout, plan)?;
         let (nodes, per_node) = match &plan.cluster {

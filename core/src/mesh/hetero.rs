@@ -412,19 +412,8 @@ impl<'a> Context<'a> {
         elementwise: Option<(f64, u64)>,
     ) -> (f64, f64) {
         let layout = Layout {
-            data: 1,
-            tensor: 1,
-            pipeline: 1,
-            context: 1,
-            expert: 1,
-            virtual_stages: 1,
-            sequence_parallel: false,
-            overlap_tensor_comm: false,
-            lighter_ends: false,
-            sharding: Sharding::None,
-            micro_batch,
-            micro_batches,
             overlap_grad_reduce: self.req.engine.overlap_grad_reduce,
+            ..Layout::data_parallel(1, Sharding::None, micro_batch, micro_batches)
         };
         let fabric = Fabric {
             per_machine: 1,

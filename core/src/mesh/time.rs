@@ -140,6 +140,32 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Data parallelism alone over `data` replicas: `micro_batch` sequences per micro-batch,
+    /// `micro_batches` per step, states sharded by `sharding`, gradients reduced during the
+    /// last backward.
+    pub fn data_parallel(
+        data: u64,
+        sharding: Sharding,
+        micro_batch: u64,
+        micro_batches: u64,
+    ) -> Layout {
+        Layout {
+            data,
+            tensor: 1,
+            pipeline: 1,
+            context: 1,
+            expert: 1,
+            virtual_stages: 1,
+            sequence_parallel: false,
+            overlap_tensor_comm: false,
+            lighter_ends: false,
+            sharding,
+            micro_batch,
+            micro_batches,
+            overlap_grad_reduce: true,
+        }
+    }
+
     /// Its axes of more than one rank, innermost first (`tp2 x pp4 x dp4 x v4`), or `one device`.
     pub fn axes(&self) -> String {
         let mut axes: Vec<String> = [

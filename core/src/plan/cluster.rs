@@ -236,21 +236,8 @@ impl Planner<'_> {
         let Some(chip) = self.chip(mode) else {
             return Ok(None);
         };
-        let layout = Layout {
-            data: self.dev.count,
-            tensor: 1,
-            pipeline: 1,
-            context: 1,
-            expert: 1,
-            virtual_stages: 1,
-            sequence_parallel: false,
-            overlap_tensor_comm: false,
-            lighter_ends: false,
-            sharding: k.sharding,
-            micro_batch: k.micro_batch,
-            micro_batches: k.accumulation,
-            overlap_grad_reduce: true,
-        };
+        let layout =
+            Layout::data_parallel(self.dev.count, k.sharding, k.micro_batch, k.accumulation);
         let base = self.request(spec, k, task);
         let mut step = layout_time(&base, &layout, &chip, &self.fabric(), &self.engine())
             .map_err(|e| e.within("goal"))?;
