@@ -50,22 +50,22 @@ pub struct Target {
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     out: Option<PathBuf>,
     /// Model path or Hugging Face repository. Default: the plan's model name when it was
-    /// given, else <MODEL_PATH>.
+    /// given, else `<MODEL_PATH>`.
     #[arg(long = "model-path", value_name = "PATH")]
     model: Option<String>,
-    /// Dataset path or name. Default: <DATASET_PATH>.
+    /// Dataset path or name. Default: `<DATASET_PATH>`.
     #[arg(long, value_name = "PATH")]
     dataset: Option<String>,
     /// Checkpoint folder. Default: the plan's (./trainfit-MODE).
     #[arg(long, value_name = "DIR")]
     output_dir: Option<String>,
-    /// Address of the rank-0 machine. Default: <MASTER_ADDR>.
+    /// Address of the rank-0 machine. Default: `<MASTER_ADDR>`.
     #[arg(long, value_name = "HOST")]
     master_addr: Option<String>,
     /// Rendezvous port. Default: 29500.
     #[arg(long, value_name = "PORT")]
     master_port: Option<u16>,
-    /// Container image (Kubeflow). Default: <CONTAINER_IMAGE>.
+    /// Container image (Kubeflow). Default: `<CONTAINER_IMAGE>`.
     #[arg(long, value_name = "IMAGE")]
     image: Option<String>,
     /// Job name (SLURM, Kubeflow, rendezvous id). Default: trainfit-MODE.
@@ -74,7 +74,7 @@ pub struct Target {
     /// Training script the launchers run. Default: TRL's SFT script (-m trl.scripts.sft).
     #[arg(long, value_name = "FILE")]
     script: Option<String>,
-    /// MLX hosts, comma separated. Default: <HOSTS>.
+    /// MLX hosts, comma separated. Default: `<HOSTS>`.
     #[arg(long, value_name = "HOSTS")]
     hosts: Option<String>,
 }
