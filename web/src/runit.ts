@@ -35,7 +35,7 @@ function fileView(file: ExportFile, mode: string, say: (t: string) => void): HTM
   return h(
     "div",
     { class: "export-file", "data-name": file.name },
-    h("div", { class: "export-head" }, h("code", { class: "export-name" }, file.name), " ", h("span", { class: "muted" }, file.media_type), copy, save),
+    h("div", { class: "export-head" }, h("code", { class: "export-name" }, file.name), h("span", { class: "muted" }, file.media_type), h("span", { class: "export-actions" }, copy, save)),
     h("pre", { class: "code export-text", tabindex: 0, role: "region", "aria-label": `${file.name}, ${mode}` }, file.text),
   );
 }
@@ -74,9 +74,8 @@ export function runIt(plan: Plan, c: Configuration): HTMLElement {
       h(
         "div",
         { class: "runit-inputs" },
-        h("label", { for: select.id }, "Format"),
-        select,
-        ...(kind === "training" ? [h("label", { for: dataset.id }, "Dataset path"), dataset] : []),
+        h("div", {}, h("label", { for: select.id }, "Format"), select),
+        kind === "training" ? h("div", {}, h("label", { for: dataset.id }, "Dataset path"), dataset) : null,
       ),
       about,
       files,
