@@ -68,7 +68,7 @@ export function runIt(plan: Plan, c: Configuration): HTMLElement {
       }
     };
     select.addEventListener("change", show);
-    dataset.addEventListener("change", show);
+    dataset.addEventListener("input", show);
     show();
     return [
       h(

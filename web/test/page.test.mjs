@@ -355,6 +355,15 @@ test("Run it: the balanced card's training_arguments files equal the package's e
       window.scrollBy(0, -80);
     });
     await page.screenshot({ path: `${screenshots}/runit-${width}x${height}-light.png` });
+    // A dataset path typed in goes to the package as the `dataset` option; the files change.
+    const dataset = "/data/it's $(here).jsonl";
+    const withData = exportPlan(expected, "balanced", "training_arguments", { dataset });
+    assert.notDeepEqual(withData, files, "the dataset path reaches a file");
+    await page.fill("#runit-balanced-dataset", dataset);
+    assert.deepEqual(
+      await page.$$eval(`${card} .export-file`, (els) => els.map((e) => ({ name: e.dataset.name, text: e.querySelector("pre").textContent }))),
+      withData.map((f) => ({ name: f.name, text: f.text })),
+    );
     // A format that cannot express a LoRA configuration: the package's reason, not nothing.
     await page.selectOption("#runit-balanced-format", "megatron");
     assert.throws(() => exportPlan(expected, "balanced", "megatron"), (e) => e.code === "unsupported");
@@ -368,6 +377,11 @@ test("Run it: the balanced card's training_arguments files equal the package's e
     await page.waitForSelector(`${card} .export-refused`);
     assert.equal(await page.textContent(`${card} .export-refused`), reason);
     assert.equal(await page.locator(`${card} .export-file`).count(), 0);
+    await page.locator(`${card} details.runit > summary`).evaluate((e) => {
+      e.scrollIntoView({ block: "start" });
+      window.scrollBy(0, -80);
+    });
+    await page.screenshot({ path: `${screenshots}/runit-refused-${width}x${height}-light.png` });
     assert.deepEqual(errors, []);
     await context.close();
   }
