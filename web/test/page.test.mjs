@@ -471,6 +471,8 @@ test("keyboard only: every control is reachable in document order and operable; 
   // through the DevTools protocol, which the page's CSP does not govern.
   const axe = readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8");
   await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+  // Each card's Run it panel is built (on its toggle event) and in the scan, its files or refusal.
+  await page.waitForFunction(() => [...document.querySelectorAll("#cards .runit")].filter((d) => d.querySelector(".export-file, .export-refused")).length === 3);
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate(axe);
