@@ -5,6 +5,7 @@
 
 import type { Configuration, Plan, Warning } from "trainfit/web";
 import { memoryBar } from "./bar";
+import { runIt } from "./runit";
 import { disclosure, h, s } from "./dom";
 import { bytesFigure, figure, pathOf, TERM_NAMES, type Field } from "./terms";
 import { stepParts } from "./timebar";
@@ -262,6 +263,7 @@ function card(plan: Plan, c: Configuration, index: number, chosen: boolean, own:
     warningList(c.warnings.filter(own), `warnings, ${c.mode}`),
     ladder(c),
     breakdown(c),
+    runIt(plan, c),
   );
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { plan } from "trainfit";
+import { exportPlan, plan } from "trainfit";
 import { cells, dist, open, paste, rendered, renders, repoRoot, requests, settled, start, webRoot } from "./browser.mjs";
 
 const profiles = `${repoRoot}/tests/data/profiles`;
@@ -304,6 +304,89 @@ test("the share link restores the same inputs and results in a new page; the pla
   await context.close();
 });
 
+test("Run it: the balanced card's training_arguments files equal the package's exportPlan, Copy and Download give their text; megatron's refusal of LoRA shows its reason; by keyboard; screenshots", async () => {
+  mkdirSync(screenshots, { recursive: true });
+  const text = readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8");
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    const { page, errors, context } = await open(env, { viewport: { width, height } });
+    await rendered(page);
+    await choose(page, "hardware", "profile");
+    await pasteAndRender(page, "#profile", text);
+    await page.selectOption("#task", "lora");
+    await choose(page, "model", "catalogue");
+    await typeAndRender(page, "#modelId", "llama-3-8b");
+    await page.click("#request-details > summary");
+    await page.waitForFunction(() => /"lora"/.test(document.getElementById("request-json").textContent) && document.getElementById("output").dataset.stale === "false");
+    await settled(page);
+    const expected = plan(JSON.parse(await page.textContent("#request-json")));
+    const card = '.card[data-mode="balanced"]';
+    // Opened and the format chosen by keyboard only.
+    await page.focus(`${card} details.runit > summary`);
+    await page.keyboard.press("Enter");
+    // The panel's content is built on the disclosure's toggle event, a task after the key.
+    await page.waitForSelector("#runit-balanced-format");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "runit-balanced-format");
+    const formats = await page.evaluate(() => [...document.querySelectorAll("#runit-balanced-format option")].map((o) => o.value));
+    assert.ok(formats.includes("training_arguments") && formats.includes("megatron") && !formats.includes("vllm"), formats.join(", "));
+    while ((await page.inputValue("#runit-balanced-format")) !== "training_arguments") await page.keyboard.press("ArrowDown");
+    const files = exportPlan(expected, "balanced", "training_arguments");
+    assert.ok(files.length >= 1);
+    await page.waitForFunction((n) => document.querySelector('.card[data-mode="balanced"] .export-files').children.length === n && document.querySelector('.card[data-mode="balanced"] .export-file'), files.length);
+    const shown = await page.$$eval(`${card} .export-file`, (els) => els.map((e) => ({ name: e.dataset.name, text: e.querySelector("pre").textContent })));
+    assert.deepEqual(shown, files.map((f) => ({ name: f.name, text: f.text })));
+    // Copy and Download of each file.
+    for (const [i, f] of files.entries()) {
+      const file = page.locator(`${card} .export-file`).nth(i);
+      await file.getByRole("button", { name: "Copy" }).click();
+      await page.waitForFunction((name) => document.querySelector('.card[data-mode="balanced"] .runit [role=status]').textContent === `${name} copied.`, f.name);
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), f.text);
+      const [download] = await Promise.all([page.waitForEvent("download"), file.getByRole("button", { name: "Download" }).click()]);
+      assert.equal(download.suggestedFilename(), f.name);
+      assert.equal(readFileSync(await download.path(), "utf8"), f.text);
+    }
+    if (width === 390) assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, "no horizontal scrolling at 390 px");
+    // The panel's top below the verdict strip that stays at the top of a narrow screen.
+    await page.locator(`${card} details.runit > summary`).evaluate((e) => {
+      e.scrollIntoView({ block: "start" });
+      window.scrollBy(0, -80);
+    });
+    await page.screenshot({ path: `${screenshots}/runit-${width}x${height}-light.png` });
+    // A dataset path typed in goes to the package as the `dataset` option; the files change.
+    const dataset = "/data/it's $(here).jsonl";
+    const withData = exportPlan(expected, "balanced", "training_arguments", { dataset });
+    assert.notDeepEqual(withData, files, "the dataset path reaches a file");
+    await page.fill("#runit-balanced-dataset", dataset);
+    assert.deepEqual(
+      await page.$$eval(`${card} .export-file`, (els) => els.map((e) => ({ name: e.dataset.name, text: e.querySelector("pre").textContent }))),
+      withData.map((f) => ({ name: f.name, text: f.text })),
+    );
+    // A format that cannot express a LoRA configuration: the package's reason, not nothing.
+    await page.selectOption("#runit-balanced-format", "megatron");
+    assert.throws(() => exportPlan(expected, "balanced", "megatron"), (e) => e.code === "unsupported");
+    let reason = "";
+    try {
+      exportPlan(expected, "balanced", "megatron");
+    } catch (e) {
+      reason = e.message;
+    }
+    assert.match(reason, /megatron/);
+    await page.waitForSelector(`${card} .export-refused`);
+    assert.equal(await page.textContent(`${card} .export-refused`), reason);
+    assert.equal(await page.locator(`${card} .export-file`).count(), 0);
+    await page.locator(`${card} details.runit > summary`).evaluate((e) => {
+      e.scrollIntoView({ block: "start" });
+      window.scrollBy(0, -80);
+    });
+    await page.screenshot({ path: `${screenshots}/runit-refused-${width}x${height}-light.png` });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 /** Tab visits every control a visitor can use once, in document order: one stop per radio
  * group (its checked button), everything else that takes focus and is shown. */
 async function assertTabOrder(page, label = "") {
@@ -388,6 +471,8 @@ test("keyboard only: every control is reachable in document order and operable; 
   // through the DevTools protocol, which the page's CSP does not govern.
   const axe = readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8");
   await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+  // Each card's Run it panel is built (on its toggle event) and in the scan, its files or refusal.
+  await page.waitForFunction(() => [...document.querySelectorAll("#cards .runit")].filter((d) => d.querySelector(".export-file, .export-refused")).length === 3);
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate(axe);
