@@ -51,6 +51,17 @@ async function typeAndRender(page, selector, text) {
   const n = await renders(page);
   await page.fill(selector, text);
   await rendered(page, n);
+  await quiet(page);
+}
+
+/** Waits until no render has come for 300 ms: a field can fire a second event (its change on
+ * top of its input) whose render would replace the cards while a check reads them. */
+async function quiet(page) {
+  for (;;) {
+    const before = await renders(page);
+    await page.waitForTimeout(300);
+    if ((await renders(page)) === before) return;
+  }
 }
 
 /** Pastes into a field and waits for the results computed from it. */
