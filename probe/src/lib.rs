@@ -18,5 +18,6 @@ pub mod nvidia;
 pub mod portable;
 pub mod redact;
 pub mod root;
+pub mod watch;
 
 pub use error::Error;

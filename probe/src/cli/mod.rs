@@ -16,6 +16,7 @@ mod open;
 mod plan;
 mod probe;
 mod render;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -54,6 +55,8 @@ enum Command {
     Estimate(estimate::Args),
     /// Write a plan's configuration as the files of an engine (DeepSpeed, torchrun, SLURM, vLLM, ...).
     Export(export::Args),
+    /// Watch a training run against its plan: samples, alerts with adjustments, and a summary.
+    Watch(watch::Args),
 }
 
 impl Cli {
@@ -77,6 +80,7 @@ impl Cli {
             Command::Plan(args) => plan::run(&args, Style::detect()),
             Command::Estimate(args) => estimate::run(&args),
             Command::Export(args) => export::run(&args),
+            Command::Watch(args) => watch::run(&args),
         }
     }
 }

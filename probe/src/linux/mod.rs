@@ -12,15 +12,15 @@
 //! [`ProbeError`]: trainfit_core::hardware::ProbeError
 
 mod accel;
-mod cgroup;
+pub(crate) mod cgroup;
 mod cpu;
 mod host;
 mod memory;
 mod net;
 pub(crate) mod parse;
-mod power;
+pub(crate) mod power;
 mod storage;
-mod thermal;
+pub(crate) mod thermal;
 
 use trainfit_core::hardware::{AcceleratorKind, HardwareProfile, Vendor};
 

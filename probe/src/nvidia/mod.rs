@@ -23,6 +23,10 @@ mod snapshot;
 mod system;
 mod tables;
 
+/// NVML opened once, for readers that keep it (`trainfit watch`).
+#[cfg(any(target_os = "linux", target_os = "windows"))]
+pub(crate) use system::init as open;
+
 pub use convert::normalize_pci_bus_id;
 pub use snapshot::{NvmlGpu, NvmlLink, NvmlPair, NvmlSnapshot};
 pub use tables::{

@@ -48,7 +48,7 @@ pub(super) fn snapshot() -> Result<NvmlSnapshot, Error> {
 /// Loads NVML; on WSL the library sits in `/usr/lib/wsl/lib`, outside the loader path in some
 /// distributions (<https://docs.nvidia.com/cuda/wsl-user-guide/index.html>;
 /// <https://github.com/XuehaiPan/nvitop/pull/30>).
-fn init() -> Result<Nvml, Error> {
+pub(crate) fn init() -> Result<Nvml, Error> {
     match Nvml::init() {
         Ok(nvml) => Ok(nvml),
         Err(NvmlError::LibloadingError(_)) if cfg!(target_os = "linux") => {
