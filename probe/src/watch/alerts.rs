@@ -172,7 +172,7 @@ pub fn memory(sample: &Sample, gpu: bool) -> Option<MemoryReading> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// Stable code: `memory_over_prediction`, `memory_near_capacity`, `memory_growth`,
-    /// `throttling`, `swap`, `battery`, `slow_step`, `device_lost`.
+    /// `thermal_throttling`, `power_throttling`, `swap`, `battery`, `slow_step`, `device_lost`.
     pub code: &'static str,
     /// What was measured against what, with the numbers.
     pub message: String,
@@ -429,7 +429,10 @@ fn throttling(sample: &Sample, holding: &mut Vec<(&'static str, String, Observat
             message += &format!(" drawing {p:.0} of {l:.0} W");
         }
         holding.push((
-            "throttling",
+            match cause {
+                ThrottleCause::Thermal => "thermal_throttling",
+                ThrottleCause::Power => "power_throttling",
+            },
             message,
             Observation::Throttling {
                 reason: cause,

@@ -316,7 +316,7 @@ fn nvidia_sample(r: &GpuReading, tree: Option<&BTreeSet<u32>>) -> GpuSample {
     });
     let watts = |mw: u32| f64::from(mw) / 1000.0;
     GpuSample {
-        pci_bus_id: Some(r.pci_bus_id.clone()),
+        pci_bus_id: Some(crate::nvidia::normalize_pci_bus_id(&r.pci_bus_id)),
         vendor: "nvidia".into(),
         name: r.name.clone().unwrap_or_else(|| "NVIDIA GPU".into()),
         memory_used_bytes: r.memory_used_bytes,
