@@ -272,7 +272,7 @@ impl Sampler {
         host.swap_total_bytes = Some(sys.total_swap());
         host.swap_used_bytes = Some(sys.used_swap());
         host.cpu_busy_percent = Some(f64::from(sys.global_cpu_usage()));
-        host.load_1m = Some(System::load_average().one).filter(|l| *l > 0.0);
+        host.load_1m = System::load_average().ok().map(|l| l.one).filter(|l| *l > 0.0);
         if let Some(pid) = self.pid {
             let mut pids = BTreeSet::new();
             let mut todo = vec![pid];

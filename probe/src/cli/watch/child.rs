@@ -2,7 +2,7 @@
 //! its exit status passed on as a shell does.
 
 use std::process::{Child, Command, ExitStatus};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -14,8 +14,6 @@ pub struct Signals {
     pub stop: AtomicBool,
     /// The child's pid, 0 before it starts.
     pub child: AtomicU32,
-    /// Signals forwarded to the child.
-    pub forwarded: AtomicU32,
 }
 
 /// Starts `command` with this process's standard streams.
@@ -94,6 +92,7 @@ pub fn catch(_shared: Arc<Signals>) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn deliver(shared: &Signals, signal: i32, child_has_it: bool) {
     use rustix::process::{kill_process, Pid, Signal};
+    use std::sync::atomic::Ordering;
     let pid = shared.child.load(Ordering::SeqCst);
     let target = i32::try_from(pid).ok().and_then(Pid::from_raw);
     match target {
@@ -102,9 +101,7 @@ fn deliver(shared: &Signals, signal: i32, child_has_it: bool) {
         Some(pid) => {
             if let Some(sig) = Signal::from_named_raw(signal) {
                 // The child may have exited in between; the wait reports that.
-                if kill_process(pid, sig).is_ok() {
-                    shared.forwarded.fetch_add(1, Ordering::SeqCst);
-                }
+                let _ = kill_process(pid, sig);
             }
         }
     }

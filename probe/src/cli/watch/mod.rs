@@ -8,7 +8,7 @@ mod view;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -118,7 +118,7 @@ impl Planned {
     }
 }
 
-fn read_plan(path: &PathBuf, mode: Mode) -> anyhow::Result<Planned> {
+fn read_plan(path: &Path, mode: Mode) -> anyhow::Result<Planned> {
     let origin = Origin(path);
     let text = origin.read()?;
     let what = format!("plan {origin}");
