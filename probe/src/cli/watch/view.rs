@@ -26,8 +26,10 @@ pub enum View {
 pub struct Live {
     multi: MultiProgress,
     gpus: Vec<ProgressBar>,
-    host: ProgressBar,
-    steps: ProgressBar,
+    /// Added at the first sample, so the notes before it print on a clear screen.
+    host: Option<ProgressBar>,
+    /// Added when the run's log is first read.
+    steps: Option<ProgressBar>,
 }
 
 impl View {
@@ -36,14 +38,11 @@ impl View {
         if !terminal {
             return View::Plain { last: None };
         }
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
-        let host = multi.add(bar("RAM"));
-        let steps = multi.add(bar("steps"));
         View::Live(Live {
-            multi,
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
             gpus: Vec::new(),
-            host,
-            steps,
+            host: None,
+            steps: None,
         })
     }
 
@@ -93,7 +92,7 @@ impl View {
     /// Clears the bars before the summary.
     pub fn finish(&self) {
         if let View::Live(live) = self {
-            for b in live.gpus.iter().chain([&live.host, &live.steps]) {
+            for b in live.gpus.iter().chain(&live.host).chain(&live.steps) {
                 b.finish_and_clear();
             }
             let _ = live.multi.clear();
@@ -130,27 +129,23 @@ impl Live {
             b.set_message(gpu_text(g, predicted_peak));
         }
         let h = &sample.host;
+        let multi = &self.multi;
+        let host = self.host.get_or_insert_with(|| multi.add(bar("RAM")));
         if let Some(total) = h.memory_total_bytes {
-            b_set(&self.host, total, total.saturating_sub(h.memory_available_bytes.unwrap_or(total)));
+            host.set_length(total);
+            host.set_position(total.saturating_sub(h.memory_available_bytes.unwrap_or(total)));
         }
         let rss = sample.process.as_ref().map(|p| p.rss_bytes);
-        self.host.set_message(host_text(sample, rss, predicted_peak));
-        match progress {
-            Some(p) => {
-                if let Some(m) = p.max_steps {
-                    self.steps.set_length(m);
-                }
-                self.steps.set_position(p.step);
-                self.steps.set_message(progress_text(p, speed));
+        host.set_message(host_text(sample, rss, predicted_peak));
+        if let Some(p) = progress {
+            let steps = self.steps.get_or_insert_with(|| multi.add(bar("steps")));
+            if let Some(m) = p.max_steps {
+                steps.set_length(m);
             }
-            None => self.steps.set_message("no progress file read yet"),
+            steps.set_position(p.step);
+            steps.set_message(progress_text(p, speed));
         }
     }
-}
-
-fn b_set(b: &ProgressBar, len: u64, pos: u64) {
-    b.set_length(len);
-    b.set_position(pos);
 }
 
 fn gpu_text(g: &trainfit_probe::watch::GpuSample, predicted: Option<u64>) -> String {
