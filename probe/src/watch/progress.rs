@@ -175,8 +175,12 @@ impl Rates {
     /// Records `progress` read at `now` (seconds since the epoch); the log's own time is used
     /// when it has one. Only a new step adds a point.
     pub fn push(&mut self, progress: &Progress, now: f64) {
-        if self.points.back().is_some_and(|p| p.1 >= progress.step) {
-            return;
+        match self.points.back() {
+            Some(p) if p.1 == progress.step => return,
+            // A log that starts again (a new run writing the same file, a resumed run's
+            // earlier checkpoint) starts the rates again.
+            Some(p) if p.1 > progress.step => self.points.clear(),
+            _ => {}
         }
         self.points
             .push_back((progress.time.unwrap_or(now), progress.step, progress.tokens));
@@ -252,5 +256,8 @@ mod tests {
         assert_eq!(v.step_s, Some(0.5));
         assert_eq!(v.tokens_per_s, Some(8192.0));
         assert_eq!(v.eta_s, Some(35.0));
+        // The log starts again at step 1: nothing to measure until a second step.
+        r.push(&Progress { step: 1, ..Progress::default() }, 112.0);
+        assert_eq!(r.speed(1, None), Speed::default());
     }
 }

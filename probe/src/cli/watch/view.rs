@@ -79,10 +79,11 @@ impl View {
     /// A line above the bars, or on its own.
     pub fn note(&self, text: &str) {
         match self {
-            View::Live(live) => {
+            // Before the first bar, straight to standard error: the bars start below it.
+            View::Live(live) if live.host.is_some() => {
                 let _ = live.multi.println(text);
             }
-            View::Plain { .. } => {
+            _ => {
                 let mut err = std::io::stderr().lock();
                 let _ = writeln!(err, "{text}");
             }
@@ -104,7 +105,9 @@ fn bar(prefix: &str) -> ProgressBar {
     let style = ProgressStyle::with_template("{prefix:>8} [{bar:24}] {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
-    let b = ProgressBar::no_length().with_style(style);
+    // Hidden until `MultiProgress::add` gives it the terminal: drawn straight to standard
+    // error first, it would leave a line the bars below never clear.
+    let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(style);
     b.set_prefix(prefix.to_string());
     b
 }
