@@ -12,7 +12,9 @@ use trainfit_probe::watch::{GpuReading, NoGpus, RecordedGpus, Sample, Sampler};
 const GIB: u64 = 1 << 30;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn nvml() -> RecordedGpus {
@@ -164,8 +166,15 @@ fn slow_steps_and_a_cpu_plan() {
         step: 5,
         ..Progress::default()
     };
-    let codes: Vec<&str> = m.observe(&s[1], Some(&p), at(0.5)).iter().map(|a| a.code).collect();
-    assert_eq!(codes, ["memory_over_prediction", "power_throttling", "swap"]);
+    let codes: Vec<&str> = m
+        .observe(&s[1], Some(&p), at(0.5))
+        .iter()
+        .map(|a| a.code)
+        .collect();
+    assert_eq!(
+        codes,
+        ["memory_over_prediction", "power_throttling", "swap"]
+    );
     let slow = m.observe(&s[1], Some(&p), at(0.51));
     assert_eq!(slow.len(), 1);
     assert_eq!(
@@ -233,5 +242,9 @@ fn growth_fit_and_the_leak_alert() {
     assert_eq!(raised.len(), 1);
     let (step, a) = &raised[0];
     assert_eq!((*step, a.code), (12, "memory_growth"));
-    assert!(a.message.contains("runs out near step 1024"), "{}", a.message);
+    assert!(
+        a.message.contains("runs out near step 1024"),
+        "{}",
+        a.message
+    );
 }

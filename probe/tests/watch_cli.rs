@@ -109,7 +109,10 @@ fn wraps_a_run_that_outgrows_its_plan() {
         .map(|a| a["code"].as_str().unwrap())
         .collect();
     for code in ["memory_over_prediction", "memory_growth", "slow_step"] {
-        assert!(codes.contains(&code), "{code} missing from {codes:?}\n{stderr}");
+        assert!(
+            codes.contains(&code),
+            "{code} missing from {codes:?}\n{stderr}"
+        );
     }
     assert!(stderr.contains("alert memory_over_prediction"), "{stderr}");
 
@@ -173,7 +176,10 @@ fn signalled(signal: &str, code: &str) -> Option<i32> {
         if let Some(s) = watch.try_wait().unwrap() {
             return s.code();
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "watch did not end");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "watch did not end"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -196,8 +202,8 @@ fn sigterm_reaches_the_child_and_its_death_reads_as_a_shell_reports_it() {
 
 /// A fresh folder under the target directory's tmp.
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("watch-{name}-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("watch-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -239,7 +239,9 @@ impl Monitor {
                 .unwrap_or_default();
             holding.push((
                 "battery",
-                format!("running on battery{charge}: laptops lower their power limits off the charger"),
+                format!(
+                    "running on battery{charge}: laptops lower their power limits off the charger"
+                ),
                 Observation::Battery {},
             ));
         }
@@ -361,19 +363,29 @@ impl Monitor {
         }
     }
 
-    fn swap_rule(&mut self, sample: &Sample, holding: &mut Vec<(&'static str, String, Observation)>) {
+    fn swap_rule(
+        &mut self,
+        sample: &Sample,
+        holding: &mut Vec<(&'static str, String, Observation)>,
+    ) {
         let host_swap = sample.host.swap_used_bytes;
         let start = *self.swap_at_start.get_or_insert(host_swap.unwrap_or(0));
         let (bytes, whose) = match &sample.process {
             // The run's own pages in swap (`VmSwap`): the measure that matters.
             Some(p) if cfg!(target_os = "linux") => (p.swap_bytes, "of the run's memory"),
             // Elsewhere, and without a process: swap that grew since the watch began.
-            _ => (host_swap.unwrap_or(0).saturating_sub(start), "more swap in use than at the start"),
+            _ => (
+                host_swap.unwrap_or(0).saturating_sub(start),
+                "more swap in use than at the start",
+            ),
         };
         if bytes > 0 {
             holding.push((
                 "swap",
-                format!("{} {whose} is in swap: each page read back costs a disk access", mib(bytes as f64)),
+                format!(
+                    "{} {whose} is in swap: each page read back costs a disk access",
+                    mib(bytes as f64)
+                ),
                 Observation::Swap {
                     swap_used_bytes: bytes,
                 },
@@ -394,8 +406,10 @@ fn throttling(sample: &Sample, holding: &mut Vec<(&'static str, String, Observat
             .zip(g.temperature_slowdown_c)
             .is_some_and(|(t, s)| t >= s);
         let thermal = g.throttle.iter().any(|r| {
-            matches!(r, ThrottleReason::SwThermalSlowdown | ThrottleReason::HwThermalSlowdown)
-                || (*r == ThrottleReason::HwSlowdown && hot)
+            matches!(
+                r,
+                ThrottleReason::SwThermalSlowdown | ThrottleReason::HwThermalSlowdown
+            ) || (*r == ThrottleReason::HwSlowdown && hot)
         });
         let power = g.throttle.iter().any(|r| {
             matches!(r, ThrottleReason::SwPowerCap | ThrottleReason::HwPowerBrake)
@@ -473,7 +487,11 @@ pub fn growth(points: &[(u64, u64)]) -> Option<Growth> {
     if sxx == 0.0 {
         return None;
     }
-    let r2 = if syy == 0.0 { 0.0 } else { sxy * sxy / (sxx * syy) };
+    let r2 = if syy == 0.0 {
+        0.0
+    } else {
+        sxy * sxy / (sxx * syy)
+    };
     Some(Growth {
         slope: sxy / sxx,
         r2,

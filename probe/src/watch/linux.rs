@@ -109,7 +109,10 @@ fn tree(root: &Root, pid: u32) -> BTreeSet<u32> {
         let Ok(p) = name.parse::<u32>() else {
             continue;
         };
-        let Some(ppid) = root.text(&format!("/proc/{p}/stat")).and_then(|s| parent(&s)) else {
+        let Some(ppid) = root
+            .text(&format!("/proc/{p}/stat"))
+            .and_then(|s| parent(&s))
+        else {
             continue;
         };
         alive |= p == pid;
@@ -164,7 +167,11 @@ pub(super) fn amd_gpus(root: &Root) -> Vec<AmdSample> {
             .into_iter()
             .next()
             .map(|h| format!("{dev}/hwmon/{h}"));
-        let hw = |file: &str| hwmon.as_ref().and_then(|h| root.u64(&format!("{h}/{file}")));
+        let hw = |file: &str| {
+            hwmon
+                .as_ref()
+                .and_then(|h| root.u64(&format!("{h}/{file}")))
+        };
         out.push(AmdSample {
             card: card.clone(),
             pci_bus_id: bdf,

@@ -174,7 +174,12 @@ pub struct Sampler {
 
 impl Sampler {
     /// A sampler over `gpus`, watching `pid` and its descendants.
-    pub fn new(gpus: Box<dyn GpuSource>, pid: Option<u32>, disk_path: &str, space: SpaceFn) -> Sampler {
+    pub fn new(
+        gpus: Box<dyn GpuSource>,
+        pid: Option<u32>,
+        disk_path: &str,
+        space: SpaceFn,
+    ) -> Sampler {
         Sampler {
             gpus,
             pid,
@@ -272,7 +277,10 @@ impl Sampler {
         host.swap_total_bytes = Some(sys.total_swap());
         host.swap_used_bytes = Some(sys.used_swap());
         host.cpu_busy_percent = Some(f64::from(sys.global_cpu_usage()));
-        host.load_1m = System::load_average().ok().map(|l| l.one).filter(|l| *l > 0.0);
+        host.load_1m = System::load_average()
+            .ok()
+            .map(|l| l.one)
+            .filter(|l| *l > 0.0);
         if let Some(pid) = self.pid {
             let mut pids = BTreeSet::new();
             let mut todo = vec![pid];
@@ -330,6 +338,9 @@ fn nvidia_sample(r: &GpuReading, tree: Option<&BTreeSet<u32>>) -> GpuSample {
         temperature_slowdown_c: r.temperature_slowdown_c.map(f64::from),
         clock_mhz: r.sm_clock_mhz.map(f64::from),
         max_clock_mhz: r.max_sm_clock_mhz.map(f64::from),
-        throttle: r.throttle_reasons.map(throttle_reason_names).unwrap_or_default(),
+        throttle: r
+            .throttle_reasons
+            .map(throttle_reason_names)
+            .unwrap_or_default(),
     }
 }

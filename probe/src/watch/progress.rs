@@ -50,7 +50,10 @@ pub fn trainer_state(text: &str) -> Option<Progress> {
         });
     Some(Progress {
         step,
-        max_steps: v.get("max_steps").and_then(Value::as_u64).filter(|m| *m > 0),
+        max_steps: v
+            .get("max_steps")
+            .and_then(Value::as_u64)
+            .filter(|m| *m > 0),
         loss,
         tokens,
         time: None,
@@ -236,7 +239,10 @@ mod tests {
         let t = "{\"step\":1,\"loss\":3.0,\"tokens\":4096,\"max_steps\":10}\n\
                  {\"step\":2,\"loss\":2.5,\"tokens\":8192}\n{\"step\":3,\"lo";
         let p = metrics_jsonl(t).unwrap();
-        assert_eq!((p.step, p.loss, p.tokens, p.max_steps), (2, Some(2.5), Some(8192), Some(10)));
+        assert_eq!(
+            (p.step, p.loss, p.tokens, p.max_steps),
+            (2, Some(2.5), Some(8192), Some(10))
+        );
     }
 
     #[test]
@@ -257,7 +263,13 @@ mod tests {
         assert_eq!(v.tokens_per_s, Some(8192.0));
         assert_eq!(v.eta_s, Some(35.0));
         // The log starts again at step 1: nothing to measure until a second step.
-        r.push(&Progress { step: 1, ..Progress::default() }, 112.0);
+        r.push(
+            &Progress {
+                step: 1,
+                ..Progress::default()
+            },
+            112.0,
+        );
         assert_eq!(r.speed(1, None), Speed::default());
     }
 }

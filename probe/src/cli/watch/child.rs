@@ -18,9 +18,7 @@ pub struct Signals {
 
 /// Starts `command` with this process's standard streams.
 pub fn spawn(command: &[String]) -> anyhow::Result<Child> {
-    let (program, args) = command
-        .split_first()
-        .context("no command after `--`")?;
+    let (program, args) = command.split_first().context("no command after `--`")?;
     Command::new(program)
         .args(args)
         .spawn()

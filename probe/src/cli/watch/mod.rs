@@ -104,7 +104,10 @@ struct Planned {
 
 impl Planned {
     fn configuration(&self) -> Option<&Configuration> {
-        self.plan.configurations.iter().find(|c| c.mode == self.mode)
+        self.plan
+            .configurations
+            .iter()
+            .find(|c| c.mode == self.mode)
     }
 
     fn expectation(&self) -> Expectation {
@@ -143,7 +146,11 @@ fn read_plan(path: &Path, mode: Mode) -> anyhow::Result<Planned> {
             .collect();
         anyhow::bail!(
             "{what} has no {mode} configuration (it has: {})",
-            if modes.is_empty() { "none".to_string() } else { modes.join(", ") }
+            if modes.is_empty() {
+                "none".to_string()
+            } else {
+                modes.join(", ")
+            }
         );
     }
     Ok(planned)
@@ -179,10 +186,13 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
         .as_ref()
         .map(|p| read_plan(p, args.mode))
         .transpose()?;
-    let expect = planned.as_ref().map(Planned::expectation).unwrap_or(Expectation {
-        gpu: true,
-        ..Expectation::default()
-    });
+    let expect = planned
+        .as_ref()
+        .map(Planned::expectation)
+        .unwrap_or(Expectation {
+            gpu: true,
+            ..Expectation::default()
+        });
     let mut jsonl = create(&args.jsonl)?;
     let mut decisions = create(&args.decisions)?;
     let progress_file = args.progress.as_ref().map(ProgressFile::new);
@@ -240,7 +250,13 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
             writeln!(out)?;
             out.flush()?;
         }
-        view.sample(&sample, expect.peak_bytes, expect.gpu, progress.as_ref(), speed);
+        view.sample(
+            &sample,
+            expect.peak_bytes,
+            expect.gpu,
+            progress.as_ref(),
+            speed,
+        );
         totals.add(&sample, progress.as_ref(), speed);
 
         // Wait for the next sample, watching the child and the stop request.
@@ -293,7 +309,10 @@ fn decide(planned: &Planned, alert: &Alert) -> Value {
 
 /// One line for the display: the action and its reason.
 fn describe(decision: &Value) -> String {
-    let action = decision.get("action").and_then(Value::as_str).unwrap_or("?");
+    let action = decision
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
     let reason = decision.get("reason").and_then(Value::as_str).unwrap_or("");
     format!("{action}: {reason}")
 }

@@ -62,7 +62,10 @@ impl View {
                     return;
                 }
                 *last = Some(Instant::now());
-                eprintln!("{}", line(sample, predicted_peak, gpu_plan, progress, speed));
+                eprintln!(
+                    "{}",
+                    line(sample, predicted_peak, gpu_plan, progress, speed)
+                );
             }
         }
     }
