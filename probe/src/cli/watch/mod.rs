@@ -339,6 +339,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_decision_line_has_the_wire_fields() {
+        use trainfit_probe::watch::alerts::Observation;
+        let alert = Alert {
+            code: "swap",
+            message: "m".into(),
+            step: Some(12),
+            observation: Observation::Swap {
+                swap_used_bytes: 4096,
+            },
+        };
+        let d = json!({"action": "pause", "reason": "r", "set": {"pause_s": 60}});
+        let line: Value = serde_json::from_str(&decision_line(d, &alert, 1.5e9)).unwrap();
+        assert_eq!(
+            line,
+            json!({"action": "pause", "reason": "r", "set": {"pause_s": 60},
+                   "schema": "trainfit.decision/1", "time": 1.5e9, "step": 12,
+                   "observation": {"kind": "swap", "swap_used_bytes": 4096}})
+        );
+    }
+
+    #[test]
     fn intervals() {
         assert_eq!(interval("1s"), Ok(Duration::from_secs(1)));
         assert_eq!(interval("100ms"), Ok(Duration::from_millis(100)));
