@@ -534,3 +534,47 @@ proptest! {
         prop_assert!(n <= 64);
     }
 }
+
+/// A step 50 % slower whose breakdown shows exposed communication of half the compute: twice the
+/// accumulation and global batch (the all-reduce runs once per optimizer step), re-timed.
+#[test]
+fn exposed_communication_asks_for_more_accumulation() {
+    let p = plan_of(
+        profile("h100x8-node.json"),
+        json!({"task": "finetune", "model": {"catalogue": "qwen2.5-0.5b"}}),
+    );
+    let mut c = balanced(&p).clone();
+    let b = c.time.breakdown.as_mut().expect("a time breakdown");
+    let compute = b.compute_s + b.recompute_s;
+    assert!(!b.communication.is_empty(), "eight devices all-reduce");
+    // Half the compute exposed, as a slower link than the profile's would give.
+    let extra = compute / 2.0 - b.communication.iter().map(|a| a.exposed_s).sum::<f64>();
+    b.communication[0].exposed_s += extra;
+    let step = c.time.step_s.unwrap();
+    let d = adjust_configuration(
+        &p,
+        &c,
+        &Observation::SlowStep {
+            measured_step_s: step * 1.5,
+            predicted_step_s: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(d.action, Action::MoreAccumulation, "{}", d.reason);
+    let set = d.set.as_ref().unwrap();
+    assert_eq!(set.gradient_accumulation, Some(2 * c.gradient_accumulation));
+    assert_eq!(set.global_batch, Some(2 * c.global_batch));
+    assert!(d.reason.contains("50 % slower"), "{}", d.reason);
+    assert!(
+        d.reason.contains(&format!(
+            "{:.2} s of it in exposed gradient communication",
+            compute / 2.0
+        )),
+        "{}",
+        d.reason
+    );
+    // Twice the tokens per step in less than twice the time: more tokens per second.
+    let next = d.configuration.unwrap();
+    assert!(next.time.step_s.unwrap() < 2.0 * step);
+    assert!(next.time.tokens_per_s.unwrap() > c.time.tokens_per_s.unwrap());
+}

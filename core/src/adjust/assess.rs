@@ -5,10 +5,11 @@ use alloc::string::String;
 use core::cell::RefCell;
 
 use super::decision::{Action, Changes, Decision};
-use crate::error::{Error, Result};
+use crate::error::{at_most, positive, Error, Result};
 use crate::estimate::Estimate;
 use crate::hardware::HardwareProfile;
 use crate::memory::ProgramCache;
+use crate::memory::{MAX_DEVICES, MAX_SEQUENCES};
 use crate::model::ModelSpec;
 use crate::plan::{
     frozen_weight_gradient_flops, hardware_flops_per_token, ladder_spec, model_flops_per_token,
@@ -47,6 +48,21 @@ impl<'a> Context<'a> {
     /// The context of `c`, its model rebuilt and checked: the current configuration re-estimated
     /// must give the plan's own peak, byte for byte.
     pub fn new(plan: &'a Plan, c: &'a Configuration) -> Result<Self> {
+        // The bounds of the memory model's requests, so that the ladder's divisor searches and
+        // the batch products stay small.
+        for (field, v) in [
+            ("configuration.micro_batch", c.micro_batch),
+            (
+                "configuration.gradient_accumulation",
+                c.gradient_accumulation,
+            ),
+            ("configuration.global_batch", c.global_batch),
+        ] {
+            positive(field, v)?;
+            at_most(field, v, MAX_SEQUENCES, "sequences")?;
+        }
+        positive("configuration.devices", c.devices)?;
+        at_most("configuration.devices", c.devices, MAX_DEVICES, "devices")?;
         if c.mesh.is_some() || c.serving_layouts.is_some() {
             return Ok(Context {
                 plan,
@@ -204,8 +220,8 @@ impl<'a> Context<'a> {
                 t.hardware_flops_per_token -= skipped;
             }
         }
-        let per_step = s.global_batch * s.knobs.sequence;
-        if per_step != c.global_batch * c.sequence && per_step > 0 {
+        let per_step = s.global_batch.saturating_mul(s.knobs.sequence);
+        if per_step != c.global_batch.saturating_mul(c.sequence) && per_step > 0 {
             t.steps = t.tokens.div_ceil(per_step);
         }
         let mode = c.mode;

@@ -62,7 +62,7 @@ pub(super) fn lost(cx: &Context<'_>, left: u64) -> Result<Decision> {
         .unwrap_or(1);
     s.knobs.micro_batch = mb;
     s.knobs.accumulation = per_device / mb;
-    s.global_batch = per_device * s.devices;
+    s.global_batch = per_device.saturating_mul(s.devices);
     let kept = if s.global_batch == c.global_batch {
         format!("global batch {} kept", c.global_batch)
     } else {

@@ -105,8 +105,12 @@ pub(super) fn slow_step(
         }
     }
     let mut s = cx.setting();
-    s.knobs.accumulation *= 2;
-    s.global_batch = s.knobs.micro_batch * s.devices * s.knobs.accumulation;
+    s.knobs.accumulation = s.knobs.accumulation.saturating_mul(2);
+    s.global_batch = s
+        .knobs
+        .micro_batch
+        .saturating_mul(s.devices)
+        .saturating_mul(s.knobs.accumulation);
     let e = cx.estimate(&s)?;
     let next = cx.assess(&s, e)?;
     let reason = format!(
