@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod adjust;
 pub mod cluster;
 pub mod document;
 pub mod error;

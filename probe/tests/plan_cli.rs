@@ -492,3 +492,65 @@ fn a_cluster_request_reports_its_mesh() {
     let mesh = &plan_json["configurations"][0]["mesh"];
     assert!(mesh["candidates"].as_array().is_some_and(|c| !c.is_empty()));
 }
+
+/// `trainfit adjust`: the plan from `trainfit plan --json` and an observation file give the
+/// core's decision as JSON, valid against `schema/decision.schema.json`; an out-of-memory with
+/// the numbers of issue 15's wire example takes a step whose peak is within the budget.
+#[test]
+fn adjust_prints_the_cores_decision() {
+    let text = plan(
+        &request("rtx4090-desktop", json!({"task": "pretrain"})),
+        true,
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adjust-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan_path = dir.join("plan.json");
+    std::fs::write(&plan_path, &text).unwrap();
+    let obs = r#"{"kind":"out_of_memory","step":120,"requested_bytes":2147483648,"used_bytes":23622320128,"capacity_bytes":25757220864}"#;
+    let obs_path = dir.join("obs.json");
+    std::fs::write(&obs_path, obs).unwrap();
+    let (code, out, err) = trainfit(
+        &[
+            "adjust",
+            "--plan",
+            plan_path.to_str().unwrap(),
+            "--mode",
+            "balanced",
+            "--observation",
+            obs_path.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(schema_errors("decision.schema.json", &got), None);
+    let p: trainfit_core::plan::Plan = serde_json::from_str(&text).unwrap();
+    let o: trainfit_core::adjust::Observation = serde_json::from_str(obs).unwrap();
+    let want = trainfit_core::adjust::adjust(&p, trainfit_core::plan::Mode::Balanced, &o).unwrap();
+    assert_eq!(got, serde_json::to_value(&want).unwrap());
+    if let (Some(peak), Some(budget)) = (got["peak_bytes"].as_u64(), got["budget_bytes"].as_u64()) {
+        assert!(peak <= budget);
+    }
+    // A mode the plan lacks is refused with the field named.
+    let r = request("rtx4090-desktop", json!({"task": "pretrain"}));
+    let mut v: Value = serde_json::from_str(&r).unwrap();
+    v["modes"] = json!(["conservative"]);
+    let only = plan(&v.to_string(), true);
+    std::fs::write(&plan_path, only).unwrap();
+    let (code, _, err) = trainfit(
+        &[
+            "adjust",
+            "--plan",
+            plan_path.to_str().unwrap(),
+            "--mode",
+            "extreme",
+            "--observation",
+            obs_path.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("mode"), "{err}");
+}

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use schemars::{schema_for, Schema};
+use trainfit_core::adjust::{Decision, Observation};
 use trainfit_core::cluster::Cluster;
 use trainfit_core::hardware::HardwareProfile;
 use trainfit_core::model::CatalogueModel;
@@ -30,6 +31,8 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("schema/plan-request.schema.json", schema_for!(PlanRequest)),
         ("schema/cluster.schema.json", schema_for!(Cluster)),
         ("schema/plan.schema.json", schema_for!(Plan)),
+        ("schema/observation.schema.json", schema_for!(Observation)),
+        ("schema/decision.schema.json", schema_for!(Decision)),
         ("schema/catalogue.schema.json", {
             let mut s = schema_for!(Vec<CatalogueModel>);
             s.insert("title".into(), "Catalogue".into());

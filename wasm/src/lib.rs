@@ -14,6 +14,7 @@ mod boundary;
 mod browser;
 
 use boundary::{decode, encode, error, json_text};
+use trainfit_core::adjust::{Decision, Observation};
 use trainfit_core::document::{self, Versions};
 use trainfit_core::export::{self as engine, ExportFile, ExportOptions, Format, FormatInfo};
 use trainfit_core::hardware::{self, AcceleratorSpec, BrowserHardware, HardwareProfile};
@@ -78,6 +79,25 @@ pub fn export_plan(
     };
     let files = engine::export(&plan, mode, format, &options).map_err(error)?;
     files.iter().map(|f| encode("export", f)).collect()
+}
+
+/// The decision for an observation of a running job (`schema/observation.schema.json`, or its
+/// JSON text) on the `mode` configuration of a plan (or its JSON text), as `trainfit adjust
+/// --plan FILE --mode MODE --observation FILE` prints it (`schema/decision.schema.json`).
+///
+/// # Errors
+/// As [`estimate`].
+#[wasm_bindgen]
+pub fn adjust(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: Ts<Plan>,
+    mode: Ts<Mode>,
+    #[wasm_bindgen(unchecked_param_type = "Observation | string")] observation: Ts<Observation>,
+) -> Result<Ts<Decision>, JsValue> {
+    let plan: Plan = decode("plan", &plan.js_value())?;
+    let mode: Mode = name("mode", &mode.js_value())?;
+    let observation: Observation = decode("observation", &observation.js_value())?;
+    let decision = trainfit_core::adjust::adjust(&plan, mode, &observation).map_err(error)?;
+    encode("decision", &decision)
 }
 
 /// Every export format with its kind (`training` or `serving`) and a one-line description, as

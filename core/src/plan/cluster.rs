@@ -55,7 +55,7 @@ pub struct ClusterSummary {
 }
 
 /// The cluster as the planner uses it.
-pub(super) struct ClusterView {
+pub(crate) struct ClusterView {
     pub summary: ClusterSummary,
     pub fabric: Fabric,
 }
@@ -225,7 +225,7 @@ impl Planner<'_> {
     /// The time model's step of a data-parallel configuration (`k`'s sharding, micro-batch and
     /// accumulation on every device) of a model with `params` (trainable, total) parameters, with
     /// host offload priced; `None` when the device's peak or memory bandwidth is unknown.
-    pub(super) fn data_parallel_step(
+    pub(crate) fn data_parallel_step(
         &self,
         mode: Mode,
         spec: &ModelSpec,

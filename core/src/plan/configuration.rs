@@ -22,7 +22,7 @@ const MIN_FINETUNE_BATCH: u64 = 16;
 
 /// Whether a configuration's peak is within its mode's memory target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Fit {
+pub(crate) enum Fit {
     /// Within the target.
     Fits,
     /// Above it even at the smallest setting.
@@ -51,7 +51,7 @@ enum GlobalBatch {
 
 /// A configuration being assessed: the mode, the model and the knobs with their final
 /// accumulation.
-pub(super) struct Run<'a> {
+pub(crate) struct Run<'a> {
     pub mode: Mode,
     pub spec: &'a ModelSpec,
     pub params: Parameters,

@@ -16,17 +16,23 @@ impl Planner<'_> {
     /// Ordered adjustments from `start`, each applied on top of the earlier ones, with the peak
     /// after it; a step whose estimate fails is left out.
     pub fn fallbacks(&self, spec: &ModelSpec, start: Knobs, task: Task) -> Vec<Fallback> {
-        let mut out = Vec::new();
-        let mut k = start;
-        let mut push = |k: &Knobs, action: FallbackAction, description: String| {
-            if let Ok(e) = self.estimate(spec, k, task) {
-                out.push(Fallback {
+        self.ladder(start, task)
+            .into_iter()
+            .filter_map(|(action, description, k)| {
+                self.estimate(spec, &k, task).ok().map(|e| Fallback {
                     action,
                     description,
                     peak_bytes: e.peak_bytes,
-                });
-            }
-        };
+                })
+            })
+            .collect()
+    }
+
+    /// The ladder's steps from `start`: each adjustment with its description and the knobs after
+    /// it and every earlier one.
+    pub(crate) fn ladder(&self, start: Knobs, task: Task) -> Vec<(FallbackAction, String, Knobs)> {
+        let mut out = Vec::new();
+        let mut k = start;
         if k.micro_batch > 1 {
             // The largest micro-batch up to half the current one that divides the sequences each
             // device takes per step, so the global batch stays exactly the same.
@@ -35,51 +41,51 @@ impl Planner<'_> {
             let mb = (1..=half).rev().find(|d| per_device % d == 0).unwrap_or(1);
             k.micro_batch = mb;
             k.accumulation = per_device / mb;
-            push(
-                &k,
+            out.push((
                 FallbackAction::HalveMicroBatch,
                 format!(
                     "micro-batch {} with {} accumulation steps (same global batch)",
                     k.micro_batch, k.accumulation
                 ),
-            );
+                k,
+            ));
         }
         if k.checkpointing != Checkpointing::Full {
             k.checkpointing = Checkpointing::Full;
-            push(
-                &k,
+            out.push((
                 FallbackAction::FullCheckpointing,
                 String::from("recompute activations in the backward pass (about 1/3 more compute)"),
-            );
+                k,
+            ));
         }
         if k.optimizer == Optimizer::Adamw && task != Task::Decode {
             k.optimizer = Optimizer::Adamw8bit;
-            push(
-                &k,
+            out.push((
                 FallbackAction::Adamw8bit,
                 String::from(
                     "8-bit AdamW states (bitsandbytes): 2 bytes per parameter instead of 8",
                 ),
-            );
+                k,
+            ));
         }
         if !k.offload.optimizer && self.dev.class != DeviceClass::Cpu {
             k.offload.optimizer = true;
-            push(
-                &k,
+            out.push((
                 FallbackAction::OffloadOptimizer,
                 String::from(
                     "optimizer states in host memory, the step on the CPU (DeepSpeed ZeRO-Offload)",
                 ),
-            );
+                k,
+            ));
         }
         // Halved only while the result stays at the search's shortest sequence or above.
         if k.sequence >= 2 * MIN_SEQUENCE {
             k.sequence /= 2;
-            push(
-                &k,
+            out.push((
                 FallbackAction::HalveSequence,
                 format!("sequence {} tokens", k.sequence),
-            );
+                k,
+            ));
         }
         out
     }

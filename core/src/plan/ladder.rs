@@ -17,7 +17,7 @@ use crate::warning::Warning;
 /// about 8/3·hidden rounded up to a multiple of 16, rotary, untied head), the Llama-2 32,000-token
 /// vocabulary. Layer/width ratios follow published small models: TinyStories (Eldan & Li 2023,
 /// 1M–33M), Pythia/SmolLM (70M–360M), TinyLlama 1.1B (2048×22), Llama-2 7B/13B/70B.
-const LADDER: &[(u64, u64, u64, u64)] = &[
+pub(crate) const LADDER: &[(u64, u64, u64, u64)] = &[
     // (hidden, layers, heads, intermediate): parameters with the 32,000 vocabulary
     (128, 4, 4, 352),      // 9.0M
     (256, 6, 4, 688),      // 21M
@@ -49,7 +49,7 @@ const LADDER_VOCAB: u64 = 32_000;
 /// (Llama 3 paper, 2024, §3.4.1).
 const LADDER_MAX_POSITIONS: u64 = 8192;
 
-fn ladder_spec(i: usize) -> Result<ModelSpec> {
+pub(crate) fn ladder_spec(i: usize) -> Result<ModelSpec> {
     let (hidden, layers, heads, intermediate) = LADDER[i];
     let config = serde_json::json!({
         "model_type": "llama",

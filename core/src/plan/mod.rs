@@ -64,7 +64,11 @@ use crate::memory::ProgramCache;
 use crate::model::ModelSource;
 use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision, Sharding};
 use crate::warning::Warning;
-use planner::Planner;
+pub(crate) use planner::Planner;
+// For `crate::adjust`, which re-assesses a plan's configuration after a change.
+pub(crate) use ladder::{ladder_spec, LADDER};
+pub(crate) use planner::CACHED_PROGRAMS;
+pub(crate) use search::Knobs;
 
 /// Plans every requested mode for the request's machine and goal.
 ///

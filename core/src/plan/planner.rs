@@ -27,7 +27,7 @@ use crate::request::{
 pub(super) const DEFAULT_LORA_RANK: u64 = 16;
 
 /// One request as the planner sees it.
-pub(super) struct Planner<'a> {
+pub(crate) struct Planner<'a> {
     /// The job.
     pub goal: &'a Goal,
     /// The profile, completed as it was read.
@@ -46,7 +46,7 @@ pub(super) struct Planner<'a> {
 /// Llama-3.1-8B on one RTX 4090 (`core/benches/plan.rs`) runs 68 estimates over 12 distinct
 /// micro-batch, sequence and task combinations; a few times that keeps every search's working set
 /// while bounding the memory (each entry holds a copy of the model description).
-pub(super) const CACHED_PROGRAMS: usize = 32;
+pub(crate) const CACHED_PROGRAMS: usize = 32;
 
 /// The devices of `profile` that the goal plans on, with the goal's device count, precision and
 /// attention kernel applied.
@@ -133,7 +133,7 @@ impl Planner<'_> {
     }
 
     /// The estimate request of one candidate.
-    pub(super) fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
+    pub(crate) fn request(&self, spec: &ModelSpec, k: &Knobs, task: Task) -> EstimateRequest {
         let d = self.dev;
         let serve = matches!(task, Task::Decode | Task::Prefill);
         let (prompt, generate) = split_context(k.sequence);

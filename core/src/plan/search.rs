@@ -15,7 +15,7 @@ use crate::request::{Checkpointing, Offload, Optimizer, Sharding, Task};
 
 /// Shortest sequence the search tries, tokens. A planner choice: below it a language model sees
 /// too little context to be worth training, and the activation memory it saves is small.
-pub(super) const MIN_SEQUENCE: u64 = 128;
+pub(crate) const MIN_SEQUENCE: u64 = 128;
 
 /// Largest micro-batch the search tries: a bound on the doubling, not a limit any mode reaches
 /// (a planner choice; 65,536 sequences of the shortest sequence are 8M tokens per device).
@@ -34,7 +34,7 @@ const SEARCH_ACCUMULATION: u64 = 2;
 
 /// The knobs of one candidate.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Knobs {
+pub(crate) struct Knobs {
     pub micro_batch: u64,
     pub sequence: u64,
     pub checkpointing: Checkpointing,

@@ -31,7 +31,7 @@ fn format_help(f: Format) -> &'static str {
     }
 }
 
-fn mode_help(mode: Mode) -> &'static str {
+pub(super) fn mode_help(mode: Mode) -> &'static str {
     match mode {
         Mode::Conservative => "Half the memory, short runs",
         Mode::Balanced => "Three quarters of the memory, a few hours",

@@ -4,6 +4,7 @@
 //! holds the flags two commands share, `input` reads documents, and `render` draws every table
 //! and report. Every number comes from `trainfit-core` and every reading from the probe library.
 
+mod adjust;
 mod args;
 mod cluster;
 mod estimate;
@@ -55,6 +56,8 @@ enum Command {
     Estimate(estimate::Args),
     /// Write a plan's configuration as the files of an engine (DeepSpeed, torchrun, SLURM, vLLM, ...).
     Export(export::Args),
+    /// The next configuration for an observation of a running job (out of memory, throttling, ...), as JSON.
+    Adjust(adjust::Args),
     /// Watch a training run against its plan: samples, alerts with adjustments, and a summary.
     Watch(watch::Args),
 }
@@ -80,6 +83,7 @@ impl Cli {
             Command::Plan(args) => plan::run(&args, Style::detect()),
             Command::Estimate(args) => estimate::run(&args),
             Command::Export(args) => export::run(&args),
+            Command::Adjust(args) => adjust::run(&args),
             Command::Watch(args) => watch::run(&args),
         }
     }

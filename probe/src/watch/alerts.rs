@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use trainfit_core::hardware::ThrottleReason;
 
 use super::progress::{Progress, Speed};
@@ -32,63 +32,10 @@ pub const LEAK_MIN_R2: f64 = 0.9;
 /// semantics", memory management), which is not a leak.
 pub const LEAK_WARMUP_STEPS: u64 = 3;
 
-/// What an observed condition implies; the wire format shared with the core's `adjust` and the
-/// Python helpers (`"kind"`-tagged, snake_case).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Observation {
-    /// Memory close to or above what fits.
-    MemoryPressure {
-        /// Bytes in use (for a leak: projected at the run's last step).
-        used_bytes: u64,
-        /// Bytes the device (or the host) has.
-        capacity_bytes: u64,
-        /// The plan's peak, bytes.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        predicted_bytes: Option<u64>,
-    },
-    /// Clocks lowered by heat or by the power limit.
-    Throttling {
-        /// `thermal` or `power`.
-        reason: ThrottleCause,
-        /// GPU temperature, °C.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        temperature_c: Option<f64>,
-        /// Clock now over the highest clock.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        clock_share: Option<f64>,
-    },
-    /// Steps slower than predicted.
-    SlowStep {
-        /// Seconds per step measured.
-        measured_step_s: f64,
-        /// Seconds per step the plan predicts.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        predicted_step_s: Option<f64>,
-    },
-    /// GPUs gone from the bus (or from NVML).
-    DeviceLost {
-        /// GPUs left.
-        devices_left: u64,
-    },
-    /// The run's memory is being swapped out.
-    Swap {
-        /// Bytes swapped out.
-        swap_used_bytes: u64,
-    },
-    /// The machine runs on battery.
-    Battery {},
-}
-
-/// Why clocks are lowered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThrottleCause {
-    /// Heat.
-    Thermal,
-    /// The power limit.
-    Power,
-}
+/// What an observed condition implies, as the core's `adjust` reads it (the wire format shared
+/// with the Python helpers: `"kind"`-tagged, snake_case); `ThrottleCause` is its
+/// `thermal`/`power` reason.
+pub use trainfit_core::adjust::{Observation, ThrottleReason as ThrottleCause};
 
 /// What the plan predicts for the run, as the alerts need it.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

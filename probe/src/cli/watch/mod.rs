@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use serde_json::{json, Value};
+use trainfit_core::adjust::{adjust, adjust_configuration};
 use trainfit_core::plan::{Configuration, DeviceClass, Mode, Plan};
 use trainfit_probe::root::Root;
 use trainfit_probe::watch::alerts::{Alert, Expectation, Monitor};
@@ -219,6 +220,7 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
     let mut view = View::new(std::io::stderr().is_terminal());
     let mut totals = Totals::new(expect.gpu);
     let mut alerts: Vec<(f64, Alert)> = Vec::new();
+    let mut current: Option<Configuration> = None;
     let start = Instant::now();
     let mut exit = None;
     loop {
@@ -236,7 +238,14 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
             .map(|p| rates.speed(p.step, p.max_steps.or(expect.steps)))
             .unwrap_or_default();
         for alert in monitor.observe(&sample, progress.as_ref(), speed) {
-            let decision = planned.as_ref().map(|p| decide(p, &alert));
+            let decision = match planned.as_ref().map(|p| decide(p, &mut current, &alert)) {
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => {
+                    view.note(&format!("note: no adjustment for {}: {e:#}", alert.code));
+                    None
+                }
+                None => None,
+            };
             let adjustment = decision.as_ref().map(describe);
             view.alert(&alert, adjustment.as_deref());
             if let (Some(out), Some(d)) = (decisions.as_mut(), decision) {
@@ -300,11 +309,26 @@ pub fn run(args: &Args) -> anyhow::Result<String> {
     Ok(String::new())
 }
 
-/// The adjustment for an alert (the core's answer as JSON).
-fn decide(planned: &Planned, alert: &Alert) -> Value {
-    // Until the core's `adjust` lands, the observation alone: the loop sees what was measured.
-    let _ = planned;
-    json!({"action": "continue", "reason": alert.message})
+/// The adjustment for an alert: the core's `adjust` on the plan's configuration, or on the
+/// configuration of the last decision once there is one (a loop that applied it runs that one
+/// now, and asking from the plan's again would repeat the same step of the ladder).
+///
+/// # Errors
+///
+/// What the core refuses (an observation whose numbers contradict each other).
+fn decide(
+    planned: &Planned,
+    current: &mut Option<Configuration>,
+    alert: &Alert,
+) -> anyhow::Result<Value> {
+    let decision = match current.as_ref() {
+        Some(c) => adjust_configuration(&planned.plan, c, &alert.observation)?,
+        None => adjust(&planned.plan, planned.mode, &alert.observation)?,
+    };
+    if let Some(c) = &decision.configuration {
+        *current = Some(c.clone());
+    }
+    Ok(serde_json::to_value(&decision)?)
 }
 
 /// One line for the display: the action and its reason.
