@@ -578,3 +578,17 @@ fn exposed_communication_asks_for_more_accumulation() {
     assert!(next.time.step_s.unwrap() < 2.0 * step);
     assert!(next.time.tokens_per_s.unwrap() > c.time.tokens_per_s.unwrap());
 }
+
+/// On a CPU-only machine a lost device leaves nothing to fall back to.
+#[test]
+fn a_cpu_plan_has_no_device_to_fall_back_to() {
+    let p = plan_of(profile("cpu-laptop-16gb.json"), json!({"task": "pretrain"}));
+    let d = adjust(
+        &p,
+        Mode::Balanced,
+        &Observation::DeviceLost { devices_left: 0 },
+    )
+    .unwrap();
+    assert_eq!(d.action, Action::NoneLeft);
+    assert!(d.reason.contains("already runs on the CPU"), "{}", d.reason);
+}

@@ -58,3 +58,29 @@ test("exportPlan writes an engine's files from a plan, and refuses what the engi
     (e) => e.code === "invalid_field" && e.field === "format",
   );
 });
+
+test("adjust answers an out-of-memory with a smaller configuration within the budget", () => {
+  const plan = trainfit.plan({ profile: fixtures.rtx4090, goal: { task: "finetune", model: { catalogue: "qwen2.5-0.5b" } } });
+  const balanced = plan.configurations.find((c) => c.mode === "balanced");
+  const capacity = 25757220864;
+  // Held 1 GiB short of the card and asked for 2 GiB more: the real peak is at least capacity + 1 GiB.
+  const oom = { kind: "out_of_memory", step: 120, requested_bytes: 2 ** 31, used_bytes: capacity - 2 ** 30, capacity_bytes: capacity };
+  const d = trainfit.adjust(plan, "balanced", oom);
+  // capacity × predicted / (capacity + 1 GiB), in integers (the core's u128 arithmetic).
+  const budget = Number((BigInt(capacity) * BigInt(balanced.memory.peak_bytes)) / BigInt(capacity + 2 ** 30));
+  assert.equal(d.budget_bytes, budget);
+  assert.ok(d.peak_bytes <= budget);
+  assert.equal(d.configuration.memory.peak_bytes, d.peak_bytes);
+  assert.notEqual(d.action, "none_left");
+  // The same decision from the JSON texts, and a mode the plan lacks refused with its field.
+  assert.deepEqual(trainfit.adjust(JSON.stringify(plan), "balanced", JSON.stringify(oom)), d);
+  const only = trainfit.plan({ profile: fixtures.rtx4090, modes: ["conservative"] });
+  assert.throws(
+    () => trainfit.adjust(only, "extreme", { kind: "battery" }),
+    (e) => e.code === "invalid_field" && e.field === "mode",
+  );
+  assert.throws(
+    () => trainfit.adjust(plan, "balanced", { kind: "fire" }),
+    (e) => e.code === "invalid_json",
+  );
+});

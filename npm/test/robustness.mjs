@@ -213,6 +213,30 @@ const exports = {
     ],
   },
   exportFormats: { run: trainfit.exportFormats, base: () => ({}) },
+  // An edited plan, mode or observation (every kind, with numbers from the plan's own
+  // prediction), or a whole call's arguments.
+  adjust: {
+    run: (args) => (Array.isArray(args) ? Reflect.apply(trainfit.adjust, undefined, args) : trainfit.adjust(args, "balanced", { kind: "battery" })),
+    base: (rng) => {
+      const plan = rng.pick(b.exportable);
+      const peak = plan.configurations?.[0]?.memory?.peak_bytes ?? 1 << 30;
+      return [
+        plan,
+        rng.pick(["balanced", "extreme", "conservative"]),
+        rng.pick([
+          { kind: "out_of_memory", step: 120, requested_bytes: 1 << 28, used_bytes: peak, capacity_bytes: peak },
+          { kind: "out_of_memory" },
+          { kind: "memory_pressure", used_bytes: peak, capacity_bytes: peak },
+          { kind: "throttling", reason: "thermal", temperature_c: 88, clock_share: 0.7 },
+          { kind: "throttling", reason: "power" },
+          { kind: "slow_step", measured_step_s: 9.5 },
+          { kind: "device_lost", devices_left: 0 },
+          { kind: "swap", swap_used_bytes: 1 << 30 },
+          { kind: "battery" },
+        ]),
+      ];
+    },
+  },
 };
 
 const failures = [];

@@ -140,6 +140,11 @@ export interface Warning {
 }
 
 /**
+ * A device to move the job to.
+ */
+export type TargetDevice = "cpu";
+
+/**
  * A format with what it produces, for listings.
  */
 export interface FormatInfo {
@@ -1797,6 +1802,12 @@ export interface NetworkInterface {
 }
 
 /**
+ * One observation of a running job, as `trainfit watch` reports it (issue 15's wire format).
+ * Optional fields may be left out; each rule says what it assumes then.
+ */
+export type Observation = { kind: "out_of_memory"; step?: number; requested_bytes?: number; used_bytes?: number; capacity_bytes?: number } | { kind: "memory_pressure"; used_bytes: number; capacity_bytes: number; predicted_bytes?: number } | { kind: "throttling"; reason: ThrottleReason; temperature_c?: number; clock_share?: number } | { kind: "slow_step"; measured_step_s: number; predicted_step_s?: number } | { kind: "device_lost"; devices_left: number } | { kind: "swap"; swap_used_bytes: number } | { kind: "battery" };
+
+/**
  * One point of the scaling curve.
  */
 export interface ScalingPoint {
@@ -2557,6 +2568,11 @@ export interface Score {
 }
 
 /**
+ * The change a decision makes.
+ */
+export type Action = "halve_micro_batch" | "full_checkpointing" | "adamw_8bit" | "offload_optimizer" | "halve_sequence" | "mesh_layout" | "lower_precision" | "keep_optimizer_on_device" | "more_accumulation" | "power_cap" | "pause" | "fewer_devices" | "cpu" | "continue" | "none_left";
+
+/**
  * The cluster a plan ran on.
  */
 export interface ClusterSummary {
@@ -2795,6 +2811,60 @@ export interface Goal {
      * the search fills in the rest. Explicit axes win over `shape`, `shape` over the search.
      */
     mesh?: MeshConstraints;
+}
+
+/**
+ * The knobs a decision changes, each absent when it stays.
+ */
+export interface Changes {
+    /**
+     * Sequences per device per step.
+     */
+    micro_batch?: number;
+    /**
+     * Micro-batches accumulated per optimizer step.
+     */
+    gradient_accumulation?: number;
+    /**
+     * Sequences per optimizer step over all devices.
+     */
+    global_batch?: number;
+    /**
+     * Tokens per sequence.
+     */
+    sequence?: number;
+    /**
+     * Activation recomputation.
+     */
+    checkpointing?: Checkpointing;
+    /**
+     * Optimizer.
+     */
+    optimizer?: Optimizer;
+    /**
+     * Optimizer states in host memory.
+     */
+    offload_optimizer?: boolean;
+    /**
+     * Numeric recipe.
+     */
+    precision?: Precision;
+    /**
+     * Devices used.
+     */
+    devices?: number;
+    /**
+     * Power limit per device, W (`nvidia-smi -pl`).
+     */
+    power_cap_w?: number;
+    /**
+     * Seconds to pause before resuming.
+     */
+    pause_s?: number;
+    /**
+     * The device to train on instead: `cpu`.
+     */
+    device?: TargetDevice;
 }
 
 /**
@@ -3290,6 +3360,38 @@ export interface ExportOptions {
 }
 
 /**
+ * What to do about an observation.
+ */
+export interface Decision {
+    /**
+     * Stable identifier of the change.
+     */
+    action: Action;
+    /**
+     * Why, with the numbers: the observation, the budget it implies and what the change gives.
+     */
+    reason: string;
+    /**
+     * The knobs that change, and only those; absent for `none_left`.
+     */
+    set?: Changes;
+    /**
+     * The next configuration, re-estimated; absent for `none_left`. Pass it back (in the plan,
+     * or to [`crate::adjust::adjust_configuration`]) for the next observation.
+     */
+    configuration?: Configuration;
+    /**
+     * Predicted peak of one device of the next configuration, bytes; absent for `none_left`.
+     */
+    peak_bytes?: number;
+    /**
+     * Memory budget per device the observation implies, bytes, for the memory observations
+     * (out of memory, memory pressure, swap on unified memory, a lost device); absent otherwise.
+     */
+    budget_bytes?: number;
+}
+
+/**
  * What to plan for.
  */
 export interface PlanRequest {
@@ -3383,6 +3485,11 @@ export interface ProbeInfo {
 }
 
 /**
+ * Why a device throttles.
+ */
+export type ThrottleReason = "thermal" | "power";
+
+/**
  * Why an NVIDIA GPU holds its clocks below their maximum (NVML's clocks-event reasons, without
  * `gpu_idle`).
  */
@@ -3397,6 +3504,16 @@ export type ThrottleReason = "applications_clocks_setting" | "sw_power_cap" | "h
  * As [`models`].
  */
 export function accelerators(query?: string): AcceleratorSpec[];
+
+/**
+ * The decision for an observation of a running job (`schema/observation.schema.json`, or its
+ * JSON text) on the `mode` configuration of a plan (or its JSON text), as `trainfit adjust
+ * --plan FILE --mode MODE --observation FILE` prints it (`schema/decision.schema.json`).
+ *
+ * # Errors
+ * As [`estimate`].
+ */
+export function adjust(plan: Plan | string, mode: Mode, observation: Observation | string): Decision;
 
 /**
  * What this browser tells about its machine: the WebGPU adapter and `navigator`'s hints as a

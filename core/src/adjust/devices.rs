@@ -9,6 +9,7 @@ use super::decision::{Action, Changes, Decision, TargetDevice};
 use super::gib;
 use super::memory::first_fit;
 use crate::error::Result;
+use crate::plan::DeviceClass;
 use crate::request::{Offload, Precision, Sharding};
 
 /// Devices left: the same global batch through more accumulation on each, re-estimated, and
@@ -26,7 +27,7 @@ pub(super) fn lost(cx: &Context<'_>, left: u64) -> Result<Decision> {
             Changes::default(),
         ));
     }
-    if cx.cpu {
+    if cx.cpu || cx.plan.device.class == DeviceClass::Cpu {
         return Ok(none_left(
             String::from("the job already runs on the CPU: no device left to fall back to"),
             None,
