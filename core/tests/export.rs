@@ -66,8 +66,60 @@ fn parse(f: &ExportFile) -> Value {
             )
         }
         "text/plain" => Value::String(f.text.clone()),
+        "text/x-python" => python_calls(&f.text),
         other => panic!("{}: unexpected media type {other}", f.name),
     }
+}
+
+/// A Python script's calls written one keyword per line (`callee(`, then `    name = value,`
+/// lines, then `)` at the call's indent), as `{callee: {name: value}}` with each value read as
+/// JSON (Python's `True`, `False` and `None` as JSON's; code such as `torch.bfloat16` as a
+/// string). Every line of the file is a comment, an import, blank, or part of a call or
+/// assignment the check understands; anything else fails.
+fn python_calls(text: &str) -> Value {
+    let mut calls = serde_json::Map::new();
+    let mut open: Vec<(String, String, serde_json::Map<String, Value>)> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some((_, ind, _)) = open.last() {
+            if trimmed.starts_with(')') && indent == ind.as_str() {
+                let (callee, _, kws) = open.pop().unwrap();
+                calls.insert(callee, Value::Object(kws));
+                continue;
+            }
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("from ") || trimmed.starts_with("import ") {
+            continue;
+        }
+        if let Some(head) = trimmed.strip_suffix('(') {
+            // `x = f(` or `args = f(`: a call opens.
+            let callee = head.rsplit(" = ").next().unwrap().trim().to_string();
+            open.push((callee, indent.to_string(), serde_json::Map::new()));
+            continue;
+        }
+        let Some((_, _, kws)) = open.last_mut() else {
+            // A one-line statement: `dataset = load_dataset(...)`, `trainer.train()`.
+            assert!(trimmed.ends_with(')'), "not a call: {line}");
+            continue;
+        };
+        let body = trimmed.strip_suffix(',').unwrap_or_else(|| panic!("no comma: {line}"));
+        match body.split_once(" = ") {
+            Some((k, v)) => {
+                let v = match v {
+                    "True" => json!(true),
+                    "False" => json!(false),
+                    "None" => Value::Null,
+                    v => serde_json::from_str(v).unwrap_or_else(|_| json!(v)),
+                };
+                assert!(kws.insert(k.to_string(), v).is_none(), "{k} twice");
+            }
+            // A positional argument (`model`).
+            None => assert!(body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{line}"),
+        }
+    }
+    assert!(open.is_empty(), "unclosed call");
+    Value::Object(calls)
 }
 
 /// `bash -n`: the script parses.
@@ -276,6 +328,21 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 assert_eq!(num(flag(&m, "--num-layers")), s.layers as f64);
                 assert_eq!(num(flag(&m, "--hidden-size")), s.hidden as f64);
             }
+            // Every plan carries its model's architecture, and the flags state it.
+            let a = c.model.architecture.expect("architecture");
+            assert_eq!(num(flag(&m, "--num-layers")), a.layers as f64);
+            assert_eq!(num(flag(&m, "--hidden-size")), a.hidden as f64);
+            assert_eq!(num(flag(&m, "--num-attention-heads")), a.heads as f64);
+            assert_eq!(num(flag(&m, "--ffn-hidden-size")), a.intermediate as f64);
+            assert_eq!(
+                flag(&m, "--num-query-groups").map_or(a.heads as f64, |g| g.parse().unwrap()),
+                a.kv_heads as f64
+            );
+            assert_eq!(
+                m.iter().any(|w| w == "--untie-embeddings-and-output-weights"),
+                !a.tied_embeddings
+            );
+            assert!(num(flag(&m, "--max-position-embeddings")) >= c.sequence as f64);
         }
         Format::Peft => {
             let l = &parsed["lora_config.json"];
@@ -288,6 +355,53 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 parsed.contains_key("bnb_config.json"),
                 c.task.as_str() == "qlora"
             );
+        }
+        Format::Unsloth => {
+            let py = &parsed["unsloth_train.py"];
+            let t = t.unwrap();
+            let load = &py["FastLanguageModel.from_pretrained"];
+            assert_eq!(load["model_name"], c.model.name.as_str());
+            assert_eq!(load["max_seq_length"], c.sequence);
+            assert_eq!(load["load_in_4bit"], c.task.as_str() == "qlora");
+            let recompute = match c.checkpointing.as_str() {
+                "full" => json!("unsloth"),
+                _ => json!(false),
+            };
+            match c.lora_rank {
+                Some(r) => {
+                    let lora = &py["FastLanguageModel.get_peft_model"];
+                    assert_eq!(lora["r"], r);
+                    // The memory model's default alpha: 2 x rank; PEFT's targets.
+                    assert_eq!(lora["lora_alpha"], 2 * r);
+                    assert_eq!(lora["target_modules"], "all-linear");
+                    assert_eq!(lora["use_gradient_checkpointing"], recompute);
+                    assert!(load.get("full_finetuning").is_none());
+                }
+                None => {
+                    assert!(py.get("FastLanguageModel.get_peft_model").is_none());
+                    assert_eq!(load["full_finetuning"], true);
+                    assert_eq!(load["use_gradient_checkpointing"], recompute);
+                }
+            }
+            let a = &py["SFTConfig"];
+            assert_eq!(a["per_device_train_batch_size"], micro);
+            assert_eq!(a["gradient_accumulation_steps"], accumulation);
+            assert_eq!(a["learning_rate"].as_f64(), Some(t.learning_rate));
+            assert_eq!(a["max_steps"], t.steps);
+            assert_eq!(a["warmup_steps"], t.warmup_steps);
+            assert_eq!(a["save_steps"], t.save_steps);
+            assert_eq!(a["output_dir"], t.output_dir.as_str());
+            assert_eq!(a["max_length"], c.sequence);
+            if c.optimizer.is_some_and(|o| o.as_str() == "adamw8bit") {
+                assert_eq!(a["optim"], "adamw_8bit");
+            }
+            let launch = &parsed["launch.sh"];
+            if c.devices > 1 {
+                let words = command_of(launch, "torchrun");
+                assert_eq!(words.last().map(String::as_str), Some("unsloth_train.py"));
+            } else {
+                assert_eq!(command_of(launch, "python"), vec!["python", "unsloth_train.py"]);
+            }
         }
         Format::Axolotl => {
             let a = &parsed["axolotl.yaml"];
