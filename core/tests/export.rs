@@ -89,7 +89,11 @@ fn python_calls(text: &str) -> Value {
                 continue;
             }
         }
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("from ") || trimmed.starts_with("import ") {
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with("from ")
+            || trimmed.starts_with("import ")
+        {
             continue;
         }
         if let Some(head) = trimmed.strip_suffix('(') {
@@ -103,7 +107,9 @@ fn python_calls(text: &str) -> Value {
             assert!(trimmed.ends_with(')'), "not a call: {line}");
             continue;
         };
-        let body = trimmed.strip_suffix(',').unwrap_or_else(|| panic!("no comma: {line}"));
+        let body = trimmed
+            .strip_suffix(',')
+            .unwrap_or_else(|| panic!("no comma: {line}"));
         match body.split_once(" = ") {
             Some((k, v)) => {
                 let v = match v {
@@ -115,7 +121,10 @@ fn python_calls(text: &str) -> Value {
                 assert!(kws.insert(k.to_string(), v).is_none(), "{k} twice");
             }
             // A positional argument (`model`).
-            None => assert!(body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{line}"),
+            None => assert!(
+                body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{line}"
+            ),
         }
     }
     assert!(open.is_empty(), "unclosed call");
@@ -339,7 +348,8 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 a.kv_heads as f64
             );
             assert_eq!(
-                m.iter().any(|w| w == "--untie-embeddings-and-output-weights"),
+                m.iter()
+                    .any(|w| w == "--untie-embeddings-and-output-weights"),
                 !a.tied_embeddings
             );
             assert!(num(flag(&m, "--max-position-embeddings")) >= c.sequence as f64);
@@ -400,7 +410,10 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 let words = command_of(launch, "torchrun");
                 assert_eq!(words.last().map(String::as_str), Some("unsloth_train.py"));
             } else {
-                assert_eq!(command_of(launch, "python"), vec!["python", "unsloth_train.py"]);
+                assert_eq!(
+                    command_of(launch, "python"),
+                    vec!["python", "unsloth_train.py"]
+                );
             }
         }
         Format::Axolotl => {
@@ -865,6 +878,142 @@ fn hostile_numbers_are_errors_not_panics() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Every plan carries its model's architecture, given or generated; the given models' figures
+/// are their published `config.json`s' (huggingface.co/meta-llama/Llama-3.1-8B and
+/// huggingface.co/Qwen/Qwen2.5-0.5B, config.json).
+#[test]
+fn plans_carry_the_architecture_of_given_models() {
+    use trainfit_core::plan::Positions;
+    let llama = machine_plan("rtx4090-desktop", goals()[2].1.clone());
+    let a = llama.configurations[0].model.architecture.unwrap();
+    // num_hidden_layers 32, hidden_size 4096, num_attention_heads 32, num_key_value_heads 8,
+    // intermediate_size 14336, vocab_size 128256, max_position_embeddings 131072,
+    // tie_word_embeddings false, rope.
+    assert_eq!(
+        (a.layers, a.hidden, a.heads, a.kv_heads, a.head_dim),
+        (32, 4096, 32, 8, 128)
+    );
+    assert_eq!(
+        (a.intermediate, a.vocab, a.max_positions),
+        (14336, 128256, 131072)
+    );
+    assert!(!a.tied_embeddings && a.gated && a.moe.is_none());
+    assert_eq!(a.positions, Positions::Rotary);
+    let qwen = machine_plan("h100x8-node", goals()[1].1.clone());
+    let a = qwen.configurations[0].model.architecture.unwrap();
+    // 24 layers, hidden 896, 14 heads, 2 KV heads, intermediate 4864, vocab 151936, tied,
+    // biases on q, k and v only (Qwen2's attention).
+    assert_eq!((a.layers, a.hidden, a.heads, a.kv_heads), (24, 896, 14, 2));
+    assert_eq!((a.intermediate, a.vocab), (4864, 151936));
+    assert!(a.tied_embeddings);
+    assert!(a.bias.qkv && !a.bias.attn_out && !a.bias.mlp);
+    // Generated shapes carry it too, equal to their shape.
+    let pre = machine_plan("h100x8-node", goals()[0].1.clone());
+    for c in &pre.configurations {
+        let (s, a) = (c.model.shape.unwrap(), c.model.architecture.unwrap());
+        assert_eq!(
+            (s.layers, s.hidden, s.heads, s.intermediate, s.vocab),
+            (a.layers, a.hidden, a.heads, a.intermediate, a.vocab)
+        );
+    }
+}
+
+/// The h100x8 pretraining configuration's Megatron-LM export with another model's
+/// architecture in place: the flags state it, and what pretrain_gpt.py cannot build is refused.
+fn megatron_with(catalogue: &str) -> Result<Vec<String>, Error> {
+    use trainfit_core::plan::{Architecture, ModelOrigin};
+    let mut p = machine_plan("h100x8-node", goals()[0].1.clone());
+    let spec = trainfit_core::model::find(catalogue).unwrap();
+    for c in &mut p.configurations {
+        c.model.architecture = Some(Architecture::of(&spec));
+        c.model.shape = None;
+        c.model.origin = ModelOrigin::Given;
+        c.model.name = spec.name.clone();
+    }
+    let files = export(
+        &p,
+        Mode::Balanced,
+        Format::Megatron,
+        &ExportOptions::default(),
+    )?;
+    Ok(command_of(&parse(&files[0]), "torchrun"))
+}
+
+#[test]
+fn megatron_states_a_given_architecture_or_refuses_it() {
+    // Qwen2.5-0.5B: grouped queries, biases on q, k, v only, tied embeddings.
+    let m = megatron_with("qwen2.5-0.5b").unwrap();
+    assert_eq!(flag(&m, "--num-query-groups"), Some("2"));
+    assert!(m.iter().any(|w| w == "--group-query-attention"));
+    assert!(m.iter().any(|w| w == "--disable-bias-linear"));
+    assert!(m.iter().any(|w| w == "--add-qkv-bias"));
+    assert!(!m
+        .iter()
+        .any(|w| w == "--untie-embeddings-and-output-weights"));
+    assert_eq!(flag(&m, "--rotary-base"), Some("<ROPE_THETA>"));
+    assert_eq!(flag(&m, "--tokenizer-type"), Some("HuggingFaceTokenizer"));
+    // Mixtral-8x7B (huggingface.co/mistralai/Mixtral-8x7B-v0.1, config.json): 8 local experts,
+    // 2 per token, intermediate 14336.
+    let m = megatron_with("mixtral-8x7b").unwrap();
+    assert_eq!(flag(&m, "--num-experts"), Some("8"));
+    assert_eq!(flag(&m, "--moe-router-topk"), Some("2"));
+    assert_eq!(flag(&m, "--moe-ffn-hidden-size"), Some("14336"));
+    assert!(m.iter().any(|w| w == "--swiglu"));
+    // Gemma-2: GeGLU and soft-capped logits, which the flags do not build.
+    let e = megatron_with("gemma-2-2b").unwrap_err();
+    assert_eq!(e.field(), Some("model.architecture"));
+    assert!(e.to_string().contains("soft-capped"), "{e}");
+}
+
+/// Unsloth: QLoRA on a CPU is refused (its CPU loader falls back to 16-bit weights where
+/// bitsandbytes' CPU backend does not run), LoRA there exports; the 8-GPU node's LoRA runs one
+/// process per GPU under torchrun.
+#[test]
+fn unsloth_runs_where_its_source_says_it_does() {
+    let qlora = machine_plan("cpu-laptop-16gb", goals()[3].1.clone());
+    let e = export(
+        &qlora,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("task"));
+    let lora = machine_plan("cpu-laptop-16gb", goals()[2].1.clone());
+    export(
+        &lora,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    )
+    .unwrap();
+    let node = machine_plan("h100x8-node", goals()[2].1.clone());
+    let c = node
+        .configurations
+        .iter()
+        .find(|c| c.mode == Mode::Balanced)
+        .unwrap();
+    match export(
+        &node,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    ) {
+        Ok(files) => {
+            let words = command_of(&parse(file(&files, "launch.sh")), "torchrun");
+            assert_eq!(
+                flag(&words, "--nproc_per_node"),
+                Some(c.devices.to_string().as_str())
+            );
+        }
+        // A sharded configuration is refused with its reason.
+        Err(e) => {
+            assert_ne!(c.sharding.as_str(), "none", "{e}");
+            assert_eq!(e.field(), Some("sharding"));
         }
     }
 }

@@ -243,7 +243,9 @@ pub(super) fn unsloth(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     } else {
         "# Run: python unsloth_train.py\n"
     });
-    py_text.push_str("from unsloth import FastLanguageModel  # first: Unsloth patches transformers and TRL\n");
+    py_text.push_str(
+        "from unsloth import FastLanguageModel  # first: Unsloth patches transformers and TRL\n",
+    );
     py_text.push_str("import torch\nfrom datasets import load_dataset\nfrom trl import SFTConfig, SFTTrainer\n\n");
     py_text.push_str(&format!(
         "model, tokenizer = {}\n",
@@ -299,7 +301,9 @@ mod tests {
             py(&Map::new().put("min_lr_rate", 0.1).into()),
             "{\"min_lr_rate\": 0.1}"
         );
-        let c = Call::default().kw("r", 16u64).code("dtype", "torch.bfloat16");
+        let c = Call::default()
+            .kw("r", 16u64)
+            .code("dtype", "torch.bfloat16");
         assert_eq!(
             c.render("f", &["model"], ""),
             "f(\n    model,\n    r = 16,\n    dtype = torch.bfloat16,\n)"
