@@ -613,6 +613,16 @@ fn the_cluster_exports_its_mesh_to_torchtitan_and_launchers() {
         toml["parallelism"]["pipeline_parallel_schedule"].as_str(),
         Some("Interleaved1F1B")
     );
+    // Llama 3.1 70B's 80 layers (num_hidden_layers in its config.json) over 4 stages x 4 model
+    // chunks: 5 layers each, so torchtitan makes ceil(80 / 5) = 16 = 4 x 4 stages.
+    assert_eq!(
+        (l.pipeline, l.virtual_stages, l.lighter_ends),
+        (4, 4, false)
+    );
+    assert_eq!(
+        toml["parallelism"]["pipeline_parallel_layers_per_stage"].as_integer(),
+        Some(5)
+    );
     // Megatron shards optimizer states or runs FSDP2 without a pipeline; FSDP with 4 stages is
     // neither, and the refusal says so.
     let e = export(&p, c.mode, Format::Megatron, &ExportOptions::default()).unwrap_err();

@@ -68,9 +68,10 @@ fi
 have trl "$TRL" || "${PIP[@]}" install --no-deps "trl==$TRL"
 # What the engines installed --no-deps import to reach their parsers (found by importing them
 # here), with torch and transformers held at their versions: mlx's CPU build (Linux) for mlx-lm,
-# pillow for axolotl, vLLM's and SGLang's server modules' imports.
+# pillow for axolotl, vLLM's and SGLang's server modules' imports, tyro's docstring-parser and
+# typeguard for torchtitan (a venv without them reported torchtitan as not installed).
 "${PIP[@]}" install "torch==$TORCH" "transformers==$TRANSFORMERS" "mlx[cpu]==0.32.4" pillow \
   pyzmq aiohttp cachetools cbor2 cloudpickle uvloop prometheus-client llguidance xgrammar \
-  orjson pybase64 starlette msgspec IPython > "$HERE/out/engine-deps.install" 2>&1 \
+  orjson pybase64 starlette msgspec IPython docstring-parser typeguard > "$HERE/out/engine-deps.install" 2>&1 \
   || echo "pip install of the engines' imports failed" >> "$HERE/out/engine-deps.install"
 "$VENV/bin/python" -c 'import torch, transformers, peft, accelerate; print("torch", torch.__version__, "transformers", transformers.__version__)'
