@@ -417,7 +417,7 @@ pub struct ModelChoice {
 }
 
 /// A model's architecture as engines take it as settings: sizes, attention grouping, feed-forward
-/// block, positions, normalisation, biases and experts (from [`crate::model::ModelSpec`], whose
+/// block, positions, normalisation, biases and experts (from the resolved model spec, whose
 /// fields name the `config.json` keys they come from).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
