@@ -66,8 +66,69 @@ fn parse(f: &ExportFile) -> Value {
             )
         }
         "text/plain" => Value::String(f.text.clone()),
+        "text/x-python" => python_calls(&f.text),
         other => panic!("{}: unexpected media type {other}", f.name),
     }
+}
+
+/// A Python script's calls written one keyword per line (`callee(`, then `    name = value,`
+/// lines, then `)` at the call's indent), as `{callee: {name: value}}` with each value read as
+/// JSON (Python's `True`, `False` and `None` as JSON's; code such as `torch.bfloat16` as a
+/// string). Every line of the file is a comment, an import, blank, or part of a call or
+/// assignment the check understands; anything else fails.
+fn python_calls(text: &str) -> Value {
+    let mut calls = serde_json::Map::new();
+    let mut open: Vec<(String, String, serde_json::Map<String, Value>)> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some((_, ind, _)) = open.last() {
+            if trimmed.starts_with(')') && indent == ind.as_str() {
+                let (callee, _, kws) = open.pop().unwrap();
+                calls.insert(callee, Value::Object(kws));
+                continue;
+            }
+        }
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with("from ")
+            || trimmed.starts_with("import ")
+        {
+            continue;
+        }
+        if let Some(head) = trimmed.strip_suffix('(') {
+            // `x = f(` or `args = f(`: a call opens.
+            let callee = head.rsplit(" = ").next().unwrap().trim().to_string();
+            open.push((callee, indent.to_string(), serde_json::Map::new()));
+            continue;
+        }
+        let Some((_, _, kws)) = open.last_mut() else {
+            // A one-line statement: `dataset = load_dataset(...)`, `trainer.train()`.
+            assert!(trimmed.ends_with(')'), "not a call: {line}");
+            continue;
+        };
+        let body = trimmed
+            .strip_suffix(',')
+            .unwrap_or_else(|| panic!("no comma: {line}"));
+        match body.split_once(" = ") {
+            Some((k, v)) => {
+                let v = match v {
+                    "True" => json!(true),
+                    "False" => json!(false),
+                    "None" => Value::Null,
+                    v => serde_json::from_str(v).unwrap_or_else(|_| json!(v)),
+                };
+                assert!(kws.insert(k.to_string(), v).is_none(), "{k} twice");
+            }
+            // A positional argument (`model`).
+            None => assert!(
+                body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{line}"
+            ),
+        }
+    }
+    assert!(open.is_empty(), "unclosed call");
+    Value::Object(calls)
 }
 
 /// `bash -n`: the script parses.
@@ -276,6 +337,22 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 assert_eq!(num(flag(&m, "--num-layers")), s.layers as f64);
                 assert_eq!(num(flag(&m, "--hidden-size")), s.hidden as f64);
             }
+            // Every plan carries its model's architecture, and the flags state it.
+            let a = c.model.architecture.expect("architecture");
+            assert_eq!(num(flag(&m, "--num-layers")), a.layers as f64);
+            assert_eq!(num(flag(&m, "--hidden-size")), a.hidden as f64);
+            assert_eq!(num(flag(&m, "--num-attention-heads")), a.heads as f64);
+            assert_eq!(num(flag(&m, "--ffn-hidden-size")), a.intermediate as f64);
+            assert_eq!(
+                flag(&m, "--num-query-groups").map_or(a.heads as f64, |g| g.parse().unwrap()),
+                a.kv_heads as f64
+            );
+            assert_eq!(
+                m.iter()
+                    .any(|w| w == "--untie-embeddings-and-output-weights"),
+                !a.tied_embeddings
+            );
+            assert!(num(flag(&m, "--max-position-embeddings")) >= c.sequence as f64);
         }
         Format::Peft => {
             let l = &parsed["lora_config.json"];
@@ -288,6 +365,56 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 parsed.contains_key("bnb_config.json"),
                 c.task.as_str() == "qlora"
             );
+        }
+        Format::Unsloth => {
+            let py = &parsed["unsloth_train.py"];
+            let t = t.unwrap();
+            let load = &py["FastLanguageModel.from_pretrained"];
+            assert_eq!(load["model_name"], c.model.name.as_str());
+            assert_eq!(load["max_seq_length"], c.sequence);
+            assert_eq!(load["load_in_4bit"], c.task.as_str() == "qlora");
+            let recompute = match c.checkpointing.as_str() {
+                "full" => json!("unsloth"),
+                _ => json!(false),
+            };
+            match c.lora_rank {
+                Some(r) => {
+                    let lora = &py["FastLanguageModel.get_peft_model"];
+                    assert_eq!(lora["r"], r);
+                    // The memory model's default alpha: 2 x rank; PEFT's targets.
+                    assert_eq!(lora["lora_alpha"], 2 * r);
+                    assert_eq!(lora["target_modules"], "all-linear");
+                    assert_eq!(lora["use_gradient_checkpointing"], recompute);
+                    assert!(load.get("full_finetuning").is_none());
+                }
+                None => {
+                    assert!(py.get("FastLanguageModel.get_peft_model").is_none());
+                    assert_eq!(load["full_finetuning"], true);
+                    assert_eq!(load["use_gradient_checkpointing"], recompute);
+                }
+            }
+            let a = &py["SFTConfig"];
+            assert_eq!(a["per_device_train_batch_size"], micro);
+            assert_eq!(a["gradient_accumulation_steps"], accumulation);
+            assert_eq!(a["learning_rate"].as_f64(), Some(t.learning_rate));
+            assert_eq!(a["max_steps"], t.steps);
+            assert_eq!(a["warmup_steps"], t.warmup_steps);
+            assert_eq!(a["save_steps"], t.save_steps);
+            assert_eq!(a["output_dir"], t.output_dir.as_str());
+            assert_eq!(a["max_length"], c.sequence);
+            if c.optimizer.is_some_and(|o| o.as_str() == "adamw8bit") {
+                assert_eq!(a["optim"], "adamw_8bit");
+            }
+            let launch = &parsed["launch.sh"];
+            if c.devices > 1 {
+                let words = command_of(launch, "torchrun");
+                assert_eq!(words.last().map(String::as_str), Some("unsloth_train.py"));
+            } else {
+                assert_eq!(
+                    command_of(launch, "python"),
+                    vec!["python", "unsloth_train.py"]
+                );
+            }
         }
         Format::Axolotl => {
             let a = &parsed["axolotl.yaml"];
@@ -485,6 +612,16 @@ fn the_cluster_exports_its_mesh_to_torchtitan_and_launchers() {
     assert_eq!(
         toml["parallelism"]["pipeline_parallel_schedule"].as_str(),
         Some("Interleaved1F1B")
+    );
+    // Llama 3.1 70B's 80 layers (num_hidden_layers in its config.json) over 4 stages x 4 model
+    // chunks: 5 layers each, so torchtitan makes ceil(80 / 5) = 16 = 4 x 4 stages.
+    assert_eq!(
+        (l.pipeline, l.virtual_stages, l.lighter_ends),
+        (4, 4, false)
+    );
+    assert_eq!(
+        toml["parallelism"]["pipeline_parallel_layers_per_stage"].as_integer(),
+        Some(5)
     );
     // Megatron shards optimizer states or runs FSDP2 without a pipeline; FSDP with 4 stages is
     // neither, and the refusal says so.
@@ -751,6 +888,142 @@ fn hostile_numbers_are_errors_not_panics() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Every plan carries its model's architecture, given or generated; the given models' figures
+/// are their published `config.json`s' (huggingface.co/meta-llama/Llama-3.1-8B and
+/// huggingface.co/Qwen/Qwen2.5-0.5B, config.json).
+#[test]
+fn plans_carry_the_architecture_of_given_models() {
+    use trainfit_core::plan::Positions;
+    let llama = machine_plan("rtx4090-desktop", goals()[2].1.clone());
+    let a = llama.configurations[0].model.architecture.unwrap();
+    // num_hidden_layers 32, hidden_size 4096, num_attention_heads 32, num_key_value_heads 8,
+    // intermediate_size 14336, vocab_size 128256, max_position_embeddings 131072,
+    // tie_word_embeddings false, rope.
+    assert_eq!(
+        (a.layers, a.hidden, a.heads, a.kv_heads, a.head_dim),
+        (32, 4096, 32, 8, 128)
+    );
+    assert_eq!(
+        (a.intermediate, a.vocab, a.max_positions),
+        (14336, 128256, 131072)
+    );
+    assert!(!a.tied_embeddings && a.gated && a.moe.is_none());
+    assert_eq!(a.positions, Positions::Rotary);
+    let qwen = machine_plan("h100x8-node", goals()[1].1.clone());
+    let a = qwen.configurations[0].model.architecture.unwrap();
+    // 24 layers, hidden 896, 14 heads, 2 KV heads, intermediate 4864, vocab 151936, tied,
+    // biases on q, k and v only (Qwen2's attention).
+    assert_eq!((a.layers, a.hidden, a.heads, a.kv_heads), (24, 896, 14, 2));
+    assert_eq!((a.intermediate, a.vocab), (4864, 151936));
+    assert!(a.tied_embeddings);
+    assert!(a.bias.qkv && !a.bias.attn_out && !a.bias.mlp);
+    // Generated shapes carry it too, equal to their shape.
+    let pre = machine_plan("h100x8-node", goals()[0].1.clone());
+    for c in &pre.configurations {
+        let (s, a) = (c.model.shape.unwrap(), c.model.architecture.unwrap());
+        assert_eq!(
+            (s.layers, s.hidden, s.heads, s.intermediate, s.vocab),
+            (a.layers, a.hidden, a.heads, a.intermediate, a.vocab)
+        );
+    }
+}
+
+/// The h100x8 pretraining configuration's Megatron-LM export with another model's
+/// architecture in place: the flags state it, and what pretrain_gpt.py cannot build is refused.
+fn megatron_with(catalogue: &str) -> Result<Vec<String>, Error> {
+    use trainfit_core::plan::{Architecture, ModelOrigin};
+    let mut p = machine_plan("h100x8-node", goals()[0].1.clone());
+    let spec = trainfit_core::model::find(catalogue).unwrap();
+    for c in &mut p.configurations {
+        c.model.architecture = Some(Architecture::of(&spec));
+        c.model.shape = None;
+        c.model.origin = ModelOrigin::Given;
+        c.model.name = spec.name.clone();
+    }
+    let files = export(
+        &p,
+        Mode::Balanced,
+        Format::Megatron,
+        &ExportOptions::default(),
+    )?;
+    Ok(command_of(&parse(&files[0]), "torchrun"))
+}
+
+#[test]
+fn megatron_states_a_given_architecture_or_refuses_it() {
+    // Qwen2.5-0.5B: grouped queries, biases on q, k, v only, tied embeddings.
+    let m = megatron_with("qwen2.5-0.5b").unwrap();
+    assert_eq!(flag(&m, "--num-query-groups"), Some("2"));
+    assert!(m.iter().any(|w| w == "--group-query-attention"));
+    assert!(m.iter().any(|w| w == "--disable-bias-linear"));
+    assert!(m.iter().any(|w| w == "--add-qkv-bias"));
+    assert!(!m
+        .iter()
+        .any(|w| w == "--untie-embeddings-and-output-weights"));
+    assert_eq!(flag(&m, "--rotary-base"), Some("<ROPE_THETA>"));
+    assert_eq!(flag(&m, "--tokenizer-type"), Some("HuggingFaceTokenizer"));
+    // Mixtral-8x7B (huggingface.co/mistralai/Mixtral-8x7B-v0.1, config.json): 8 local experts,
+    // 2 per token, intermediate 14336.
+    let m = megatron_with("mixtral-8x7b").unwrap();
+    assert_eq!(flag(&m, "--num-experts"), Some("8"));
+    assert_eq!(flag(&m, "--moe-router-topk"), Some("2"));
+    assert_eq!(flag(&m, "--moe-ffn-hidden-size"), Some("14336"));
+    assert!(m.iter().any(|w| w == "--swiglu"));
+    // Gemma-2: GeGLU and soft-capped logits, which the flags do not build.
+    let e = megatron_with("gemma-2-2b").unwrap_err();
+    assert_eq!(e.field(), Some("model.architecture"));
+    assert!(e.to_string().contains("soft-capped"), "{e}");
+}
+
+/// Unsloth: QLoRA on a CPU is refused (its CPU loader falls back to 16-bit weights where
+/// bitsandbytes' CPU backend does not run), LoRA there exports; the 8-GPU node's LoRA runs one
+/// process per GPU under torchrun.
+#[test]
+fn unsloth_runs_where_its_source_says_it_does() {
+    let qlora = machine_plan("cpu-laptop-16gb", goals()[3].1.clone());
+    let e = export(
+        &qlora,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("task"));
+    let lora = machine_plan("cpu-laptop-16gb", goals()[2].1.clone());
+    export(
+        &lora,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    )
+    .unwrap();
+    let node = machine_plan("h100x8-node", goals()[2].1.clone());
+    let c = node
+        .configurations
+        .iter()
+        .find(|c| c.mode == Mode::Balanced)
+        .unwrap();
+    match export(
+        &node,
+        Mode::Balanced,
+        Format::Unsloth,
+        &ExportOptions::default(),
+    ) {
+        Ok(files) => {
+            let words = command_of(&parse(file(&files, "launch.sh")), "torchrun");
+            assert_eq!(
+                flag(&words, "--nproc_per_node"),
+                Some(c.devices.to_string().as_str())
+            );
+        }
+        // A sharded configuration is refused with its reason.
+        Err(e) => {
+            assert_ne!(c.sharding.as_str(), "none", "{e}");
+            assert_eq!(e.field(), Some("sharding"));
         }
     }
 }

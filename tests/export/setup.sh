@@ -56,11 +56,22 @@ try axolotl --no-deps "axolotl==0.19.0"
 # registries, `--module` and `--config`).
 try torchtitan --no-deps "torchtitan==0.2.2" tyro
 try mlx_lm "mlx-lm==0.32.2"
+# Unsloth: its wheels are read, not installed. It pins torch<2.15.0 and transformers<=5.17.0
+# (the wheel's METADATA), which conflict with the versions above; validate.py checks every
+# keyword of unsloth_train.py against the signatures in the wheels' source, and SFTConfig's
+# against TRL 1.15.0, the newest TRL that Unsloth 2026.10.9 allows (trl<=1.15.0).
+UNSLOTH=2026.10.9; TRL=1.15.0
+WHEELS="$HERE/out/wheels"
+if [ ! -f "$WHEELS/unsloth-$UNSLOTH-py3-none-any.whl" ] || [ ! -f "$WHEELS/unsloth_zoo-$UNSLOTH-py3-none-any.whl" ]; then
+  "${PIP[@]}" download --no-deps -d "$WHEELS" "unsloth==$UNSLOTH" "unsloth_zoo==$UNSLOTH"
+fi
+have trl "$TRL" || "${PIP[@]}" install --no-deps "trl==$TRL"
 # What the engines installed --no-deps import to reach their parsers (found by importing them
 # here), with torch and transformers held at their versions: mlx's CPU build (Linux) for mlx-lm,
-# pillow for axolotl, vLLM's and SGLang's server modules' imports.
+# pillow for axolotl, vLLM's and SGLang's server modules' imports, tyro's docstring-parser and
+# typeguard for torchtitan (a venv without them reported torchtitan as not installed).
 "${PIP[@]}" install "torch==$TORCH" "transformers==$TRANSFORMERS" "mlx[cpu]==0.32.4" pillow \
   pyzmq aiohttp cachetools cbor2 cloudpickle uvloop prometheus-client llguidance xgrammar \
-  orjson pybase64 starlette msgspec IPython > "$HERE/out/engine-deps.install" 2>&1 \
+  orjson pybase64 starlette msgspec IPython docstring-parser typeguard > "$HERE/out/engine-deps.install" 2>&1 \
   || echo "pip install of the engines' imports failed" >> "$HERE/out/engine-deps.install"
 "$VENV/bin/python" -c 'import torch, transformers, peft, accelerate; print("torch", torch.__version__, "transformers", transformers.__version__)'

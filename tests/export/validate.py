@@ -14,6 +14,11 @@ For each fixture machine (tests/data/profiles) and goal, and the cluster request
   accelerate                  accelerate's load_config_from_file (refuses unknown keys)
   deepspeed                   deepspeed.runtime.config.DeepSpeedConfig (batch arithmetic checked)
   peft                        peft.LoraConfig(**json), transformers.BitsAndBytesConfig(**json)
+  unsloth                     the script compiled; every keyword of its from_pretrained and
+                              get_peft_model calls a named parameter of those functions in the
+                              Unsloth and unsloth_zoo wheels' source (GPU and CPU classes, read
+                              with ast: Unsloth imports only with its own torch and transformers);
+                              SFTConfig(**keywords) with TRL; torchrun's parser on launch.sh
   axolotl                     axolotl's AxolotlInputConfig (pydantic)
   torchtitan                  torchtitan's ConfigManager on the TOML
   mlx                         mlx-lm's lora argument parser and CONFIG_DEFAULTS keys
@@ -41,7 +46,7 @@ DATA = ROOT / "tests" / "data"
 
 FORMATS = [
     "torchrun", "training_arguments", "accelerate", "deepspeed", "torchtitan", "megatron", "peft",
-    "axolotl", "slurm", "kubeflow", "mlx", "vllm", "sglang", "llama_cpp",
+    "unsloth", "axolotl", "slurm", "kubeflow", "mlx", "vllm", "sglang", "llama_cpp",
 ]
 
 GOALS = {
@@ -307,12 +312,6 @@ def torchtitan(files, cpu):
 
     text = files["torchtitan.toml"]
     note = None
-    # The layers per stage of a given model are a placeholder string where torchtitan expects an
-    # integer (the plan has no layer count for it); any integer stands in for the check.
-    placeholder = re.search(r'"<LAYERS / (\d+)>"', text)
-    if placeholder:
-        text = text.replace(placeholder.group(0), "5")
-        note = "pipeline_parallel_layers_per_stage placeholder replaced by 5 to read the rest"
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "torchtitan.toml"
         p.write_text(text)
@@ -374,14 +373,13 @@ def megatron(files, cpu):
     words = after(commands(files["megatron.sh"]), "torchrun")
     args = words[words.index("pretrain_gpt.py") + 1:]
     note = None
-    # A given model's architecture flags are placeholders (the plan has no shape for it); any
-    # integer stands in for the check.
+    # A given model's rotary base and norm epsilon are placeholders (its config.json has them,
+    # the plan's spec does not); any number stands in for the check.
+    stand_in = {"--rotary-base": "10000", "--norm-epsilon": "0.00001"}
     for i, w in enumerate(args):
-        if w.startswith("<") and w.endswith(">") and w[1:-1].isupper() and args[i - 1] in (
-            "--num-layers", "--hidden-size", "--num-attention-heads", "--ffn-hidden-size"
-        ):
-            args[i] = "64"
-            note = "a given model's architecture placeholders replaced by 64 to read the rest"
+        if w.startswith("<") and w.endswith(">") and args[i - 1] in stand_in:
+            args[i] = stand_in[args[i - 1]]
+            note = "a given model's <ROPE_THETA> and <NORM_EPSILON> placeholders replaced by Megatron's defaults to read the rest"
     saved = sys.argv
     try:
         sys.argv = ["pretrain_gpt.py"] + args
@@ -392,6 +390,95 @@ def megatron(files, cpu):
     return note
 
 
+UNSLOTH_VERSION = "2026.10.9"
+WHEELS = HERE / "out" / "wheels"
+
+
+def unsloth_signatures():
+    """{(class, function): (named parameters, defaults)} of what unsloth_train.py calls, read
+    with ast from the wheels setup.sh downloaded: FastLanguageModel.from_pretrained
+    (unsloth/models/loader.py), FastLlamaModel.get_peft_model (unsloth/models/llama.py; the
+    FastLanguageModel one is functools.wraps of it and passes its arguments on), and the CPU
+    path's FastCPUModel (unsloth_zoo/cpu/loader.py)."""
+    import ast
+    import zipfile
+
+    def tree(package, path):
+        wheel = WHEELS / f"{package}-{UNSLOTH_VERSION}-py3-none-any.whl"
+        with zipfile.ZipFile(wheel) as z:
+            return ast.parse(z.read(path).decode())
+
+    def signature(t, cls, fn):
+        for node in ast.walk(t):
+            if isinstance(node, ast.ClassDef) and node.name == cls:
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == fn:
+                        a = item.args
+                        positional = a.posonlyargs + a.args
+                        defaults = dict(zip([x.arg for x in positional[len(positional) - len(a.defaults):]], a.defaults))
+                        defaults.update({x.arg: d for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+                        names = {x.arg for x in positional + a.kwonlyargs}
+                        return names, {k: ast.unparse(v) for k, v in defaults.items()}
+        raise AssertionError(f"{cls}.{fn} not in the wheel")
+
+    loader = tree("unsloth", "unsloth/models/loader.py")
+    llama = tree("unsloth", "unsloth/models/llama.py")
+    cpu = tree("unsloth_zoo", "unsloth_zoo/cpu/loader.py")
+    return {
+        "gpu": {
+            "FastLanguageModel.from_pretrained": signature(loader, "FastLanguageModel", "from_pretrained"),
+            "FastLanguageModel.get_peft_model": signature(llama, "FastLlamaModel", "get_peft_model"),
+        },
+        "cpu": {
+            "FastLanguageModel.from_pretrained": signature(cpu, "FastCPUModel", "from_pretrained"),
+            "FastLanguageModel.get_peft_model": signature(cpu, "FastCPUModel", "get_peft_model"),
+        },
+    }
+
+
+def unsloth(files, cpu):
+    import ast
+    from trl import SFTConfig
+
+    text = files["unsloth_train.py"]
+    compile(text, "unsloth_train.py", "exec")
+    calls = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Call):
+            calls[ast.unparse(node.func)] = node
+    sigs = unsloth_signatures()
+    # What the script's comment says of Unsloth's defaults, and where it differs from PEFT.
+    gpu = sigs["gpu"]
+    assert gpu["FastLanguageModel.from_pretrained"][1]["load_in_4bit"] == "True"
+    assert gpu["FastLanguageModel.get_peft_model"][1]["use_gradient_checkpointing"] == "'unsloth'"
+    assert gpu["FastLanguageModel.get_peft_model"][1]["random_state"] == "3407"
+    for name in ("FastLanguageModel.from_pretrained", "FastLanguageModel.get_peft_model"):
+        if name not in calls:
+            assert name.endswith("get_peft_model"), f"no {name} call"
+            continue
+        given = {k.arg for k in calls[name].keywords}
+        for device, table in sigs.items():
+            unknown = given - table[name][0]
+            assert not unknown, f"{name} ({device}, Unsloth {UNSLOTH_VERSION}) has no parameter {sorted(unknown)}"
+    config = calls["SFTConfig"]
+    assert not config.args
+    kw = {k.arg: ast.literal_eval(k.value) for k in config.keywords}
+    # No GPU here: the CPU and gloo stand in, as for TrainingArguments.
+    kw["use_cpu"] = True
+    if "ddp_backend" in kw:
+        kw["ddp_backend"] = "gloo"
+    a = SFTConfig(**kw)
+    load = {k.arg: k.value for k in calls["FastLanguageModel.from_pretrained"].keywords}
+    assert a.max_length == ast.literal_eval(load["max_seq_length"])
+    words = commands(files["launch.sh"])[-1]
+    if words[0] == "torchrun":
+        _, prog = torchrun_words(words[1:])
+        assert prog == ["unsloth_train.py"], prog
+    else:
+        assert words == ["python", "unsloth_train.py"], words
+    return "read from the wheels' source with ast (not imported); SFTConfig with use_cpu=True"
+
+
 CHECKS = {
     "megatron": megatron,
     "torchrun": lambda f, cpu: launcher(f, cpu, "torchrun.sh", "torchrun"),
@@ -400,6 +487,7 @@ CHECKS = {
     "accelerate": accelerate,
     "deepspeed": deepspeed,
     "peft": peft,
+    "unsloth": unsloth,
     "kubeflow": kubeflow,
     "axolotl": axolotl,
     "torchtitan": torchtitan,
@@ -411,7 +499,7 @@ CHECKS = {
 # The module each check imports first: when it does not import, the format is not validated.
 ENGINE = {
     "torchrun": "torch", "slurm": "torch", "training_arguments": "transformers",
-    "accelerate": "accelerate", "deepspeed": "deepspeed", "peft": "peft",
+    "accelerate": "accelerate", "deepspeed": "deepspeed", "peft": "peft", "unsloth": "trl",
     "kubeflow": "kubeflow.training", "axolotl": "axolotl.utils.schemas.config",
     "torchtitan": "torchtitan.config", "mlx": "mlx_lm.lora", "vllm": "vllm.engine.arg_utils",
     "sglang": "sglang.srt.server_args",
@@ -456,6 +544,13 @@ def main():
         engines[f] = {"module": module, "version": version_of(module), "import_error": why}
     for f, why in NOT_INSTALLABLE.items():
         engines[f] = {"module": None, "version": None, "import_error": why}
+    if not engines["unsloth"]["import_error"]:
+        missing = [w for w in ("unsloth", "unsloth_zoo") if not (WHEELS / f"{w}-{UNSLOTH_VERSION}-py3-none-any.whl").exists()]
+        engines["unsloth"] = {
+            "module": "unsloth, unsloth_zoo wheels (source read with ast) and trl.SFTConfig",
+            "version": f"unsloth {UNSLOTH_VERSION}, trl {version_of('trl')}",
+            "import_error": f"wheels not downloaded: {missing}" if missing else None,
+        }
     if os.environ.get("MEGATRON_LM"):
         engines["megatron"] = {
             "module": "megatron.training.arguments",

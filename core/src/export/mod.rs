@@ -1,6 +1,6 @@
 //! Engine files of a plan's configuration: the configs and command lines of the engines users
 //! already run (torchrun, Hugging Face, Accelerate, DeepSpeed, torchtitan, Megatron-LM, PEFT,
-//! axolotl, SLURM, Kubeflow, MLX, vLLM, SGLang, llama.cpp).
+//! Unsloth, axolotl, SLURM, Kubeflow, MLX, vLLM, SGLang, llama.cpp).
 //!
 //! [`export`] is pure: it returns the files' text and writes nothing. Every value comes from the
 //! configuration (on a cluster, from its mesh layout); what the plan does not know (where the
@@ -29,6 +29,7 @@ mod parallel;
 mod serve;
 mod text;
 mod train;
+mod unsloth;
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -61,6 +62,8 @@ pub enum Format {
     Megatron,
     /// PEFT `LoraConfig` JSON (and bitsandbytes' 4-bit config for QLoRA).
     Peft,
+    /// Unsloth training script (`FastLanguageModel`, TRL's `SFTTrainer`) and launch line.
+    Unsloth,
     /// axolotl YAML.
     Axolotl,
     /// SLURM batch script running `srun torchrun`.
@@ -85,6 +88,7 @@ wire_names!(Format, "format", {
     Torchtitan => "torchtitan",
     Megatron => "megatron",
     Peft => "peft",
+    Unsloth => "unsloth",
     Axolotl => "axolotl",
     Slurm => "slurm",
     Kubeflow => "kubeflow",
@@ -135,6 +139,7 @@ fn describe(f: Format) -> &'static str {
         Format::Torchtitan => "torchtitan.toml (FSDP2, tensor, pipeline and context parallel degrees) and launch.sh",
         Format::Megatron => "megatron.sh: Megatron-LM pretrain_gpt.py arguments (tensor, pipeline, virtual stages, sequence parallel, recompute, batches)",
         Format::Peft => "lora_config.json for PEFT's LoraConfig, and bnb_config.json (4-bit) for QLoRA",
+        Format::Unsloth => "unsloth_train.py: Unsloth's FastLanguageModel (LoRA, QLoRA or full fine-tuning) with TRL's SFTTrainer, and launch.sh",
         Format::Axolotl => "axolotl.yaml: base model, adapter, batch, schedule, precision, sharding",
         Format::Slurm => "train.sbatch: a SLURM batch script, srun torchrun with the rendezvous from SLURM_*",
         Format::Kubeflow => "pytorchjob.yaml: a Kubeflow PyTorchJob (replicas, GPUs, processes per node)",
@@ -153,7 +158,7 @@ pub struct ExportFile {
     /// File name, without a directory (`ds_config.json`).
     pub name: String,
     /// IANA media type: `application/json`, `application/yaml` (RFC 9512), `application/toml`,
-    /// or `application/x-sh` for shell scripts.
+    /// `application/x-sh` for shell scripts, `text/x-python` for Python scripts, or `text/plain`.
     pub media_type: String,
     /// The file's text, ending with a newline.
     pub text: String,
@@ -230,6 +235,7 @@ pub fn export(
         Format::Torchtitan => parallel::torchtitan(&job),
         Format::Megatron => parallel::megatron(&job),
         Format::Peft => train::peft(&job),
+        Format::Unsloth => unsloth::unsloth(&job),
         Format::Axolotl => train::axolotl(&job),
         Format::Slurm => launch::slurm(&job),
         Format::Kubeflow => launch::kubeflow(&job),

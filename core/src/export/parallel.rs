@@ -9,7 +9,8 @@ use alloc::vec::Vec;
 use super::text::{self, Command, Map, Value};
 use super::{provenance, script_file, ExportFile, Job, COSINE_FLOOR, GRADIENT_CLIP};
 use crate::error::Result;
-use crate::plan::{DeviceClass, ModelOrigin, Schedule};
+use crate::model::{Activation, Bias, Family, NormKind};
+use crate::plan::{Architecture, DeviceClass, ModelOrigin, Positions, Schedule};
 use crate::request::{AttentionImpl, Checkpointing, Optimizer, Sharding};
 
 /// Refuses devices the engine does not run on (both are CUDA/ROCm engines).
@@ -125,14 +126,28 @@ pub(super) fn torchtitan_toml(job: &Job<'_>) -> Result<ExportFile> {
                 u64::from(l.lighter_ends),
             );
         if l.virtual_stages > 1 {
-            // Each rank holds `virtual_stages` model chunks: torchtitan counts them as layers
-            // per stage, the model's layers over pipeline x virtual stages. The plan does not
-            // carry a given model's layer count, so the value is a placeholder torchtitan
-            // rejects (an integer is expected) until it is set.
-            parallelism = parallelism.put(
-                "pipeline_parallel_layers_per_stage",
-                format!("<LAYERS / {}>", l.pipeline * l.virtual_stages),
-            );
+            // Each rank holds `virtual_stages` model chunks. torchtitan makes
+            // ceil((layers + first_less + last_less) / layers_per_stage) stages
+            // (torchtitan/distributed/pipeline_parallel.py, pipeline_llm), which must be
+            // pipeline x virtual stages; the mesh search chose the split so it divides.
+            let Some(arch) = architecture(job) else {
+                return Err(job.refuse(
+                    "model.architecture",
+                    "torchtitan's layers per stage need the model's layer count, and the plan (written before plans carried the architecture) does not say it",
+                ));
+            };
+            let slots = arch.layers.saturating_add(2 * u64::from(l.lighter_ends));
+            let stages = l.pipeline.saturating_mul(l.virtual_stages);
+            if slots % stages != 0 {
+                return Err(job.refuse(
+                    "mesh.candidates[0].layout.virtual_stages",
+                    &format!(
+                        "torchtitan splits {slots} layer slots into stages of equal size, and {} pipeline x {} virtual stages do not divide them",
+                        l.pipeline, l.virtual_stages
+                    ),
+                ));
+            }
+            parallelism = parallelism.put("pipeline_parallel_layers_per_stage", slots / stages);
         }
     }
     let scheduler = Map::new()
@@ -218,7 +233,7 @@ pub(super) fn torchtitan_toml(job: &Job<'_>) -> Result<ExportFile> {
 }
 
 /// torchrun with the c10d rendezvous, for the parallel engines' launch scripts.
-fn torchrun(job: &Job<'_>) -> Command {
+pub(super) fn torchrun(job: &Job<'_>) -> Command {
     let mut c = Command::new(&["torchrun"]);
     if job.nodes > 1 {
         c.arg("--nnodes", job.nodes)
@@ -271,7 +286,7 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     }
     let t = job.training()?;
     let l = &job.layout;
-    let shape = job.c.model.shape;
+    let arch = architecture(job);
     let mut a = Command::default()
         .arg("--tensor-model-parallel-size", l.tensor)
         .arg("--pipeline-model-parallel-size", l.pipeline)
@@ -284,22 +299,12 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         a = a.word("--sequence-parallel");
     }
     if l.lighter_ends {
-        let Some(s) = shape else {
-            return Err(job.refuse(
-                "mesh.candidates[0].layout.lighter_ends",
-                "the first and last stages' layer counts need the model's layer count, which the plan has for generated shapes only",
-            ));
-        };
-        let per_stage = s.layers / l.pipeline;
+        // The embedding and the loss count as one layer each in the first and last stages
+        // (Llama 3's split, Dubey et al. 2024, §3.3.2): Megatron-LM's
+        // account_for_{embedding,loss}_in_pipeline_split (transformer_config.py).
         a = a
-            .arg(
-                "--decoder-first-pipeline-num-layers",
-                per_stage.saturating_sub(1),
-            )
-            .arg(
-                "--decoder-last-pipeline-num-layers",
-                per_stage.saturating_sub(1),
-            );
+            .word("--account-for-embedding-in-pipeline-split")
+            .word("--account-for-loss-in-pipeline-split");
     }
     if l.overlap_tensor_comm {
         a = a.word("--tp-comm-overlap");
@@ -327,8 +332,7 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     a = a
         .arg("--micro-batch-size", l.micro_batch)
         .arg("--global-batch-size", job.c.global_batch)
-        .arg("--seq-length", job.c.sequence)
-        .arg("--max-position-embeddings", job.c.sequence);
+        .arg("--seq-length", job.c.sequence);
     a = match job.c.checkpointing {
         Checkpointing::None => a,
         Checkpointing::Selective => a.arg("--recompute-granularity", "selective"),
@@ -391,27 +395,26 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         .arg("--save", job.output_dir()?)
         .arg("--save-interval", t.save_steps)
         .arg("--data-path", job.dataset());
-    a = match shape {
-        Some(s) => a
-            .arg("--num-layers", s.layers)
-            .arg("--hidden-size", s.hidden)
-            .arg("--num-attention-heads", s.heads)
-            .arg("--ffn-hidden-size", s.intermediate)
-            // The generated shape is Llama's: RMSNorm, SwiGLU, rotary, untied head.
-            .arg("--normalization", "RMSNorm")
-            .word("--swiglu")
-            .arg("--position-embedding-type", "rope")
-            .word("--untie-embeddings-and-output-weights")
-            .word("--disable-bias-linear")
-            .arg("--tokenizer-type", "NullTokenizer")
-            .arg("--vocab-size", s.vocab),
-        None => a
-            .arg("--num-layers", "<NUM_LAYERS>")
-            .arg("--hidden-size", "<HIDDEN_SIZE>")
-            .arg("--num-attention-heads", "<NUM_ATTENTION_HEADS>")
-            .arg("--ffn-hidden-size", "<FFN_HIDDEN_SIZE>")
-            .arg("--tokenizer-type", "HuggingFaceTokenizer")
-            .arg("--tokenizer-model", job.model()),
+    let mut notes = vec![provenance(job)];
+    a = match &arch {
+        Some(arch) => {
+            let (flags, note) = megatron_architecture(job, arch)?;
+            notes.extend(note);
+            a.extend(&flags)
+        }
+        None => {
+            notes.push(format!(
+                "Set the <...> architecture flags from {}'s config.json; the plan (written before plans carried the architecture) does not say them.",
+                job.model()
+            ));
+            a.arg("--num-layers", "<NUM_LAYERS>")
+                .arg("--hidden-size", "<HIDDEN_SIZE>")
+                .arg("--num-attention-heads", "<NUM_ATTENTION_HEADS>")
+                .arg("--ffn-hidden-size", "<FFN_HIDDEN_SIZE>")
+                .arg("--max-position-embeddings", job.c.sequence)
+                .arg("--tokenizer-type", "HuggingFaceTokenizer")
+                .arg("--tokenizer-model", job.model())
+        }
     };
     let script = job
         .options
@@ -419,15 +422,175 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         .clone()
         .unwrap_or_else(|| String::from("pretrain_gpt.py"));
     let c = torchrun(job).word(script).extend(&a);
-    let mut notes = vec![provenance(job)];
-    if shape.is_none() {
-        notes.push(format!(
-            "Set the <...> architecture flags from {}'s config.json; the plan does not carry the shape of a given model.",
-            job.model()
-        ));
-    }
     let refs: Vec<&str> = notes.iter().map(String::as_str).collect();
     let mut comments = refs;
     comments.push("Arguments: github.com/NVIDIA/Megatron-LM, megatron/training/arguments.py.");
     Ok(vec![script_file("megatron.sh", &comments, &c.script())])
+}
+
+/// The model's architecture: the plan's, or (plans written before it carried one) the generated
+/// shape's, which is Llama's (ladder.rs: RMSNorm, SwiGLU, rotary, untied head, no biases).
+fn architecture(job: &Job<'_>) -> Option<Architecture> {
+    if let Some(a) = job.c.model.architecture {
+        return Some(a);
+    }
+    let s = job.c.model.shape?;
+    Some(Architecture {
+        family: Family::Llama,
+        layers: s.layers,
+        hidden: s.hidden,
+        heads: s.heads,
+        kv_heads: s.heads,
+        head_dim: s.hidden / s.heads.max(1),
+        intermediate: s.intermediate,
+        activation: Activation::Silu,
+        gated: true,
+        vocab: s.vocab,
+        max_positions: job.c.sequence,
+        positions: Positions::Rotary,
+        tied_embeddings: false,
+        norm: NormKind::RmsNorm,
+        qk_norm: false,
+        bias: Bias::default(),
+        moe: None,
+        latent_attention: false,
+        parallel_residual: false,
+        sliding_window: None,
+        softcap: false,
+    })
+}
+
+/// Megatron-LM's flags for the architecture (megatron/training/arguments.py, `_add_network_size_args`,
+/// and the flags it builds from megatron/core/transformer/transformer_config.py), with a note on
+/// what the plan does not carry; a refusal for what the flags cannot build.
+fn megatron_architecture(job: &Job<'_>, arch: &Architecture) -> Result<(Command, Option<String>)> {
+    let refuse = |what: &str| {
+        Err(job.refuse(
+            "model.architecture",
+            &format!("{} has {what}, which pretrain_gpt.py's GPT model has no flag for; export torchtitan or a Hugging Face format", job.c.model.name),
+        ))
+    };
+    if arch.latent_attention {
+        return refuse("multi-head latent attention");
+    }
+    if arch.parallel_residual {
+        return refuse("parallel attention and feed-forward blocks");
+    }
+    if arch.softcap {
+        return refuse("tanh soft-capped logits");
+    }
+    if arch.positions == Positions::Alibi {
+        return refuse("ALiBi position biases");
+    }
+    if arch.norm == NormKind::None {
+        return refuse("weightless LayerNorm");
+    }
+    if let Some(w) = arch.sliding_window {
+        // A window at least as long as the sequence masks nothing: full attention.
+        if w < job.c.sequence {
+            return refuse(&format!(
+                "sliding-window attention of {w} tokens, shorter than the sequence of {}",
+                job.c.sequence
+            ));
+        }
+    }
+    let mut a = Command::default()
+        .arg("--num-layers", arch.layers)
+        .arg("--hidden-size", arch.hidden)
+        .arg("--num-attention-heads", arch.heads);
+    if arch.kv_heads != arch.heads {
+        a = a
+            .word("--group-query-attention")
+            .arg("--num-query-groups", arch.kv_heads);
+    }
+    if arch.head_dim.checked_mul(arch.heads) != Some(arch.hidden) {
+        a = a.arg("--kv-channels", arch.head_dim);
+    }
+    a = a.arg("--ffn-hidden-size", arch.intermediate);
+    // Megatron's MLP is GELU (F.gelu, exact) unless told otherwise; --swiglu is a gated SiLU,
+    // --openai-gelu the tanh approximation.
+    a = match (arch.gated, arch.activation) {
+        (true, Activation::Silu) => a.word("--swiglu"),
+        (false, Activation::Gelu) => a,
+        (false, Activation::GeluTanh | Activation::GeluNew) => a.word("--openai-gelu"),
+        (gated, act) => {
+            return refuse(&format!(
+                "a {}{} feed-forward block",
+                if gated { "gated " } else { "" },
+                act.as_str()
+            ))
+        }
+    };
+    a = a.arg(
+        "--normalization",
+        if arch.norm == NormKind::RmsNorm {
+            "RMSNorm"
+        } else {
+            "LayerNorm"
+        },
+    );
+    if arch.qk_norm {
+        a = a.word("--qk-layernorm");
+    }
+    let b = arch.bias;
+    a = match (b.qkv, b.attn_out, b.mlp) {
+        (true, true, true) => a,
+        (false, false, false) => a.word("--disable-bias-linear"),
+        (true, false, false) => a.word("--disable-bias-linear").word("--add-qkv-bias"),
+        _ => return refuse("biases on some projections but not others"),
+    };
+    a = match arch.positions {
+        Positions::Rotary => a.arg("--position-embedding-type", "rope"),
+        _ => a.arg("--position-embedding-type", "learned_absolute"),
+    };
+    a = a.arg(
+        "--max-position-embeddings",
+        arch.max_positions.max(job.c.sequence),
+    );
+    if !arch.tied_embeddings {
+        a = a.word("--untie-embeddings-and-output-weights");
+    }
+    if let Some(m) = arch.moe {
+        if m.dense_layers > 0 {
+            return refuse(&format!(
+                "{} dense feed-forward layers among its expert layers, whose places the plan does not carry (--moe-layer-freq)",
+                m.dense_layers
+            ));
+        }
+        a = a
+            .arg("--num-experts", m.experts)
+            .arg("--moe-router-topk", m.top_k)
+            .arg("--moe-ffn-hidden-size", m.expert_intermediate);
+        if m.shared_intermediate > 0 {
+            a = a.arg(
+                "--moe-shared-expert-intermediate-size",
+                m.shared_intermediate,
+            );
+        }
+    }
+    if job.c.model.origin == ModelOrigin::Generated {
+        // A generated shape trains from scratch with its own vocabulary size; Megatron's
+        // defaults (rotary base 10000, epsilon 1e-5) define it.
+        return Ok((
+            a.arg("--tokenizer-type", "NullTokenizer")
+                .arg("--vocab-size", arch.vocab),
+            None,
+        ));
+    }
+    // A given model's rotary base, rotary scaling and norm epsilon are in its config.json and
+    // not in the plan's spec; Megatron's defaults (10000, 1e-5) differ from most models'.
+    if arch.positions == Positions::Rotary {
+        a = a.arg("--rotary-base", "<ROPE_THETA>");
+    }
+    a = a
+        .arg("--norm-epsilon", "<NORM_EPSILON>")
+        .arg("--tokenizer-type", "HuggingFaceTokenizer")
+        .arg("--tokenizer-model", job.model());
+    Ok((
+        a,
+        Some(format!(
+            "Set <ROPE_THETA> (rope_theta), <NORM_EPSILON> (rms_norm_eps or layer_norm_eps) and, if config.json has rope_scaling, --use-rope-scaling from {}'s config.json; the plan does not carry them.",
+            job.model()
+        )),
+    ))
 }

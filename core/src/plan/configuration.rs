@@ -336,6 +336,7 @@ impl Planner<'_> {
                     intermediate: spec.ffn.intermediate,
                     vocab: spec.vocab,
                 }),
+                architecture: Some(super::Architecture::of(spec)),
             },
             task: self.goal.task,
             precision: self.precision(task),

@@ -413,6 +413,135 @@ pub struct ModelChoice {
     pub origin: ModelOrigin,
     /// Layers, hidden size, heads, FFN size and vocabulary, for a generated model.
     pub shape: Option<Shape>,
+    /// The architecture of the model, given or generated, from its resolved spec: what engines
+    /// that build the model from flags (Megatron-LM, torchtitan) need. Absent in plans written
+    /// before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<Architecture>,
+}
+
+/// A model's architecture as engines take it as settings: sizes, attention grouping, feed-forward
+/// block, positions, normalisation, biases and experts (from the resolved model spec, whose
+/// fields name the `config.json` keys they come from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct Architecture {
+    /// Hugging Face `model_type`.
+    pub family: crate::model::Family,
+    /// Decoder layers (`num_hidden_layers`).
+    pub layers: u64,
+    /// Hidden size (`hidden_size`).
+    pub hidden: u64,
+    /// Query heads (`num_attention_heads`).
+    pub heads: u64,
+    /// Key/value heads (`num_key_value_heads`); fewer than `heads` with grouped-query attention.
+    pub kv_heads: u64,
+    /// Width of one head (`head_dim`, else `hidden / heads`).
+    pub head_dim: u64,
+    /// Width of the dense feed-forward block (`intermediate_size`).
+    pub intermediate: u64,
+    /// Feed-forward activation.
+    pub activation: crate::model::Activation,
+    /// Gated feed-forward block (SwiGLU with SiLU, GeGLU with GELU).
+    pub gated: bool,
+    /// Vocabulary rows (`vocab_size`).
+    pub vocab: u64,
+    /// Longest context the checkpoint was trained for (`max_position_embeddings`).
+    pub max_positions: u64,
+    /// How positions enter the model.
+    pub positions: Positions,
+    /// The output projection shares the token embedding (`tie_word_embeddings`).
+    pub tied_embeddings: bool,
+    /// Normalisation layers' kind.
+    pub norm: crate::model::NormKind,
+    /// Queries and keys are normalised inside attention.
+    pub qk_norm: bool,
+    /// Which projections carry a bias vector.
+    pub bias: crate::model::Bias,
+    /// Mixture-of-experts layers; absent for a dense model.
+    pub moe: Option<ArchitectureMoe>,
+    /// Multi-head latent attention (DeepSeek-V2/V3).
+    pub latent_attention: bool,
+    /// Attention and feed-forward read the same input (GPT-NeoX, GPT-J, Phi-2).
+    pub parallel_residual: bool,
+    /// Sliding-window (or chunked) attention's window in tokens, on some or all layers.
+    pub sliding_window: Option<u64>,
+    /// Logits or attention scores pass through a `tanh` soft cap (Gemma-2).
+    pub softcap: bool,
+}
+
+/// How positions enter a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Positions {
+    /// Rotary embeddings.
+    Rotary,
+    /// A learned absolute position table.
+    Learned,
+    /// ALiBi's linear distance penalties.
+    Alibi,
+}
+
+/// The experts of a mixture-of-experts architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct ArchitectureMoe {
+    /// Routed experts per MoE layer.
+    pub experts: u64,
+    /// Experts each token is routed to (`num_experts_per_tok`).
+    pub top_k: u64,
+    /// Width of one routed expert (`moe_intermediate_size`).
+    pub expert_intermediate: u64,
+    /// Total width of the always-on shared experts; 0 without them.
+    pub shared_intermediate: u64,
+    /// Layers whose feed-forward block stays dense.
+    pub dense_layers: u64,
+}
+
+impl Architecture {
+    /// The architecture of a resolved model spec.
+    pub fn of(spec: &crate::model::ModelSpec) -> Self {
+        let positions = if spec.alibi {
+            Positions::Alibi
+        } else if spec.learned_positions > 0 || !spec.family.rotary() {
+            Positions::Learned
+        } else {
+            Positions::Rotary
+        };
+        Architecture {
+            family: spec.family,
+            layers: spec.layers,
+            hidden: spec.hidden,
+            heads: spec.heads,
+            kv_heads: spec.kv_heads,
+            head_dim: spec.head_dim,
+            intermediate: spec.ffn.intermediate,
+            activation: spec.ffn.activation,
+            gated: spec.ffn.gated,
+            vocab: spec.vocab,
+            max_positions: spec.max_positions,
+            positions,
+            tied_embeddings: spec.tied_embeddings,
+            norm: spec.norm.kind,
+            qk_norm: spec.qk_norm != crate::model::QkNorm::None,
+            bias: spec.bias,
+            moe: spec.moe.map(|m| ArchitectureMoe {
+                experts: m.experts,
+                top_k: m.active,
+                expert_intermediate: m.expert_intermediate,
+                shared_intermediate: m.shared_intermediate,
+                dense_layers: m.dense_layers,
+            }),
+            latent_attention: spec.mla.is_some(),
+            parallel_residual: spec.parallel_residual,
+            sliding_window: spec.sliding_window.map(|w| w.window),
+            softcap: spec.final_logit_softcap.is_some() || spec.attn_logit_softcap.is_some(),
+        }
+    }
 }
 
 /// Where a configuration's model comes from.

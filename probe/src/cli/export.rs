@@ -21,6 +21,7 @@ fn format_help(f: Format) -> &'static str {
         Format::Torchtitan => "torchtitan TOML (FSDP2, tensor, pipeline, context parallel)",
         Format::Megatron => "Megatron-LM pretrain_gpt.py arguments",
         Format::Peft => "PEFT LoraConfig JSON (and bitsandbytes 4-bit config)",
+        Format::Unsloth => "Unsloth FastLanguageModel script with TRL SFTTrainer",
         Format::Axolotl => "axolotl YAML",
         Format::Slurm => "SLURM batch script (srun torchrun)",
         Format::Kubeflow => "Kubeflow PyTorchJob YAML",
