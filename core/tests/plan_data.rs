@@ -64,7 +64,7 @@ fn dataset_table_restates_its_sources() {
     assert!(close(owt.bytes_per_token(), 4.2035, 1e-4));
     assert!(close(owt.bytes_per_token(), TEXT_BYTES_PER_TOKEN, 0.06));
     for d in KnownDataset::ALL {
-        assert!(d.facts().bytes_per_token() > 1.0 && d.facts().bytes_per_token() < 5.0);
+        assert!((1.0..5.0).contains(&d.facts().bytes_per_token()));
     }
 }
 
@@ -84,7 +84,7 @@ fn a_hub_download_runs_at_the_link_speed_or_the_measured_rate() {
         // The run's tokens (whole steps, at least 1e9) of FineWeb at 2.9333 bytes each: about
         // 2.93 GB, 9.4 s at 312.5 MB/s.
         let tokens = c.time.tokens as f64;
-        assert!(tokens >= 1e9 && tokens < 1.01e9);
+        assert!((1e9..1.01e9).contains(&tokens));
         assert!(close(d.fetch_bytes as f64, tokens * 44.0 / 15.0, 1e-6));
         assert!(close(
             d.first_pass_s.unwrap(),
