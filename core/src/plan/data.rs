@@ -131,7 +131,7 @@ pub struct DatasetFacts {
     pub bytes: u64,
     /// Tokens.
     pub tokens: u64,
-    /// Tokenizer the tokens are counted with.
+    /// Tokenizer the tokens are counted with, as the source names it.
     pub tokenizer: &'static str,
 }
 
@@ -163,11 +163,12 @@ impl KnownDataset {
                 tokenizer: "gpt2",
             },
             // "59166 jsonl files and is ~895GB compressed", 627B tokens (cerebras/SlimPajama-627B
-            // dataset card; Soboleva et al. 2023, the SlimPajama blog post).
+            // dataset card; Soboleva et al. 2023, the SlimPajama blog post). The card does not
+            // name the tokenizer it counts with.
             KnownDataset::Slimpajama => DatasetFacts {
                 bytes: 895_000_000_000,
                 tokens: 627_000_000_000,
-                tokenizer: "gpt-neox",
+                tokenizer: "not named by the source",
             },
             // 825.18 GiB of text (Gao et al. 2020, "The Pile: An 800GB Dataset of Diverse Text
             // for Language Modeling", Table 1); Pythia's 299,892,736,000 tokens are "just under
