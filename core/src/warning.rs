@@ -82,6 +82,12 @@ pub enum WarningCode {
     SlowInterconnect,
     /// At a fixed global batch, more devices each do less: utilisation falls with the count.
     FixedBatchScaling,
+    /// Streaming the dataset from where it lives is slower than training consumes tokens.
+    DataPathBound,
+    /// Tokenisation and shuffling need more temporary disk than is free.
+    TemporaryDisk,
+    /// The whole system would draw more than the safe share of the power supply's rating.
+    PsuHeadroom,
 }
 
 wire_names!(WarningCode, "warning code", {
@@ -111,6 +117,9 @@ wire_names!(WarningCode, "warning code", {
     UseAGpu => "use_a_gpu",
     SlowInterconnect => "slow_interconnect",
     FixedBatchScaling => "fixed_batch_scaling",
+    DataPathBound => "data_path_bound",
+    TemporaryDisk => "temporary_disk",
+    PsuHeadroom => "psu_headroom",
 });
 
 /// A mode's memory target, as the plan's memory warnings state it.
@@ -326,6 +335,118 @@ impl Warning {
                 free_bytes as f64 / 1e9
             ),
         )
+    }
+
+    /// `data_path_bound`: streaming from `location` delivers `stream_tokens_per_s` (the source at
+    /// `source_mbs` and `stored_bytes_per_token`, tokenising on the fly at `tokenizer_tokens_per_s`)
+    /// but training takes `train_tokens_per_s`; pre-tokenising takes `tokenise_s` and the shards
+    /// would be cached in `cache`, which keeps up or not (`cache_keeps_up`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn data_path_bound(
+        location: &str,
+        stream_tokens_per_s: f64,
+        train_tokens_per_s: f64,
+        source_mbs: f64,
+        stored_bytes_per_token: f64,
+        tokenizer_tokens_per_s: f64,
+        tokenise_s: f64,
+        cache: &str,
+        cache_keeps_up: Option<bool>,
+    ) -> Warning {
+        let limit = if tokenizer_tokens_per_s <= stream_tokens_per_s {
+            format!(
+                "tokenising on the fly ({:.0} tokens/s) is the limit",
+                tokenizer_tokens_per_s
+            )
+        } else {
+            format!(
+                "the source ({source_mbs:.0} MB/s at {stored_bytes_per_token:.2} bytes per token) is the limit"
+            )
+        };
+        let fix = match cache_keeps_up {
+            Some(false) => format!(
+                "pre-tokenise ({:.1} h) and cache the shards in {cache}, though even that reads slower than training: add DataLoader workers and a faster disk",
+                tokenise_s / 3600.0
+            ),
+            _ => format!(
+                "pre-tokenise ({:.1} h) and cache the shards in {cache}, or add DataLoader workers",
+                tokenise_s / 3600.0
+            ),
+        };
+        Warning::new(
+            WarningCode::DataPathBound,
+            format!(
+                "streaming from {location} delivers {stream_tokens_per_s:.0} tokens/s but training takes {train_tokens_per_s:.0}: the data path, not the accelerator, sets the pace; {limit}; {fix}"
+            ),
+        )
+    }
+
+    /// `temporary_disk`: the download (`download_bytes`), the tokenised shards
+    /// (`tokenised_bytes`) and the shuffle index need `needed_bytes`, `free_bytes` are free.
+    pub(crate) fn temporary_disk(
+        download_bytes: u64,
+        tokenised_bytes: u64,
+        needed_bytes: u64,
+        free_bytes: u64,
+    ) -> Warning {
+        Warning::new(
+            WarningCode::TemporaryDisk,
+            format!(
+                "tokenising and shuffling need {:.1} GB of temporary disk (download {:.1} GB, tokenised shards {:.1} GB, shuffle index), {:.1} GB are free: train on fewer tokens, stream the download, or free disk",
+                needed_bytes as f64 / 1e9,
+                download_bytes as f64 / 1e9,
+                tokenised_bytes as f64 / 1e9,
+                free_bytes as f64 / 1e9
+            ),
+        )
+    }
+
+    /// `psu_headroom`: in `mode` the system would draw `unconstrained_w` (accelerators, CPU and
+    /// the rest in `parts_w`) against `safe_share` of a `psu_w` supply; `cap_w` is the
+    /// per-device cap the plan sets to fit, bringing it to `capped_w`; `settable` says whether
+    /// the devices' limit can be set at all.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn psu_headroom(
+        mode: Mode,
+        unconstrained_w: f64,
+        parts_w: (f64, f64, f64),
+        psu_w: f64,
+        safe_share: f64,
+        cap_w: Option<f64>,
+        capped_w: f64,
+        settable: bool,
+    ) -> Warning {
+        let (acc, cpu, rest) = parts_w;
+        let safe_w = safe_share * psu_w;
+        let head = format!(
+            "{} would draw about {:.0} W (accelerators {:.0} W, CPU {:.0} W, rest {:.0} W), above {:.0} % of the {:.0} W power supply ({:.0} W) that leaves room for GPU power spikes",
+            mode.as_str(),
+            unconstrained_w,
+            acc,
+            cpu,
+            rest,
+            safe_share * 100.0,
+            psu_w,
+            safe_w
+        );
+        let fix = match cap_w {
+            Some(c) if capped_w <= safe_w * 1.0001 => format!(
+                "the plan caps each GPU at {c:.0} W (`nvidia-smi -pl {c:.0}`), {capped_w:.0} W in all"
+            ),
+            Some(c) => format!(
+                "even the lowest settable cap, {c:.0} W per GPU, leaves {capped_w:.0} W: use a supply of at least {:.0} W or fewer GPUs",
+                capped_w / safe_share
+            ),
+            None if settable => format!(
+                "use a supply of at least {:.0} W or fewer GPUs",
+                unconstrained_w / safe_share
+            ),
+            None => format!(
+                "the power limit cannot be set here: use a supply of at least {:.0} W",
+                unconstrained_w / safe_share
+            ),
+        };
+        Warning::new(WarningCode::PsuHeadroom, format!("{head}; {fix}"))
     }
 
     /// `power_above_target`: the mode asks for `fraction` of TDP, the device will draw `draw_w`.

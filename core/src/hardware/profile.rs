@@ -736,6 +736,13 @@ pub struct Power {
     /// Whether RAPL energy counters are readable by this user (root-only since Linux 5.10).
     #[serde(default)]
     pub rapl_readable: Option<bool>,
+    /// Rating of the power supply, W: typed by the user (source `user`), since no interface
+    /// reports it. Default: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psu_w: Option<Value<f64>>,
+    /// Whether the power supply is ATX 3.0, typed by the user. Default: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psu_atx3: Option<bool>,
 }
 
 /// One temperature sensor.

@@ -180,6 +180,7 @@ impl HardwareProfile {
         BATTERY.check("power.battery_percent", self.power.battery_percent)?;
         DRAW.check("power.battery_draw_w", self.power.battery_draw_w)?;
         DRAW.check("power.cpu_package_limit_w", self.power.cpu_package_limit_w)?;
+        PSU.check("power.psu_w", self.power.psu_w)?;
         let b = &self.benchmarks;
         BANDWIDTH.check("benchmarks.memory_bandwidth_gbs", b.memory_bandwidth_gbs)?;
         CPU_GFLOPS.check("benchmarks.cpu_matmul_gflops", b.cpu_matmul_gflops)?;
@@ -246,6 +247,14 @@ const POWER: Range = Range {
     min: MIN_POWER_W,
     max: MAX_POWER_W,
     noun: "a power",
+    unit: "W",
+};
+
+/// A power supply's rating: above nothing, at most `plan::MAX_PSU_W`.
+const PSU: Range = Range {
+    min: MIN_POWER_W,
+    max: crate::plan::MAX_PSU_W,
+    noun: "a power supply rating",
     unit: "W",
 };
 

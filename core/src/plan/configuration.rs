@@ -298,6 +298,7 @@ impl Planner<'_> {
         }
         let scale = self.scale(&run, &memory, &time, &mut warnings);
         let power = self.power(mode, time.total_s, &mut warnings);
+        let data = (!serve).then(|| self.data(&run, &memory, &time, &mut warnings));
         if mode == Mode::Extreme {
             self.extreme_warnings(&mut warnings, power.draw_w, time.total_s);
         }
@@ -355,6 +356,7 @@ impl Planner<'_> {
             time,
             scale,
             power,
+            data,
             serve: serve_estimate,
             training,
             fallbacks,

@@ -28,6 +28,7 @@
 
 mod cluster;
 mod configuration;
+mod data;
 mod device;
 mod fallbacks;
 mod formulas;
@@ -35,6 +36,7 @@ mod ladder;
 mod modes;
 mod planner;
 mod power;
+mod psu;
 mod scale;
 mod score;
 mod search;
@@ -52,10 +54,16 @@ use serde::{Deserialize, Serialize};
 use crate::wire::wire_names;
 
 pub use cluster::{ClusterLink, ClusterSummary, HeteroModePlan};
+pub use data::{
+    CacheTier, DataLocation, DataPlan, Dataset, DatasetFacts, KnownDataset, RateSource,
+    SHUFFLE_INDEX_BYTES_PER_SEQUENCE, TOKENIZER_BYTES_PER_S,
+};
 pub(crate) use device::pair_nvlink_links;
 pub use device::{device, efficiency, Device, DeviceClass, CPU_OS_RESERVE_BYTES};
 pub use formulas::*;
 pub use modes::{Mode, ModeSettings, BALANCED, CONSERVATIVE, EXTREME};
+pub use psu::{SystemPower, PSU_SAFE_SHARE, PSU_SAFE_SHARE_ATX3, REST_OF_SYSTEM_W};
+pub use validate::{MAX_DATASET_BYTES, MAX_PSU_W};
 
 use crate::error::{Error, Result};
 use crate::estimate::Estimate;
@@ -265,6 +273,19 @@ pub struct Goal {
     /// the search fills in the rest. Explicit axes win over `shape`, `shape` over the search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mesh: Option<crate::mesh::MeshConstraints>,
+    /// The training data: a dataset of the table or its size, and where it lives; the plan's
+    /// `data` section reads it. Default: the run's tokens, on a local disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Dataset>,
+    /// The power supply's rating, W, instead of the profile's `power.psu_w` (the probe cannot
+    /// read it). Default: the profile's, else none (no headroom check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psu_w: Option<f64>,
+    /// Whether the power supply is ATX 3.0 (built to carry GPU power excursions), instead of the
+    /// profile's `power.psu_atx3`: it may then run at its full rating rather than 68 % of it.
+    /// Default: the profile's, else not known (68 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psu_atx3: Option<bool>,
 }
 
 /// What is done with the model.
@@ -380,6 +401,10 @@ pub struct Configuration {
     pub scale: Scale,
     /// Power and energy.
     pub power: PowerEstimate,
+    /// The data path: download or first pass, streaming against training, cache tier and
+    /// temporary disk (absent when serving).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataPlan>,
     /// Serving figures, for `serve`.
     pub serve: Option<ServeEstimate>,
     /// The training config for the engine.
@@ -664,6 +689,9 @@ pub struct PowerEstimate {
     pub power_cap_w: Option<f64>,
     /// Energy of the run, kWh.
     pub energy_kwh: Option<f64>,
+    /// The whole system against the power supply, when its rating is known (one machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemPower>,
 }
 
 /// Serving figures.

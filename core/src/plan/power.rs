@@ -20,12 +20,18 @@ pub(super) const UNCAPPED_DRAW_FRACTION: f64 = 0.8;
 
 impl Planner<'_> {
     /// Power cap per device for the mode, when the device's limit can be set (NVIDIA through
-    /// NVML reports its lowest settable limit) and the mode asks for less than its TDP.
+    /// NVML reports its lowest settable limit) and the mode asks for less than its TDP, or the
+    /// power supply's safe share does (`psu`); never below the lowest settable limit.
     pub fn power_cap(&self, mode: Mode) -> Option<f64> {
         let tdp = self.dev.tdp_w?;
         let min = self.dev.power_min_w?;
         let fraction = mode.settings().power_fraction;
-        (fraction < 1.0).then(|| (tdp * fraction).max(min))
+        let mode_cap = (fraction < 1.0).then_some(tdp * fraction);
+        let cap = match (mode_cap, self.psu_cap()) {
+            (Some(m), Some(p)) => Some(m.min(p)),
+            (m, p) => m.or(p),
+        };
+        cap.map(|c| c.max(min))
     }
 
     /// Share of full speed kept under the mode's power cap.
@@ -62,11 +68,13 @@ impl Planner<'_> {
                 draw.unwrap_or(0.0),
             ));
         }
+        let system = self.system_power(mode, warnings);
         PowerEstimate {
             tdp_w: tdp_all,
             draw_w: draw,
             power_cap_w: cap,
             energy_kwh: energy,
+            system,
         }
     }
 }

@@ -15,6 +15,14 @@ pub const MAX_SEQUENCE: u64 = 1 << 24;
 /// exactly, and about 580 times Llama 3's 15.6T tokens.
 pub const MAX_TOKENS: u64 = 1 << 53;
 
+/// Largest dataset a goal may name, bytes: 2^53, as `MAX_TOKENS` (about 9 PB, 200 times
+/// FineWeb's 44 TB).
+pub const MAX_DATASET_BYTES: u64 = 1 << 53;
+
+/// Highest power supply rating a goal may give, W: a planner bound far above any one machine's
+/// supply (a DGX H100 has six 3.3 kW supplies, NVIDIA DGX H100 User Guide).
+pub const MAX_PSU_W: f64 = 100_000.0;
+
 /// The request's own consistency, before anything is planned.
 pub(super) fn validate(r: &PlanRequest) -> Result<()> {
     Error::check_version("schema_version", r.schema_version, PLAN_SCHEMA_VERSION)?;
@@ -94,6 +102,31 @@ pub(super) fn validate(r: &PlanRequest) -> Result<()> {
                 "goal.hours",
                 h,
                 "a number of hours above 0 and at most a year",
+            ));
+        }
+    }
+    if let Some(d) = &g.dataset {
+        for (field, v) in [
+            ("goal.dataset.tokens", d.tokens),
+            ("goal.dataset.bytes", d.bytes),
+        ] {
+            if v == Some(0) {
+                return Err(Error::invalid(field, 0, "a positive integer"));
+            }
+        }
+        if let Some(t) = d.tokens {
+            at_most("goal.dataset.tokens", t, MAX_TOKENS, "tokens")?;
+        }
+        if let Some(b) = d.bytes {
+            at_most("goal.dataset.bytes", b, MAX_DATASET_BYTES, "bytes")?;
+        }
+    }
+    if let Some(w) = g.psu_w {
+        if !(w.is_finite() && w > 0.0 && w <= MAX_PSU_W) {
+            return Err(Error::invalid(
+                "goal.psu_w",
+                w,
+                "a power supply rating in watts above 0 and at most 100,000",
             ));
         }
     }

@@ -7,7 +7,9 @@ use anyhow::Context;
 use serde_json::json;
 use trainfit_core::export::Format;
 use trainfit_core::model::{self, ModelSource};
-use trainfit_core::plan::{plan, Goal, GoalTask, Mode, PlanRequest, PLAN_SCHEMA_VERSION};
+use trainfit_core::plan::{
+    plan, Dataset, Goal, GoalTask, KnownDataset, Mode, PlanRequest, PLAN_SCHEMA_VERSION,
+};
 use trainfit_probe::collect::collect;
 
 use super::args::{one_of, Benchmark};
@@ -35,6 +37,13 @@ pub struct Analyse {
     /// config.json. Required for every task but pretrain.
     #[arg(long, value_name = "NAME|FILE")]
     model: Option<String>,
+    /// The training data: a dataset of trainfit's table, downloaded from the Hugging Face Hub.
+    /// Default: the run's tokens on a local disk.
+    #[arg(long, value_name = "NAME", value_parser = one_of(KnownDataset::ALL, KnownDataset::as_str, KnownDataset::as_str))]
+    dataset: Option<KnownDataset>,
+    /// The power supply's rating in watts, for the headroom check (no interface reports it).
+    #[arg(long, value_name = "WATTS")]
+    psu_w: Option<f64>,
 }
 
 /// `--help`'s line for each mode.
@@ -119,6 +128,11 @@ fn goal(args: &Analyse) -> anyhow::Result<Goal> {
     Ok(Goal {
         task,
         model,
+        dataset: args.dataset.map(|name| Dataset {
+            name: Some(name),
+            ..Dataset::default()
+        }),
+        psu_w: args.psu_w,
         ..Goal::default()
     })
 }

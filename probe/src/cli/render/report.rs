@@ -394,6 +394,47 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
                 }
             }),
         ),
+        ("data first pass", cell(&first_pass)),
+        (
+            "stream / train tokens/s",
+            cell(&|c| match &c.data {
+                Some(d) => match (d.stream_tokens_per_s, c.time.tokens_per_s) {
+                    (Some(s), Some(t)) => format!(
+                        "{} / {}{}",
+                        si(s),
+                        si(t),
+                        if s < t { " (data-bound)" } else { "" }
+                    ),
+                    _ => "unknown".into(),
+                },
+                None => "-".into(),
+            }),
+        ),
+        (
+            "cache / temp disk",
+            cell(&|c| {
+                c.data.as_ref().map_or("-".into(), |d| {
+                    let free = d
+                        .disk_free_bytes
+                        .map_or(String::new(), |f| format!(" of {} free", gb(f)));
+                    format!("{} / {}{free}", d.cache, gb(d.temporary_bytes))
+                })
+            }),
+        ),
+        (
+            "system / PSU",
+            cell(&|c| {
+                c.power.system.as_ref().map_or("-".into(), |s| {
+                    format!(
+                        "{:.0} W / {:.0} W ({:.0} %, safe {:.0} %)",
+                        s.total_w,
+                        s.psu_w,
+                        s.load_share * 100.0,
+                        s.safe_share * 100.0
+                    )
+                })
+            }),
+        ),
         (
             "save every",
             cell(&|c| {
@@ -729,6 +770,17 @@ fn offload(o: Offload) -> String {
         (false, true) => "parameters to host".into(),
         (true, true) => "optimizer and parameters to host".into(),
     }
+}
+
+/// Where the data lives, how much a run takes from it and how long one pass over it takes.
+fn first_pass(c: &Configuration) -> String {
+    let Some(d) = &c.data else {
+        return "-".into();
+    };
+    let time = d
+        .first_pass_s
+        .map_or(String::new(), |t| format!(", {}", duration(t)));
+    format!("{} {}{time}", d.location, gb(d.fetch_bytes))
 }
 
 fn power(c: &Configuration) -> String {
