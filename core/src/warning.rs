@@ -305,10 +305,17 @@ impl Warning {
 
     /// Appends to a `time_budget_exceeded` warning what fits the budget instead.
     pub(crate) fn add_budget_options(&mut self, over: &crate::plan::OverBudget) {
+        let t = over.tokens_in_budget as f64;
+        let tokens = if t >= 1e9 {
+            format!("{:.1}B", t / 1e9)
+        } else if t >= 1e6 {
+            format!("{:.1}M", t / 1e6)
+        } else {
+            format!("{:.0}K", t / 1e3)
+        };
         self.message = format!(
-            "{}; within the budget it trains {:.0}M tokens ({:.1} per parameter, {:.3} nats more loss by Chinchilla's fit), or it needs a budget of {:.1} h (goal.hours), or a faster device",
+            "{}; within the budget it trains {tokens} tokens ({:.1} per parameter, {:.3} nats more loss by Chinchilla's fit), or it needs a budget of {:.1} h (goal.hours), or a faster device",
             self.message,
-            over.tokens_in_budget as f64 / 1e6,
             over.tokens_per_parameter_in_budget,
             over.loss_increase,
             over.hours_needed
