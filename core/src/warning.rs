@@ -298,6 +298,39 @@ impl Warning {
         )
     }
 
+    /// `time_budget_exceeded` of a two-phase run: both phases together, `total_s`, exceed the
+    /// budget though phase A alone does not.
+    pub(crate) fn phases_over_budget(total_s: f64, mode: Mode, budget_s: f64) -> Warning {
+        Warning::new(
+            WarningCode::TimeBudgetExceeded,
+            format!(
+                "phases A and B together take {:.1} h, past the {} budget of {:.1} h",
+                total_s / 3600.0,
+                mode.as_str(),
+                budget_s / 3600.0
+            ),
+        )
+    }
+
+    /// Appends to a `time_budget_exceeded` warning what fits the budget instead.
+    pub(crate) fn add_budget_options(&mut self, over: &crate::plan::OverBudget) {
+        let t = over.tokens_in_budget as f64;
+        let tokens = if t >= 1e9 {
+            format!("{:.1}B", t / 1e9)
+        } else if t >= 1e6 {
+            format!("{:.1}M", t / 1e6)
+        } else {
+            format!("{:.0}K", t / 1e3)
+        };
+        self.message = format!(
+            "{}; within the budget it trains {tokens} tokens ({:.1} per parameter, {:.3} nats more loss by Chinchilla's fit), or it needs a budget of {:.1} h (goal.hours), or a faster device",
+            self.message,
+            over.tokens_per_parameter_in_budget,
+            over.loss_increase,
+            over.hours_needed
+        );
+    }
+
     /// `speed_unknown`: the peak throughput of `device` is not known.
     pub(crate) fn speed_unknown(device: &str) -> Warning {
         Warning::new(

@@ -8,9 +8,9 @@
 use serde_json::{json, Value};
 use trainfit_core::model::hf::from_hf_value;
 use trainfit_core::plan::{
-    compute_optimal_parameters, deepseek_lr_and_batch, hardware_flops_per_token,
-    model_flops_per_token, mtbf_s, plan, speed_at_power, young_daly_interval_s, Configuration,
-    DeviceClass, GoalTask, Plan, PlanRequest,
+    chinchilla_loss, compute_optimal_parameters, deepseek_lr_and_batch, hardware_flops_per_token,
+    model_flops_per_token, mtbf_s, optimal_vocabulary, plan, speed_at_power, young_daly_interval_s,
+    Configuration, DeviceClass, GoalTask, Plan, PlanRequest,
 };
 use trainfit_core::request::{AttentionImpl, Checkpointing, Precision};
 use trainfit_core::{estimate, Error, EstimateRequest, ModelSpec};
@@ -359,6 +359,33 @@ fn speed_at_a_power_cap_is_the_cube_root() {
     // A cap above the TDP does not make the device faster; a negative one is no power.
     assert_eq!(speed_at_power(1.5), 1.0);
     assert_eq!(speed_at_power(-0.2), 0.0);
+}
+
+#[test]
+fn optimal_vocabulary_is_tao_et_als_approach_2() {
+    // Tao et al. 2024, approach 2: N_v = 3,145,728 · (N_nv / 33M)^0.8354, V = N_v / d. At their
+    // smallest model (33M non-vocabulary parameters) with d = 768: 3,145,728 / 768 = 4,096.
+    assert!(close(optimal_vocabulary(33e6, 768), 4096.0, 1e-12));
+    // Llama-2-70B: 80 layers of 2·8192² (q, o) + 2·8192·1024 (k, v with 8 KV heads) +
+    // 3·8192·28672 (SwiGLU) + 2·8192 (norms), plus the final norm: N_nv = 68,452,360,192.
+    // (68.45e9 / 33e6)^0.8354 = 2074.3^0.8354 = 590.07, N_v = 1.8562e9, V = N_v / 8192 = 226.6K:
+    // the paper's abstract says Llama2-70B's optimum is "at least 216K".
+    let v = optimal_vocabulary(68_452_360_192.0, 8192);
+    assert!(close(v, 226_589.0, 1e-4), "{v}");
+    assert!(v >= 216_000.0);
+    assert_eq!(optimal_vocabulary(0.0, 768), 0.0);
+}
+
+#[test]
+fn chinchilla_loss_is_the_parametric_fit() {
+    // Hoffmann et al. 2022, eq. 10 with E = 1.69, A = 406.4, B = 410.7, α = 0.34, β = 0.28.
+    // Chinchilla itself, 70B on 1.4T tokens: 406.4 / 70e9^0.34 = 406.4 / 4867.8 = 0.08349;
+    // 410.7 / 1.4e12^0.28 = 410.7 / 2517.2 = 0.16316; L = 1.69 + 0.0836 + 0.1631 = 1.9366.
+    assert!(close(chinchilla_loss(70e9, 1.4e12), 1.93665, 1e-4));
+    // Halving the tokens of a 6.8M model's 85.5M costs 410.7·(42.75e6^-0.28 − 85.5e6^-0.28)
+    // = 410.7 · (0.0073003 − 0.0060124) = 0.529 nats.
+    let cost = chinchilla_loss(6_843_648.0, 42.75e6) - chinchilla_loss(6_843_648.0, 85.5e6);
+    assert!(close(cost, 0.5289, 1e-3), "{cost}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -761,4 +788,155 @@ fn every_configuration_that_fits_stays_within_its_target() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiny models, over-budget plans, gentle batches and two phases (issue 16).
+
+/// A 2-core CPU VM with 8 GiB, as a new user tries the planner: AVX2, 3 GHz.
+fn two_core_vm() -> Value {
+    json!({
+        "cpu": {"brand": "Intel Xeon Processor (Skylake)", "flags": ["avx2", "fma"],
+                "physical_cores": {"value": 2, "source": "measured"},
+                "max_mhz": {"value": 3000, "source": "measured"}},
+        "memory": {"total_bytes": {"value": 8 * GIB, "source": "measured"}},
+    })
+}
+
+#[test]
+fn tiny_models_take_a_small_vocabulary_and_say_when_they_miss_the_budget() {
+    let p = plan_of(two_core_vm(), json!({}));
+    for c in &p.configurations {
+        // The smallest shapes' optimum (Tao et al. 2024) is about 1K to 9K tokens: the
+        // 4,096-token tokenizer, not Llama 2's 32,000 (whose logits were 81 % of the 9M model's
+        // memory and most of its FLOPs).
+        let t = c.model.tokenizer.as_ref().unwrap();
+        assert_eq!(t.vocab, 4096, "{:?}", c.mode);
+        assert_eq!(c.model.shape.unwrap().vocab, 4096);
+        assert!(t.optimal_vocab < 11_449, "{}", t.optimal_vocab);
+        // Over the budget or not, the configuration says which, with what fits instead.
+        let total = c.time.total_s.unwrap();
+        match &c.time.over_budget {
+            None => assert!(total <= c.time.budget_s * 1.0001, "{:?}", c.mode),
+            Some(o) => {
+                assert!(total > c.time.budget_s);
+                assert!(o.tokens_in_budget < c.time.tokens);
+                assert!(o.loss_increase > 0.0);
+                let w = c
+                    .warnings
+                    .iter()
+                    .find(|w| w.code.as_str() == "time_budget_exceeded")
+                    .unwrap();
+                assert!(w.message.contains("within the budget"), "{}", w.message);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_over_its_budget_carries_what_fits_the_budget() {
+    // Three minutes on the 2-core VM: even the smallest model's 12.5 tokens per parameter
+    // (23M tokens) take longer, so the configuration is over budget and says so in a field and
+    // a warning.
+    let p = plan_of(two_core_vm(), json!({"hours": 0.05}));
+    let c = &p.configurations[0];
+    let o = c.time.over_budget.as_ref().expect("over budget");
+    let total = c.time.total_s.unwrap();
+    // The tokens within the budget are the run's, scaled by budget / time (floored).
+    let want = c.time.tokens as f64 * c.time.budget_s / total;
+    assert!((o.tokens_in_budget as f64 - want).abs() <= 1.0);
+    assert!(close(o.hours_needed, total / 3600.0, 1e-12));
+    let n = c.model.parameters as f64;
+    assert!(close(
+        o.loss_increase,
+        chinchilla_loss(n, o.tokens_in_budget as f64) - chinchilla_loss(n, c.time.tokens as f64),
+        1e-12
+    ));
+    assert!(codes(&c.warnings).contains(&"time_budget_exceeded"));
+}
+
+#[test]
+fn the_micro_batch_halves_exactly_on_an_rtx_4090() {
+    // Before: extreme took the largest micro-batch that fit, 5 x 16 = 80, whose ladder step
+    // could only go to 2 (the largest divisor of 80 up to 2.5); now every chosen micro-batch is
+    // 2^k or 3·2^k and its first ladder step is exactly half of it.
+    let p = plan_of(rtx_4090(), json!({}));
+    for c in &p.configurations {
+        assert!(
+            c.micro_batch == 1 || c.micro_batch % 2 == 0,
+            "{}",
+            c.micro_batch
+        );
+        let f = &c.fallbacks[0];
+        assert_eq!(
+            f.description,
+            format!(
+                "micro-batch {} with {} accumulation steps (same global batch)",
+                c.micro_batch / 2,
+                c.gradient_accumulation * 2
+            )
+        );
+    }
+}
+
+#[test]
+fn two_phases_split_the_tokens_and_lengthen_the_context() {
+    let one = plan_of(rtx_4090(), json!({}));
+    let two = plan_of(rtx_4090(), json!({"phases": 2}));
+    for (a, c) in one.configurations.iter().zip(&two.configurations) {
+        assert!(a.phase_b.is_none());
+        let b = c.phase_b.as_ref().unwrap();
+        assert_eq!(b.share, 0.1);
+        assert!(b.fits && b.memory.peak_bytes <= c.memory_target_bytes);
+        // The default phase B is the longest doubling of phase A's context that fits, within
+        // the ladder model's 8,192 positions.
+        assert!(
+            b.sequence > c.sequence && b.sequence <= 8192,
+            "{}",
+            b.sequence
+        );
+        // Phase A holds the peak (WSD's stable stage); phase B decays from it with no warm-up.
+        let ta = c.training.as_ref().unwrap();
+        assert_eq!(ta.schedule.as_str(), "constant");
+        assert_eq!(b.training.schedule.as_str(), "cosine");
+        assert_eq!(b.training.warmup_steps, 0);
+        assert_eq!(b.training.learning_rate, ta.learning_rate);
+        // Same tokens per step as phase A, to whole micro-batches.
+        let step_a = (c.global_batch * c.sequence) as f64;
+        let step_b = (b.global_batch * b.sequence) as f64;
+        let per_step = (b.micro_batch * c.devices * b.sequence) as f64;
+        assert!((step_b - step_a).abs() <= per_step + 0.5 * b.sequence as f64);
+        // Both phases together train about the single-phase run's tokens (the same model).
+        if a.model.name == c.model.name {
+            let both = (c.time.tokens + b.time.tokens) as f64;
+            assert!(
+                close(both, a.time.tokens as f64, 0.02),
+                "{both} {}",
+                a.time.tokens
+            );
+        }
+    }
+    // A fixed share and sequence are taken as given.
+    let fixed = plan_of(
+        rtx_4090(),
+        json!({"phases": {"phase_b_share": 0.05, "phase_b_sequence": 2048}}),
+    );
+    for c in &fixed.configurations {
+        let b = c.phase_b.as_ref().unwrap();
+        assert_eq!((b.share, b.sequence), (0.05, 2048));
+    }
+}
+
+#[test]
+fn two_phases_are_checked() {
+    let err = |goal: Value| plan(&request(rtx_4090(), goal)).unwrap_err().to_string();
+    assert!(err(json!({"phases": 3})).contains("goal.phases"));
+    assert!(err(json!({"phases": {"phase_b_share": 0.6}})).contains("goal.phases.phase_b_share"));
+    assert!(err(json!({"phases": {"phase_b_sequence": 0}})).contains("phase_b_sequence"));
+    let lora = json!({"task": "lora", "model": {"catalogue": "qwen2.5-0.5b"}, "phases": 2});
+    assert!(err(lora).contains("pretraining"));
+    // One phase is the default and `1` says so.
+    assert!(plan_of(rtx_4090(), json!({"phases": 1})).configurations[0]
+        .phase_b
+        .is_none());
 }

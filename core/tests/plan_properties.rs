@@ -293,3 +293,56 @@ fn extreme_uses_at_least_the_memory_of_balanced_on_a_10_gib_ada_gpu() {
         describe(e)
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Two-phase pretraining: phase B, when it fits, stays within its mode's memory target, is
+    /// no shorter than phase A, and takes its share of the tokens; both phases' time adds up.
+    #[test]
+    fn phase_b_fits_its_mode((m, memory) in machine_with_memory()) {
+        let goal = json!({"task": "pretrain", "phases": 2});
+        let p = run(&m, memory, &goal);
+        for c in &p.configurations {
+            let b = c.phase_b.as_ref().expect("two phases were asked for");
+            if b.fits {
+                prop_assert!(
+                    b.memory.peak_bytes <= c.memory_target_bytes,
+                    "{:?} {}: {:?} phase B s{} b{}: peak {} > target {}",
+                    m, memory, c.mode, b.sequence, b.micro_batch, b.memory.peak_bytes,
+                    c.memory_target_bytes
+                );
+            }
+            prop_assert!(b.sequence >= c.sequence);
+            // 10 % of the tokens by default (MiniCPM's decay stage), in whole steps.
+            let all = (b.time.tokens + c.time.tokens) as f64;
+            let step_b = (b.global_batch * b.sequence) as f64;
+            prop_assert!((b.time.tokens as f64 - 0.1 * all).abs() <= step_b + 0.01 * all);
+            if let (Some(a), Some(bt), Some(t)) = (c.time.total_s, b.time.total_s, b.total_s) {
+                prop_assert!((a + bt - t).abs() <= 1e-6 * t.max(1.0));
+            }
+        }
+    }
+
+    /// The out-of-memory ladder's first step never more than halves the micro-batch the planner
+    /// chose, and keeps the global batch: every chosen micro-batch above 1 is even.
+    #[test]
+    fn ladder_halves_the_micro_batch_gently((m, memory) in machine_with_memory()) {
+        for goal in goals() {
+            let p = run(&m, memory, &goal);
+            for c in &p.configurations {
+                let Some(f) = c.fallbacks.first().filter(|f| {
+                    f.action == trainfit_core::plan::FallbackAction::HalveMicroBatch
+                }) else {
+                    continue;
+                };
+                // "micro-batch N with M accumulation steps (same global batch)"
+                let words: Vec<&str> = f.description.split(' ').collect();
+                let mb: u64 = words[1].parse().unwrap();
+                let acc: u64 = words[3].parse().unwrap();
+                prop_assert!(2 * mb >= c.micro_batch, "{:?} {}: {} -> {}", m, memory, c.micro_batch, mb);
+                prop_assert_eq!(mb * acc * c.devices, c.global_batch);
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::memory::ProgramCache;
 use crate::memory::{MAX_DEVICES, MAX_SEQUENCES};
 use crate::model::ModelSpec;
 use crate::plan::{
-    frozen_weight_gradient_flops, hardware_flops_per_token, ladder_spec, model_flops_per_token,
+    frozen_weight_gradient_flops, hardware_flops_per_token, model_flops_per_token, shape_spec,
     speed_at_power, Configuration, Goal, Knobs, ModelOrigin, Plan, Planner, CACHED_PROGRAMS,
     LADDER,
 };
@@ -145,6 +145,7 @@ impl<'a> Context<'a> {
             given: Some(spec),
             programs: RefCell::new(ProgramCache::new(CACHED_PROGRAMS)),
             cluster: None,
+            phase: crate::plan::phases::Phase::Whole,
         };
         Some(f(&planner, spec))
     }
@@ -422,7 +423,7 @@ fn rebuild(c: &Configuration) -> Option<ModelSpec> {
                     (hidden, layers, heads, intermediate)
                         == (shape.hidden, shape.layers, shape.heads, shape.intermediate)
                 })?;
-            ladder_spec(i).ok()
+            shape_spec(i, shape.vocab).ok()
         }
         (ModelOrigin::Given, _) => crate::model::find(&c.model.name).ok(),
         _ => None,

@@ -40,7 +40,7 @@ pub(super) struct Chosen {
 
 /// How the global batch of a configuration is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GlobalBatch {
+pub(super) enum GlobalBatch {
     /// From the goal, or chosen for the task (compute-optimal for pretraining, the mode's
     /// accumulation for fine-tuning).
     Choose,
@@ -134,7 +134,7 @@ impl Planner<'_> {
 
     /// When nothing fits the target: the smallest setting, its estimate, and the `does_not_fit`
     /// warning with its memory (and QLoRA's, when that would fit).
-    fn smallest_setting(
+    pub(super) fn smallest_setting(
         &self,
         mode: Mode,
         spec: &ModelSpec,
@@ -210,7 +210,7 @@ impl Planner<'_> {
     }
 
     /// The configuration of what was chosen, with `memory` its estimate from the search.
-    fn finish(
+    pub(super) fn finish(
         &self,
         mode: Mode,
         chosen: &Chosen,
@@ -293,7 +293,7 @@ impl Planner<'_> {
             None => None,
         };
         if let Some(step) = step {
-            self.mesh_time(&mut time, &step, mode, &mut warnings);
+            self.mesh_time(&mut time, &step, mode, params.total, &mut warnings);
             time.breakdown = Some(step);
         }
         let scale = self.scale(&run, &memory, &time, &mut warnings);
@@ -321,7 +321,7 @@ impl Planner<'_> {
             Some(m) => super::fallbacks::mesh_fallbacks(m),
             None => self.fallbacks(spec, k, task),
         };
-        Ok(Configuration {
+        let mut config = Configuration {
             mode,
             fits,
             memory_target_bytes: run.target.target_bytes,
@@ -338,6 +338,10 @@ impl Planner<'_> {
                     vocab: spec.vocab,
                 }),
                 architecture: Some(super::Architecture::of(spec)),
+                tokenizer: match chosen.origin {
+                    ModelOrigin::Generated => Some(super::ladder::tokenizer(spec)?),
+                    ModelOrigin::Given => None,
+                },
             },
             task: self.goal.task,
             precision: self.precision(task),
@@ -363,6 +367,9 @@ impl Planner<'_> {
             mesh,
             serving_layouts,
             warnings,
-        })
+            phase_b: None,
+        };
+        config.phase_b = self.phase_b(mode, chosen, &k, &config)?;
+        Ok(config)
     }
 }

@@ -143,3 +143,30 @@ pub fn bytes_per_token(vocab: u64) -> u64 {
 /// Raw text per token, bytes: about 4 characters of English per token for GPT-style BPE
 /// (OpenAI tokenizer documentation, "a helpful rule of thumb").
 pub const TEXT_BYTES_PER_TOKEN: f64 = 4.0;
+
+/// Vocabulary size that Tao et al. 2024 ("Scaling Laws with Vocabulary: Larger Models Deserve
+/// Larger Vocabularies", NeurIPS 2024, §4, approach 2) predict as compute-optimal for a model of
+/// `non_vocab` non-embedding parameters and width `hidden`: vocabulary parameters
+/// N_v = 3,145,728 · (N_nv / 33M)^0.8354 (the fit of their code, `optimal_Nv_predict.py`,
+/// `approach2_derivative`), divided by the width since N_v = V·d. Their runs cover 33M to 3B
+/// parameters and vocabularies of 4K to 96K; outside that range it is an extrapolation.
+pub fn optimal_vocabulary(non_vocab: f64, hidden: u64) -> f64 {
+    const VOCAB_PARAMETERS_AT_33M: f64 = 3_145_728.0;
+    const EXPONENT: f64 = 0.835_397_403_522_802_5;
+    if non_vocab <= 0.0 || hidden == 0 {
+        return 0.0;
+    }
+    VOCAB_PARAMETERS_AT_33M * pow(non_vocab / 33e6, EXPONENT) / hidden as f64
+}
+
+/// Chinchilla's parametric loss L(N, D) = E + A/N^α + B/D^β, nats per token, with Hoffmann et al.
+/// 2022's fit (§3.3, eq. 10 and App. D.2): E = 1.69, A = 406.4, B = 410.7, α = 0.34, β = 0.28.
+/// The planner uses differences of it, the loss a run gives up by training on fewer tokens.
+pub fn chinchilla_loss(parameters: f64, tokens: f64) -> f64 {
+    const E: f64 = 1.69;
+    const A: f64 = 406.4;
+    const B: f64 = 410.7;
+    const ALPHA: f64 = 0.34;
+    const BETA: f64 = 0.28;
+    E + A / pow(parameters.max(1.0), ALPHA) + B / pow(tokens.max(1.0), BETA)
+}

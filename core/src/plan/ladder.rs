@@ -2,54 +2,82 @@
 //! mode's time budget trains and its memory target holds.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::formulas::hardware_flops_per_token;
+use super::formulas::{hardware_flops_per_token, optimal_vocabulary};
 use super::modes::Mode;
 use super::planner::Planner;
 use super::search::Found;
+use super::Tokenizer;
 use crate::error::Result;
+use crate::math::{log2, round};
 use crate::model::ModelSpec;
 use crate::request::{Checkpointing, Task};
 use crate::warning::Warning;
 
 /// Pretraining shapes, smallest first: Llama architecture (RMSNorm, SwiGLU with intermediate
-/// about 8/3·hidden rounded up to a multiple of 16, rotary, untied head), the Llama-2 32,000-token
-/// vocabulary. Layer/width ratios follow published small models: TinyStories (Eldan & Li 2023,
-/// 1M–33M), Pythia/SmolLM (70M–360M), TinyLlama 1.1B (2048×22), Llama-2 7B/13B/70B.
+/// about 8/3·hidden rounded up to a multiple of 16, rotary, untied head), each with the public
+/// tokenizer nearest the vocabulary its size calls for ([`tokenizer`]). Layer/width ratios follow
+/// published small models: TinyStories (Eldan & Li 2023, 1M–33M), Pythia/SmolLM (70M–360M),
+/// TinyLlama 1.1B (2048×22), Llama-2 7B/13B/70B.
 pub(crate) const LADDER: &[(u64, u64, u64, u64)] = &[
-    // (hidden, layers, heads, intermediate): parameters with the 32,000 vocabulary
-    (128, 4, 4, 352),      // 9.0M
-    (256, 6, 4, 688),      // 21M
-    (256, 8, 4, 688),      // 23M
-    (384, 8, 6, 1024),     // 39M
-    (512, 8, 8, 1376),     // 58M
-    (512, 12, 8, 1376),    // 71M
-    (640, 12, 10, 1728),   // 100M
-    (768, 12, 12, 2048),   // 134M
-    (768, 16, 12, 2048),   // 162M
-    (1024, 16, 16, 2752),  // 268M
-    (1024, 24, 16, 2752),  // 369M
-    (1280, 24, 20, 3456),  // 558M
-    (1536, 24, 16, 4096),  // 778M
-    (2048, 22, 32, 5632),  // 1.26B (TinyLlama's shape)
-    (2048, 28, 32, 5632),  // 1.57B
-    (2560, 32, 32, 6912),  // 2.7B
-    (3072, 28, 24, 8192),  // 3.4B
-    (4096, 32, 32, 11008), // 6.7B (Llama-2 7B)
-    (5120, 40, 40, 13824), // 13B (Llama-2 13B)
-    (8192, 80, 64, 28672), // 78B (Llama-2 70B with full multi-head attention)
+    // (hidden, layers, heads, intermediate): non-embedding parameters; vocabulary (Tao et al.
+    // 2024's optimum); parameters
+    (128, 4, 4, 352),      // 0.80M; 4,096 (1,104); 1.85M
+    (256, 6, 4, 688),      // 4.7M; 4,096 (2,432); 6.8M
+    (256, 8, 4, 688),      // 6.3M; 4,096 (3,093); 8.4M
+    (384, 8, 6, 1024),     // 14M; 4,096 (4,041); 17M
+    (512, 8, 8, 1376),     // 25M; 4,096 (4,922); 29M
+    (512, 12, 8, 1376),    // 38M; 4,096 (6,906); 42M
+    (640, 12, 10, 1728),   // 59M; 4,096 (8,042); 65M
+    (768, 12, 12, 2048),   // 85M; 4,096 (9,025); 91M
+    (768, 16, 12, 2048),   // 113M; 32,000 (11,476); 162M
+    (1024, 16, 16, 2752),  // 202M; 32,000 (13,979); 268M
+    (1024, 24, 16, 2752),  // 304M; 32,000 (19,615); 369M
+    (1280, 24, 20, 3456),  // 476M; 32,000 (22,840); 558M
+    (1536, 24, 16, 4096),  // 680M; 32,000 (25,633); 778M
+    (2048, 22, 32, 5632),  // 1.13B; 32,000 (29,411); 1.26B (TinyLlama's shape)
+    (2048, 28, 32, 5632),  // 1.44B; 32,000 (35,975); 1.57B
+    (2560, 32, 32, 6912),  // 2.54B; 50,257 (46,236); 2.80B
+    (3072, 28, 24, 8192),  // 3.17B; 50,257 (46,413); 3.48B
+    (4096, 32, 32, 11008), // 6.48B; 50,257 (63,208); 6.89B (Llama-2 7B's shape)
+    (5120, 40, 40, 13824), // 12.7B; 128,256 (88,687); 14.0B (Llama-2 13B's shape)
+    (8192, 80, 64, 28672), // 77.8B; 128,256 (252,291); 79.9B (Llama-2 70B's, full multi-head attention)
 ];
 
-/// The Llama-2 tokenizer's vocabulary (Touvron et al. 2023, "Llama 2", §2.2, "Tokenizer": 32k tokens).
-const LADDER_VOCAB: u64 = 32_000;
+/// Public tokenizers a generated model takes, smallest vocabulary first: (vocabulary, name, where
+/// it comes from). The smallest is the smallest vocabulary of Tao et al. 2024's runs (4K).
+const TOKENIZERS: &[(u64, &str, &str)] = &[
+    (
+        4096,
+        "sentencepiece-bpe-4096",
+        "a 4,096-token SentencePiece BPE trained on the dataset, as llama2.c does (`python tinystories.py train_vocab --vocab_size=4096` writes data/tok4096.model; its README: on TinyStories about as many tokens per story as Llama 2's 32,000)",
+    ),
+    (
+        32_000,
+        "llama-2",
+        "the Llama 2 tokenizer, SentencePiece BPE with 32,000 tokens (Touvron et al. 2023, §2.2)",
+    ),
+    (
+        50_257,
+        "gpt-2",
+        "the GPT-2 tokenizer, byte-level BPE with 50,257 tokens (Radford et al. 2019, §2.2)",
+    ),
+    (
+        128_256,
+        "llama-3",
+        "the Llama 3 tokenizer, tiktoken BPE with 128K tokens (Llama 3 paper, 2024, §3.2; vocab_size 128,256)",
+    ),
+];
 
 /// Positions of a ladder model: a planner choice above the longest sequence of any mode's range
 /// (extreme's 4096), so the model never shortens the sequence search; Llama 3 pretrains on 8,192-token sequences
 /// (Llama 3 paper, 2024, §3.4.1).
 const LADDER_MAX_POSITIONS: u64 = 8192;
 
-pub(crate) fn ladder_spec(i: usize) -> Result<ModelSpec> {
+/// The shape's spec with a vocabulary of `vocab` tokens.
+pub(crate) fn shape_spec(i: usize, vocab: u64) -> Result<ModelSpec> {
     let (hidden, layers, heads, intermediate) = LADDER[i];
     let config = serde_json::json!({
         "model_type": "llama",
@@ -58,7 +86,7 @@ pub(crate) fn ladder_spec(i: usize) -> Result<ModelSpec> {
         "num_attention_heads": heads,
         "num_key_value_heads": heads,
         "intermediate_size": intermediate,
-        "vocab_size": LADDER_VOCAB,
+        "vocab_size": vocab,
         "max_position_embeddings": LADDER_MAX_POSITIONS,
         "tie_word_embeddings": false,
         "hidden_act": "silu",
@@ -66,6 +94,49 @@ pub(crate) fn ladder_spec(i: usize) -> Result<ModelSpec> {
     let mut spec = crate::model::hf::from_hf_value(&config)?;
     spec.name = format!("llama-style-{}x{}", layers, hidden);
     Ok(spec)
+}
+
+/// The ladder's `i`-th model with its tokenizer's vocabulary.
+fn ladder_spec(i: usize) -> Result<ModelSpec> {
+    // The non-embedding parameters do not depend on the vocabulary: measured on the smallest.
+    let probe = shape_spec(i, TOKENIZERS[0].0)?;
+    let vocab = tokenizer_for(non_embedding(&probe)?, probe.hidden).vocab;
+    shape_spec(i, vocab)
+}
+
+/// Parameters outside the token embedding and the output head.
+fn non_embedding(spec: &ModelSpec) -> Result<u64> {
+    let heads = if spec.tied_embeddings { 1 } else { 2 };
+    Ok(spec
+        .parameters()?
+        .total
+        .saturating_sub(heads * spec.vocab * spec.hidden))
+}
+
+/// The public tokenizer nearest (by ratio) the vocabulary Tao et al. 2024 predict for a model of
+/// `non_vocab` non-embedding parameters and width `hidden`.
+fn tokenizer_for(non_vocab: u64, hidden: u64) -> Tokenizer {
+    let optimal = optimal_vocabulary(non_vocab as f64, hidden);
+    let distance = |v: u64| (log2(v as f64) - log2(optimal.max(1.0))).abs();
+    let &(vocab, name, source) = TOKENIZERS
+        .iter()
+        .min_by(|a, b| distance(a.0).total_cmp(&distance(b.0)))
+        .unwrap_or(&TOKENIZERS[0]);
+    Tokenizer {
+        name: String::from(name),
+        vocab,
+        optimal_vocab: round(optimal) as u64,
+        source: String::from(source),
+    }
+}
+
+/// The tokenizer of a generated model (its vocabulary is the one [`ladder_spec`] gave it).
+pub(super) fn tokenizer(spec: &ModelSpec) -> Result<Tokenizer> {
+    let t = tokenizer_for(non_embedding(spec)?, spec.hidden);
+    Ok(Tokenizer {
+        vocab: spec.vocab,
+        ..t
+    })
 }
 
 impl Planner<'_> {

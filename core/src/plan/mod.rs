@@ -34,6 +34,7 @@ mod fallbacks;
 mod formulas;
 mod ladder;
 mod modes;
+pub(crate) mod phases;
 mod planner;
 mod power;
 mod psu;
@@ -74,7 +75,7 @@ use crate::request::{AttentionImpl, Checkpointing, Offload, Optimizer, Precision
 use crate::warning::Warning;
 pub(crate) use planner::Planner;
 // For `crate::adjust`, which re-assesses a plan's configuration after a change.
-pub(crate) use ladder::{ladder_spec, LADDER};
+pub(crate) use ladder::{shape_spec, LADDER};
 pub(crate) use planner::CACHED_PROGRAMS;
 pub(crate) use search::Knobs;
 
@@ -130,6 +131,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
         given: given.as_ref(),
         programs: RefCell::new(ProgramCache::new(planner::CACHED_PROGRAMS)),
         cluster,
+        phase: phases::Phase::of(&request.goal),
     };
     if let Some(r) = &mixed {
         // Unequal devices: the heterogeneous planner's layouts per mode; the single-device
@@ -286,6 +288,42 @@ pub struct Goal {
     /// Default: the profile's, else not known (68 %).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub psu_atx3: Option<bool>,
+    /// Pretraining in phases: `1`, `2`, or `{"phase_b_share": ..., "phase_b_sequence": ...}`
+    /// for two. Phase A trains most tokens at the configuration's sequence; phase B the rest at
+    /// a longer context with the learning rate decayed, as Llama 3's long-context stage, MiniCPM's
+    /// WSD decay and OLMo 2's mid-training do (see `configuration.phase_b`). Default: one phase
+    /// (phase B needs a long-context or high-quality data set only the user can supply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
+}
+
+/// How many phases a pretraining run has.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum Phases {
+    /// `1` (one phase) or `2` (phase B with its defaults).
+    Count(u64),
+    /// Two phases, with phase B's share or sequence fixed.
+    Split(PhaseSplit),
+}
+
+/// Phase B of a two-phase pretraining run, as the goal fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct PhaseSplit {
+    /// Share of the run's tokens trained in phase B, above 0 and at most 0.5. Default: 0.1
+    /// (MiniCPM's WSD decay stage, about 10 % of the tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_b_share: Option<f64>,
+    /// Phase B's tokens per sequence. Default: the longest that fits the mode's memory target,
+    /// at most 16 times phase A's (Llama 3's 8K to 128K) and the model's positions, at least
+    /// phase A's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_b_sequence: Option<u64>,
 }
 
 /// What is done with the model.
@@ -421,6 +459,52 @@ pub struct Configuration {
     pub serving_layouts: Option<crate::mesh::ServePlan>,
     /// Conditions worth acting on, each with a stable code and its numbers.
     pub warnings: Vec<Warning>,
+    /// Two-phase pretraining (`goal.phases`): the second phase. This configuration's own knobs,
+    /// memory, time and training config are then phase A's, on its share of the tokens.
+    /// Default: absent (one phase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_b: Option<alloc::boxed::Box<PhaseB>>,
+}
+
+/// Phase B of a two-phase pretraining run: the same model, from phase A's last checkpoint, at a
+/// longer sequence (when one fits) with the learning rate decayed from phase A's constant peak.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct PhaseB {
+    /// Share of the run's tokens trained in phase B.
+    pub share: f64,
+    /// Whether phase B fits within the mode's memory target.
+    pub fits: bool,
+    /// Sequences per device per step.
+    pub micro_batch: u64,
+    /// Micro-batches accumulated per optimizer step.
+    pub gradient_accumulation: u64,
+    /// Sequences per optimizer step over all devices: the same tokens per step as phase A
+    /// where whole micro-batches allow.
+    pub global_batch: u64,
+    /// Tokens per sequence.
+    pub sequence: u64,
+    /// Activation recomputation.
+    pub checkpointing: Checkpointing,
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Sharding across devices.
+    pub sharding: Sharding,
+    /// Offload to host memory.
+    pub offload: Offload,
+    /// Peak memory of one device, term by term.
+    pub memory: Estimate,
+    /// Step time, throughput and phase B's time (its `budget_s` is the whole run's).
+    pub time: TimeEstimate,
+    /// The training config of phase B: warm-up none, the decay from phase A's peak.
+    pub training: TrainingConfig,
+    /// Ordered adjustments for out-of-memory recovery in phase B.
+    pub fallbacks: Vec<Fallback>,
+    /// Both phases, seconds.
+    pub total_s: Option<f64>,
+    /// Conditions of phase B worth acting on.
+    pub warnings: Vec<Warning>,
 }
 
 /// The model of a configuration.
@@ -443,6 +527,9 @@ pub struct ModelChoice {
     /// before it was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<Architecture>,
+    /// The tokenizer a generated model is sized for. Default: absent (a given model's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<Tokenizer>,
 }
 
 /// A model's architecture as engines take it as settings: sizes, attention grouping, feed-forward
@@ -569,6 +656,22 @@ impl Architecture {
     }
 }
 
+/// The tokenizer of a generated model: the public one nearest the vocabulary that Tao et al.
+/// 2024 predict as compute-optimal for its non-embedding parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct Tokenizer {
+    /// Short name: `sentencepiece-bpe-4096`, `llama-2`, `gpt-2` or `llama-3`.
+    pub name: String,
+    /// Its vocabulary, tokens (the model's `vocab_size`).
+    pub vocab: u64,
+    /// The vocabulary Tao et al. 2024 predict for the model's size, tokens.
+    pub optimal_vocab: u64,
+    /// Which tokenizer, and where it comes from.
+    pub source: String,
+}
+
 /// Where a configuration's model comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -646,6 +749,26 @@ pub struct TimeEstimate {
     /// best candidate carries the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<crate::mesh::StepTime>,
+    /// When the run ends past `budget_s`: what fits the budget instead. Default: absent (the run
+    /// fits its budget, or its time is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_budget: Option<OverBudget>,
+}
+
+/// What a run over its wall-clock budget would take, and what fits the budget instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+pub struct OverBudget {
+    /// The budget the whole run needs, hours.
+    pub hours_needed: f64,
+    /// Tokens the configuration trains within the budget.
+    pub tokens_in_budget: u64,
+    /// Those tokens per parameter.
+    pub tokens_per_parameter_in_budget: f64,
+    /// Loss given up by stopping at `tokens_in_budget` instead of the run's tokens, nats per
+    /// token, from Chinchilla's parametric fit L(N, D) (Hoffmann et al. 2022, eq. 10).
+    pub loss_increase: f64,
 }
 
 /// Scale of a configuration.

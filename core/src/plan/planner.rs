@@ -40,6 +40,8 @@ pub(crate) struct Planner<'a> {
     pub programs: RefCell<ProgramCache>,
     /// The cluster, when the request gives one.
     pub cluster: Option<&'a super::cluster::ClusterView>,
+    /// The part of a two-phase run planned, or the whole run.
+    pub phase: super::phases::Phase,
 }
 
 /// Configurations whose block programs the planner keeps. A planner choice: the LoRA search of

@@ -32,6 +32,24 @@ const MAX_SERVE_SEQUENCES: u64 = 4096;
 /// number.
 const SEARCH_ACCUMULATION: u64 = 2;
 
+/// The largest micro-batch up to `n` of the form 1, 2, 2^k or 3·2^(k-1) (k ≥ 2): 1, 2, 4, 6, 8,
+/// 12, 16, 24, 32, ... Every such size above 1 is even, so half of it divides any whole number
+/// of micro-batches and the out-of-memory ladder's `halve_micro_batch` keeps the global batch
+/// exactly with a micro-batch exactly half as large (a prime such as 13 or 23 only allows a jump
+/// to 1 or 2). A planner choice; it keeps at least two thirds of the largest micro-batch that
+/// fits (3 becomes 2; above that the loss is under a third: 5 becomes 4, 23 becomes 16).
+pub(super) fn gentle_micro_batch(n: u64) -> u64 {
+    if n < 4 {
+        return n.min(2);
+    }
+    let p = 1u64 << (63 - n.leading_zeros());
+    if n >= p + p / 2 {
+        p + p / 2
+    } else {
+        p
+    }
+}
+
 /// The knobs of one candidate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Knobs {
@@ -104,6 +122,16 @@ impl Planner<'_> {
                     }
                     None => miss = mid,
                 }
+            }
+        }
+        // A training micro-batch is taken down to the nearest gentle size, so the out-of-memory
+        // ladder's first step halves it exactly; a micro-batch the goal fixes stays.
+        let gentle = gentle_micro_batch(good);
+        if task.trains() && self.goal.micro_batch.is_none() && gentle != good && gentle >= range.lo
+        {
+            if let Some(e) = fits(gentle)? {
+                good = gentle;
+                best = e;
             }
         }
         Ok(Some((
@@ -267,5 +295,30 @@ impl Planner<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gentle_micro_batch;
+
+    #[test]
+    fn gentle_micro_batches_halve_exactly() {
+        // The plans that motivated the rule: 23 (global batch 46 = 2 x 23) and 13 (26 = 2 x 13)
+        // left the ladder a jump to 2; 16 and 12 halve to 8 and 6.
+        assert_eq!(gentle_micro_batch(23), 16);
+        assert_eq!(gentle_micro_batch(13), 12);
+        assert_eq!(gentle_micro_batch(5), 4);
+        assert_eq!(gentle_micro_batch(3), 2);
+        assert_eq!(gentle_micro_batch(1), 1);
+        assert_eq!(gentle_micro_batch(0), 0);
+        assert_eq!(gentle_micro_batch(48), 48);
+        assert_eq!(gentle_micro_batch(47), 32);
+        for n in 1..5000u64 {
+            let g = gentle_micro_batch(n);
+            assert!(g <= n && 3 * g >= 2 * n, "{n} -> {g}");
+            // Half of it divides every multiple of it.
+            assert!(g == 1 || g % 2 == 0, "{n} -> {g}");
+        }
     }
 }

@@ -5,13 +5,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::configuration::Run;
+use super::formulas::chinchilla_loss;
 use super::formulas::{
     all_reduce_s, bytes_per_token, frozen_weight_gradient_flops, hardware_flops_per_token,
     model_flops_per_token, FLOPS_CONVENTION,
 };
 use super::modes::Mode;
 use super::planner::Planner;
-use super::{GoalTask, TimeEstimate};
+use super::{GoalTask, OverBudget, TimeEstimate};
 use crate::math::{ceil, floor};
 use crate::model::Parameters;
 use crate::request::{Precision, Task};
@@ -78,7 +79,8 @@ impl Planner<'_> {
         let tokens = if serve {
             0
         } else {
-            self.tokens_goal(run.mode, &run.params, tokens_per_s)
+            self.phase
+                .portion(self.tokens_goal(run.mode, &run.params, tokens_per_s))
         };
         // A token budget is met with whole steps; a time budget is not exceeded by the last one.
         let steps = if serve {
@@ -103,6 +105,12 @@ impl Planner<'_> {
         if !serve && !already {
             warnings.extend(self.over_budget(total_s, tokens_per_s.unwrap_or(0.0), run.mode));
         }
+        let over_budget = if serve {
+            None
+        } else {
+            shortfall(total_s, budget_s, run.params.total, tokens)
+        };
+        note_shortfall(warnings, over_budget.as_ref());
         if d.peak_tflops.is_none() {
             warnings.push(Warning::speed_unknown(&d.name));
         }
@@ -129,6 +137,7 @@ impl Planner<'_> {
             budget_s,
             data_read_mbs,
             breakdown: None,
+            over_budget,
         }
     }
 }
@@ -142,6 +151,7 @@ impl Planner<'_> {
         time: &mut TimeEstimate,
         step: &crate::mesh::StepTime,
         mode: Mode,
+        parameters: u64,
         warnings: &mut Vec<Warning>,
     ) {
         let mb_per_token = time
@@ -163,6 +173,8 @@ impl Planner<'_> {
         time.data_read_mbs = mb_per_token.map(|m| m * step.tokens_per_s);
         warnings.retain(|w| w.code != WarningCode::TimeBudgetExceeded);
         warnings.extend(self.over_budget(time.total_s, step.tokens_per_s, mode));
+        time.over_budget = shortfall(time.total_s, time.budget_s, parameters, time.tokens);
+        note_shortfall(warnings, time.over_budget.as_ref());
     }
 
     /// `time_budget_exceeded` when a run of `total_s` ends past the mode's budget.
@@ -180,5 +192,39 @@ fn precision_grad_bytes(p: Precision) -> u64 {
     match p {
         Precision::Fp32 | Precision::AmpBf16 | Precision::AmpFp16 => 4,
         _ => 2,
+    }
+}
+
+/// What fits the budget when a run of `tokens` through `parameters` takes `total_s`, past
+/// `budget_s`: the tokens trained within the budget at the same rate, and the loss given up by
+/// stopping there, from Chinchilla's fit. `None` when the run fits (or its time is unknown).
+pub(super) fn shortfall(
+    total_s: Option<f64>,
+    budget_s: f64,
+    parameters: u64,
+    tokens: u64,
+) -> Option<OverBudget> {
+    let total = total_s.filter(|t| *t > budget_s * BUDGET_TOLERANCE)?;
+    let in_budget = floor(tokens as f64 * budget_s / total) as u64;
+    let n = parameters as f64;
+    Some(OverBudget {
+        hours_needed: total / 3600.0,
+        tokens_in_budget: in_budget,
+        tokens_per_parameter_in_budget: in_budget as f64 / n.max(1.0),
+        loss_increase: chinchilla_loss(n, in_budget as f64) - chinchilla_loss(n, tokens as f64),
+    })
+}
+
+/// Adds what fits the budget to the `time_budget_exceeded` warning, so the warning says what to
+/// do as well as what is wrong.
+pub(super) fn note_shortfall(warnings: &mut [Warning], over: Option<&OverBudget>) {
+    let Some(over) = over else {
+        return;
+    };
+    if let Some(w) = warnings
+        .iter_mut()
+        .find(|w| w.code == WarningCode::TimeBudgetExceeded)
+    {
+        w.add_budget_options(over);
     }
 }

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use super::configuration::Run;
 use super::formulas::{deepseek_lr_and_batch, training_flops};
+use super::phases::Phase;
 use super::planner::Planner;
 use super::{GoalTask, Scale, Schedule, TimeEstimate, TrainingConfig};
 use crate::math::{ceil, floor};
@@ -47,16 +48,28 @@ impl Planner<'_> {
         let (lr, schedule, warmup, sources): (f64, Schedule, u64, Vec<String>) = match self.goal.task
         {
             GoalTask::Pretrain => {
-                let compute = training_flops(run.params.active, time.tokens);
+                // The learning rate belongs to the whole run's compute, both phases of two.
+                let tokens = match self.phase {
+                    Phase::Whole => time.tokens,
+                    _ => self.tokens_goal(run.mode, &run.params, None),
+                };
+                let compute = training_flops(run.params.active, tokens);
                 let (lr, _) = deepseek_lr_and_batch(compute.max(1.0));
+                let mut sources = vec![
+                    "learning rate and batch: DeepSeek LLM scaling fits, lr = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens (DeepSeek-AI 2024, §3.1); the batch in whole micro-batches of 2^k or 3·2^k sequences, so halving the micro-batch keeps it".to_string(),
+                ];
+                let schedule = if matches!(self.phase, Phase::A { .. }) {
+                    sources.push("phase A: warm-up 1 % of steps (at most 2000), then the peak held constant, WSD's stable stage (MiniCPM, Hu et al. 2024, §4); phase B decays it".to_string());
+                    Schedule::Constant
+                } else {
+                    sources.push("cosine decay to 10 % (Chinchilla, Hoffmann et al. 2022, §3); warm-up 1 % of steps, at most 2000 (Llama 2: 2000 steps)".to_string());
+                    Schedule::Cosine
+                };
                 (
                     lr,
-                    Schedule::Cosine,
+                    schedule,
                     (steps / PRETRAIN_WARMUP_DIVISOR).clamp(1, PRETRAIN_WARMUP_MAX_STEPS),
-                    vec![
-                        "learning rate and batch: DeepSeek LLM scaling fits, lr = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens (DeepSeek-AI 2024, §3.1)".to_string(),
-                        "cosine decay to 10 % (Chinchilla, Hoffmann et al. 2022, §3); warm-up 1 % of steps, at most 2000 (Llama 2: 2000 steps)".to_string(),
-                    ],
+                    sources,
                 )
             }
             GoalTask::Finetune => (

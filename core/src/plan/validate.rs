@@ -130,6 +130,7 @@ pub(super) fn validate(r: &PlanRequest) -> Result<()> {
             ));
         }
     }
+    super::phases::validate(g)?;
     if let (Some(gb), Some(mb)) = (g.global_batch, g.micro_batch) {
         if gb % mb != 0 {
             return Err(Error::invalid(

@@ -226,6 +226,14 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
     vec![
         ("model", cell(&|c| c.model.name.clone())),
         ("parameters", cell(&parameters)),
+        (
+            "tokenizer",
+            cell(&|c| {
+                c.model.tokenizer.as_ref().map_or("-".into(), |t| {
+                    format!("{} ({} tokens)", t.name, count(t.vocab))
+                })
+            }),
+        ),
         ("fits", cell(&|c| if c.fits { "yes" } else { "NO" }.into())),
         (
             "memory peak / target",
@@ -357,9 +365,14 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
             cell(&|c| {
                 if train(c) {
                     format!(
-                        "{} / {}",
+                        "{} / {}{}",
                         c.time.total_s.map_or("unknown".into(), duration),
-                        duration(c.time.budget_s)
+                        duration(c.time.budget_s),
+                        if c.time.over_budget.is_some() {
+                            " OVER"
+                        } else {
+                            ""
+                        }
                     )
                 } else {
                     "-".into()
@@ -452,6 +465,86 @@ fn rows(configs: &[Configuration]) -> Vec<Row> {
                         t.learning_rate,
                         t.schedule,
                         count(t.warmup_steps)
+                    )
+                })
+            }),
+        ),
+        (
+            "phase B tokens",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!("{} ({:.0} %)", si(b.time.tokens as f64), b.share * 100.0)
+                })
+            }),
+        ),
+        (
+            "phase B micro x accum",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{} x {} = {}",
+                        b.micro_batch, b.gradient_accumulation, b.global_batch
+                    )
+                })
+            }),
+        ),
+        (
+            "phase B sequence",
+            cell(&|c| {
+                c.phase_b
+                    .as_ref()
+                    .map_or("-".into(), |b| format!("{} tokens", b.sequence))
+            }),
+        ),
+        (
+            "phase B peak / target",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{:.2} / {:.2} GiB{}",
+                        gib(b.memory.peak_bytes),
+                        gib(c.memory_target_bytes),
+                        if b.fits { "" } else { " NO FIT" }
+                    )
+                })
+            }),
+        ),
+        (
+            "phase B step, time",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{}, {}",
+                        b.time.step_s.map_or("unknown".into(), seconds),
+                        b.time.total_s.map_or("unknown".into(), duration)
+                    )
+                })
+            }),
+        ),
+        (
+            "A + B / budget",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{} / {}{}",
+                        b.total_s.map_or("unknown".into(), duration),
+                        duration(b.time.budget_s),
+                        if b.time.over_budget.is_some() {
+                            " OVER"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+            }),
+        ),
+        (
+            "phase B learning rate",
+            cell(&|c| {
+                c.phase_b.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{:.1e} {} decay, no warm-up",
+                        b.training.learning_rate, b.training.schedule
                     )
                 })
             }),
@@ -796,13 +889,28 @@ fn power(c: &Configuration) -> String {
 // Memory at the peak and the fallback ladder, per configuration.
 
 fn memory(o: &mut String, c: &Configuration, style: Style) {
-    let e = &c.memory;
+    memory_of(o, c.mode.as_str(), &c.memory, c, &c.fallbacks, style);
+    if let Some(b) = &c.phase_b {
+        let label = format!("{} phase B", c.mode.as_str());
+        memory_of(o, &label, &b.memory, c, &b.fallbacks, style);
+    }
+}
+
+/// The memory at the peak of `e` and the ladder of `fallbacks`, under a heading naming `label`.
+fn memory_of(
+    o: &mut String,
+    label: &str,
+    e: &Estimate,
+    c: &Configuration,
+    fallbacks: &[trainfit_core::plan::Fallback],
+    style: Style,
+) {
     let _ = writeln!(
         o,
         "{}",
         style.heading(&format!(
             "Memory of one device, {}: {:.2} GiB at the peak ({}), target {:.2} GiB",
-            c.mode.as_str(),
+            label,
             gib(e.peak_bytes),
             e.peak_phase.as_str(),
             gib(c.memory_target_bytes)
@@ -819,10 +927,9 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
     if e.host_bytes > 0 {
         let _ = writeln!(o, "  host memory besides: {:.2} GiB", gib(e.host_bytes));
     }
-    if !c.fallbacks.is_empty() {
+    if !fallbacks.is_empty() {
         // A mesh configuration's fallbacks are alternatives, a data-parallel one's a ladder.
-        let alternatives = c
-            .fallbacks
+        let alternatives = fallbacks
             .iter()
             .all(|f| f.action == FallbackAction::MeshLayout);
         let _ = writeln!(
@@ -834,7 +941,7 @@ fn memory(o: &mut String, c: &Configuration, style: Style) {
                 "  if it runs out of memory, apply in order (peak after each step):"
             }
         );
-        for (i, f) in c.fallbacks.iter().enumerate() {
+        for (i, f) in fallbacks.iter().enumerate() {
             let head = format!(
                 "    {}. {:<18} {:>6.2} GiB  ",
                 i + 1,
@@ -881,13 +988,22 @@ fn machine_notes(o: &mut String, plan: &Plan, style: Style) {
 }
 
 fn mode_warnings(o: &mut String, configs: &[Configuration], style: Style) {
-    if configs.iter().all(|c| c.warnings.is_empty()) {
+    let quiet = |c: &Configuration| {
+        c.warnings.is_empty() && c.phase_b.as_ref().is_none_or(|b| b.warnings.is_empty())
+    };
+    if configs.iter().all(quiet) {
         return;
     }
     let _ = writeln!(o, "{}", style.heading("Warnings by mode"));
     for c in configs.iter().filter(|c| !c.warnings.is_empty()) {
         let _ = writeln!(o, "  {}", c.mode.as_str());
         notes(o, "    ", &c.warnings, style);
+    }
+    for c in configs {
+        if let Some(b) = c.phase_b.as_ref().filter(|b| !b.warnings.is_empty()) {
+            let _ = writeln!(o, "  {} phase B", c.mode.as_str());
+            notes(o, "    ", &b.warnings, style);
+        }
     }
 }
 
