@@ -68,7 +68,7 @@ pub fn text(what: &str, value: &JsValue) -> Result<String, JsValue> {
 
 /// A name argument (`"balanced"`, `"deepspeed"`): a string, read by the core's `FromStr`, not
 /// a JSON document.
-pub fn name<T: core::str::FromStr<Err = Error>>(what: &str, value: &JsValue) -> Result<T, JsValue> {
+pub fn name<T: std::str::FromStr<Err = Error>>(what: &str, value: &JsValue) -> Result<T, JsValue> {
     if !value.is_string() {
         let kind = value.js_typeof().as_string().unwrap_or_default();
         return Err(error(Error::InvalidField {

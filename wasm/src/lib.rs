@@ -7,6 +7,10 @@
 //! document argument may also be given as its JSON text. The TypeScript declarations come from the core
 //! types' tsify derives (the core's `ts` feature). The one part of its own is reading WebGPU and
 //! `navigator` (the `browser` module); the profile made of them is the core's.
+//!
+//! The `export` feature (on by default) adds `exportPlan` and `exportFormats` (the `export`
+//! module). The web page's module is built without it; `wasm/export` builds the same source
+//! into the small module the page loads when a "Run it" panel opens.
 
 #![deny(missing_docs)]
 
