@@ -57,7 +57,7 @@ function fileView(file: ExportFile, mode: string, say: (t: string) => void): HTM
 /** The collapsed "Run it" panel of one configuration. Its content is built when it opens, once
  * the exporter is loaded; until then it says so. */
 export function runIt(plan: Plan, c: Configuration): HTMLElement {
-  return disclosure({ class: "more runit", "data-key": `runit-${c.mode}` }, ["Run it"], () => {
+  const d = disclosure({ class: "more runit", "data-key": `runit-${c.mode}` }, ["Run it"], () => {
     const opened = performance.now();
     const loading = h("p", { class: "hint", role: "status" }, "Loading the exporter\u2026");
     loadExporter().then(
@@ -70,6 +70,12 @@ export function runIt(plan: Plan, c: Configuration): HTMLElement {
     );
     return [loading];
   });
+  // A pointer over the summary, or focus on it, usually comes just before the click or key that
+  // opens it: fetching then takes the download off the wait, while a visit that never comes
+  // near Run it still never fetches the exporter.
+  const summary = d.querySelector("summary");
+  for (const event of ["pointerenter", "focus"]) summary?.addEventListener(event, () => void loadExporter().catch(() => {}), { once: true });
+  return d;
 }
 
 /** A panel's content: the format, the dataset path, the files. */
