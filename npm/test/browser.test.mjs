@@ -29,8 +29,9 @@ before(async () => {
 });
 after(() => server.close());
 
-/** The page's results in Chromium started with `extra` flags. */
-async function run(extra) {
+/** The page's results in Chromium started with `extra` flags: `trainfitTest`, or the function
+ * `check` of test/browser.html. */
+async function run(extra, check = "trainfitTest") {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -42,7 +43,7 @@ async function run(extra) {
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${server.url}/test/browser.html`);
     await page.waitForFunction(() => document.title === "ready", null, { timeout: 20_000 });
-    const result = await page.evaluate((f) => window.trainfitTest(f), fixtures);
+    const result = await page.evaluate(([f, check]) => window[check](f), [fixtures, check]);
     assert.deepEqual(errors, [], "no uncaught errors on the page");
     return result;
   } finally {
@@ -86,4 +87,16 @@ test("without WebGPU: no accelerators and a reason, not an exception", async () 
     assert.match(hw.profile.errors[0].message, /gave no adapter/);
     assertEstimated(hw.profile);
   }
+});
+
+test("the split entries (web/lean and web/export): the checks pass on the first, the second exports as the whole module does", async () => {
+  const { failures, compared, differ, formats, formatCount, leanHasExporter } = await run([], "trainfitSplit");
+  assert.deepEqual(failures, {});
+  assert.equal(leanHasExporter, false, "web/lean has no exporter");
+  assert.equal(formats, true, "the same formats");
+  // 4 calls (object, text with options, a bad mode, a bad plan) x 3 modes x every format (14
+  // when this was written: `trainfit export --list-formats`).
+  assert.ok(formatCount >= 14, `${formatCount} formats`);
+  assert.equal(compared, 4 * 3 * formatCount);
+  assert.deepEqual(differ, []);
 });

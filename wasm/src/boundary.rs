@@ -66,6 +66,20 @@ pub fn text(what: &str, value: &JsValue) -> Result<String, JsValue> {
         .ok_or_else(|| error(json_error(what, "expected a string")))
 }
 
+/// A name argument (`"balanced"`, `"deepspeed"`): a string, read by the core's `FromStr`, not
+/// a JSON document.
+pub fn name<T: std::str::FromStr<Err = Error>>(what: &str, value: &JsValue) -> Result<T, JsValue> {
+    if !value.is_string() {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        return Err(error(Error::InvalidField {
+            field: what.into(),
+            value: format!("of type {kind}"),
+            expected: "a string".into(),
+        }));
+    }
+    text(what, value)?.parse().map_err(error)
+}
+
 /// `JSON.stringify(value)`; an error for what it refuses (a cycle, a `BigInt`) or writes as
 /// nothing (`undefined`, a function, a `Symbol`).
 fn stringify(what: &str, value: &JsValue) -> Result<String, JsValue> {

@@ -7,16 +7,23 @@
 //! document argument may also be given as its JSON text. The TypeScript declarations come from the core
 //! types' tsify derives (the core's `ts` feature). The one part of its own is reading WebGPU and
 //! `navigator` (the `browser` module); the profile made of them is the core's.
+//!
+//! The `export` feature (on by default) adds `exportPlan` and `exportFormats` (the `export`
+//! module). The web page's module is built without it; `wasm/export` builds the same source
+//! into the small module the page loads when a "Run it" panel opens.
 
 #![deny(missing_docs)]
 
+// `name` reads only the exporter's arguments: unused in a module built without it.
+#[cfg_attr(not(feature = "export"), allow(dead_code))]
 mod boundary;
 mod browser;
+#[cfg(feature = "export")]
+mod export;
 
-use boundary::{decode, encode, error, json_text};
+use boundary::{decode, encode, error, json_text, name};
 use trainfit_core::adjust::{Decision, Observation};
 use trainfit_core::document::{self, Versions};
-use trainfit_core::export::{self as engine, ExportFile, ExportOptions, Format, FormatInfo};
 use trainfit_core::hardware::{self, AcceleratorSpec, BrowserHardware, HardwareProfile};
 use trainfit_core::model::{self, CatalogueModel, ModelSpec};
 use trainfit_core::plan::{self, Mode, Plan, PlanRequest};
@@ -53,34 +60,6 @@ pub fn plan(
     encode("plan", &plan)
 }
 
-/// The files of an engine `format` (`"deepspeed"`, `"slurm"`, ... as `exportFormats()` lists them) for
-/// the `mode` configuration of a plan (or its JSON text), as `trainfit export --plan FILE --mode
-/// MODE --format FORMAT` writes them; `options` fill in what the plan does not know (model and
-/// dataset paths, master address, container image), placeholders such as `<MODEL_PATH>` where
-/// absent.
-///
-/// # Errors
-/// As [`estimate`]; `unsupported` when the format cannot express a value of the configuration,
-/// with the `field` and why.
-#[wasm_bindgen(js_name = exportPlan)]
-pub fn export_plan(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: Ts<Plan>,
-    mode: Ts<Mode>,
-    format: Ts<Format>,
-    #[wasm_bindgen(unchecked_optional_param_type = "ExportOptions")] options: JsValue,
-) -> Result<Vec<Ts<ExportFile>>, JsValue> {
-    let plan: Plan = decode("plan", &plan.js_value())?;
-    let mode: Mode = name("mode", &mode.js_value())?;
-    let format: Format = name("format", &format.js_value())?;
-    let options: ExportOptions = if options.is_undefined() || options.is_null() {
-        ExportOptions::default()
-    } else {
-        decode("options", &options)?
-    };
-    let files = engine::export(&plan, mode, format, &options).map_err(error)?;
-    files.iter().map(|f| encode("export", f)).collect()
-}
-
 /// The decision for an observation of a running job (`schema/observation.schema.json`, or its
 /// JSON text) on the `mode` configuration of a plan (or its JSON text), as `trainfit adjust
 /// --plan FILE --mode MODE --observation FILE` prints it (`schema/decision.schema.json`).
@@ -98,19 +77,6 @@ pub fn adjust(
     let observation: Observation = decode("observation", &observation.js_value())?;
     let decision = trainfit_core::adjust::adjust(&plan, mode, &observation).map_err(error)?;
     encode("decision", &decision)
-}
-
-/// Every export format with its kind (`training` or `serving`) and a one-line description, as
-/// `trainfit export --list-formats` prints them.
-///
-/// # Errors
-/// None; the signature matches the other exports.
-#[wasm_bindgen(js_name = exportFormats)]
-pub fn export_formats() -> Result<Vec<Ts<FormatInfo>>, JsValue> {
-    engine::formats()
-        .iter()
-        .map(|f| encode("formats", f))
-        .collect()
 }
 
 /// Reads a hardware profile (what `trainfit probe --json` prints, as text or as an object),
@@ -192,20 +158,6 @@ pub fn version() -> Result<Ts<Versions>, JsValue> {
 pub async fn detect_browser_hardware() -> Result<Ts<BrowserHardware>, JsValue> {
     let facts = browser::facts().await;
     encode("browser hardware", &hardware::from_browser(facts))
-}
-
-/// A name argument (`"balanced"`, `"deepspeed"`): a string, read by the core's `FromStr`, not
-/// a JSON document.
-fn name<T: std::str::FromStr<Err = Error>>(what: &str, value: &JsValue) -> Result<T, JsValue> {
-    if !value.is_string() {
-        let kind = value.js_typeof().as_string().unwrap_or_default();
-        return Err(error(Error::InvalidField {
-            field: what.into(),
-            value: format!("of type {kind}"),
-            expected: "a string".into(),
-        }));
-    }
-    boundary::text(what, value)?.parse().map_err(error)
 }
 
 /// A search query: a string, or nothing for all entries.

@@ -2,7 +2,7 @@
 // order, drawn against the device's usable memory with ticks at the mode's target and at
 // capacity. Hand-written SVG in percentages of its width, so it scales to any column.
 
-import type { Configuration, Term } from "trainfit/web";
+import type { Configuration, Term } from "trainfit/web/lean";
 import { h, s } from "./dom";
 import { bytesFigure, dataOf, TERM_NAMES } from "./terms";
 import { exactBytes, gib, percent } from "./units";

@@ -3,7 +3,7 @@
 // warnings with their codes, the out-of-memory fallback ladder and, on demand, the whole
 // breakdown.
 
-import type { Configuration, Plan, Warning } from "trainfit/web";
+import type { Configuration, Plan, Warning } from "trainfit/web/lean";
 import { memoryBar } from "./bar";
 import { runIt } from "./runit";
 import { disclosure, h, s } from "./dom";

@@ -4,7 +4,7 @@
 // folds them; the counts as the visitor typed them; the link class between machines. Every value
 // is passed to the core as typed: the page only says which field an error belongs to.
 
-import { parseProfile, type Cluster, type HardwareProfile, type Link, type LinkClass } from "trainfit/web";
+import { parseProfile, type Cluster, type HardwareProfile, type Link, type LinkClass } from "trainfit/web/lean";
 import type { Inputs } from "./inputs";
 import { typedNumber, type FieldError, type Provenance } from "./request";
 

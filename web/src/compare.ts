@@ -2,7 +2,7 @@
 // chosen mode's time, throughput and energy, in a table sorted by any column. Rows are planned
 // one at a time on the planner's thread after the main results, so typing never waits for them.
 
-import type { Goal, Plan } from "trainfit/web";
+import type { Goal, Plan } from "trainfit/web/lean";
 import { modeName, verdictIcon, verdictOf, VERDICT_WORDS } from "./cards";
 import { h } from "./dom";
 import type { CompareEntry } from "./inputs";

@@ -3,7 +3,7 @@
 // where the curve crosses them is where the configuration stops fitting. Each point is the
 // package's `estimate` of the request the planner measured the configuration with.
 
-import type { Configuration, EstimateRequest, ModelSource, Plan } from "trainfit/web";
+import type { Configuration, EstimateRequest, ModelSource, Plan } from "trainfit/web/lean";
 import { disclosure, h, s } from "./dom";
 import { estimateRequest } from "./request";
 import { count, gib, gibNumber } from "./units";

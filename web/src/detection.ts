@@ -1,6 +1,6 @@
 // What the browser said about its hardware, in words, and its "is this your GPU?" candidates.
 
-import type { BrowserHardware } from "trainfit/web";
+import type { BrowserHardware } from "trainfit/web/lean";
 import { byId, fill, h } from "./dom";
 import { gib } from "./units";
 

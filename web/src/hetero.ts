@@ -2,7 +2,7 @@
 // first, each device a row with its rank, role, layers or batch share and its memory term by
 // term; the device that sets the pace named; a mode or layout that cannot run, with the reason.
 
-import type { DeviceShare, HeteroLayout, HeteroModePlan, Plan } from "trainfit/web";
+import type { DeviceShare, HeteroLayout, HeteroModePlan, Plan } from "trainfit/web/lean";
 import { modeName, verdictIcon, type Verdict, VERDICT_WORDS } from "./cards";
 import { termBar } from "./bar";
 import { h } from "./dom";

@@ -1,7 +1,7 @@
 // Everything the visitor typed or chose, as typed: the page's whole state. It travels in the URL
 // fragment (gzip, then base64url), which a browser never sends to a server (RFC 9110 §7.1).
 
-import type { GoalTask, Mode } from "trainfit/web";
+import type { GoalTask, Mode } from "trainfit/web/lean";
 
 /** Where the hardware comes from. */
 export type HardwareSource = "detected" | "catalogue" | "cpu" | "profile" | "cluster";

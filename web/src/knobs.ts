@@ -1,7 +1,7 @@
 // The goal's optional fields. Each shows, under it, what each mode picked when it was left
 // empty, so leaving it empty is an informed choice.
 
-import type { Configuration, Plan } from "trainfit/web";
+import type { Configuration, Plan } from "trainfit/web/lean";
 import { fill, h } from "./dom";
 import type { Knob } from "./inputs";
 import { count, si } from "./units";

@@ -1,7 +1,7 @@
 // The page: reads what the visitor typed, plans in the browser as they type, and shows the three
 // configurations, the charts and the hardware comparison. Nothing leaves the browser.
 
-import init, { detectBrowserHardware, version, type BrowserHardware, type Plan, type PlanRequest } from "trainfit/web";
+import init, { detectBrowserHardware, version, type BrowserHardware, type Plan, type PlanRequest } from "trainfit/web/lean";
 import "./style.css";
 import { allAccelerators, allModels } from "./catalogue";
 import { cards, commonWarnings, modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";

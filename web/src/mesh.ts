@@ -3,7 +3,7 @@
 // time (web/src/timebar.ts), the constraint that binds, the mesh's warnings, and the scaling
 // curve as two charts. Every figure carries its path in the plan (`data-path`) and raw value, for the tests.
 
-import type { ClusterLink, Configuration, Layout, MeshCandidate, Plan, PlanRequest, ScalingPoint } from "trainfit/web";
+import type { ClusterLink, Configuration, Layout, MeshCandidate, Plan, PlanRequest, ScalingPoint } from "trainfit/web/lean";
 import { modeName, verdictIcon, verdictOf, VERDICT_WORDS, warningList } from "./cards";
 import { machineSummary } from "./cluster";
 import { disclosure, h } from "./dom";

@@ -3,8 +3,8 @@
 // the page's latest when its turn comes is never sent (it resolves to `null`), so after a burst
 // of keystrokes the worker plans the last state, not every one in between.
 
-import type { EstimateRequest, Plan, PlanRequest } from "trainfit/web";
-import wasmUrl from "trainfit/web/trainfit_bg.wasm?url";
+import type { EstimateRequest, Plan, PlanRequest } from "trainfit/web/lean";
+import wasmUrl from "trainfit/web/lean/trainfit_bg.wasm?url";
 
 /** The package's module, compiled while it downloads where the server says it is WebAssembly:
  * the page instantiates it for itself and hands it to the planner's thread. */

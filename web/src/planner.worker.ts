@@ -3,7 +3,7 @@
 // never holds a keystroke. The page compiles the module once and sends it first; each later
 // message is a batch of requests of one kind, answered in order (web/src/planner.ts).
 
-import { estimate, initSync, plan } from "trainfit/web";
+import { estimate, initSync, plan } from "trainfit/web/lean";
 import type { Answer, Call } from "./planner";
 
 /** An error as the page reads it back: a structured clone of an Error keeps its message only,

@@ -16,7 +16,7 @@ import {
   type Plan,
   type PlanRequest,
   type TrainfitError,
-} from "trainfit/web";
+} from "trainfit/web/lean";
 import { allAccelerators } from "./catalogue";
 import { buildCluster, type BuiltCluster } from "./cluster";
 import { KNOBS, type Inputs, type Knob } from "./inputs";

@@ -1,7 +1,7 @@
 // The memory terms as the page names them, and the figure of a byte count that shows its exact
 // value on hover and on keyboard focus.
 
-import type { TermKind } from "trainfit/web";
+import type { TermKind } from "trainfit/web/lean";
 import { h } from "./dom";
 import { exactBytes, gib } from "./units";
 

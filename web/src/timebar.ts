@@ -4,7 +4,7 @@
 // shares; the mesh view draws every layout the search kept on one scale. Every segment carries
 // its path in the plan (`data-path`) and raw value, for the tests.
 
-import type { Axis, StepTime } from "trainfit/web";
+import type { Axis, StepTime } from "trainfit/web/lean";
 import { h, s } from "./dom";
 import { pathOf } from "./terms";
 import { percent, seconds } from "./units";

@@ -925,6 +925,61 @@ test("the planner's thread does not load (its script answered 404): the page say
   await context.close();
 });
 
+/** Opens `card`'s Run it panel by a click, in the page, and resolves to the milliseconds from the
+ * click to the frame after its files (or refusal) are in the page. */
+function openRunIt(page, card) {
+  return page.evaluate(
+    (card) =>
+      new Promise((resolve) => {
+        const d = document.querySelector(`${card} details.runit`);
+        const clicked = performance.now();
+        const seen = new MutationObserver(() => {
+          if (!d.querySelector(".export-file, .export-refused")) return;
+          seen.disconnect();
+          requestAnimationFrame(() => resolve(performance.now() - clicked));
+        });
+        seen.observe(d, { childList: true, subtree: true });
+        d.querySelector("summary").click();
+      }),
+    card,
+  );
+}
+
+test("first visit: the exporter's module is not fetched until a Run it panel opens, then once; what the visit fetched is under the 500 KB budget, gzipped", async (t) => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const fetched = [];
+  context.on("request", (r) => fetched.push(r.url()));
+  const url = `/#s=${gzipSync(JSON.stringify({ hardware: "catalogue", accelerator: "NVIDIA GeForce RTX 4090", count: "1", task: "lora", model: "catalogue", modelId: "llama-3-8b" })).toString("base64url")}`;
+  const { page, errors } = await open(env, { context, url });
+  await rendered(page);
+  await settled(page);
+  // The exporter: its chunk (web/src/exporter.ts with the package's glue) and its module.
+  const assets = readdirSync(`${dist}/assets`);
+  const exporter = assets.filter((f) => /^(exporter-.*\.js|trainfit_export_bg-.*\.wasm)$/.test(f));
+  assert.equal(exporter.length, 2, `the exporter's chunk and module in web/dist/assets: ${assets.join(", ")}`);
+  const times = (f) => fetched.filter((u) => u.endsWith(`/assets/${f}`)).length;
+  for (const f of exporter) assert.equal(times(f), 0, `${f} not fetched on the first visit`);
+  assert.equal(fetched.filter((u) => /trainfit_bg-.*\.wasm$/.test(u)).length, 1, "the page's module fetched once");
+  // What the visit transferred, each file as `gzip -9` writes it (the server sends them as they
+  // are; a static host compresses them).
+  const paths = [...new Set(fetched.filter((u) => u.startsWith(env.server.url + "/")).map((u) => new URL(u).pathname))];
+  const bytes = paths.map((p) => gzipSync(readFileSync(`${dist}${p.endsWith("/") ? `${p}index.html` : p}`), { level: 9 }).length);
+  const total = bytes.reduce((a, b) => a + b, 0);
+  t.diagnostic(`first visit: ${paths.length} files, ${total} bytes gzipped (${paths.map((p, i) => `${p} ${bytes[i]}`).join(", ")})`);
+  assert.ok(total < 500_000, `first visit ${total} bytes gzipped, budget 500 KB (README, "Figures")`);
+  // The first panel fetches the exporter, once; a second panel uses it as loaded.
+  const cold = await openRunIt(page, '.card[data-mode="balanced"]');
+  for (const f of exporter) assert.equal(times(f), 1, `${f} fetched when Run it opened`);
+  const warm = await openRunIt(page, '.card[data-mode="conservative"]');
+  for (const f of exporter) assert.equal(times(f), 1, `${f} fetched once`);
+  assert.ok(await page.locator('.card[data-mode="conservative"] .export-file').count() >= 1, "the second panel's files");
+  const measured = await page.evaluate(() => performance.getEntriesByName("trainfit:runit-to-files").length);
+  assert.equal(measured, 2, "the page measured both panels");
+  t.diagnostic(`click on Run it to its files shown: ${cold.toFixed(1)} ms with the exporter fetched, ${warm.toFixed(1)} ms once loaded`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("no request left 127.0.0.1 during the whole run, and the built page declares its Content-Security-Policy", () => {
   assert.ok(requests.length > 10, `${requests.length} requests recorded`);
   const outside = requests.filter((u) => !u.startsWith(env.server.url + "/") && !u.startsWith("data:") && !u.startsWith("blob:"));
