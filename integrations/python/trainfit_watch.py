@@ -433,6 +433,31 @@ def read_resume(folder: "os.PathLike[str] | str") -> Optional[Dict[str, Any]]:
         return None
 
 
+def _merge(earlier: Dict[str, Any], later: Dict[str, Any]) -> Dict[str, Any]:
+    merged = dict(later)
+    for key in ("set", "training_arguments", "other", "not_expressible"):
+        merged[key] = {**(earlier.get(key) or {}), **(later.get(key) or {})}
+    # A knob that later became expressible is no longer refused.
+    for key in list(merged["not_expressible"]):
+        if key in (later.get("set") or {}) and key not in (later.get("not_expressible") or {}):
+            del merged["not_expressible"][key]
+    merged["decisions"] = list(earlier.get("decisions") or []) + list(later.get("decisions") or [])
+    return merged
+
+
+def _checkpoint_step(checkpoint: "os.PathLike[str] | str") -> Optional[int]:
+    """The global step of a Trainer checkpoint: its trainer_state.json, else its folder name."""
+    try:
+        with open(os.path.join(checkpoint, "trainer_state.json"), encoding="utf-8") as f:
+            return int(json.load(f)["global_step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    name = os.path.basename(os.path.normpath(checkpoint))
+    if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit():
+        return int(name[len("checkpoint-"):])
+    return None
+
+
 def _power_cap_command(watts: float) -> List[str]:
     # nvidia-smi --power-limit (-pl) takes watts and needs root; without -i it sets every GPU.
     return ["nvidia-smi", "-pl", str(int(round(watts)))]
@@ -669,6 +694,13 @@ class TrainfitCallback(_TrainerCallback):  # type: ignore[misc,valid-type]
             folder = args.output_dir
         if state.is_world_process_zero:
             record = resume_record(self.pending, folder, state.global_step)
+            # The output folder's copy holds every change since the run began, so that a later
+            # checkpoint (saved by the resumed run, without a resume file) resumes with them too.
+            earlier = read_resume(args.output_dir)
+            if earlier is not None and (earlier.get("global_step") or 0) <= state.global_step:
+                record = _merge(earlier, record)
+            if folder != args.output_dir:
+                write_resume(args.output_dir, record)
             self.resume_path = write_resume(folder, record)
             log.warning(
                 "trainfit: resume with trainer.train(resume_from_checkpoint=%r) and TrainingArguments %s%s",
@@ -682,13 +714,30 @@ class TrainfitCallback(_TrainerCallback):  # type: ignore[misc,valid-type]
         return control
 
     @staticmethod
-    def resumed_arguments(args, checkpoint: "os.PathLike[str] | str"):
-        """``args`` with the resume file's ``TrainingArguments`` values of ``checkpoint`` applied
-        (``args`` unchanged when the checkpoint has no resume file)."""
+    def resume_record_for(checkpoint: "os.PathLike[str] | str") -> Optional[Dict[str, Any]]:
+        """The changes to resume ``checkpoint`` with: its own resume file, else the output
+        folder's (every change up to its step) when ``checkpoint`` was saved at or after it."""
+        record = read_resume(checkpoint)
+        if record is not None:
+            return record
+        record = read_resume(os.path.dirname(os.path.abspath(checkpoint)))
+        if record is None:
+            return None
+        step = _checkpoint_step(checkpoint)
+        if step is None or step < (record.get("global_step") or 0):
+            return None
+        return record
+
+    @staticmethod
+    def resumed_arguments(args, checkpoint: "os.PathLike[str] | str | None"):
+        """``args`` with the ``TrainingArguments`` values trainfit decided up to ``checkpoint``
+        applied (``args`` itself when there are none)."""
         import dataclasses
 
-        record = read_resume(checkpoint)
-        if record is None:
+        if checkpoint is None:
+            return args
+        record = TrainfitCallback.resume_record_for(checkpoint)
+        if record is None or not record["training_arguments"]:
             return args
         return dataclasses.replace(args, **record["training_arguments"])
 
