@@ -214,6 +214,40 @@ def _open(path: "os.PathLike[str] | str", state: PollState) -> bool:
     return True
 
 
+# The JSON type of each `set` key of the wire format; a line with another type is skipped, so
+# that nothing downstream fails on it in the middle of a training run.
+_SET_TYPES: Dict[str, Tuple[type, ...]] = {
+    "micro_batch": (int,),
+    "gradient_accumulation": (int,),
+    "global_batch": (int,),
+    "sequence": (int,),
+    "checkpointing": (str,),
+    "optimizer": (str,),
+    "offload_optimizer": (bool,),
+    "precision": (str,),
+    "devices": (int,),
+    "power_cap_w": (int, float),
+    "pause_s": (int, float),
+    "device": (str,),
+}
+
+
+def _set_error(changes: Dict[str, Any]) -> Optional[str]:
+    for key, value in changes.items():
+        types = _SET_TYPES.get(key)
+        if types is None:
+            continue  # a key a later wire version adds: carried along as it is
+        if isinstance(value, bool) and bool not in types:
+            return f"set.{key} is {value!r}"
+        if not isinstance(value, types):
+            return f"set.{key} is {value!r}"
+        if types[0] is int and value < 1 and key != "devices":
+            return f"set.{key} is {value!r}"
+        if float in types and not (math.isfinite(value) and value >= 0):
+            return f"set.{key} is {value!r}"
+    return None
+
+
 def _parse(line: bytes, state: PollState) -> Optional[Decision]:
     text = line.strip()
     if not text:
@@ -240,6 +274,10 @@ def _parse(line: bytes, state: PollState) -> Optional[Decision]:
         return None
     if "set" in obj and not isinstance(obj["set"], dict):
         skip("set is not an object")
+        return None
+    error = _set_error(obj.get("set") or {})
+    if error is not None:
+        skip(error)
         return None
     return obj  # type: ignore[return-value]
 
@@ -661,7 +699,11 @@ class TrainfitCallback(_TrainerCallback):  # type: ignore[misc,valid-type]
         self.resume_path: Optional[str] = None
 
     def on_step_end(self, args, state, control, **kwargs):
-        decisions = poll(self.decisions_path, self.state)
+        try:
+            decisions = poll(self.decisions_path, self.state)
+        except OSError as e:  # an unreadable file must not end the training run
+            log.warning("trainfit: cannot read %s: %s", self.decisions_path, e)
+            return control
         for d in decisions:
             self.seen.append(d)
             action = d.get("action")

@@ -103,18 +103,30 @@ def test_lines_that_are_not_decisions_are_skipped_and_listed(tmp_path):
         + b'{"schema": "trainfit.decision/1", "reason": "no action"}\n'
         + b'{"schema": "trainfit.decision/1", "action": "pause", "set": [1]}\n'
         + b"\xff\xfe\n"
+        + line(decision("pause", {"pause_s": "soon"}))
+        + line(decision("pause", {"pause_s": float("nan")}))
+        + line(decision("halve_micro_batch", {"micro_batch": 0}))
+        + line(decision("halve_micro_batch", {"micro_batch": True}))
+        + line(decision("lower_precision", {"precision": 16}))
         + line(good[1]),
     )
     state = tw.PollState()
     assert tw.poll(path, state) == good
     whys = [why for why, _ in state.skipped]
-    assert len(whys) == 6, whys
+    assert len(whys) == 11, whys
     assert whys[0].startswith("not JSON")
     assert whys[1] == "not a JSON object"
     assert "trainfit.decision/2" in whys[2]
     assert whys[3] == "no action"
     assert whys[4] == "set is not an object"
     assert whys[5].startswith("not JSON")
+    assert whys[6:] == [
+        "set.pause_s is 'soon'",
+        "set.pause_s is nan",
+        "set.micro_batch is 0",
+        "set.micro_batch is True",
+        "set.precision is 16",
+    ]
 
 
 def test_after_existing_skips_an_earlier_runs_decisions(tmp_path):
