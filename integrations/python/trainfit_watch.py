@@ -36,6 +36,7 @@ import math
 import os
 import shlex
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -57,6 +58,7 @@ __all__ = [
     "Observation",
     "PollState",
     "poll",
+    "poll_shared",
     "read_all",
     "needs_restart",
     "training_arguments",
@@ -241,7 +243,7 @@ def _set_error(changes: Dict[str, Any]) -> Optional[str]:
             return f"set.{key} is {value!r}"
         if not isinstance(value, types):
             return f"set.{key} is {value!r}"
-        if types[0] is int and value < 1 and key != "devices":
+        if types == (int,) and value < 1 and key != "devices":
             return f"set.{key} is {value!r}"
         if float in types and not (math.isfinite(value) and value >= 0):
             return f"set.{key} is {value!r}"
@@ -530,6 +532,34 @@ def _apply_live(
     return paused
 
 
+def _distributed():
+    """torch.distributed when a process group of more than one process is running, else None."""
+    torch = sys.modules.get("torch")  # a training program has imported it; this module does not
+    dist = getattr(torch, "distributed", None) if torch is not None else None
+    if dist is None or not dist.is_available() or not dist.is_initialized():
+        return None
+    return dist if dist.get_world_size() > 1 else None
+
+
+def poll_shared(decisions_path: "os.PathLike[str] | str", state: PollState) -> List[Decision]:
+    """:func:`poll` for every process of a distributed run: global rank 0 reads the file and
+    broadcasts what it read, so that every rank acts on the same decisions at the same step (a
+    rank that stopped alone would leave the others waiting in a collective). Call it on every
+    rank at the same point of the loop. An unreadable file reads as no decisions."""
+    dist = _distributed()
+    decisions: List[Decision] = []
+    if dist is None or dist.get_rank() == 0:
+        try:
+            decisions = poll(decisions_path, state)
+        except OSError as e:  # an unreadable file must not end the training run
+            log.warning("trainfit: cannot read %s: %s", decisions_path, e)
+    if dist is not None:
+        box: List[Any] = [decisions]
+        dist.broadcast_object_list(box, src=0)
+        decisions = box[0]
+    return decisions
+
+
 # --------------------------------------------------------------------------------------------
 # A hand-written PyTorch loop
 
@@ -699,11 +729,7 @@ class TrainfitCallback(_TrainerCallback):  # type: ignore[misc,valid-type]
         self.resume_path: Optional[str] = None
 
     def on_step_end(self, args, state, control, **kwargs):
-        try:
-            decisions = poll(self.decisions_path, self.state)
-        except OSError as e:  # an unreadable file must not end the training run
-            log.warning("trainfit: cannot read %s: %s", self.decisions_path, e)
-            return control
+        decisions = poll_shared(self.decisions_path, self.state)
         for d in decisions:
             self.seen.append(d)
             action = d.get("action")

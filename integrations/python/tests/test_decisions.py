@@ -92,7 +92,7 @@ def test_truncated_file_is_read_from_the_start(tmp_path):
 
 def test_lines_that_are_not_decisions_are_skipped_and_listed(tmp_path):
     path = tmp_path / "decisions.jsonl"
-    good = [decision("continue"), decision("pause")]
+    good = [decision("continue"), decision("pause", {"pause_s": 0.25}), decision("pause")]
     append(
         path,
         line(good[0])
@@ -108,7 +108,8 @@ def test_lines_that_are_not_decisions_are_skipped_and_listed(tmp_path):
         + line(decision("halve_micro_batch", {"micro_batch": 0}))
         + line(decision("halve_micro_batch", {"micro_batch": True}))
         + line(decision("lower_precision", {"precision": 16}))
-        + line(good[1]),
+        + line(good[1])
+        + line(good[2]),
     )
     state = tw.PollState()
     assert tw.poll(path, state) == good
