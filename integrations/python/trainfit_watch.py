@@ -493,8 +493,8 @@ def _checkpoint_step(checkpoint: "os.PathLike[str] | str") -> Optional[int]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     name = os.path.basename(os.path.normpath(checkpoint))
-    if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit():
-        return int(name[len("checkpoint-"):])
+    if name.startswith("checkpoint-") and name[len("checkpoint-") :].isdigit():
+        return int(name[len("checkpoint-") :])
     return None
 
 

@@ -54,7 +54,9 @@ def model_and_data(sequence, dtype=None):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--output-dir", required=True)
-    p.add_argument("--decisions", default=os.environ.get("TRAINFIT_DECISIONS"), help="trainfit watch's --decisions file")
+    p.add_argument(
+        "--decisions", default=os.environ.get("TRAINFIT_DECISIONS"), help="trainfit watch's --decisions file"
+    )
     p.add_argument("--max-steps", type=int, default=40)
     p.add_argument("--batch", type=int, default=4, help="per-device micro-batch")
     p.add_argument("--accumulation", type=int, default=2)

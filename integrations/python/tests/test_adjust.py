@@ -86,7 +86,10 @@ def test_a_real_out_of_memory_decision_stops_the_trainer(tmp_path):
         tmp_path / "out", per_device_train_batch_size=micro, gradient_accumulation_steps=accum, max_steps=8
     )
     trainer = Trainer(
-        model=model, args=args, train_dataset=Tokens(n=micro * accum * 8), callbacks=[counter, Script(writer, {3: line(d)}), callback]
+        model=model,
+        args=args,
+        train_dataset=Tokens(n=micro * accum * 8),
+        callbacks=[counter, Script(writer, {3: line(d)}), callback],
     )
     trainer.train()
     writer.stop()

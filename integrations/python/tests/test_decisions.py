@@ -201,8 +201,12 @@ def test_apply_decisions_without_torch():
     settings = tw.LoopSettings(micro_batch=4, gradient_accumulation=2)
     slept = []
     applied = tw.apply_decisions(
-        [decision("pause", {"pause_s": 0.25}), decision("halve_micro_batch", {"micro_batch": 2, "gradient_accumulation": 4}),
-         decision("lower_precision"), decision("none_left")],
+        [
+            decision("pause", {"pause_s": 0.25}),
+            decision("halve_micro_batch", {"micro_batch": 2, "gradient_accumulation": 4}),
+            decision("lower_precision"),
+            decision("none_left"),
+        ],
         settings,
         sampler,
         sleep=slept.append,

@@ -91,7 +91,7 @@ def test_loop_halves_the_micro_batch_live_and_restarts_for_precision(tmp_path):
     assert served == ref_served[: 5 * 16] and len(set(served)) == len(served)
     # ... so the same parameters after every step: the live change keeps the step's gradient the
     # mean over its 16 samples (float64; only the summation order differs).
-    for (_, _, _, got), (_, _, _, want) in zip(trace, reference):
+    for (_, _, _, got), (_, _, _, want) in zip(trace, reference[: len(trace)], strict=True):
         for name in want:
             torch.testing.assert_close(got[name], want[name], rtol=1e-12, atol=1e-12)
     # A changed parameter shows the check can fail: the trajectory moves from step to step.
@@ -125,7 +125,9 @@ def test_loop_with_prefetching_workers_keeps_the_samples_per_step(tmp_path):
             steps.append(seen)
             seen = 0
             if len(steps) == 1:
-                tw.apply_decisions([decision("halve_micro_batch", {"micro_batch": 4, "gradient_accumulation": 4})], settings, sampler)
+                tw.apply_decisions(
+                    [decision("halve_micro_batch", {"micro_batch": 4, "gradient_accumulation": 4})], settings, sampler
+                )
     assert steps == [16] * (N // 16)
     assert sizes[:2] == [8, 8] and sizes[-1] == 4 and 8 in sizes[2:]  # old size still in flight
     assert sum(sizes) == N

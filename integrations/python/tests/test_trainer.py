@@ -4,7 +4,6 @@ appending decisions while it trains."""
 import dataclasses
 import json
 import logging
-import os
 import time
 
 import pytest
