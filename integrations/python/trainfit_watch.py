@@ -3,8 +3,8 @@
 The decisions file holds JSON lines (schema ``trainfit.decision/1``): each line is one
 ``Decision`` of trainfit's core (``action``, ``reason``, ``set``, ``configuration``,
 ``peak_bytes``) plus ``schema``, ``time``, ``step`` and the ``observation`` that caused it.
-This module is standard library only; it imports ``transformers`` only to define
-:class:`TrainfitCallback`, and never imports ``torch``.
+This module is standard library only: importing it imports neither ``transformers`` nor
+``torch``; :class:`TrainfitCallback` is made, from ``transformers``, when it is first used.
 
 - :func:`poll` reads the lines appended since the last call. It waits for a line's newline
   before taking it, reads nothing while the file does not exist, follows a rotated file (the old
@@ -65,11 +65,13 @@ __all__ = [
     "resume_record",
     "write_resume",
     "read_resume",
+    "resume_record_for",
+    "resumed_arguments",
     "LoopSettings",
     "ResizableBatchSampler",
     "Applied",
     "apply_decisions",
-    "TrainfitCallback",
+    "TrainfitCallback",  # noqa: F822 (made on first use by __getattr__)
 ]
 
 log = logging.getLogger("trainfit_watch")
@@ -498,6 +500,34 @@ def _checkpoint_step(checkpoint: "os.PathLike[str] | str") -> Optional[int]:
     return None
 
 
+def resume_record_for(checkpoint: "os.PathLike[str] | str") -> Optional[Dict[str, Any]]:
+    """The changes to resume a Trainer ``checkpoint`` with: its own resume file, else the output
+    folder's (every change up to its step) when ``checkpoint`` was saved at or after it."""
+    record = read_resume(checkpoint)
+    if record is not None:
+        return record
+    record = read_resume(os.path.dirname(os.path.abspath(checkpoint)))
+    if record is None:
+        return None
+    step = _checkpoint_step(checkpoint)
+    if step is None or step < (record.get("global_step") or 0):
+        return None
+    return record
+
+
+def resumed_arguments(args, checkpoint: "os.PathLike[str] | str | None"):
+    """``args`` (a ``TrainingArguments``) with the values trainfit decided up to ``checkpoint``
+    applied; ``args`` itself when there are none (or ``checkpoint`` is None)."""
+    import dataclasses
+
+    if checkpoint is None:
+        return args
+    record = resume_record_for(checkpoint)
+    if record is None or not record["training_arguments"]:
+        return args
+    return dataclasses.replace(args, **record["training_arguments"])
+
+
 def _power_cap_command(watts: float) -> List[str]:
     # nvidia-smi --power-limit (-pl) takes watts and needs root; without -i it sets every GPU.
     return ["nvidia-smi", "-pl", str(int(round(watts)))]
@@ -682,143 +712,134 @@ def apply_decisions(
 # --------------------------------------------------------------------------------------------
 # Hugging Face Trainer
 
-try:
-    from transformers import TrainerCallback as _TrainerCallback
-except ImportError:  # transformers is optional: the rest of the module works without it
-    _TrainerCallback = object  # type: ignore[misc,assignment]
+_callback_class = None
 
 
-class TrainfitCallback(_TrainerCallback):  # type: ignore[misc,valid-type]
-    """A ``transformers.TrainerCallback`` that acts on ``trainfit watch``'s decisions.
+def __getattr__(name: str):
+    # TrainfitCallback is made on first use, so that importing this module imports neither
+    # transformers nor torch (PEP 562 module __getattr__).
+    global _callback_class
+    if name != "TrainfitCallback":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _callback_class is None:
+        _callback_class = _make_callback_class()
+    return _callback_class
 
-    At each optimizer step's end it reads the new decisions. ``pause`` sleeps, ``power_cap``
-    logs the ``nvidia-smi -pl`` command (runs it with ``run_power_cap=True``), ``continue`` is
-    logged. Any other change saves a checkpoint and stops training; the new arguments are written
-    to ``checkpoint-N/trainfit-resume.json`` (see :func:`resume_record`), and
-    ``TrainfitCallback.resumed_arguments(args, checkpoint)`` gives the ``TrainingArguments`` to
-    resume with. ``none_left`` saves a checkpoint and training goes on.
 
-    Decisions already in the file when the callback is made are skipped (``skip_existing``),
-    so a resumed run does not act on its predecessor's decisions again. Without
-    ``decisions_path``, the path is read from the environment variable ``TRAINFIT_DECISIONS``.
-    """
+def _make_callback_class():
+    try:
+        from transformers import TrainerCallback
+    except ImportError as e:
+        raise ImportError("TrainfitCallback needs transformers (pip install transformers)") from e
 
-    def __init__(
-        self,
-        decisions_path: "os.PathLike[str] | str | None" = None,
-        *,
-        skip_existing: bool = True,
-        run_power_cap: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        if _TrainerCallback is object:
-            raise ImportError("TrainfitCallback needs transformers (pip install transformers)")
-        if decisions_path is None:
-            decisions_path = os.environ.get("TRAINFIT_DECISIONS")
-            if not decisions_path:
-                raise ValueError("no decisions path given and TRAINFIT_DECISIONS is not set")
-        self.decisions_path = os.fspath(decisions_path)
-        self.state = PollState.after_existing(self.decisions_path) if skip_existing else PollState()
-        self.run_power_cap = run_power_cap
-        self.sleep = sleep
-        #: every decision read, in order
-        self.seen: List[Decision] = []
-        #: restart-needing decisions waiting for the checkpoint
-        self.pending: List[Decision] = []
-        #: path of the last resume file written
-        self.resume_path: Optional[str] = None
+    class TrainfitCallback(TrainerCallback):  # type: ignore[misc,valid-type]
+        """A ``transformers.TrainerCallback`` that acts on ``trainfit watch``'s decisions.
 
-    def on_step_end(self, args, state, control, **kwargs):
-        decisions = poll_shared(self.decisions_path, self.state)
-        for d in decisions:
-            self.seen.append(d)
-            action = d.get("action")
-            _apply_live(d, self.sleep, self.run_power_cap)
-            if action == "continue":
-                log.info("trainfit: no change needed: %s", _describe(d))
-            elif action == "none_left":
-                log.error("trainfit: nothing left to try; saving a checkpoint: %s", d.get("reason", ""))
-                control.should_save = True
-            elif needs_restart(d):
-                self._check_global_batch(args, d)
-                self.pending.append(d)
-        if self.pending:
-            log.warning(
-                "trainfit: saving a checkpoint at step %d and stopping to restart with %s",
-                state.global_step,
-                ", ".join(f"{k}={v}" for k, v in resume_record(self.pending, None, None)["set"].items()),
-            )
-            control.should_save = True
-            control.should_training_stop = True
-        return control
+        At each optimizer step's end it reads the new decisions. ``pause`` sleeps, ``power_cap``
+        logs the ``nvidia-smi -pl`` command (runs it with ``run_power_cap=True``), ``continue`` is
+        logged. Any other change saves a checkpoint and stops training; the new arguments are written
+        to ``checkpoint-N/trainfit-resume.json`` (see :func:`resume_record`), and
+        ``TrainfitCallback.resumed_arguments(args, checkpoint)`` gives the ``TrainingArguments`` to
+        resume with. ``none_left`` saves a checkpoint and training goes on.
 
-    def on_save(self, args, state, control, **kwargs):
-        if not self.pending:
-            return control
-        # Trainer._save_checkpoint: <output_dir>/checkpoint-<global_step> (PREFIX_CHECKPOINT_DIR).
-        folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
-        if not os.path.isdir(folder):
-            log.warning("trainfit: no checkpoint folder %s; writing the resume file in %s", folder, args.output_dir)
-            folder = args.output_dir
-        if state.is_world_process_zero:
-            record = resume_record(self.pending, folder, state.global_step)
-            # The output folder's copy holds every change since the run began, so that a later
-            # checkpoint (saved by the resumed run, without a resume file) resumes with them too.
-            earlier = read_resume(args.output_dir)
-            if earlier is not None and (earlier.get("global_step") or 0) <= state.global_step:
-                record = _merge(earlier, record)
-            if folder != args.output_dir:
-                write_resume(args.output_dir, record)
-            self.resume_path = write_resume(folder, record)
-            log.warning(
-                "trainfit: resume with trainer.train(resume_from_checkpoint=%r) and TrainingArguments %s%s",
-                folder,
-                record["training_arguments"],
-                f"; also set {record['other']}" if record["other"] else "",
-            )
-            if record["not_expressible"]:
-                log.error("trainfit: TrainingArguments cannot express %s", record["not_expressible"])
-        self.pending = []
-        return control
+        Decisions already in the file when the callback is made are skipped (``skip_existing``),
+        so a resumed run does not act on its predecessor's decisions again. Without
+        ``decisions_path``, the path is read from the environment variable ``TRAINFIT_DECISIONS``.
+        """
 
-    @staticmethod
-    def resume_record_for(checkpoint: "os.PathLike[str] | str") -> Optional[Dict[str, Any]]:
-        """The changes to resume ``checkpoint`` with: its own resume file, else the output
-        folder's (every change up to its step) when ``checkpoint`` was saved at or after it."""
-        record = read_resume(checkpoint)
-        if record is not None:
-            return record
-        record = read_resume(os.path.dirname(os.path.abspath(checkpoint)))
-        if record is None:
-            return None
-        step = _checkpoint_step(checkpoint)
-        if step is None or step < (record.get("global_step") or 0):
-            return None
-        return record
+        def __init__(
+            self,
+            decisions_path: "os.PathLike[str] | str | None" = None,
+            *,
+            skip_existing: bool = True,
+            run_power_cap: bool = False,
+            sleep: Callable[[float], None] = time.sleep,
+        ):
+            if decisions_path is None:
+                decisions_path = os.environ.get("TRAINFIT_DECISIONS")
+                if not decisions_path:
+                    raise ValueError("no decisions path given and TRAINFIT_DECISIONS is not set")
+            self.decisions_path = os.fspath(decisions_path)
+            self.state = PollState.after_existing(self.decisions_path) if skip_existing else PollState()
+            self.run_power_cap = run_power_cap
+            self.sleep = sleep
+            #: every decision read, in order
+            self.seen: List[Decision] = []
+            #: restart-needing decisions waiting for the checkpoint
+            self.pending: List[Decision] = []
+            #: path of the last resume file written
+            self.resume_path: Optional[str] = None
 
-    @staticmethod
-    def resumed_arguments(args, checkpoint: "os.PathLike[str] | str | None"):
-        """``args`` with the ``TrainingArguments`` values trainfit decided up to ``checkpoint``
-        applied (``args`` itself when there are none)."""
-        import dataclasses
-
-        if checkpoint is None:
-            return args
-        record = TrainfitCallback.resume_record_for(checkpoint)
-        if record is None or not record["training_arguments"]:
-            return args
-        return dataclasses.replace(args, **record["training_arguments"])
-
-    @staticmethod
-    def _check_global_batch(args, d: Decision) -> None:
-        changes = d.get("set") or {}
-        if "micro_batch" in changes and "gradient_accumulation" in changes:
-            new = int(changes["micro_batch"]) * int(changes["gradient_accumulation"])
-            now = args.per_device_train_batch_size * args.gradient_accumulation_steps
-            if new != now:
+        def on_step_end(self, args, state, control, **kwargs):
+            decisions = poll_shared(self.decisions_path, self.state)
+            for d in decisions:
+                self.seen.append(d)
+                action = d.get("action")
+                _apply_live(d, self.sleep, self.run_power_cap)
+                if action == "continue":
+                    log.info("trainfit: no change needed: %s", _describe(d))
+                elif action == "none_left":
+                    log.error("trainfit: nothing left to try; saving a checkpoint: %s", d.get("reason", ""))
+                    control.should_save = True
+                elif needs_restart(d):
+                    self._check_global_batch(args, d)
+                    self.pending.append(d)
+            if self.pending:
                 log.warning(
-                    "trainfit: the decision's micro-batch x accumulation is %d, this run's is %d: "
-                    "the plan does not describe this run",
-                    new,
-                    now,
+                    "trainfit: saving a checkpoint at step %d and stopping to restart with %s",
+                    state.global_step,
+                    ", ".join(f"{k}={v}" for k, v in resume_record(self.pending, None, None)["set"].items()),
                 )
+                control.should_save = True
+                control.should_training_stop = True
+            return control
+
+        def on_save(self, args, state, control, **kwargs):
+            if not self.pending:
+                return control
+            # Trainer._save_checkpoint: <output_dir>/checkpoint-<global_step> (PREFIX_CHECKPOINT_DIR).
+            folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
+            if not os.path.isdir(folder):
+                log.warning("trainfit: no checkpoint folder %s; writing the resume file in %s", folder, args.output_dir)
+                folder = args.output_dir
+            if state.is_world_process_zero:
+                record = resume_record(self.pending, folder, state.global_step)
+                # The output folder's copy holds every change since the run began, so that a later
+                # checkpoint (saved by the resumed run, without a resume file) resumes with them too.
+                earlier = read_resume(args.output_dir)
+                if earlier is not None and (earlier.get("global_step") or 0) <= state.global_step:
+                    record = _merge(earlier, record)
+                if folder != args.output_dir:
+                    write_resume(args.output_dir, record)
+                self.resume_path = write_resume(folder, record)
+                log.warning(
+                    "trainfit: resume with trainer.train(resume_from_checkpoint=%r) and TrainingArguments %s%s",
+                    folder,
+                    record["training_arguments"],
+                    f"; also set {record['other']}" if record["other"] else "",
+                )
+                if record["not_expressible"]:
+                    log.error("trainfit: TrainingArguments cannot express %s", record["not_expressible"])
+            self.pending = []
+            return control
+
+        resume_record_for = staticmethod(resume_record_for)
+        resumed_arguments = staticmethod(resumed_arguments)
+
+        @staticmethod
+        def _check_global_batch(args, d: Decision) -> None:
+            changes = d.get("set") or {}
+            if "micro_batch" in changes and "gradient_accumulation" in changes:
+                new = int(changes["micro_batch"]) * int(changes["gradient_accumulation"])
+                now = args.per_device_train_batch_size * args.gradient_accumulation_steps
+                if new != now:
+                    log.warning(
+                        "trainfit: the decision's micro-batch x accumulation is %d, this run's is %d: "
+                        "the plan does not describe this run",
+                        new,
+                        now,
+                    )
+
+    TrainfitCallback.__module__ = __name__
+    TrainfitCallback.__qualname__ = "TrainfitCallback"
+    return TrainfitCallback

@@ -1,6 +1,8 @@
 """(1) Reading the decisions file: every action, partial lines, late, rotated and truncated files."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from conftest import EXAMPLES, append, decision, line, tw
@@ -218,3 +220,15 @@ def test_apply_decisions_without_torch():
     assert [d["action"] for d in applied.restart] == ["lower_precision"]
     assert [d["action"] for d in applied.none_left] == ["none_left"]
     assert [len(b) for b in sampler] == [2] * 5
+
+
+def test_importing_the_module_imports_neither_torch_nor_transformers():
+    code = (
+        "import sys, trainfit_watch as tw; "
+        "assert not {'torch', 'transformers'} & set(sys.modules), sorted(m for m in sys.modules if 'tor' in m); "
+        "print(tw.RESUME_FILE)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=os.path.dirname(tw.__file__), capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and r.stdout.strip() == tw.RESUME_FILE, r.stderr
