@@ -92,6 +92,8 @@ ACTIONS = (
     "halve_sequence",
     "mesh_layout",
     "lower_precision",
+    "keep_optimizer_on_device",
+    "more_accumulation",
     "power_cap",
     "pause",
     "fewer_devices",
@@ -279,6 +281,9 @@ def _parse(line: bytes, state: PollState) -> Optional[Decision]:
     if "set" in obj and not isinstance(obj["set"], dict):
         skip("set is not an object")
         return None
+    if "set" in obj:
+        # schema/decision.schema.json allows null for a knob that stays: the same as absent.
+        obj["set"] = {k: v for k, v in obj["set"].items() if v is not None}
     error = _set_error(obj.get("set") or {})
     if error is not None:
         skip(error)

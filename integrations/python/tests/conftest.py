@@ -27,6 +27,8 @@ EXAMPLES = {
     "halve_sequence": {"sequence": 1024, "micro_batch": 8},
     "mesh_layout": {"devices": 8, "micro_batch": 1, "gradient_accumulation": 16},
     "lower_precision": {"precision": "bf16"},
+    "keep_optimizer_on_device": {"offload_optimizer": False},
+    "more_accumulation": {"gradient_accumulation": 16, "global_batch": 64},
     "power_cap": {"power_cap_w": 250},
     "pause": {"pause_s": 30},
     "fewer_devices": {"devices": 3, "gradient_accumulation": 6, "global_batch": 72},

@@ -45,6 +45,14 @@ def test_partial_lines_wait_for_their_newline(tmp_path):
     assert state.skipped == []
 
 
+def test_a_null_knob_is_an_absent_one(tmp_path):
+    path = tmp_path / "decisions.jsonl"
+    d = decision("halve_micro_batch", {"micro_batch": 2, "gradient_accumulation": 8, "sequence": None, "device": None})
+    append(path, line(d))
+    (got,) = tw.read_all(path)
+    assert got["set"] == {"micro_batch": 2, "gradient_accumulation": 8}
+
+
 def test_file_that_appears_late(tmp_path):
     path = tmp_path / "later" / "decisions.jsonl"
     state = tw.PollState()
