@@ -89,13 +89,14 @@ def test_a_real_out_of_memory_decision_stops_the_trainer(tmp_path):
         model=model,
         args=args,
         train_dataset=Tokens(n=micro * accum * 8),
-        callbacks=[counter, Script(writer, {3: line(d)}), callback],
+        callbacks=[counter, callback, Script(writer, {3: line(d)})],  # written after step 3's poll
     )
     trainer.train()
     writer.stop()
 
     assert [x["action"] for x in callback.seen] == [d["action"]]
     assert trainer.state.global_step == 4
+    assert counter.per_step == [accum] * 4 and set(counter.sizes) == {micro}
     record = json.loads((tmp_path / "out" / "checkpoint-4" / tw.RESUME_FILE).read_text())
     ta, other, refused = tw.training_arguments(d["set"])
     assert record["training_arguments"] == ta and record["other"] == other and record["not_expressible"] == refused
