@@ -89,7 +89,8 @@ enum When {
 struct Op {
     /// Its inputs, a range of `Tape::inputs`.
     inputs: Range<usize>,
-    out: Option<V>,
+    /// The storage of its output.
+    out: Option<usize>,
     /// The storages it saves for backward, each with its condition, a range of `Tape::saves`.
     saves: Range<usize>,
     back: Back,
@@ -167,22 +168,36 @@ pub(crate) struct Tape {
 /// one estimate allocates them once.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// Per storage: requires grad.
-    grad: Vec<bool>,
-    /// Per storage: the op that creates it, the one it is the output of or the first that saves
-    /// it (masks and statistics are born with the op that saves them); `NONE` when none does.
-    created: Vec<usize>,
-    /// Per storage: the first op (in program order) that saves it, after whose backward it is
-    /// freed; `NONE` when nothing saves it.
-    first_saver: Vec<usize>,
-    /// Per op: bytes of the activations it creates.
-    born: Vec<u64>,
-    /// Per op: bytes of the saved tensors its backward frees.
-    freed: Vec<u64>,
-    /// Per op: bytes whose last use it is, `(not saved, all but the output)`.
-    deaths: Vec<(u64, u64)>,
-    grad_of: Vec<Option<usize>>,
+    storages: Vec<StorageState>,
+    ops: Vec<OpState>,
+    /// Gradient buffers of the backward: bytes and references.
     bufs: Vec<(u64, u32)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct StorageState {
+    /// Requires grad.
+    grad: bool,
+    /// The op that creates it, the one it is the output of or the first that saves it (masks
+    /// and statistics are born with the op that saves them); `NONE` when none does.
+    created: usize,
+    /// The first op (in program order) that saves it, after whose backward it is freed; `NONE`
+    /// when nothing saves it.
+    first_saver: usize,
+    /// The buffer of `Scratch::bufs` holding its gradient during backward; `NONE` when none does.
+    grad_of: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct OpState {
+    /// Bytes of the activations it creates.
+    born: u64,
+    /// Bytes of the tensors whose last use it is, the block's output excepted.
+    dies: u64,
+    /// Of those, the tensors nothing saves.
+    dies_unsaved: u64,
+    /// Bytes of the saved tensors its backward frees.
+    freed: u64,
 }
 
 fn refill<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
@@ -197,7 +212,6 @@ const CAPACITY: usize = 192;
 
 impl Tape {
     pub fn new() -> Self {
-        let per_storage = || Vec::with_capacity(CAPACITY);
         Tape {
             storages: Vec::with_capacity(CAPACITY),
             ops: Vec::with_capacity(CAPACITY),
@@ -207,13 +221,8 @@ impl Tape {
             autocast_weights: 0,
             traffic: 0,
             scratch: Scratch {
-                grad: Vec::with_capacity(CAPACITY),
-                created: per_storage(),
-                first_saver: per_storage(),
-                born: Vec::with_capacity(CAPACITY),
-                freed: Vec::with_capacity(CAPACITY),
-                deaths: Vec::with_capacity(CAPACITY),
-                grad_of: Vec::with_capacity(CAPACITY),
+                storages: Vec::with_capacity(CAPACITY),
+                ops: Vec::with_capacity(CAPACITY),
                 bufs: Vec::with_capacity(CAPACITY),
             },
         }
@@ -290,7 +299,7 @@ impl Tape {
             .extend(saves.iter().map(|&(v, when)| (v.sid, when)));
         self.ops.push(Op {
             inputs: first_input..self.inputs.len(),
-            out,
+            out: out.map(|o| o.sid),
             saves: first_save..self.saves.len(),
             back,
             bwd_temp: 0,
@@ -580,127 +589,129 @@ impl Tape {
     /// Runs the program forward then backward from `output`, whose gradient arrives from above.
     pub fn profile(&mut self, output: V) -> Profile {
         let mut sc = core::mem::take(&mut self.scratch);
-        self.resolve(&mut sc);
-        let p = self.walk(output, &mut sc);
+        let saved = self.resolve(output, &mut sc);
+        let p = self.walk(output, saved, &mut sc);
         self.scratch = sc;
         p
     }
 
-    /// Which tensors require a gradient (an op's output does when any of its inputs does), which
-    /// each op saves, and the activation bytes each op creates.
-    fn resolve(&self, sc: &mut Scratch) {
-        let n = self.storages.len();
-        sc.grad.clear();
-        sc.grad.extend(self.storages.iter().map(|st| st.grad));
-        refill(&mut sc.created, n, NONE);
-        refill(&mut sc.first_saver, n, NONE);
-        sc.born.clear();
+    /// One pass forward over the program: which tensors require a gradient (an op's output does
+    /// when any of its inputs does), which each op saves, the activation bytes each op creates,
+    /// which die at each op (a tensor lives from its creation to its last use, or to the end when
+    /// saved or the output), and what the backward of each op frees of the saved ones. Returns
+    /// the saved bytes that count as the block's memory (its own tensors and its input) and, of
+    /// them, the input's.
+    fn resolve(&self, output: V, sc: &mut Scratch) -> (u64, u64) {
+        sc.storages.clear();
+        sc.storages
+            .extend(self.storages.iter().map(|st| StorageState {
+                grad: st.grad,
+                created: NONE,
+                first_saver: NONE,
+                grad_of: NONE,
+            }));
+        refill(&mut sc.ops, self.ops.len(), OpState::default());
+        let (mut saved_total, mut input_saved) = (0u64, 0u64);
+        let states = &mut sc.storages;
+        let op_states = &mut sc.ops;
+        // Marks `sid` created by op `i` unless an earlier op did, and counts its bytes born at `i`
+        // and dying at its last use.
+        let create = |sid: usize, i: usize, states: &mut [StorageState], ops: &mut [OpState]| {
+            let st = &self.storages[sid];
+            if states[sid].created != NONE {
+                return;
+            }
+            states[sid].created = i;
+            if st.kind == Kind::Act {
+                ops[i].born += st.bytes;
+                if sid != output.sid {
+                    let d = &mut ops[st.last_use.max(i)];
+                    d.dies += st.bytes;
+                    d.dies_unsaved += st.bytes;
+                }
+            }
+        };
         for (i, op) in self.ops.iter().enumerate() {
             let inputs = &self.inputs[op.inputs.clone()];
-            let any = inputs.iter().any(|v| sc.grad[v.sid]);
-            let mut born = 0;
-            let mut create = |sid: usize, created: &mut [usize]| {
-                if created[sid] == NONE {
-                    created[sid] = i;
-                    if self.storages[sid].kind == Kind::Act {
-                        born += self.storages[sid].bytes;
-                    }
-                }
-            };
+            let any = inputs.iter().any(|v| states[v.sid].grad);
             if let Some(o) = op.out {
-                sc.grad[o.sid] = any;
-                create(o.sid, &mut sc.created);
+                states[o].grad = any;
+                create(o, i, states, op_states);
             }
             for &(sid, when) in &self.saves[op.saves.clone()] {
                 let keeps = match when {
                     When::Any => any,
-                    When::Input(k) => sc.grad[inputs[k].sid],
+                    When::Input(k) => states[inputs[k].sid].grad,
                 };
-                if keeps {
-                    if sc.first_saver[sid] == NONE {
-                        sc.first_saver[sid] = i;
+                if !keeps {
+                    continue;
+                }
+                create(sid, i, states, op_states);
+                if states[sid].first_saver != NONE {
+                    continue;
+                }
+                states[sid].first_saver = i;
+                let st = &self.storages[sid];
+                match st.kind {
+                    Kind::Act => {
+                        saved_total += st.bytes;
+                        op_states[i].freed += st.bytes;
+                        if sid != output.sid {
+                            let created = states[sid].created;
+                            op_states[st.last_use.max(created)].dies_unsaved -= st.bytes;
+                        }
                     }
-                    create(sid, &mut sc.created);
+                    Kind::External => {
+                        saved_total += st.bytes;
+                        input_saved += st.bytes;
+                        op_states[i].freed += st.bytes;
+                    }
+                    _ => {}
                 }
             }
-            sc.born.push(born);
         }
+        (saved_total, input_saved)
     }
 
-    fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
-        // Forward: a tensor lives from its creation to its last use, or to the end when saved or
-        // the output. Bytes dying at each op, with and without the saved tensors kept; the saved
-        // bytes that count as the block's memory: its own tensors and its input; and what the
-        // backward of each op frees of them.
-        refill(&mut sc.deaths, self.ops.len(), (0, 0));
-        refill(&mut sc.freed, self.ops.len(), 0);
-        let deaths = &mut sc.deaths;
-        let (mut saved_total, mut input_saved) = (0u64, 0u64);
-        let storages = self.storages.iter().zip(&sc.created).zip(&sc.first_saver);
-        for (sid, ((st, &created), &first_saver)) in storages.enumerate() {
-            let saved = first_saver != NONE;
-            match st.kind {
-                Kind::Act => {
-                    if saved {
-                        saved_total += st.bytes;
-                        sc.freed[first_saver] += st.bytes;
-                    }
-                    if created != NONE && sid != output.sid {
-                        let d = &mut deaths[st.last_use.max(created)];
-                        if !saved {
-                            d.0 += st.bytes;
-                        }
-                        d.1 += st.bytes;
-                    }
-                }
-                Kind::External if saved => {
-                    saved_total += st.bytes;
-                    input_saved += st.bytes;
-                    sc.freed[first_saver] += st.bytes;
-                }
-                _ => {}
-            }
-        }
+    fn walk(&self, output: V, (saved_total, input_saved): (u64, u64), sc: &mut Scratch) -> Profile {
+        // Forward: live bytes with the saved tensors kept, and with nothing kept.
         let (mut live, mut live_unsaved) = (0u64, 0u64);
         let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
-        for ((op, &born), &(dead, dead_unsaved)) in self.ops.iter().zip(&sc.born).zip(deaths.iter())
-        {
-            live += born;
-            live_unsaved += born;
+        for (op, st) in self.ops.iter().zip(&sc.ops) {
+            live += st.born;
+            live_unsaved += st.born;
             fwd_peak = fwd_peak.max(live + op.fwd_temp);
             fwd_peak_unsaved = fwd_peak_unsaved.max(live_unsaved + op.fwd_temp);
-            live -= dead;
-            live_unsaved -= dead_unsaved;
+            live -= st.dies_unsaved;
+            live_unsaved -= st.dies;
         }
 
         // Backward: the ops in reverse, gradient buffers with reference counts.
-        let grad = &sc.grad;
-        refill(&mut sc.grad_of, self.storages.len(), None);
-        sc.bufs.clear();
-        let grad_of = &mut sc.grad_of;
+        let states = &mut sc.storages;
         let bufs = &mut sc.bufs;
+        bufs.clear();
         let mut live_grads = 0u64;
         let mut param_grads = 0u64;
         let mut saved_live = saved_total;
         let out_bytes = self.storages[output.sid].bytes;
-        let out_grad = grad[output.sid];
+        let out_grad = states[output.sid].grad;
         if out_grad {
             bufs.push((out_bytes, 1));
-            grad_of[output.sid] = Some(0);
+            states[output.sid].grad_of = 0;
             live_grads += out_bytes;
         }
         let mut bwd_peak = saved_live + live_grads;
-        for (op, &freed) in self.ops.iter().zip(&sc.freed).rev() {
-            let g = op.out.and_then(|o| grad_of[o.sid]);
-            if let (Some(out), Some(g)) = (op.out, g) {
+        for (op, op_state) in self.ops.iter().zip(&sc.ops).rev() {
+            let g = op.out.map_or(NONE, |o| states[o].grad_of);
+            if let (Some(out), true) = (op.out, g != NONE) {
                 let inputs = &self.inputs[op.inputs.clone()];
                 let temp_runs = match op.bwd_temp_when {
                     When::Any => true,
-                    When::Input(k) => grad[inputs[k].sid],
+                    When::Input(k) => states[inputs[k].sid].grad,
                 };
                 let mut transient = if temp_runs { op.bwd_temp } else { 0 };
                 for v in inputs {
-                    if !grad[v.sid] {
+                    if !states[v.sid].grad {
                         continue;
                     }
                     let st = &self.storages[v.sid];
@@ -722,37 +733,35 @@ impl Tape {
                         bufs[g].1 += 1;
                         g
                     };
-                    match grad_of[v.sid] {
-                        None => grad_of[v.sid] = Some(new_buf),
-                        Some(existing) if bufs[existing].1 == 1 && fresh => {
-                            // In-place accumulation: the new gradient lives until it is added.
-                            transient += v.bytes();
-                            live_grads -= release(bufs, new_buf);
-                        }
-                        Some(existing) => {
-                            bufs.push((v.bytes(), 1));
-                            live_grads += v.bytes();
-                            let sum = bufs.len() - 1;
-                            live_grads -= release(bufs, existing);
-                            live_grads -= release(bufs, new_buf);
-                            grad_of[v.sid] = Some(sum);
-                        }
+                    let existing = states[v.sid].grad_of;
+                    if existing == NONE {
+                        states[v.sid].grad_of = new_buf;
+                    } else if bufs[existing].1 == 1 && fresh {
+                        // In-place accumulation: the new gradient lives until it is added.
+                        transient += v.bytes();
+                        live_grads -= release(bufs, new_buf);
+                    } else {
+                        bufs.push((v.bytes(), 1));
+                        live_grads += v.bytes();
+                        let sum = bufs.len() - 1;
+                        live_grads -= release(bufs, existing);
+                        live_grads -= release(bufs, new_buf);
+                        states[v.sid].grad_of = sum;
                     }
                 }
                 bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads + transient);
                 live_grads -= release(bufs, g);
-                grad_of[out.sid] = None;
+                states[out].grad_of = NONE;
             }
-            saved_live -= freed;
+            saved_live -= op_state.freed;
             bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads);
         }
         let input_grad = self
             .storages
             .iter()
-            .zip(grad_of.iter())
-            .filter(|(st, _)| st.kind == Kind::External)
-            .filter_map(|(_, g)| *g)
-            .map(|b| bufs[b].0)
+            .zip(states.iter())
+            .filter(|(st, state)| st.kind == Kind::External && state.grad_of != NONE)
+            .map(|(_, state)| bufs[state.grad_of].0)
             .max()
             .unwrap_or(0);
         Profile {
