@@ -93,6 +93,21 @@ fn layer_program(
     moe: bool,
     rope: bool,
 ) -> Result<Profile> {
+    let (_, out) = record_layer(tape, spec, r, sh, in_grad, moe, rope)?;
+    Ok(tape.profile(out))
+}
+
+/// Records one decoder layer's program (as [`layer_program`]) into `tape` and returns its input
+/// and output, so that it can be profiled with and without a gradient for its input.
+fn record_layer(
+    tape: &mut Tape,
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    in_grad: bool,
+    moe: bool,
+    rope: bool,
+) -> Result<(V, V)> {
     let global;
     let r = if spec.family == Family::Llama4 && !rope && r.global_kernel != r.kernel {
         let mut g = r.clone();
@@ -107,7 +122,7 @@ fn layer_program(
         // `freqs_cis`: one complex64 (1, s, head_dim / 2) table for every layer.
         let freqs = b.t.shared(elems(&[sh.s, spec.head_dim])?, 4);
         let out = b.llama4_layer(x, freqs, moe, rope)?;
-        return Ok(b.t.profile(out));
+        return Ok((x, out));
     }
     let rot = elems(&[tokens, spec.head_dim])?;
     let cos = b.t.shared(rot, rotary_bytes(spec, r));
@@ -129,7 +144,7 @@ fn layer_program(
         Family::DeepseekV2 | Family::DeepseekV3 => b.mla_layer(x, cos, sin, moe)?,
         _ => b.llama_layer(x, cos, sin, moe)?,
     };
-    Ok(b.t.profile(out))
+    Ok((x, out))
 }
 
 /// A builder for a block whose input is the residual stream of `tokens` tokens.
@@ -421,21 +436,17 @@ fn programs(
     let embed_grad = embed.out_grad;
     let kind_moe = layers.all_moe;
     let first_rope = layers.llama4.iter().any(|k| k.1 && k.2 > 0);
-    let first = layer_program(
+    // The first layer and the others run the same program; only the first one's input may need
+    // no gradient (a frozen embedding), so one recording gives both profiles.
+    let (input, out) = record_layer(
         &mut tape, spec, r_layers, sh, embed_grad, kind_moe, first_rope,
     )?;
+    let first = tape.profile(out);
     let layer = if first.out_grad == embed_grad {
         first
     } else {
-        layer_program(
-            &mut tape,
-            spec,
-            r_layers,
-            sh,
-            first.out_grad,
-            kind_moe,
-            first_rope,
-        )?
+        tape.set_requires_grad(input, first.out_grad);
+        tape.profile(out)
     };
     let moe_layer = if layers.mixed {
         Some(layer_program(

@@ -16,7 +16,9 @@ use crate::math::round_up;
 /// CUDA caching allocator block size (`kMinBlockSize` in `CUDACachingAllocator.cpp`).
 pub(crate) const BLOCK: u64 = 512;
 
-/// A tensor value: a storage and a view of it.
+/// A tensor value: a storage and a view of it. Whether it requires a gradient is not part of it:
+/// `profile` works that out from the program's inputs, so one recording serves an input that
+/// needs a gradient and one that does not.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct V {
     sid: usize,
@@ -24,8 +26,6 @@ pub(crate) struct V {
     pub elems: u64,
     /// Bytes per element.
     pub dt: u64,
-    /// Requires grad.
-    pub grad: bool,
 }
 
 impl V {
@@ -59,14 +59,11 @@ const NONE: usize = usize::MAX;
 struct Storage {
     bytes: u64,
     kind: Kind,
-    /// The op that creates it: the one it is the output of, or the first that saves it (masks and
-    /// statistics are born with the op that saves them). `NONE` before.
-    created: usize,
+    /// Requires grad as given: a trainable parameter, an input said to; activations are worked
+    /// out from their op's inputs.
+    grad: bool,
     /// The last op (in program order) that reads it; 0 when none does.
     last_use: usize,
-    /// The first op (in program order) that saves it: backward frees it after that op. `NONE` when
-    /// nothing saves it.
-    first_saver: usize,
 }
 
 /// How the backward of an op treats its output gradient.
@@ -78,20 +75,30 @@ enum Back {
     Pass,
 }
 
+/// When an op saves a tensor for backward, or allocates a backward temporary: PyTorch keeps what
+/// the gradient of some input needs, so it depends on which inputs require a gradient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum When {
+    /// Some input requires a gradient (so the output does, and the op has a backward).
+    Any,
+    /// The op's input of this index requires a gradient.
+    Input(usize),
+}
+
 #[derive(Debug, Clone)]
 struct Op {
     /// Its inputs, a range of `Tape::inputs`.
     inputs: Range<usize>,
-    out: Option<V>,
-    /// The storages it saves for backward, each once, a range of `Tape::saved`.
-    saved: Range<usize>,
+    /// The storage of its output.
+    out: Option<usize>,
+    /// The storages it saves for backward, each with its condition, a range of `Tape::saves`.
+    saves: Range<usize>,
     back: Back,
-    /// Extra bytes the backward kernel allocates and frees inside itself.
+    /// Extra bytes the backward kernel allocates and frees inside itself, and when.
     bwd_temp: u64,
+    bwd_temp_when: When,
     /// Extra bytes the forward allocates and frees inside itself.
     fwd_temp: u64,
-    /// Bytes of the activations it creates.
-    born: u64,
 }
 
 /// Live-byte profile of one block.
@@ -136,17 +143,19 @@ pub(crate) fn elems(factors: &[u64]) -> Result<u64> {
 
 /// A forward program of one block.
 ///
-/// What the liveness sweep needs of each storage (the op that creates it, the last op that reads
-/// it, the first op that saves it) is recorded as the ops are, so `profile` walks the program once
-/// forward and once backward.
+/// The ops are recorded once, each with what it may save for backward and on which condition;
+/// `profile` then works out which tensors require a gradient from the inputs' and parameters'
+/// flags, what is saved, and what each op creates, and walks the program once forward and once
+/// backward. Profiling again after [`Tape::set_requires_grad`] gives the same block with an input
+/// that needs no gradient (the first layer after a frozen embedding) without recording it again.
 #[derive(Debug, Default)]
 pub(crate) struct Tape {
     storages: Vec<Storage>,
     ops: Vec<Op>,
     /// The inputs of every op, in program order.
     inputs: Vec<V>,
-    /// The storages every op saves, in program order.
-    saved: Vec<usize>,
+    /// What every op may save, in program order: the storage and when.
+    saves: Vec<(usize, When)>,
     grad_bytes_override: Option<u64>,
     /// Bytes of the lower-precision copies autocast made of trainable weights so far.
     autocast_weights: u64,
@@ -155,13 +164,40 @@ pub(crate) struct Tape {
     scratch: Scratch,
 }
 
-/// Buffers of `profile`, kept between programs so that one estimate allocates them once.
+/// What `profile` works out, per storage and per op, in buffers kept between programs so that
+/// one estimate allocates them once.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// Bytes whose last use is each op: `(not saved, all but the output)`.
-    deaths: Vec<(u64, u64)>,
-    grad_of: Vec<Option<usize>>,
+    storages: Vec<StorageState>,
+    ops: Vec<OpState>,
+    /// Gradient buffers of the backward: bytes and references.
     bufs: Vec<(u64, u32)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct StorageState {
+    /// Requires grad.
+    grad: bool,
+    /// The op that creates it, the one it is the output of or the first that saves it (masks
+    /// and statistics are born with the op that saves them); `NONE` when none does.
+    created: usize,
+    /// The first op (in program order) that saves it, after whose backward it is freed; `NONE`
+    /// when nothing saves it.
+    first_saver: usize,
+    /// The buffer of `Scratch::bufs` holding its gradient during backward; `NONE` when none does.
+    grad_of: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct OpState {
+    /// Bytes of the activations it creates.
+    born: u64,
+    /// Bytes of the tensors whose last use it is, the block's output excepted.
+    dies: u64,
+    /// Of those, the tensors nothing saves.
+    dies_unsaved: u64,
+    /// Bytes of the saved tensors its backward frees.
+    freed: u64,
 }
 
 fn refill<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
@@ -180,13 +216,13 @@ impl Tape {
             storages: Vec::with_capacity(CAPACITY),
             ops: Vec::with_capacity(CAPACITY),
             inputs: Vec::with_capacity(2 * CAPACITY),
-            saved: Vec::with_capacity(CAPACITY),
+            saves: Vec::with_capacity(CAPACITY),
             grad_bytes_override: None,
             autocast_weights: 0,
             traffic: 0,
             scratch: Scratch {
-                deaths: Vec::with_capacity(CAPACITY),
-                grad_of: Vec::with_capacity(CAPACITY),
+                storages: Vec::with_capacity(CAPACITY),
+                ops: Vec::with_capacity(CAPACITY),
                 bufs: Vec::with_capacity(CAPACITY),
             },
         }
@@ -197,116 +233,78 @@ impl Tape {
         self.storages.clear();
         self.ops.clear();
         self.inputs.clear();
-        self.saved.clear();
+        self.saves.clear();
         self.grad_bytes_override = grad_bytes;
         self.autocast_weights = 0;
         self.traffic = 0;
     }
 
-    fn storage(&mut self, elems: u64, dt: u64, kind: Kind) -> usize {
+    fn storage(&mut self, elems: u64, dt: u64, kind: Kind, grad: bool) -> V {
         self.storages.push(Storage {
             bytes: round_up(elems.saturating_mul(dt), BLOCK),
             kind,
-            created: NONE,
+            grad,
             last_use: 0,
-            first_saver: NONE,
         });
-        self.storages.len() - 1
-    }
-
-    fn fresh(&mut self, elems: u64, dt: u64, grad: bool) -> V {
-        let sid = self.storage(elems, dt, Kind::Act);
         V {
-            sid,
+            sid: self.storages.len() - 1,
             elems,
             dt,
-            grad,
         }
+    }
+
+    fn fresh(&mut self, elems: u64, dt: u64) -> V {
+        self.storage(elems, dt, Kind::Act, false)
     }
 
     /// A table shared by every block and live for the whole pass (rotary cos/sin, the causal mask).
     pub fn shared(&mut self, elems: u64, dt: u64) -> V {
-        let sid = self.storage(elems, dt, Kind::Shared);
-        V {
-            sid,
-            elems,
-            dt,
-            grad: false,
-        }
+        self.storage(elems, dt, Kind::Shared, false)
     }
 
     /// The block's input, live before the block runs.
     pub fn external(&mut self, elems: u64, dt: u64, grad: bool) -> V {
-        let sid = self.storage(elems, dt, Kind::External);
-        V {
-            sid,
-            elems,
-            dt,
-            grad,
-        }
+        self.storage(elems, dt, Kind::External, grad)
+    }
+
+    /// Whether the block's input `input` requires a gradient, for the next `profile`.
+    pub fn set_requires_grad(&mut self, input: V, grad: bool) {
+        let st = &mut self.storages[input.sid];
+        debug_assert!(st.kind == Kind::External, "only an input's flag is given");
+        st.grad = grad;
     }
 
     /// A parameter of the block.
     pub fn param(&mut self, elems: u64, dt: u64, trainable: bool) -> V {
-        let sid = self.storage(elems, dt, Kind::Param { trainable });
-        V {
-            sid,
-            elems,
-            dt,
-            grad: trainable,
-        }
+        self.storage(elems, dt, Kind::Param { trainable }, trainable)
     }
 
-    /// Marks storage `sid` created by op `i` unless an earlier op did; returns the bytes born.
-    fn create(&mut self, sid: usize, i: usize) -> u64 {
-        let st = &mut self.storages[sid];
-        if st.created != NONE {
-            return 0;
-        }
-        st.created = i;
-        if st.kind == Kind::Act {
-            st.bytes
-        } else {
-            0
-        }
-    }
-
-    fn push(&mut self, inputs: &[V], out: Option<V>, saved: &[V], back: Back) -> usize {
+    /// Records an op reading `inputs` and writing `out`, which saves each of `saves` for backward
+    /// when its condition holds.
+    fn push(&mut self, inputs: &[V], out: Option<V>, saves: &[(V, When)], back: Back) -> usize {
         let i = self.ops.len();
         let first_input = self.inputs.len();
         for v in inputs {
             self.storages[v.sid].last_use = i;
-            self.inputs.push(*v);
         }
-        let mut born = 0;
-        if let Some(o) = out {
-            born += self.create(o.sid, i);
+        self.inputs.extend_from_slice(inputs);
+        if let (Some(o), Some(w)) = (out, inputs.first()) {
             // Autocast's weight cache keeps the lower-precision copy of a trainable weight.
-            if let Some(w) = inputs.first() {
-                if self.storages[w.sid].kind == (Kind::Param { trainable: true }) && o.dt < w.dt {
-                    self.autocast_weights += self.storages[o.sid].bytes;
-                }
+            if self.storages[w.sid].kind == (Kind::Param { trainable: true }) && o.dt < w.dt {
+                self.autocast_weights += self.storages[o.sid].bytes;
             }
         }
-        let first_saved = self.saved.len();
-        for v in saved {
-            if self.saved[first_saved..].contains(&v.sid) {
-                continue;
-            }
-            self.saved.push(v.sid);
-            if self.storages[v.sid].first_saver == NONE {
-                self.storages[v.sid].first_saver = i;
-            }
-            born += self.create(v.sid, i);
-        }
+        let first_save = self.saves.len();
+        self.saves
+            .extend(saves.iter().map(|&(v, when)| (v.sid, when)));
         self.ops.push(Op {
             inputs: first_input..self.inputs.len(),
-            out,
-            saved: first_saved..self.saved.len(),
+            out: out.map(|o| o.sid),
+            saves: first_save..self.saves.len(),
             back,
             bwd_temp: 0,
+            bwd_temp_when: When::Any,
             fwd_temp: 0,
-            born,
         });
         i
     }
@@ -334,71 +332,56 @@ impl Tape {
 
     /// `x @ w.T (+ b)`: keeps `x` when `w` trains and `w` when `x` needs a gradient.
     pub fn linear(&mut self, x: V, w: V, out_elems: u64) -> V {
-        let out = self.fresh(out_elems, x.dt, x.grad || w.grad);
-        let mut saved = [x; 2];
-        let mut n = 0;
-        if w.grad {
-            saved[n] = x;
-            n += 1;
-        }
-        if x.grad {
-            saved[n] = w;
-            n += 1;
-        }
-        self.push(&[x, w], Some(out), &saved[..n], Back::Fresh);
+        let out = self.fresh(out_elems, x.dt);
+        let saves = [(x, When::Input(1)), (w, When::Input(0))];
+        self.push(&[x, w], Some(out), &saves, Back::Fresh);
         out
     }
 
     /// A frozen bitsandbytes 4-bit linear: keeps only the packed weight, dequantises it to a
     /// temporary in forward and again in backward (`bnb.autograd.MatMul4Bit`).
     pub fn quantized_linear(&mut self, x: V, w: V, out_elems: u64, dequant_bytes: u64) -> V {
-        let out = self.fresh(out_elems, x.dt, x.grad);
+        let out = self.fresh(out_elems, x.dt);
         let op = self.push(&[x, w], Some(out), &[], Back::Fresh);
         let temp = round_up(dequant_bytes, BLOCK);
         self.set_fwd_temp(op, temp);
-        if x.grad {
-            self.set_bwd_temp(op, temp);
-        }
+        self.set_bwd_temp(op, temp);
         out
     }
 
     /// Embedding lookup: keeps the indices; its backward builds a dense gradient of the table
     /// (`embedding_dense_backward`).
     pub fn embedding(&mut self, ids: V, table: V, out_elems: u64) -> V {
-        let out = self.fresh(out_elems, table.dt, table.grad);
-        let saved: &[V] = if table.grad { &[ids] } else { &[] };
-        self.push(&[ids, table], Some(out), saved, Back::Fresh);
+        let out = self.fresh(out_elems, table.dt);
+        self.push(
+            &[ids, table],
+            Some(out),
+            &[(ids, When::Input(1))],
+            Back::Fresh,
+        );
         out
     }
 
     /// Elementwise product of two tensors (the smaller one broadcast).
     pub fn mul(&mut self, a: V, b: V) -> V {
-        let big = if a.elems >= b.elems { a } else { b };
+        let a_big = a.elems >= b.elems;
+        let (big, small, small_input) = if a_big { (a, b, 1) } else { (b, a, 0) };
         let dt = a.dt.max(b.dt);
-        let out = self.fresh(big.elems, dt, a.grad || b.grad);
-        let mut saved = [a; 2];
-        let mut n = 0;
-        if a.grad {
-            saved[n] = b;
-            n += 1;
-        }
-        if b.grad {
-            saved[n] = a;
-            n += 1;
-        }
-        let op = self.push(&[a, b], Some(out), &saved[..n], Back::Fresh);
+        let out = self.fresh(big.elems, dt);
+        let saves = [(b, When::Input(0)), (a, When::Input(1))];
+        let op = self.push(&[a, b], Some(out), &saves, Back::Fresh);
         self.moved(&[a, b], out);
         // The gradient of a broadcast operand is the full-size product, then reduced.
-        let small = if a.elems >= b.elems { b } else { a };
-        if small.grad && small.elems < big.elems {
+        if small.elems < big.elems {
             self.set_bwd_temp(op, round_up(big.elems.saturating_mul(dt), BLOCK));
+            self.ops[op].bwd_temp_when = When::Input(small_input);
         }
         out
     }
 
     /// Product with a Python scalar: keeps nothing.
     pub fn scale(&mut self, a: V) -> V {
-        let out = self.fresh(a.elems, a.dt, a.grad);
+        let out = self.fresh(a.elems, a.dt);
         self.push(&[a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
@@ -407,7 +390,7 @@ impl Tape {
     /// Sum of two tensors of the same shape (residual connections): keeps nothing, passes the gradient on.
     pub fn add(&mut self, a: V, b: V) -> V {
         let dt = a.dt.max(b.dt);
-        let out = self.fresh(a.elems.max(b.elems), dt, a.grad || b.grad);
+        let out = self.fresh(a.elems.max(b.elems), dt);
         let back = if a.dt == b.dt && a.elems == b.elems {
             Back::Pass
         } else {
@@ -420,7 +403,7 @@ impl Tape {
 
     /// Adds a constant or a tensor that needs no gradient: keeps nothing.
     pub fn add_const(&mut self, a: V) -> V {
-        let out = self.fresh(a.elems, a.dt, a.grad);
+        let out = self.fresh(a.elems, a.dt);
         self.push(&[a], Some(out), &[], Back::Pass);
         self.moved(&[a], out);
         out
@@ -431,7 +414,7 @@ impl Tape {
         if a.dt == dt {
             return a;
         }
-        let out = self.fresh(a.elems, dt, a.grad);
+        let out = self.fresh(a.elems, dt);
         self.push(&[a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
@@ -444,7 +427,7 @@ impl Tape {
 
     /// A copy into a new storage (`.contiguous()` of a transposed view, `cat`).
     pub fn copy(&mut self, a: V) -> V {
-        let out = self.fresh(a.elems, a.dt, a.grad);
+        let out = self.fresh(a.elems, a.dt);
         self.push(&[a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
@@ -452,18 +435,16 @@ impl Tape {
 
     /// An elementwise op whose backward needs its input (`pow`, `silu`, `gelu`, `tanh` input form, `exp`).
     pub fn unary_keep_input(&mut self, a: V, out_dt: u64) -> V {
-        let out = self.fresh(a.elems, out_dt, a.grad);
-        let saved: &[V] = if a.grad { &[a] } else { &[] };
-        self.push(&[a], Some(out), saved, Back::Fresh);
+        let out = self.fresh(a.elems, out_dt);
+        self.push(&[a], Some(out), &[(a, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         out
     }
 
     /// An elementwise op whose backward needs its output (`tanh`, `rsqrt`, `relu`, `softmax`, `sigmoid`).
     pub fn unary_keep_output(&mut self, a: V, out_dt: u64) -> V {
-        let out = self.fresh(a.elems, out_dt, a.grad);
-        let saved: &[V] = if a.grad { &[out] } else { &[] };
-        self.push(&[a], Some(out), saved, Back::Fresh);
+        let out = self.fresh(a.elems, out_dt);
+        self.push(&[a], Some(out), &[(out, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -472,15 +453,13 @@ impl Tape {
     pub fn square(&mut self, a: V) -> V {
         let out = self.unary_keep_input(a, a.dt);
         let op = self.ops.len() - 1;
-        if a.grad {
-            self.set_bwd_temp(op, 2 * a.bytes());
-        }
+        self.set_bwd_temp(op, 2 * a.bytes());
         out
     }
 
     /// A reduction over the last dimension (`mean`, `sum`): keeps nothing; its backward expands the gradient.
     pub fn reduce(&mut self, a: V, out_elems: u64) -> V {
-        let out = self.fresh(out_elems, a.dt, a.grad);
+        let out = self.fresh(out_elems, a.dt);
         self.push(&[a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
@@ -488,10 +467,9 @@ impl Tape {
 
     /// Dropout with probability above zero: CUDA's fused kernel keeps a one-byte mask.
     pub fn dropout(&mut self, a: V) -> V {
-        let out = self.fresh(a.elems, a.dt, a.grad);
-        let mask = self.fresh(a.elems, 1, false);
-        let saved: &[V] = if a.grad { &[mask] } else { &[] };
-        self.push(&[a], Some(out), saved, Back::Fresh);
+        let out = self.fresh(a.elems, a.dt);
+        let mask = self.fresh(a.elems, 1);
+        self.push(&[a], Some(out), &[(mask, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         self.moved(&[], mask);
         out
@@ -499,7 +477,7 @@ impl Tape {
 
     /// A tensor drawn in forward (`torch.empty_like(x).uniform_()`): no inputs, no gradient.
     pub fn noise(&mut self, elems: u64, dt: u64) -> V {
-        let out = self.fresh(elems, dt, false);
+        let out = self.fresh(elems, dt);
         self.push(&[], Some(out), &[], Back::Pass);
         self.moved(&[], out);
         out
@@ -514,25 +492,23 @@ impl Tape {
     /// Rows picked by an index (`x[index]`, `topk` values): keeps only the int64 index, of
     /// `index_elems` elements; its backward scatters the gradient into a zero tensor of `a`'s size.
     pub fn gather(&mut self, a: V, out_elems: u64, index_elems: u64) -> V {
-        let out = self.fresh(out_elems, a.dt, a.grad);
-        let index = self.fresh(index_elems, 8, false);
-        let saved: &[V] = if a.grad { &[index] } else { &[] };
-        self.push(&[a], Some(out), saved, Back::Fresh);
+        let out = self.fresh(out_elems, a.dt);
+        let index = self.fresh(index_elems, 8);
+        self.push(&[a], Some(out), &[(index, When::Input(0))], Back::Fresh);
         self.moved(&[out], out);
         out
     }
 
     /// `native_layer_norm`: keeps the input and the mean and rstd of each row.
     pub fn layer_norm(&mut self, x: V, w: Option<V>, rows: u64) -> V {
-        let out = self.fresh(x.elems, x.dt, x.grad || w.is_some_and(|w| w.grad));
+        let out = self.fresh(x.elems, x.dt);
         // Mean and rstd per row, in the input's dtype as the CUDA kernel returns them.
-        let stats = self.fresh(rows, x.dt, false);
-        let rstd = self.fresh(rows, x.dt, false);
-        let needs = x.grad || w.is_some_and(|w| w.grad);
-        let saved: &[V] = if needs { &[x, stats, rstd] } else { &[] };
+        let stats = self.fresh(rows, x.dt);
+        let rstd = self.fresh(rows, x.dt);
+        let saves = [(x, When::Any), (stats, When::Any), (rstd, When::Any)];
         match w {
-            Some(w) => self.push(&[x, w], Some(out), saved, Back::Fresh),
-            None => self.push(&[x], Some(out), saved, Back::Fresh),
+            Some(w) => self.push(&[x, w], Some(out), &saves, Back::Fresh),
+            None => self.push(&[x], Some(out), &saves, Back::Fresh),
         };
         self.moved(&[x], out);
         out
@@ -550,48 +526,36 @@ impl Tape {
         bwd_workspace: u64,
         bias: Option<V>,
     ) -> V {
-        let grad = q.grad || k.grad || v.grad;
-        let out = self.fresh(q.elems, q.dt, grad);
-        let lse = self.fresh(lse_elems, 4, false);
+        let out = self.fresh(q.elems, q.dt);
+        let lse = self.fresh(lse_elems, 4);
         // The Philox seed and offset are two one-element tensors, kept for the backward's dropout replay.
-        let seed = self.fresh(2, 8, false);
-        let offset = self.fresh(1, 8, false);
-        let mut saved = [q, k, v, out, lse, seed, offset, q];
-        let n = match (grad, bias) {
-            (false, _) => 0,
-            (true, None) => 7,
-            (true, Some(b)) => {
-                saved[7] = b;
+        let seed = self.fresh(2, 8);
+        let offset = self.fresh(1, 8);
+        let mut saves = [q, k, v, out, lse, seed, offset, q].map(|t| (t, When::Any));
+        let n = match bias {
+            None => 7,
+            Some(b) => {
+                saves[7].0 = b;
                 8
             }
         };
-        let op = self.push(&[q, k, v], Some(out), &saved[..n], Back::Fresh);
-        if grad {
-            self.set_bwd_temp(op, bwd_workspace);
-        }
+        let op = self.push(&[q, k, v], Some(out), &saves[..n], Back::Fresh);
+        self.set_bwd_temp(op, bwd_workspace);
         out
     }
 
     /// Batched matmul of two activations (eager attention): keeps both.
     pub fn bmm(&mut self, a: V, b: V, out_elems: u64) -> V {
-        let out = self.fresh(out_elems, a.dt, a.grad || b.grad);
-        let mut saved = [a; 2];
-        let mut n = 0;
-        if b.grad {
-            saved[n] = a;
-            n += 1;
-        }
-        if a.grad {
-            saved[n] = b;
-            n += 1;
-        }
-        self.push(&[a, b], Some(out), &saved[..n], Back::Fresh);
+        let out = self.fresh(out_elems, a.dt);
+        let saves = [(a, When::Input(1)), (b, When::Input(0))];
+        self.push(&[a, b], Some(out), &saves, Back::Fresh);
         out
     }
 
-    /// Adds a temporary of `bytes` to the backward of the op just recorded.
+    /// Adds a temporary of `bytes` to the backward of the op just recorded (whenever it runs).
     pub fn last_bwd_temp(&mut self, bytes: u64) {
         if let Some(op) = self.ops.last_mut() {
+            debug_assert!(op.bwd_temp_when == When::Any, "one condition per op");
             op.bwd_temp = op.bwd_temp.saturating_add(round_up(bytes, BLOCK));
         }
     }
@@ -625,75 +589,132 @@ impl Tape {
     /// Runs the program forward then backward from `output`, whose gradient arrives from above.
     pub fn profile(&mut self, output: V) -> Profile {
         let mut sc = core::mem::take(&mut self.scratch);
-        let p = self.walk(output, &mut sc);
+        let saved = self.resolve(output, &mut sc);
+        let p = self.walk(output, saved, &mut sc);
         self.scratch = sc;
         p
     }
 
-    fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
-        // Forward: a tensor lives from its creation to its last use, or to the end when saved or
-        // the output. Bytes dying at each op, with and without the saved tensors kept; the saved
-        // bytes that count as the block's memory: its own tensors and its input.
-        refill(&mut sc.deaths, self.ops.len(), (0, 0));
-        let deaths = &mut sc.deaths;
+    /// One pass forward over the program: which tensors require a gradient (an op's output does
+    /// when any of its inputs does), which each op saves, the activation bytes each op creates,
+    /// which die at each op (a tensor lives from its creation to its last use, or to the end when
+    /// saved or the output), and what the backward of each op frees of the saved ones. Returns
+    /// the saved bytes that count as the block's memory (its own tensors and its input) and, of
+    /// them, the input's.
+    fn resolve(&self, output: V, sc: &mut Scratch) -> (u64, u64) {
+        sc.storages.clear();
+        sc.storages
+            .extend(self.storages.iter().map(|st| StorageState {
+                grad: st.grad,
+                created: NONE,
+                first_saver: NONE,
+                grad_of: NONE,
+            }));
+        refill(&mut sc.ops, self.ops.len(), OpState::default());
         let (mut saved_total, mut input_saved) = (0u64, 0u64);
-        for (sid, st) in self.storages.iter().enumerate() {
-            let saved = st.first_saver != NONE;
-            match st.kind {
-                Kind::Act => {
-                    if saved {
+        let states = &mut sc.storages;
+        let op_states = &mut sc.ops;
+        // Marks `sid` created by op `i` unless an earlier op did, and counts its bytes born at `i`
+        // and dying at its last use.
+        let create = |sid: usize, i: usize, states: &mut [StorageState], ops: &mut [OpState]| {
+            let st = &self.storages[sid];
+            if states[sid].created != NONE {
+                return;
+            }
+            states[sid].created = i;
+            if st.kind == Kind::Act {
+                ops[i].born += st.bytes;
+                if sid != output.sid {
+                    let d = &mut ops[st.last_use.max(i)];
+                    d.dies += st.bytes;
+                    d.dies_unsaved += st.bytes;
+                }
+            }
+        };
+        for (i, op) in self.ops.iter().enumerate() {
+            let inputs = &self.inputs[op.inputs.clone()];
+            let any = inputs.iter().any(|v| states[v.sid].grad);
+            if let Some(o) = op.out {
+                states[o].grad = any;
+                create(o, i, states, op_states);
+            }
+            for &(sid, when) in &self.saves[op.saves.clone()] {
+                let keeps = match when {
+                    When::Any => any,
+                    When::Input(k) => states[inputs[k].sid].grad,
+                };
+                if !keeps {
+                    continue;
+                }
+                create(sid, i, states, op_states);
+                if states[sid].first_saver != NONE {
+                    continue;
+                }
+                states[sid].first_saver = i;
+                let st = &self.storages[sid];
+                match st.kind {
+                    Kind::Act => {
                         saved_total += st.bytes;
-                    }
-                    if st.created != NONE && sid != output.sid {
-                        let d = &mut deaths[st.last_use.max(st.created)];
-                        if !saved {
-                            d.0 += st.bytes;
+                        op_states[i].freed += st.bytes;
+                        if sid != output.sid {
+                            let created = states[sid].created;
+                            op_states[st.last_use.max(created)].dies_unsaved -= st.bytes;
                         }
-                        d.1 += st.bytes;
                     }
+                    Kind::External => {
+                        saved_total += st.bytes;
+                        input_saved += st.bytes;
+                        op_states[i].freed += st.bytes;
+                    }
+                    _ => {}
                 }
-                Kind::External if saved => {
-                    saved_total += st.bytes;
-                    input_saved += st.bytes;
-                }
-                _ => {}
             }
         }
+        (saved_total, input_saved)
+    }
+
+    fn walk(&self, output: V, (saved_total, input_saved): (u64, u64), sc: &mut Scratch) -> Profile {
+        // Forward: live bytes with the saved tensors kept, and with nothing kept.
         let (mut live, mut live_unsaved) = (0u64, 0u64);
         let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
-        for (op, &(dead, dead_unsaved)) in self.ops.iter().zip(deaths.iter()) {
-            live += op.born;
-            live_unsaved += op.born;
+        for (op, st) in self.ops.iter().zip(&sc.ops) {
+            live += st.born;
+            live_unsaved += st.born;
             fwd_peak = fwd_peak.max(live + op.fwd_temp);
             fwd_peak_unsaved = fwd_peak_unsaved.max(live_unsaved + op.fwd_temp);
-            live -= dead;
-            live_unsaved -= dead_unsaved;
+            live -= st.dies_unsaved;
+            live_unsaved -= st.dies;
         }
 
         // Backward: the ops in reverse, gradient buffers with reference counts.
-        refill(&mut sc.grad_of, self.storages.len(), None);
-        sc.bufs.clear();
-        let grad_of = &mut sc.grad_of;
+        let states = &mut sc.storages;
         let bufs = &mut sc.bufs;
+        bufs.clear();
         let mut live_grads = 0u64;
         let mut param_grads = 0u64;
         let mut saved_live = saved_total;
         let out_bytes = self.storages[output.sid].bytes;
-        if output.grad {
+        let out_grad = states[output.sid].grad;
+        if out_grad {
             bufs.push((out_bytes, 1));
-            grad_of[output.sid] = Some(0);
+            states[output.sid].grad_of = 0;
             live_grads += out_bytes;
         }
         let mut bwd_peak = saved_live + live_grads;
-        for (i, op) in self.ops.iter().enumerate().rev() {
-            let g = op.out.and_then(|o| grad_of[o.sid]);
-            if let (Some(out), Some(g)) = (op.out, g) {
-                let mut transient = op.bwd_temp;
-                for v in &self.inputs[op.inputs.clone()] {
-                    if !v.grad {
+        for (op, op_state) in self.ops.iter().zip(&sc.ops).rev() {
+            let g = op.out.map_or(NONE, |o| states[o].grad_of);
+            if let (Some(out), true) = (op.out, g != NONE) {
+                let inputs = &self.inputs[op.inputs.clone()];
+                let temp_runs = match op.bwd_temp_when {
+                    When::Any => true,
+                    When::Input(k) => states[inputs[k].sid].grad,
+                };
+                let mut transient = if temp_runs { op.bwd_temp } else { 0 };
+                for v in inputs {
+                    if !states[v.sid].grad {
                         continue;
                     }
-                    let st = self.storages[v.sid];
+                    let st = &self.storages[v.sid];
                     if let Kind::Param { trainable } = st.kind {
                         if trainable {
                             param_grads += match self.grad_bytes_override {
@@ -712,42 +733,35 @@ impl Tape {
                         bufs[g].1 += 1;
                         g
                     };
-                    match grad_of[v.sid] {
-                        None => grad_of[v.sid] = Some(new_buf),
-                        Some(existing) if bufs[existing].1 == 1 && fresh => {
-                            // In-place accumulation: the new gradient lives until it is added.
-                            transient += v.bytes();
-                            live_grads -= release(bufs, new_buf);
-                        }
-                        Some(existing) => {
-                            bufs.push((v.bytes(), 1));
-                            live_grads += v.bytes();
-                            let sum = bufs.len() - 1;
-                            live_grads -= release(bufs, existing);
-                            live_grads -= release(bufs, new_buf);
-                            grad_of[v.sid] = Some(sum);
-                        }
+                    let existing = states[v.sid].grad_of;
+                    if existing == NONE {
+                        states[v.sid].grad_of = new_buf;
+                    } else if bufs[existing].1 == 1 && fresh {
+                        // In-place accumulation: the new gradient lives until it is added.
+                        transient += v.bytes();
+                        live_grads -= release(bufs, new_buf);
+                    } else {
+                        bufs.push((v.bytes(), 1));
+                        live_grads += v.bytes();
+                        let sum = bufs.len() - 1;
+                        live_grads -= release(bufs, existing);
+                        live_grads -= release(bufs, new_buf);
+                        states[v.sid].grad_of = sum;
                     }
                 }
                 bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads + transient);
                 live_grads -= release(bufs, g);
-                grad_of[out.sid] = None;
+                states[out].grad_of = NONE;
             }
-            for &s in &self.saved[op.saved.clone()] {
-                let st = &self.storages[s];
-                if st.first_saver == i && matches!(st.kind, Kind::Act | Kind::External) {
-                    saved_live = saved_live.saturating_sub(st.bytes);
-                }
-            }
+            saved_live -= op_state.freed;
             bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads);
         }
         let input_grad = self
             .storages
             .iter()
-            .zip(grad_of.iter())
-            .filter(|(st, _)| st.kind == Kind::External)
-            .filter_map(|(_, g)| *g)
-            .map(|b| bufs[b].0)
+            .zip(states.iter())
+            .filter(|(st, state)| st.kind == Kind::External && state.grad_of != NONE)
+            .map(|(_, state)| bufs[state.grad_of].0)
             .max()
             .unwrap_or(0);
         Profile {
@@ -760,7 +774,7 @@ impl Tape {
             bwd_peak,
             param_grads,
             input_grad,
-            out_grad: output.grad,
+            out_grad,
             out_bytes,
         }
     }

@@ -59,9 +59,8 @@ impl Builder<'_> {
     fn bloom_gelu(&mut self, x: V) -> V {
         self.t.fwd_scratch(4 * x.bytes());
         let y = self.t.unary_keep_input(x, x.dt);
-        if x.grad {
-            self.t.last_bwd_temp(5 * x.bytes());
-        }
+        // Counted only when its backward runs, that is when `x` requires a gradient.
+        self.t.last_bwd_temp(5 * x.bytes());
         y
     }
 }
