@@ -275,6 +275,98 @@ export interface Machine {
 }
 
 /**
+ * A model's architecture as engines take it as settings: sizes, attention grouping, feed-forward
+ * block, positions, normalisation, biases and experts (from the resolved model spec, whose
+ * fields name the `config.json` keys they come from).
+ */
+export interface Architecture {
+    /**
+     * Hugging Face `model_type`.
+     */
+    family: Family;
+    /**
+     * Decoder layers (`num_hidden_layers`).
+     */
+    layers: number;
+    /**
+     * Hidden size (`hidden_size`).
+     */
+    hidden: number;
+    /**
+     * Query heads (`num_attention_heads`).
+     */
+    heads: number;
+    /**
+     * Key/value heads (`num_key_value_heads`); fewer than `heads` with grouped-query attention.
+     */
+    kv_heads: number;
+    /**
+     * Width of one head (`head_dim`, else `hidden / heads`).
+     */
+    head_dim: number;
+    /**
+     * Width of the dense feed-forward block (`intermediate_size`).
+     */
+    intermediate: number;
+    /**
+     * Feed-forward activation.
+     */
+    activation: Activation;
+    /**
+     * Gated feed-forward block (SwiGLU with SiLU, GeGLU with GELU).
+     */
+    gated: boolean;
+    /**
+     * Vocabulary rows (`vocab_size`).
+     */
+    vocab: number;
+    /**
+     * Longest context the checkpoint was trained for (`max_position_embeddings`).
+     */
+    max_positions: number;
+    /**
+     * How positions enter the model.
+     */
+    positions: Positions;
+    /**
+     * The output projection shares the token embedding (`tie_word_embeddings`).
+     */
+    tied_embeddings: boolean;
+    /**
+     * Normalisation layers' kind.
+     */
+    norm: NormKind;
+    /**
+     * Queries and keys are normalised inside attention.
+     */
+    qk_norm: boolean;
+    /**
+     * Which projections carry a bias vector.
+     */
+    bias: Bias;
+    /**
+     * Mixture-of-experts layers; absent for a dense model.
+     */
+    moe: ArchitectureMoe | null;
+    /**
+     * Multi-head latent attention (DeepSeek-V2/V3).
+     */
+    latent_attention: boolean;
+    /**
+     * Attention and feed-forward read the same input (GPT-NeoX, GPT-J, Phi-2).
+     */
+    parallel_residual: boolean;
+    /**
+     * Sliding-window (or chunked) attention's window in tokens, on some or all layers.
+     */
+    sliding_window: number | null;
+    /**
+     * Logits or attention scores pass through a `tanh` soft cap (Gemma-2).
+     */
+    softcap: boolean;
+}
+
+/**
  * A network result.
  */
 export interface NetworkBenchmark {
@@ -390,6 +482,11 @@ export type Phase = "forward" | "backward" | "optimizer_step" | "prefill" | "dec
 export type Mode = "conservative" | "balanced" | "extreme";
 
 /**
+ * A public pretraining dataset of trainfit's table.
+ */
+export type KnownDataset = "fineweb" | "fineweb_edu" | "slimpajama" | "pile" | "openwebtext";
+
+/**
  * A reader that contributed to an accelerator's entry.
  */
 export type Reader = "nvml" | "sysfs" | "wgpu" | "sysinfo" | "metal" | "ioreg" | "catalogue" | "webgpu";
@@ -461,7 +558,7 @@ export type FallbackAction = "halve_micro_batch" | "full_checkpointing" | "adamw
 /**
  * An engine format.
  */
-export type Format = "torchrun" | "training_arguments" | "accelerate" | "deepspeed" | "torchtitan" | "megatron" | "peft" | "axolotl" | "slurm" | "kubeflow" | "mlx" | "vllm" | "sglang" | "llama_cpp";
+export type Format = "torchrun" | "training_arguments" | "accelerate" | "deepspeed" | "torchtitan" | "megatron" | "peft" | "unsloth" | "axolotl" | "slurm" | "kubeflow" | "mlx" | "vllm" | "sglang" | "llama_cpp";
 
 /**
  * Architecture family, as named by Hugging Face `model_type`.
@@ -868,6 +965,16 @@ export interface Topology {
      */
     links?: AcceleratorLink[];
 }
+
+/**
+ * How many phases a pretraining run has.
+ */
+export type Phases = number | PhaseSplit;
+
+/**
+ * How positions enter a model.
+ */
+export type Positions = "rotary" | "learned" | "alibi";
 
 /**
  * How the optimizer step runs.
@@ -1417,6 +1524,11 @@ export interface Configuration {
      */
     power: PowerEstimate;
     /**
+     * The data path: download or first pass, streaming against training, cache tier and
+     * temporary disk (absent when serving).
+     */
+    data?: DataPlan;
+    /**
      * Serving figures, for `serve`.
      */
     serve: ServeEstimate | null;
@@ -1442,6 +1554,12 @@ export interface Configuration {
      * Conditions worth acting on, each with a stable code and its numbers.
      */
     warnings: Warning[];
+    /**
+     * Two-phase pretraining (`goal.phases`): the second phase. This configuration's own knobs,
+     * memory, time and training config are then phase A's, on its share of the tokens.
+     * Default: absent (one phase).
+     */
+    phase_b?: PhaseB;
 }
 
 /**
@@ -1641,7 +1759,7 @@ export interface ExportFile {
     name: string;
     /**
      * IANA media type: `application/json`, `application/yaml` (RFC 9512), `application/toml`,
-     * or `application/x-sh` for shell scripts.
+     * `application/x-sh` for shell scripts, `text/x-python` for Python scripts, or `text/plain`.
      */
     media_type: string;
     /**
@@ -2166,6 +2284,95 @@ export interface Estimate {
 }
 
 /**
+ * Phase B of a two-phase pretraining run, as the goal fixes it.
+ */
+export interface PhaseSplit {
+    /**
+     * Share of the run's tokens trained in phase B, above 0 and at most 0.5. Default: 0.1
+     * (MiniCPM's WSD decay stage, about 10 % of the tokens).
+     */
+    phase_b_share?: number;
+    /**
+     * Phase B's tokens per sequence. Default: the longest that fits the mode's memory target,
+     * at most 16 times phase A's (Llama 3's 8K to 128K) and the model's positions, at least
+     * phase A's.
+     */
+    phase_b_sequence?: number;
+}
+
+/**
+ * Phase B of a two-phase pretraining run: the same model, from phase A's last checkpoint, at a
+ * longer sequence (when one fits) with the learning rate decayed from phase A's constant peak.
+ */
+export interface PhaseB {
+    /**
+     * Share of the run's tokens trained in phase B.
+     */
+    share: number;
+    /**
+     * Whether phase B fits within the mode's memory target.
+     */
+    fits: boolean;
+    /**
+     * Sequences per device per step.
+     */
+    micro_batch: number;
+    /**
+     * Micro-batches accumulated per optimizer step.
+     */
+    gradient_accumulation: number;
+    /**
+     * Sequences per optimizer step over all devices: the same tokens per step as phase A
+     * where whole micro-batches allow.
+     */
+    global_batch: number;
+    /**
+     * Tokens per sequence.
+     */
+    sequence: number;
+    /**
+     * Activation recomputation.
+     */
+    checkpointing: Checkpointing;
+    /**
+     * Optimizer.
+     */
+    optimizer: Optimizer;
+    /**
+     * Sharding across devices.
+     */
+    sharding: Sharding;
+    /**
+     * Offload to host memory.
+     */
+    offload: Offload;
+    /**
+     * Peak memory of one device, term by term.
+     */
+    memory: Estimate;
+    /**
+     * Step time, throughput and phase B's time (its `budget_s` is the whole run's).
+     */
+    time: TimeEstimate;
+    /**
+     * The training config of phase B: warm-up none, the decay from phase A's peak.
+     */
+    training: TrainingConfig;
+    /**
+     * Ordered adjustments for out-of-memory recovery in phase B.
+     */
+    fallbacks: Fallback[];
+    /**
+     * Both phases, seconds.
+     */
+    total_s: number | null;
+    /**
+     * Conditions of phase B worth acting on.
+     */
+    warnings: Warning[];
+}
+
+/**
  * Power and energy of a configuration.
  */
 export interface PowerEstimate {
@@ -2185,6 +2392,10 @@ export interface PowerEstimate {
      * Energy of the run, kWh.
      */
     energy_kwh: number | null;
+    /**
+     * The whole system against the power supply, when its rating is known (one machine).
+     */
+    system?: SystemPower;
 }
 
 /**
@@ -2223,6 +2434,15 @@ export interface Power {
      * Whether RAPL energy counters are readable by this user (root-only since Linux 5.10).
      */
     rapl_readable?: boolean | null;
+    /**
+     * Rating of the power supply, W: typed by the user (source `user`), since no interface
+     * reports it. Default: unknown.
+     */
+    psu_w?: Value<number>;
+    /**
+     * Whether the power supply is ATX 3.0, typed by the user. Default: unknown.
+     */
+    psu_atx3?: boolean;
 }
 
 /**
@@ -2599,6 +2819,103 @@ export interface ClusterSummary {
 }
 
 /**
+ * The data path of a configuration.
+ */
+export interface DataPlan {
+    /**
+     * The dataset of the table, when the goal names one.
+     */
+    dataset: KnownDataset | null;
+    /**
+     * Where it lives.
+     */
+    location: DataLocation;
+    /**
+     * Tokens in the dataset.
+     */
+    dataset_tokens: number;
+    /**
+     * Passes over the dataset the run makes: its tokens over the dataset's.
+     */
+    epochs: number;
+    /**
+     * Bytes as stored per token (the table's size over its tokens, the goal's, or 4 bytes of
+     * text per token).
+     */
+    stored_bytes_per_token: number;
+    /**
+     * Bytes the run takes from where the data lives: the dataset, or the part one run reads when
+     * it reads less than one pass.
+     */
+    fetch_bytes: number;
+    /**
+     * Rate at which the data is read where it lives, MB/s; `null` when unknown.
+     */
+    source_mbs: number | null;
+    /**
+     * Where that rate comes from.
+     */
+    source_rate: RateSource | null;
+    /**
+     * Seconds to download (hub, object store) or read once (local disk, network mount) the
+     * fetched bytes at that rate.
+     */
+    first_pass_s: number | null;
+    /**
+     * Seconds to tokenise the fetched text once at the tokenizer's rate (50 MB/s).
+     */
+    tokenise_s: number;
+    /**
+     * Tokens per second that streaming from the source delivers: its rate, or tokenising on the
+     * fly, whichever is slower.
+     */
+    stream_tokens_per_s: number | null;
+    /**
+     * Whether streaming keeps up with the configuration's tokens per second.
+     */
+    streaming_keeps_up: boolean | null;
+    /**
+     * Tokenised shards of the fetched tokens, bytes (2 or 4 bytes per token by vocabulary).
+     */
+    tokenised_bytes: number;
+    /**
+     * RAM the page cache may use: system memory (within the cgroup limit) less the OS reserve
+     * and the run's own host memory, bytes.
+     */
+    page_cache_bytes: number | null;
+    /**
+     * Where the tokenised shards are best cached: RAM when they fit the page cache, else the
+     * fastest local disk with room.
+     */
+    cache: CacheTier;
+    /**
+     * Mount point of the cache, for a disk.
+     */
+    cache_mount: string | null;
+    /**
+     * Read rate of the cache, MB/s.
+     */
+    cache_read_mbs: number | null;
+    /**
+     * Where that rate comes from.
+     */
+    cache_rate: RateSource | null;
+    /**
+     * Whether reading the cached shards keeps up with training.
+     */
+    cache_keeps_up: boolean | null;
+    /**
+     * Temporary disk for tokenisation and shuffling: the download (hub, object store), the
+     * tokenised shards and the shuffle index, bytes.
+     */
+    temporary_bytes: number;
+    /**
+     * Free space on the largest local file system, bytes.
+     */
+    disk_free_bytes: number | null;
+}
+
+/**
  * The devices a plan runs on.
  */
 export interface Device {
@@ -2681,6 +2998,32 @@ export interface Device {
      * Lowest power limit that can be set, W (NVIDIA).
      */
     power_min_w: number | null;
+}
+
+/**
+ * The experts of a mixture-of-experts architecture.
+ */
+export interface ArchitectureMoe {
+    /**
+     * Routed experts per MoE layer.
+     */
+    experts: number;
+    /**
+     * Experts each token is routed to (`num_experts_per_tok`).
+     */
+    top_k: number;
+    /**
+     * Width of one routed expert (`moe_intermediate_size`).
+     */
+    expert_intermediate: number;
+    /**
+     * Total width of the always-on shared experts; 0 without them.
+     */
+    shared_intermediate: number;
+    /**
+     * Layers whose feed-forward block stays dense.
+     */
+    dense_layers: number;
 }
 
 /**
@@ -2811,6 +3154,30 @@ export interface Goal {
      * the search fills in the rest. Explicit axes win over `shape`, `shape` over the search.
      */
     mesh?: MeshConstraints;
+    /**
+     * The training data: a dataset of the table or its size, and where it lives; the plan's
+     * `data` section reads it. Default: the run's tokens, on a local disk.
+     */
+    dataset?: Dataset;
+    /**
+     * The power supply's rating, W, instead of the profile's `power.psu_w` (the probe cannot
+     * read it). Default: the profile's, else none (no headroom check).
+     */
+    psu_w?: number;
+    /**
+     * Whether the power supply is ATX 3.0 (built to carry GPU power excursions), instead of the
+     * profile's `power.psu_atx3`: it may then run at its full rating rather than 68 % of it.
+     * Default: the profile's, else not known (68 %).
+     */
+    psu_atx3?: boolean;
+    /**
+     * Pretraining in phases: `1`, `2`, or `{"phase_b_share": ..., "phase_b_sequence": ...}`
+     * for two. Phase A trains most tokens at the configuration's sequence; phase B the rest at
+     * a longer context with the learning rate decayed, as Llama 3's long-context stage, MiniCPM's
+     * WSD decay and OLMo 2's mid-training do (see `configuration.phase_b`). Default: one phase
+     * (phase B needs a long-context or high-quality data set only the user can supply).
+     */
+    phases?: Phases;
 }
 
 /**
@@ -2923,6 +3290,16 @@ export interface ModelChoice {
      * Layers, hidden size, heads, FFN size and vocabulary, for a generated model.
      */
     shape: Shape | null;
+    /**
+     * The architecture of the model, given or generated, from its resolved spec: what engines
+     * that build the model from flags (Megatron-LM, torchtitan) need. Absent in plans written
+     * before it was added.
+     */
+    architecture?: Architecture;
+    /**
+     * The tokenizer a generated model is sized for. Default: absent (a given model's own).
+     */
+    tokenizer?: Tokenizer;
 }
 
 /**
@@ -3050,12 +3427,97 @@ export interface ServePlan {
 /**
  * The stable identifier of a warning or suggestion.
  */
-export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect" | "fixed_batch_scaling";
+export type WarningCode = "does_not_fit" | "sequence_beyond_context" | "attention_runs_eager" | "logits_dominate" | "optimizer_step_peak" | "time_budget_exceeded" | "below_mode_range" | "large_vocab_logits" | "qlora_exceeds_lora" | "data_loading_bottleneck" | "disk_space" | "power_above_target" | "power_near_limit" | "thermal_risk" | "on_battery" | "swap_in_use" | "hdd_streaming" | "no_bf16" | "no_flash_attention" | "cgroup_limit" | "unified_memory_limit" | "cpu_only" | "speed_unknown" | "use_a_gpu" | "slow_interconnect" | "fixed_batch_scaling" | "data_path_bound" | "temporary_disk" | "psu_headroom";
+
+/**
+ * The tokenizer of a generated model: the public one nearest the vocabulary that Tao et al.
+ * 2024 predict as compute-optimal for its non-embedding parameters.
+ */
+export interface Tokenizer {
+    /**
+     * Short name: `sentencepiece-bpe-4096`, `llama-2`, `gpt-2` or `llama-3`.
+     */
+    name: string;
+    /**
+     * Its vocabulary, tokens (the model's `vocab_size`).
+     */
+    vocab: number;
+    /**
+     * The vocabulary Tao et al. 2024 predict for the model's size, tokens.
+     */
+    optimal_vocab: number;
+    /**
+     * Which tokenizer, and where it comes from.
+     */
+    source: string;
+}
+
+/**
+ * The training data a goal names.
+ */
+export interface Dataset {
+    /**
+     * A public dataset from trainfit's table, whose size and tokens are known. Default: none.
+     */
+    name?: KnownDataset;
+    /**
+     * Tokens in the dataset (a part of a named one, when smaller). Default: the named dataset's;
+     * else `bytes` at 4 bytes of text per token; else the run's tokens.
+     */
+    tokens?: number;
+    /**
+     * Size as stored where it lives, bytes. Default: the named dataset's size per token times
+     * `tokens`; else 4 bytes per token.
+     */
+    bytes?: number;
+    /**
+     * Where it lives. Default: `hub` for a named dataset, else `local`.
+     */
+    location?: DataLocation;
+}
 
 /**
  * The two layouts.
  */
 export type HeteroKind = "pipeline" | "data";
+
+/**
+ * The whole system's draw in a mode, against the power supply's rating.
+ */
+export interface SystemPower {
+    /**
+     * Accelerators at their power limit in the mode (the cap, else TDP), all of them, W.
+     */
+    accelerators_w: number;
+    /**
+     * CPU package power, all sockets, W.
+     */
+    cpu_w: number;
+    /**
+     * Where the CPU figure comes from.
+     */
+    cpu_source: string;
+    /**
+     * Board, memory, drives and fans, W.
+     */
+    rest_w: number;
+    /**
+     * The sum, W.
+     */
+    total_w: number;
+    /**
+     * The power supply's rating, W.
+     */
+    psu_w: number;
+    /**
+     * Share of the rating the system may draw sustained: 0.68, or 1 for an ATX 3.0 supply.
+     */
+    safe_share: number;
+    /**
+     * Share of the rating the system draws.
+     */
+    load_share: number;
+}
 
 /**
  * Time of a configuration.
@@ -3130,6 +3592,11 @@ export interface TimeEstimate {
      * best candidate carries the same.
      */
     breakdown?: StepTime;
+    /**
+     * When the run ends past `budget_s`: what fits the budget instead. Default: absent (the run
+     * fits its budget, or its time is unknown).
+     */
+    over_budget?: OverBudget;
 }
 
 /**
@@ -3282,6 +3749,29 @@ export type Role = "coordinator" | "worker" | "gradient_accumulator";
 export type NetworkKind = "ethernet" | "wifi" | "infiniband" | "loopback" | "virtual" | "other";
 
 /**
+ * What a run over its wall-clock budget would take, and what fits the budget instead.
+ */
+export interface OverBudget {
+    /**
+     * The budget the whole run needs, hours.
+     */
+    hours_needed: number;
+    /**
+     * Tokens the configuration trains within the budget.
+     */
+    tokens_in_budget: number;
+    /**
+     * Those tokens per parameter.
+     */
+    tokens_per_parameter_in_budget: number;
+    /**
+     * Loss given up by stopping at `tokens_in_budget` instead of the run's tokens, nats per
+     * token, from Chinchilla's parametric fit L(N, D) (Hoffmann et al. 2022, eq. 10).
+     */
+    loss_increase: number;
+}
+
+/**
  * What backs a swap area.
  */
 export type SwapKind = "partition" | "file" | "zram";
@@ -3426,6 +3916,11 @@ export interface PlanRequest {
 export type ModelOrigin = "given" | "generated";
 
 /**
+ * Where a dataset lives.
+ */
+export type DataLocation = "local" | "network_mount" | "object_store" | "hub";
+
+/**
  * Where a number came from.
  */
 export type Source = "measured" | "catalogue" | "estimated" | "user";
@@ -3434,6 +3929,16 @@ export type Source = "measured" | "catalogue" | "estimated" | "user";
  * Where the model description comes from.
  */
 export type ModelSource = { catalogue: string } | { hf_config: Record<string, unknown> | string } | { spec: ModelSpec };
+
+/**
+ * Where the rate of a data source comes from.
+ */
+export type RateSource = "measured_network" | "link_speed" | "measured_storage" | "assumed_storage" | "memory";
+
+/**
+ * Where the tokenised shards are best kept.
+ */
+export type CacheTier = "ram" | "nvme" | "ssd" | "hdd" | "none";
 
 /**
  * Which linear layers carry biases.

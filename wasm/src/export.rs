@@ -1,10 +1,13 @@
-//! The exporter: a plan's configuration as the files of an engine, and the list of formats.
+//! What reads a whole plan back: the exporter (a configuration as the files of an engine, and
+//! the list of formats) and `adjust` (the next configuration for an observation of the running
+//! job). The page needs neither until the user asks, so both live in the module it loads late.
 //!
 //! Part of the npm package's module (the `export` feature, on by default) and, on its own, of
 //! the exporter module `wasm/export` builds from this same file: the web page loads that one
 //! only when a "Run it" panel opens.
 
 use crate::boundary::{decode, encode, error, name};
+use trainfit_core::adjust::{Decision, Observation};
 use trainfit_core::export::{self as engine, ExportFile, ExportOptions, Format, FormatInfo};
 use trainfit_core::plan::{Mode, Plan};
 use tsify::Ts;
@@ -49,4 +52,23 @@ pub fn export_formats() -> Result<Vec<Ts<FormatInfo>>, JsValue> {
         .iter()
         .map(|f| encode("formats", f))
         .collect()
+}
+
+/// The decision for an observation of a running job (`schema/observation.schema.json`, or its
+/// JSON text) on the `mode` configuration of a plan (or its JSON text), as `trainfit adjust
+/// --plan FILE --mode MODE --observation FILE` prints it (`schema/decision.schema.json`).
+///
+/// # Errors
+/// As [`estimate`].
+#[wasm_bindgen]
+pub fn adjust(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: Ts<Plan>,
+    mode: Ts<Mode>,
+    #[wasm_bindgen(unchecked_param_type = "Observation | string")] observation: Ts<Observation>,
+) -> Result<Ts<Decision>, JsValue> {
+    let plan: Plan = decode("plan", &plan.js_value())?;
+    let mode: Mode = name("mode", &mode.js_value())?;
+    let observation: Observation = decode("observation", &observation.js_value())?;
+    let decision = trainfit_core::adjust::adjust(&plan, mode, &observation).map_err(error)?;
+    encode("decision", &decision)
 }

@@ -21,12 +21,11 @@ mod browser;
 #[cfg(feature = "export")]
 mod export;
 
-use boundary::{decode, encode, error, json_text, name};
-use trainfit_core::adjust::{Decision, Observation};
+use boundary::{decode, encode, error, json_text};
 use trainfit_core::document::{self, Versions};
 use trainfit_core::hardware::{self, AcceleratorSpec, BrowserHardware, HardwareProfile};
 use trainfit_core::model::{self, CatalogueModel, ModelSpec};
-use trainfit_core::plan::{self, Mode, Plan, PlanRequest};
+use trainfit_core::plan::{self, Plan, PlanRequest};
 use trainfit_core::{Error, Estimate, EstimateRequest};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
@@ -58,25 +57,6 @@ pub fn plan(
     let request: PlanRequest = decode("plan request", &request.js_value())?;
     let plan = plan::plan(&request).map_err(error)?;
     encode("plan", &plan)
-}
-
-/// The decision for an observation of a running job (`schema/observation.schema.json`, or its
-/// JSON text) on the `mode` configuration of a plan (or its JSON text), as `trainfit adjust
-/// --plan FILE --mode MODE --observation FILE` prints it (`schema/decision.schema.json`).
-///
-/// # Errors
-/// As [`estimate`].
-#[wasm_bindgen]
-pub fn adjust(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: Ts<Plan>,
-    mode: Ts<Mode>,
-    #[wasm_bindgen(unchecked_param_type = "Observation | string")] observation: Ts<Observation>,
-) -> Result<Ts<Decision>, JsValue> {
-    let plan: Plan = decode("plan", &plan.js_value())?;
-    let mode: Mode = name("mode", &mode.js_value())?;
-    let observation: Observation = decode("observation", &observation.js_value())?;
-    let decision = trainfit_core::adjust::adjust(&plan, mode, &observation).map_err(error)?;
-    encode("decision", &decision)
 }
 
 /// Reads a hardware profile (what `trainfit probe --json` prints, as text or as an object),
