@@ -9,7 +9,7 @@
 //! - NVIDIA (Linux, Windows): NVML's memory in use, per-process memory, utilisation, power,
 //!   temperature, SM clock and clocks-event reasons ([`gpu`]).
 //! - AMD (Linux): amdgpu's sysfs files (VRAM and GTT in use, busy share, hwmon power,
-//!   temperature and clock) and the tree's VRAM from DRM's fdinfo statistics ([`linux`]).
+//!   temperature and clock) and the tree's VRAM from DRM's fdinfo statistics (`linux`).
 //! - Host (Linux): `/proc/meminfo`, `/proc/stat`, `/proc/loadavg`, each process's
 //!   `/proc/PID/status`, the cgroup memory limit, `/sys/class/power_supply`, thermal zones and
 //!   hwmon. Elsewhere (macOS, Windows) memory, swap, CPU load and the process tree come from
