@@ -88,12 +88,12 @@ fn observations(c: &Configuration, usable: u64) -> Vec<Observation> {
             predicted_bytes: Some(p),
         },
         Observation::Throttling {
-            reason: trainfit_core::adjust::ThrottleReason::Thermal,
+            reason: trainfit_core::adjust::ThrottleCause::Thermal,
             temperature_c: Some(88.0),
             clock_share: Some(0.7),
         },
         Observation::Throttling {
-            reason: trainfit_core::adjust::ThrottleReason::Power,
+            reason: trainfit_core::adjust::ThrottleCause::Power,
             temperature_c: None,
             clock_share: None,
         },
@@ -310,7 +310,7 @@ fn thermal_throttling_pauses_then_caps_at_the_next_mode_share() {
     // Balanced caps the 450 W card at 80 %: 360 W.
     assert_eq!(c.power.power_cap_w, Some(360.0));
     let o = Observation::Throttling {
-        reason: trainfit_core::adjust::ThrottleReason::Thermal,
+        reason: trainfit_core::adjust::ThrottleCause::Thermal,
         temperature_c: Some(88.0),
         clock_share: None,
     };

@@ -28,7 +28,7 @@ test("detectBrowserHardware without WebGPU is a profile with a reason", async ()
 
 test("exportPlan writes an engine's files from a plan, and refuses what the engine cannot express", () => {
   const formats = trainfit.exportFormats();
-  assert.equal(formats.length, 14);
+  assert.equal(formats.length, 15);
   assert.deepEqual(formats.find((f) => f.format === "vllm").kind, "serving");
   const lora = trainfit.plan({
     profile: fixtures.rtx4090,

@@ -1923,7 +1923,7 @@ export interface NetworkInterface {
  * One observation of a running job, as `trainfit watch` reports it (issue 15's wire format).
  * Optional fields may be left out; each rule says what it assumes then.
  */
-export type Observation = { kind: "out_of_memory"; step?: number; requested_bytes?: number; used_bytes?: number; capacity_bytes?: number } | { kind: "memory_pressure"; used_bytes: number; capacity_bytes: number; predicted_bytes?: number } | { kind: "throttling"; reason: ThrottleReason; temperature_c?: number; clock_share?: number } | { kind: "slow_step"; measured_step_s: number; predicted_step_s?: number } | { kind: "device_lost"; devices_left: number } | { kind: "swap"; swap_used_bytes: number } | { kind: "battery" };
+export type Observation = { kind: "out_of_memory"; step?: number; requested_bytes?: number; used_bytes?: number; capacity_bytes?: number } | { kind: "memory_pressure"; used_bytes: number; capacity_bytes: number; predicted_bytes?: number } | { kind: "throttling"; reason: ThrottleCause; temperature_c?: number; clock_share?: number } | { kind: "slow_step"; measured_step_s: number; predicted_step_s?: number } | { kind: "device_lost"; devices_left: number } | { kind: "swap"; swap_used_bytes: number } | { kind: "battery" };
 
 /**
  * One point of the scaling curve.
@@ -3992,7 +3992,7 @@ export interface ProbeInfo {
 /**
  * Why a device throttles.
  */
-export type ThrottleReason = "thermal" | "power";
+export type ThrottleCause = "thermal" | "power";
 
 /**
  * Why an NVIDIA GPU holds its clocks below their maximum (NVML's clocks-event reasons, without

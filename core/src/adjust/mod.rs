@@ -47,7 +47,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use decision::{Action, Changes, Decision, TargetDevice};
-pub use observation::{Observation, ThrottleReason};
+pub use observation::{Observation, ThrottleCause};
 
 use crate::error::{Error, Result};
 use crate::plan::{Configuration, Mode, Plan};

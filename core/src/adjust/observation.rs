@@ -39,7 +39,7 @@ pub enum Observation {
     /// The device slows its clocks.
     Throttling {
         /// Why: its temperature or its power limit.
-        reason: ThrottleReason,
+        reason: ThrottleCause,
         /// Temperature of the device, degrees Celsius. Default: unknown.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         temperature_c: Option<f64>,
@@ -89,14 +89,14 @@ impl Observation {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
-pub enum ThrottleReason {
+pub enum ThrottleCause {
     /// Its temperature reached the slowdown threshold.
     Thermal,
     /// Its draw reached the power limit.
     Power,
 }
 
-wire_names!(ThrottleReason, "throttling reason", {
+wire_names!(ThrottleCause, "throttling reason", {
     Thermal => "thermal",
     Power => "power",
 });

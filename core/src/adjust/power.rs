@@ -5,7 +5,7 @@ use alloc::string::String;
 
 use super::assess::Context;
 use super::decision::{Action, Changes, Decision};
-use super::observation::ThrottleReason;
+use super::observation::ThrottleCause;
 use crate::error::Result;
 use crate::plan::{speed_at_power, Mode};
 
@@ -48,13 +48,13 @@ fn next_cap(cx: &Context<'_>) -> Option<f64> {
 /// cap, or nothing to change at the lowest.
 pub(super) fn throttling(
     cx: &Context<'_>,
-    reason: ThrottleReason,
+    reason: ThrottleCause,
     temperature_c: Option<f64>,
 ) -> Result<Decision> {
     let at = temperature_c.map_or(String::new(), |t| format!(" at {t:.0} °C"));
     let cap = next_cap(cx);
     match (reason, cap) {
-        (ThrottleReason::Thermal, Some(w)) => {
+        (ThrottleCause::Thermal, Some(w)) => {
             let (next, cost) = capped(cx, w)?;
             let mut d = cx.decide(
                 Action::Pause,
@@ -70,7 +70,7 @@ pub(super) fn throttling(
             }
             Ok(d)
         }
-        (ThrottleReason::Thermal, None) => Ok(cx.stay(
+        (ThrottleCause::Thermal, None) => Ok(cx.stay(
             Action::Pause,
             format!(
                 "thermal throttling{at}: pause {THERMAL_PAUSE_S:.0} s to cool; {}",
@@ -81,7 +81,7 @@ pub(super) fn throttling(
                 ..Changes::default()
             },
         )),
-        (ThrottleReason::Power, Some(w)) => {
+        (ThrottleCause::Power, Some(w)) => {
             let (next, cost) = capped(cx, w)?;
             Ok(cx.decide(
                 Action::PowerCap,
@@ -93,7 +93,7 @@ pub(super) fn throttling(
                 None,
             ))
         }
-        (ThrottleReason::Power, None) => Ok(cx.stay(
+        (ThrottleCause::Power, None) => Ok(cx.stay(
             Action::Continue,
             format!("power throttling{at}: {}", no_cap(cx)),
             Changes::default(),

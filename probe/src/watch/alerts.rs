@@ -35,7 +35,7 @@ pub const LEAK_WARMUP_STEPS: u64 = 3;
 /// What an observed condition implies, as the core's `adjust` reads it (the wire format shared
 /// with the Python helpers: `"kind"`-tagged, snake_case); `ThrottleCause` is its
 /// `thermal`/`power` reason.
-pub use trainfit_core::adjust::{Observation, ThrottleReason as ThrottleCause};
+pub use trainfit_core::adjust::{Observation, ThrottleCause};
 
 /// What the plan predicts for the run, as the alerts need it.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
