@@ -44,7 +44,6 @@ mod speed;
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 pub use decision::{Action, Changes, Decision, TargetDevice};
 pub use observation::{Observation, ThrottleCause};
@@ -67,22 +66,7 @@ use assess::Context;
 ///
 /// See the [module documentation](self).
 pub fn adjust(plan: &Plan, mode: Mode, observation: &Observation) -> Result<Decision> {
-    let configuration = plan
-        .configurations
-        .iter()
-        .find(|c| c.mode == mode)
-        .ok_or_else(|| {
-            let modes: Vec<&str> = plan
-                .configurations
-                .iter()
-                .map(|c| c.mode.as_str())
-                .collect();
-            Error::invalid(
-                "mode",
-                mode.as_str(),
-                format!("a mode the plan has configured ({})", modes.join(", ")),
-            )
-        })?;
+    let configuration = plan.configuration(mode)?;
     adjust_configuration(plan, configuration, observation)
 }
 

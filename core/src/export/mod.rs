@@ -281,22 +281,7 @@ impl<'a> Job<'a> {
                 "the plan is for devices of unequal memory or speed, whose per-device layers and batch shares no engine format expresses; plan the devices of one kind instead",
             ));
         }
-        let c = plan
-            .configurations
-            .iter()
-            .find(|c| c.mode == mode)
-            .ok_or_else(|| {
-                let have: Vec<&str> = plan
-                    .configurations
-                    .iter()
-                    .map(|c| c.mode.as_str())
-                    .collect();
-                Error::invalid(
-                    "mode",
-                    crate::error::Quoted(mode.as_str()),
-                    format!("a mode the plan has ({})", have.join(", ")),
-                )
-            })?;
+        let c = plan.configuration(mode)?;
         let serving = c.task == GoalTask::Serve;
         if serving != format.serving() {
             return Err(Error::unsupported(

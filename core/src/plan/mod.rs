@@ -381,6 +381,31 @@ pub struct Plan {
     pub suggestions: Vec<Warning>,
 }
 
+impl Plan {
+    /// The configuration of `mode`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidField` on `mode` when the plan has none of that mode, naming the modes it has.
+    pub fn configuration(&self, mode: Mode) -> Result<&Configuration> {
+        self.configurations
+            .iter()
+            .find(|c| c.mode == mode)
+            .ok_or_else(|| {
+                let have: Vec<&str> = self
+                    .configurations
+                    .iter()
+                    .map(|c| c.mode.as_str())
+                    .collect();
+                Error::invalid(
+                    "mode",
+                    crate::error::Quoted(mode.as_str()),
+                    alloc::format!("a mode the plan has ({})", have.join(", ")),
+                )
+            })
+    }
+}
+
 /// The capability score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
