@@ -212,7 +212,7 @@ fn messages() {
         ("profile: not an object", "[1]".into(), run_profile),
         (
             "profile: newer version",
-            r#"{"schema_version": 2}"#.into(),
+            r#"{"schema_version": 3}"#.into(),
             run_profile,
         ),
         (

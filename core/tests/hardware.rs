@@ -264,10 +264,10 @@ fn profiles_round_trip_and_newer_versions_are_refused() {
     let json = serde_json::to_string(&p).unwrap();
     assert_eq!(parse_profile(&json).unwrap(), p);
 
-    let err = parse_profile(r#"{"schema_version": 2}"#)
+    let err = parse_profile(r#"{"schema_version": 3}"#)
         .unwrap_err()
         .to_string();
-    assert!(err.contains('2') && err.contains('1'), "{err}");
+    assert!(err.contains('3') && err.contains('2'), "{err}");
     let err = parse_profile(r#"{"memory": {"total_byte": 1}}"#)
         .unwrap_err()
         .to_string();

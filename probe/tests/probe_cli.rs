@@ -49,7 +49,7 @@ fn profile_of_this_machine_matches_the_schema_and_the_system() {
     if let Some(errors) = schema_errors(&p) {
         panic!("profile does not satisfy schema/hardware-profile.schema.json:\n{errors}");
     }
-    assert_eq!(p["schema_version"], 1);
+    assert_eq!(p["schema_version"], 2);
     assert_eq!(p["probe"]["kind"], "native");
 
     if cfg!(target_os = "linux") {

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::vocabulary::*;
 use crate::wire::wire_names;
 
-/// Version of the profile document this build writes and the newest it reads.
-pub const PROFILE_SCHEMA_VERSION: u32 = 1;
+/// Version of the profile document this build writes and the newest it reads. 2 added the power
+/// supply's `power.psu_w` and `power.psu_atx3`; version 1 profiles still read.
+pub const PROFILE_SCHEMA_VERSION: u32 = 2;
 
 fn profile_schema_version() -> u32 {
     PROFILE_SCHEMA_VERSION

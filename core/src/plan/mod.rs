@@ -166,8 +166,10 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
 /// least global batch.
 const MIN_HETERO_BATCH: u64 = 16;
 
-/// Version of the plan request and plan documents.
-pub const PLAN_SCHEMA_VERSION: u32 = 1;
+/// Version of the plan request and plan documents. 2 added the goal's `dataset`, `psu_w`,
+/// `psu_atx3` and `phases`, and in the plan the model's `architecture` and `tokenizer`, the data
+/// section, the system's power, `time.over_budget` and `phase_b`; version 1 documents still read.
+pub const PLAN_SCHEMA_VERSION: u32 = 2;
 
 fn plan_schema_version() -> u32 {
     PLAN_SCHEMA_VERSION
