@@ -8,7 +8,6 @@
 //! `torch.cuda.max_memory_allocated()` counts.
 
 use alloc::vec::Vec;
-use core::ops::Range;
 
 use crate::error::{Error, Result};
 use crate::math::round_up;
@@ -21,7 +20,7 @@ pub(crate) const BLOCK: u64 = 512;
 /// needs a gradient and one that does not.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct V {
-    sid: usize,
+    sid: u32,
     /// Elements of the view.
     pub elems: u64,
     /// Bytes per element.
@@ -53,7 +52,7 @@ enum Kind {
 }
 
 /// Not set yet: a storage no op has created or saved.
-const NONE: usize = usize::MAX;
+const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct Storage {
@@ -63,7 +62,7 @@ struct Storage {
     /// out from their op's inputs.
     grad: bool,
     /// The last op (in program order) that reads it; 0 when none does.
-    last_use: usize,
+    last_use: u32,
 }
 
 /// How the backward of an op treats its output gradient.
@@ -82,23 +81,45 @@ enum When {
     /// Some input requires a gradient (so the output does, and the op has a backward).
     Any,
     /// The op's input of this index requires a gradient.
-    Input(usize),
+    Input(u8),
 }
+
+/// An input of an op as its backward sees it.
+#[derive(Debug, Clone, Copy, Default)]
+struct In {
+    /// Its storage.
+    sid: u32,
+    /// A trainable parameter, whose gradient is kept, not passed on.
+    param: bool,
+    /// Bytes of its gradient: the view's, or for a parameter its storage's (or the recipe's
+    /// gradient dtype's, `grad_bytes_override`).
+    grad_bytes: u64,
+}
+
+/// The most inputs an op has (attention's q, k and v).
+const MAX_INPUTS: usize = 3;
 
 #[derive(Debug, Clone)]
 struct Op {
-    /// Its inputs, a range of `Tape::inputs`.
-    inputs: Range<usize>,
-    /// The storage of its output.
-    out: Option<usize>,
-    /// The storages it saves for backward, each with its condition, a range of `Tape::saves`.
-    saves: Range<usize>,
+    /// Its inputs, the first `n_inputs`.
+    inputs: [In; MAX_INPUTS],
+    n_inputs: u8,
     back: Back,
+    bwd_temp_when: When,
+    /// The storage of its output; `NONE` when it has none.
+    out: u32,
+    /// The storages it saves for backward, each with its condition, a range of `Tape::saves`.
+    saves: (u32, u32),
     /// Extra bytes the backward kernel allocates and frees inside itself, and when.
     bwd_temp: u64,
-    bwd_temp_when: When,
     /// Extra bytes the forward allocates and frees inside itself.
     fwd_temp: u64,
+}
+
+impl Op {
+    fn inputs(&self) -> &[In] {
+        &self.inputs[..usize::from(self.n_inputs)]
+    }
 }
 
 /// Live-byte profile of one block.
@@ -152,10 +173,8 @@ pub(crate) fn elems(factors: &[u64]) -> Result<u64> {
 pub(crate) struct Tape {
     storages: Vec<Storage>,
     ops: Vec<Op>,
-    /// The inputs of every op, in program order.
-    inputs: Vec<V>,
     /// What every op may save, in program order: the storage and when.
-    saves: Vec<(usize, When)>,
+    saves: Vec<(u32, When)>,
     grad_bytes_override: Option<u64>,
     /// Bytes of the lower-precision copies autocast made of trainable weights so far.
     autocast_weights: u64,
@@ -180,34 +199,28 @@ struct StorageState {
     grad: bool,
     /// The op that creates it, the one it is the output of or the first that saves it (masks
     /// and statistics are born with the op that saves them); `NONE` when none does.
-    created: usize,
-    /// The first op (in program order) that saves it, after whose backward it is freed; `NONE`
-    /// when nothing saves it.
-    first_saver: usize,
+    created: u32,
+    /// Whether an op saves it (it is then freed after the backward of the first one that does).
+    saved: bool,
     /// The buffer of `Scratch::bufs` holding its gradient during backward; `NONE` when none does.
-    grad_of: usize,
+    grad_of: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 struct OpState {
-    /// Bytes of the activations it creates.
-    born: u64,
     /// Bytes of the tensors whose last use it is, the block's output excepted.
     dies: u64,
     /// Of those, the tensors nothing saves.
     dies_unsaved: u64,
     /// Bytes of the saved tensors its backward frees.
     freed: u64,
-}
-
-fn refill<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
-    v.clear();
-    v.resize(n, value);
+    /// Live bytes at its forward's peak, the saved tensors kept.
+    peak: u64,
 }
 
 /// Room for the storages and ops of one block program: the largest of the golden cases
-/// (`core/tests/golden.rs`) has 183 storages, 143 ops, 195 op inputs and 95 saved tensors. A
-/// larger one grows the buffers once per estimate.
+/// (`core/tests/golden.rs`) has 183 storages, 143 ops and 95 saved tensors. A larger one grows
+/// the buffers once per estimate.
 const CAPACITY: usize = 192;
 
 impl Tape {
@@ -215,7 +228,6 @@ impl Tape {
         Tape {
             storages: Vec::with_capacity(CAPACITY),
             ops: Vec::with_capacity(CAPACITY),
-            inputs: Vec::with_capacity(2 * CAPACITY),
             saves: Vec::with_capacity(CAPACITY),
             grad_bytes_override: None,
             autocast_weights: 0,
@@ -232,7 +244,6 @@ impl Tape {
     pub fn reset(&mut self, grad_bytes: Option<u64>) {
         self.storages.clear();
         self.ops.clear();
-        self.inputs.clear();
         self.saves.clear();
         self.grad_bytes_override = grad_bytes;
         self.autocast_weights = 0;
@@ -247,7 +258,7 @@ impl Tape {
             last_use: 0,
         });
         V {
-            sid: self.storages.len() - 1,
+            sid: (self.storages.len() - 1) as u32,
             elems,
             dt,
         }
@@ -269,7 +280,7 @@ impl Tape {
 
     /// Whether the block's input `input` requires a gradient, for the next `profile`.
     pub fn set_requires_grad(&mut self, input: V, grad: bool) {
-        let st = &mut self.storages[input.sid];
+        let st = &mut self.storages[input.sid as usize];
         debug_assert!(st.kind == Kind::External, "only an input's flag is given");
         st.grad = grad;
     }
@@ -283,27 +294,41 @@ impl Tape {
     /// when its condition holds.
     fn push(&mut self, inputs: &[V], out: Option<V>, saves: &[(V, When)], back: Back) -> usize {
         let i = self.ops.len();
-        let first_input = self.inputs.len();
-        for v in inputs {
-            self.storages[v.sid].last_use = i;
+        let mut ins = [In::default(); MAX_INPUTS];
+        debug_assert!(inputs.len() <= MAX_INPUTS, "at most {MAX_INPUTS} inputs");
+        for (slot, v) in ins.iter_mut().zip(inputs) {
+            let st = &mut self.storages[v.sid as usize];
+            st.last_use = i as u32;
+            let param = st.kind == (Kind::Param { trainable: true });
+            let grad_bytes = match (param, self.grad_bytes_override) {
+                (true, Some(b)) => round_up(v.elems.saturating_mul(b), BLOCK),
+                (true, None) => st.bytes,
+                (false, _) => v.bytes(),
+            };
+            *slot = In {
+                sid: v.sid,
+                param,
+                grad_bytes,
+            };
         }
-        self.inputs.extend_from_slice(inputs);
         if let (Some(o), Some(w)) = (out, inputs.first()) {
             // Autocast's weight cache keeps the lower-precision copy of a trainable weight.
-            if self.storages[w.sid].kind == (Kind::Param { trainable: true }) && o.dt < w.dt {
-                self.autocast_weights += self.storages[o.sid].bytes;
+            if ins[0].param && o.dt < w.dt {
+                self.autocast_weights += self.storages[o.sid as usize].bytes;
             }
         }
-        let first_save = self.saves.len();
-        self.saves
-            .extend(saves.iter().map(|&(v, when)| (v.sid, when)));
+        let first_save = self.saves.len() as u32;
+        for &(v, when) in saves {
+            self.saves.push((v.sid, when));
+        }
         self.ops.push(Op {
-            inputs: first_input..self.inputs.len(),
-            out: out.map(|o| o.sid),
-            saves: first_save..self.saves.len(),
+            inputs: ins,
+            n_inputs: inputs.len().min(MAX_INPUTS) as u8,
             back,
-            bwd_temp: 0,
             bwd_temp_when: When::Any,
+            out: out.map_or(NONE, |o| o.sid),
+            saves: (first_save, self.saves.len() as u32),
+            bwd_temp: 0,
             fwd_temp: 0,
         });
         i
@@ -365,7 +390,7 @@ impl Tape {
     /// Elementwise product of two tensors (the smaller one broadcast).
     pub fn mul(&mut self, a: V, b: V) -> V {
         let a_big = a.elems >= b.elems;
-        let (big, small, small_input) = if a_big { (a, b, 1) } else { (b, a, 0) };
+        let (big, small, small_input) = if a_big { (a, b, 1u8) } else { (b, a, 0u8) };
         let dt = a.dt.max(b.dt);
         let out = self.fresh(big.elems, dt);
         let saves = [(b, When::Input(0)), (a, When::Input(1))];
@@ -589,76 +614,78 @@ impl Tape {
     /// Runs the program forward then backward from `output`, whose gradient arrives from above.
     pub fn profile(&mut self, output: V) -> Profile {
         let mut sc = core::mem::take(&mut self.scratch);
-        let saved = self.resolve(output, &mut sc);
-        let p = self.walk(output, saved, &mut sc);
+        let p = self.walk(output, &mut sc);
         self.scratch = sc;
         p
     }
 
-    /// One pass forward over the program: which tensors require a gradient (an op's output does
-    /// when any of its inputs does), which each op saves, the activation bytes each op creates,
-    /// which die at each op (a tensor lives from its creation to its last use, or to the end when
-    /// saved or the output), and what the backward of each op frees of the saved ones. Returns
-    /// the saved bytes that count as the block's memory (its own tensors and its input) and, of
-    /// them, the input's.
-    fn resolve(&self, output: V, sc: &mut Scratch) -> (u64, u64) {
+    /// The program forward, then backward.
+    ///
+    /// Forward, in one pass: which tensors require a gradient (an op's output does when any of
+    /// its inputs does), which each op saves, the activation bytes each op creates, which die at
+    /// each op (a tensor lives from its creation to its last use, or to the end when saved or the
+    /// output), what the backward of each op frees of the saved ones, and the live bytes with the
+    /// saved tensors kept and with nothing kept. A tensor dies at or after the op that creates
+    /// or saves it, so each op's deaths are known when the pass reaches it.
+    fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
+        let out_sid = output.sid as usize;
         sc.storages.clear();
         sc.storages
             .extend(self.storages.iter().map(|st| StorageState {
                 grad: st.grad,
                 created: NONE,
-                first_saver: NONE,
+                saved: false,
                 grad_of: NONE,
             }));
-        refill(&mut sc.ops, self.ops.len(), OpState::default());
+        sc.ops.clear();
+        sc.ops.resize(self.ops.len(), OpState::default());
+        let states = &mut sc.storages[..];
+        let op_states = &mut sc.ops[..];
         let (mut saved_total, mut input_saved) = (0u64, 0u64);
-        let states = &mut sc.storages;
-        let op_states = &mut sc.ops;
-        // Marks `sid` created by op `i` unless an earlier op did, and counts its bytes born at `i`
-        // and dying at its last use.
-        let create = |sid: usize, i: usize, states: &mut [StorageState], ops: &mut [OpState]| {
-            let st = &self.storages[sid];
-            if states[sid].created != NONE {
-                return;
-            }
-            states[sid].created = i;
-            if st.kind == Kind::Act {
-                ops[i].born += st.bytes;
-                if sid != output.sid {
-                    let d = &mut ops[st.last_use.max(i)];
-                    d.dies += st.bytes;
-                    d.dies_unsaved += st.bytes;
-                }
-            }
-        };
+        let (mut live, mut live_unsaved) = (0u64, 0u64);
+        let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
         for (i, op) in self.ops.iter().enumerate() {
-            let inputs = &self.inputs[op.inputs.clone()];
-            let any = inputs.iter().any(|v| states[v.sid].grad);
-            if let Some(o) = op.out {
+            let inputs = op.inputs();
+            let any = inputs.iter().any(|v| states[v.sid as usize].grad);
+            let mut born = 0u64;
+            if op.out != NONE {
+                let o = op.out as usize;
                 states[o].grad = any;
-                create(o, i, states, op_states);
+                born += self.create(o, i, out_sid, states, op_states);
             }
-            for &(sid, when) in &self.saves[op.saves.clone()] {
+            let (first, end) = op.saves;
+            for &(sid, when) in &self.saves[first as usize..end as usize] {
                 let keeps = match when {
                     When::Any => any,
-                    When::Input(k) => states[inputs[k].sid].grad,
+                    When::Input(k) => states[inputs[usize::from(k)].sid as usize].grad,
                 };
                 if !keeps {
                     continue;
                 }
-                create(sid, i, states, op_states);
-                if states[sid].first_saver != NONE {
+                let sid = sid as usize;
+                born += self.create(sid, i, out_sid, states, op_states);
+                if states[sid].saved {
                     continue;
                 }
-                states[sid].first_saver = i;
+                states[sid].saved = true;
                 let st = &self.storages[sid];
                 match st.kind {
                     Kind::Act => {
                         saved_total += st.bytes;
                         op_states[i].freed += st.bytes;
-                        if sid != output.sid {
-                            let created = states[sid].created;
-                            op_states[st.last_use.max(created)].dies_unsaved -= st.bytes;
+                        if sid != out_sid {
+                            let dies = st.last_use.max(states[sid].created) as usize;
+                            if dies >= i {
+                                op_states[dies].dies_unsaved -= st.bytes;
+                            } else {
+                                // Saved after its last use (a mask passed to attention as its
+                                // bias): it stayed live through the ops since, whose peaks grow.
+                                live += st.bytes;
+                                for k in &mut op_states[dies + 1..i] {
+                                    k.peak += st.bytes;
+                                    fwd_peak = fwd_peak.max(k.peak);
+                                }
+                            }
                         }
                     }
                     Kind::External => {
@@ -669,89 +696,82 @@ impl Tape {
                     _ => {}
                 }
             }
-        }
-        (saved_total, input_saved)
-    }
-
-    fn walk(&self, output: V, (saved_total, input_saved): (u64, u64), sc: &mut Scratch) -> Profile {
-        // Forward: live bytes with the saved tensors kept, and with nothing kept.
-        let (mut live, mut live_unsaved) = (0u64, 0u64);
-        let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
-        for (op, st) in self.ops.iter().zip(&sc.ops) {
-            live += st.born;
-            live_unsaved += st.born;
-            fwd_peak = fwd_peak.max(live + op.fwd_temp);
+            let d = &mut op_states[i];
+            live += born;
+            live_unsaved += born;
+            d.peak = live + op.fwd_temp;
+            fwd_peak = fwd_peak.max(d.peak);
             fwd_peak_unsaved = fwd_peak_unsaved.max(live_unsaved + op.fwd_temp);
-            live -= st.dies_unsaved;
-            live_unsaved -= st.dies;
+            live -= d.dies_unsaved;
+            live_unsaved -= d.dies;
         }
 
         // Backward: the ops in reverse, gradient buffers with reference counts.
-        let states = &mut sc.storages;
         let bufs = &mut sc.bufs;
         bufs.clear();
         let mut live_grads = 0u64;
         let mut param_grads = 0u64;
         let mut saved_live = saved_total;
-        let out_bytes = self.storages[output.sid].bytes;
-        let out_grad = states[output.sid].grad;
+        let out_bytes = self.storages[out_sid].bytes;
+        let out_grad = states[out_sid].grad;
         if out_grad {
             bufs.push((out_bytes, 1));
-            states[output.sid].grad_of = 0;
+            states[out_sid].grad_of = 0;
             live_grads += out_bytes;
         }
         let mut bwd_peak = saved_live + live_grads;
-        for (op, op_state) in self.ops.iter().zip(&sc.ops).rev() {
-            let g = op.out.map_or(NONE, |o| states[o].grad_of);
-            if let (Some(out), true) = (op.out, g != NONE) {
-                let inputs = &self.inputs[op.inputs.clone()];
+        for (op, op_state) in self.ops.iter().zip(op_states.iter()).rev() {
+            let g = if op.out == NONE {
+                NONE
+            } else {
+                states[op.out as usize].grad_of
+            };
+            if g != NONE {
+                let g = g as usize;
+                let inputs = op.inputs();
                 let temp_runs = match op.bwd_temp_when {
                     When::Any => true,
-                    When::Input(k) => states[inputs[k].sid].grad,
+                    When::Input(k) => states[inputs[usize::from(k)].sid as usize].grad,
                 };
                 let mut transient = if temp_runs { op.bwd_temp } else { 0 };
                 for v in inputs {
-                    if !states[v.sid].grad {
+                    let state = &states[v.sid as usize];
+                    if !state.grad {
                         continue;
                     }
-                    let st = &self.storages[v.sid];
-                    if let Kind::Param { trainable } = st.kind {
-                        if trainable {
-                            param_grads += match self.grad_bytes_override {
-                                Some(b) => round_up(v.elems.saturating_mul(b), BLOCK),
-                                None => st.bytes,
-                            };
-                        }
+                    if v.param {
+                        param_grads += v.grad_bytes;
                         continue;
                     }
+                    let bytes = v.grad_bytes;
                     let fresh = op.back == Back::Fresh;
                     let new_buf = if fresh {
-                        bufs.push((v.bytes(), 1));
-                        live_grads += v.bytes();
+                        bufs.push((bytes, 1));
+                        live_grads += bytes;
                         bufs.len() - 1
                     } else {
                         bufs[g].1 += 1;
                         g
                     };
-                    let existing = states[v.sid].grad_of;
+                    let existing = state.grad_of;
                     if existing == NONE {
-                        states[v.sid].grad_of = new_buf;
-                    } else if bufs[existing].1 == 1 && fresh {
+                        states[v.sid as usize].grad_of = new_buf as u32;
+                    } else if bufs[existing as usize].1 == 1 && fresh {
                         // In-place accumulation: the new gradient lives until it is added.
-                        transient += v.bytes();
+                        transient += bytes;
                         live_grads -= release(bufs, new_buf);
                     } else {
-                        bufs.push((v.bytes(), 1));
-                        live_grads += v.bytes();
+                        bufs.push((bytes, 1));
+                        live_grads += bytes;
                         let sum = bufs.len() - 1;
-                        live_grads -= release(bufs, existing);
+                        live_grads -= release(bufs, existing as usize);
                         live_grads -= release(bufs, new_buf);
-                        states[v.sid].grad_of = sum;
+                        states[v.sid as usize].grad_of = sum as u32;
                     }
                 }
                 bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads + transient);
                 live_grads -= release(bufs, g);
-                states[out].grad_of = NONE;
+                states[op.out as usize].grad_of = NONE;
             }
             saved_live -= op_state.freed;
             bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads);
@@ -761,7 +781,7 @@ impl Tape {
             .iter()
             .zip(states.iter())
             .filter(|(st, state)| st.kind == Kind::External && state.grad_of != NONE)
-            .map(|(_, state)| bufs[state.grad_of].0)
+            .map(|(_, state)| bufs[state.grad_of as usize].0)
             .max()
             .unwrap_or(0);
         Profile {
@@ -777,6 +797,32 @@ impl Tape {
             out_grad,
             out_bytes,
         }
+    }
+
+    /// Marks `sid` created by op `i` unless an earlier op did; returns the activation bytes
+    /// born at `i` and counts them dying at their last use (the block's output never dies).
+    fn create(
+        &self,
+        sid: usize,
+        i: usize,
+        out_sid: usize,
+        states: &mut [StorageState],
+        ops: &mut [OpState],
+    ) -> u64 {
+        if states[sid].created != NONE {
+            return 0;
+        }
+        states[sid].created = i as u32;
+        let st = &self.storages[sid];
+        if st.kind != Kind::Act {
+            return 0;
+        }
+        if sid != out_sid {
+            let d = &mut ops[(st.last_use as usize).max(i)];
+            d.dies += st.bytes;
+            d.dies_unsaved += st.bytes;
+        }
+        st.bytes
     }
 }
 
