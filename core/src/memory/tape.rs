@@ -175,6 +175,8 @@ pub(crate) struct Tape {
     ops: Vec<Op>,
     /// What every op may save, in program order: the storage and when.
     saves: Vec<(u32, When)>,
+    /// The block's inputs (`Kind::External`).
+    externals: Vec<u32>,
     grad_bytes_override: Option<u64>,
     /// Bytes of the lower-precision copies autocast made of trainable weights so far.
     autocast_weights: u64,
@@ -229,6 +231,7 @@ impl Tape {
             storages: Vec::with_capacity(CAPACITY),
             ops: Vec::with_capacity(CAPACITY),
             saves: Vec::with_capacity(CAPACITY),
+            externals: Vec::with_capacity(4),
             grad_bytes_override: None,
             autocast_weights: 0,
             traffic: 0,
@@ -245,6 +248,7 @@ impl Tape {
         self.storages.clear();
         self.ops.clear();
         self.saves.clear();
+        self.externals.clear();
         self.grad_bytes_override = grad_bytes;
         self.autocast_weights = 0;
         self.traffic = 0;
@@ -275,7 +279,9 @@ impl Tape {
 
     /// The block's input, live before the block runs.
     pub fn external(&mut self, elems: u64, dt: u64, grad: bool) -> V {
-        self.storage(elems, dt, Kind::External, grad)
+        let v = self.storage(elems, dt, Kind::External, grad);
+        self.externals.push(v.sid);
+        v
     }
 
     /// Whether the block's input `input` requires a gradient, for the next `profile`.
@@ -777,11 +783,11 @@ impl Tape {
             bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads);
         }
         let input_grad = self
-            .storages
+            .externals
             .iter()
-            .zip(states.iter())
-            .filter(|(st, state)| st.kind == Kind::External && state.grad_of != NONE)
-            .map(|(_, state)| bufs[state.grad_of as usize].0)
+            .map(|&sid| states[sid as usize].grad_of)
+            .filter(|&g| g != NONE)
+            .map(|g| bufs[g as usize].0)
             .max()
             .unwrap_or(0);
         Profile {
