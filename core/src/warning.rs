@@ -573,6 +573,24 @@ impl Warning {
         )
     }
 
+    /// `below_mode_range`: sequence `sequence` is below the mode's shortest, `shortest`.
+    pub(crate) fn sequence_below_mode_range(
+        sequence: u64,
+        shortest: u64,
+        target: MemoryTarget,
+    ) -> Warning {
+        Warning::new(
+            WarningCode::BelowModeRange,
+            format!(
+                "sequence {} tokens is below the {} range ({}+) to fit {:.1} GiB",
+                sequence,
+                target.mode.as_str(),
+                shortest,
+                gib(target.target_bytes)
+            ),
+        )
+    }
+
     // The machine's warnings and suggestions.
 
     /// `on_battery`, with the charge in percent when known.

@@ -170,11 +170,12 @@ fn qlora_pays_for_dequantizing_its_weights() {
 
 /// Optimizer offload (ZeRO-Offload): the step runs on the CPU over host memory and the updated
 /// weights cross PCIe. Qwen2.5-1.5B fully fine-tuned on the RTX 4090 fixture: the balanced mode
-/// offloads 8-bit AdamW. With a measured host bandwidth of 60 GB/s the CPU step moves, per
-/// trained parameter under bf16 autocast (fp32 weights): the 8-bit states (2 bytes) and the
-/// fp32 weight read and written (2 × 6), the fp32 gradient read (4) and the bf16 copy written
-/// (2), 18 bytes, at Calculon's 0.90 share for transfers over 100 MB; the bf16 weights then
-/// cross the PCIe 4.0 ×16 link at 16 × 1.969 GB/s × 0.8 (NCCL's bus efficiency the planner
+/// offloads the optimizer, which DeepSpeed runs as its CPU Adam with the model in bf16 on the
+/// device and fp32 master weights on the host (`mixed_bf16`). With a measured host bandwidth of
+/// 60 GB/s the CPU step moves, per trained parameter: the two fp32 AdamW states and the fp32
+/// master weight, each read and written (2 × 12), the fp32 gradient read (4) and the bf16 copy
+/// written (2), 30 bytes, at Calculon's 0.90 share for transfers over 100 MB; the bf16 weights
+/// then cross the PCIe 4.0 ×16 link at 16 × 1.969 GB/s × 0.8 (NCCL's bus efficiency the planner
 /// applies to the link). The fixture has no host bandwidth: dual-channel DDR4-3200 stands in.
 #[test]
 fn optimizer_offload_prices_the_cpu_step_and_the_copies() {
@@ -184,10 +185,12 @@ fn optimizer_offload_prices_the_cpu_step_and_the_copies() {
     let without = plan_of(p.clone(), goal.clone(), "balanced");
     let c = &without.configurations[0];
     assert!(c.offload.optimizer, "the balanced mode offloads");
+    assert_eq!(c.precision.as_str(), "mixed_bf16");
+    assert_eq!(c.optimizer.map(|o| o.as_str()), Some("adamw"));
     let b = c.time.breakdown.as_ref().expect("priced");
     let n = c.model.trainable as f64;
     let pcie = n * 2.0 / (16.0 * 1.969 * 0.8 * 1e9);
-    let cpu = n * 18.0 / (51.2e9 * 0.90);
+    let cpu = n * 30.0 / (51.2e9 * 0.90);
     assert!((b.optimizer_s / (cpu + pcie) - 1.0).abs() < 1e-9);
 
     p["memory"]["bandwidth_gbs"] = json!({"value": 60.0, "source": "measured"});
@@ -199,7 +202,7 @@ fn optimizer_offload_prices_the_cpu_step_and_the_copies() {
         .breakdown
         .as_ref()
         .expect("priced with the host bandwidth");
-    let cpu = n * 18.0 / (60e9 * 0.90);
+    let cpu = n * 30.0 / (60e9 * 0.90);
     assert!(
         (b.optimizer_s / (cpu + pcie) - 1.0).abs() < 1e-9,
         "optimizer {} s, formula {} s",

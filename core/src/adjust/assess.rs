@@ -193,7 +193,8 @@ impl<'a> Context<'a> {
         next.optimizer = c.optimizer.map(|_| s.knobs.optimizer);
         next.offload = s.knobs.offload;
         next.sharding = s.knobs.sharding;
-        next.precision = s.precision;
+        // The offloaded step is DeepSpeed's, with its 16-bit model (as the planner runs it).
+        next.precision = crate::plan::planner::offload_precision(s.precision, s.knobs.offload);
         next.devices = s.devices;
         next.attention = attention(c, s);
         next.fits = memory.peak_bytes <= c.memory_target_bytes;

@@ -344,7 +344,7 @@ impl Planner<'_> {
                 },
             },
             task: self.goal.task,
-            precision: self.precision(task),
+            precision: self.precision_of(task, &k),
             optimizer: (!serve).then_some(k.optimizer),
             devices: d.count,
             sharding: k.sharding,

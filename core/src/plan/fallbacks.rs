@@ -68,12 +68,16 @@ impl Planner<'_> {
                 k,
             ));
         }
-        if !k.offload.optimizer && self.dev.class != DeviceClass::Cpu {
+        // DeepSpeed's CPU Adam runs the offloaded step on fp32 AdamW states (8-bit AdamW is a
+        // GPU kernel), with the model in 16 bits on the device (`offload_precision`).
+        let adam = matches!(k.optimizer, Optimizer::Adamw | Optimizer::Adamw8bit);
+        if !k.offload.optimizer && self.dev.class != DeviceClass::Cpu && adam {
             k.offload.optimizer = true;
+            k.optimizer = Optimizer::Adamw;
             out.push((
                 FallbackAction::OffloadOptimizer,
                 String::from(
-                    "optimizer states in host memory, the step on the CPU (DeepSpeed ZeRO-Offload)",
+                    "optimizer states and fp32 master weights in host memory, the step on the CPU (DeepSpeed ZeRO-Offload, CPU Adam; 16-bit weights on the device)",
                 ),
                 k,
             ));

@@ -35,7 +35,7 @@ mod formulas;
 mod ladder;
 mod modes;
 pub(crate) mod phases;
-mod planner;
+pub(crate) mod planner;
 mod power;
 mod psu;
 mod scale;

@@ -50,6 +50,20 @@ pub(crate) struct Planner<'a> {
 /// while bounding the memory (each entry holds a copy of the model description).
 pub(crate) const CACHED_PROGRAMS: usize = 32;
 
+/// The precision a configuration runs in once its optimizer is offloaded. DeepSpeed runs the
+/// offloaded step with its CPU Adam on fp32 master weights kept beside the states in host memory,
+/// and with `bf16`/`fp16` enabled it holds the model itself in 16 bits on the device
+/// (DeepSpeed's configuration docs, "bf16" and "offload_optimizer"; Ren et al. 2021, ZeRO-Offload,
+/// §4.1: fp16 parameters on the GPU, fp32 parameters and states on the CPU). So autocast's fp32
+/// weights (`amp_*`) become 16-bit weights with fp32 masters (`mixed_*`); other recipes are kept.
+pub(crate) fn offload_precision(p: Precision, offload: super::Offload) -> Precision {
+    match (p, offload.optimizer) {
+        (Precision::AmpBf16, true) => Precision::MixedBf16,
+        (Precision::AmpFp16, true) => Precision::MixedFp16,
+        (p, _) => p,
+    }
+}
+
 /// The devices of `profile` that the goal plans on, with the goal's device count, precision and
 /// attention kernel applied.
 pub(super) fn device_for(profile: &HardwareProfile, goal: &Goal) -> Result<Device> {
@@ -118,6 +132,22 @@ impl Planner<'_> {
         }
     }
 
+    /// The numeric recipe of a candidate: [`Planner::precision`], or DeepSpeed's when the
+    /// optimizer is offloaded ([`offload_precision`]).
+    pub fn precision_of(&self, task: Task, k: &Knobs) -> Precision {
+        offload_precision(self.precision(task), k.offload)
+    }
+
+    /// The host memory a configuration of `mode` may keep there (offloaded optimizer states,
+    /// master weights and gradients): the mode's share of the system's memory less what the OS
+    /// keeps, as the device's memory target is the mode's share of the device; `None` when the
+    /// profile does not say how much memory the system has.
+    pub fn host_target(&self, mode: Mode) -> Option<u64> {
+        let system = crate::hardware::system_memory_bytes(self.profile)?.value;
+        let usable = system.saturating_sub(super::device::CPU_OS_RESERVE_BYTES);
+        Some((usable as f64 * mode.settings().memory_target) as u64)
+    }
+
     /// The LoRA rank of an adapter task; `None` for the others.
     pub fn lora_rank(&self, task: Task) -> Option<u64> {
         matches!(task, Task::Lora | Task::Qlora)
@@ -146,7 +176,7 @@ impl Planner<'_> {
             micro_batch: k.micro_batch,
             // Serving is measured at the prompt; generation grows the cache to the full context.
             sequence: if serve { prompt } else { k.sequence },
-            precision: self.precision(task),
+            precision: self.precision_of(task, k),
             grad_dtype: None,
             optimizer: k.optimizer,
             // PyTorch's default AdamW implementation on accelerators.

@@ -73,14 +73,15 @@ struct MicroBatches {
 }
 
 impl Planner<'_> {
-    /// The largest micro-batch in `range` whose peak stays within `target`, with its estimate.
+    /// The largest micro-batch in `range` whose peak stays within `target` and whose host memory
+    /// within `host_target`, with its estimate.
     fn largest_micro_batch(
         &self,
         spec: &ModelSpec,
         base: Knobs,
         task: Task,
         range: MicroBatches,
-        target: u64,
+        (target, host_target): (u64, Option<u64>),
     ) -> Result<Found> {
         let fits = |mb: u64| -> Result<Option<Estimate>> {
             let k = Knobs {
@@ -88,7 +89,8 @@ impl Planner<'_> {
                 ..base
             };
             let e = self.estimate(spec, &k, task)?;
-            Ok((e.peak_bytes <= target).then_some(e))
+            let host_fits = host_target.is_none_or(|h| e.host_bytes <= h);
+            Ok((e.peak_bytes <= target && host_fits).then_some(e))
         };
         let Some(mut best) = fits(range.lo)? else {
             return Ok(None);
@@ -155,7 +157,7 @@ impl Planner<'_> {
         let mut seq = s.sequence.1.min(max_seq);
         while seq >= MIN_SEQUENCE {
             v.push(seq);
-            if seq <= s.sequence.0.min(max_seq) && v.len() > 1 {
+            if seq < s.sequence.0.min(max_seq) {
                 // One step below the range before giving up.
                 break;
             }
@@ -199,12 +201,17 @@ impl Planner<'_> {
             if saving != optimizer {
                 stages.push((saving, Offload::default()));
             }
-            if self.dev.class != DeviceClass::Cpu {
+            // DeepSpeed's offloaded step is its CPU Adam on fp32 states (`DeepSpeedCPUAdam`;
+            // 8-bit AdamW is a GPU kernel of bitsandbytes), so the states go to the host as
+            // AdamW's; another optimizer the user fixed is not offloaded. On a cluster the mesh
+            // search (tensor, pipeline, sharding layouts) comes first, and it plans no offload.
+            let offloadable = self.dev.class != DeviceClass::Cpu && self.cluster.is_none();
+            if offloadable && optimizer == Optimizer::Adamw {
                 let offload = Offload {
                     optimizer: true,
                     parameters: false,
                 };
-                stages.push((saving, offload));
+                stages.push((Optimizer::Adamw, offload));
             }
         }
         stages
@@ -254,6 +261,7 @@ impl Planner<'_> {
         } else {
             1
         };
+        let targets = (target, self.host_target(mode));
         for (optimizer, offload) in self.optimizer_stages(mode, task) {
             let mut best: Found = None;
             'sequence: for &sequence in &sequences {
@@ -272,7 +280,8 @@ impl Planner<'_> {
                                 offload,
                                 accumulation,
                             };
-                            let Some(found) = self.largest_micro_batch(spec, k, task, r, target)?
+                            let Some(found) =
+                                self.largest_micro_batch(spec, k, task, r, targets)?
                             else {
                                 continue;
                             };

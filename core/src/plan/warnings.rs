@@ -156,6 +156,13 @@ impl Planner<'_> {
             if k.micro_batch < lowest && self.goal.micro_batch.is_none() && !self.serving() {
                 warnings.push(Warning::below_mode_range(k.micro_batch, lowest, run.target));
             }
+            let (shortest, _) = run.mode.settings().sequence;
+            let shortest = shortest.min(run.spec.max_positions.max(1));
+            if k.sequence < shortest && self.goal.sequence.is_none() && !self.serving() {
+                warnings.push(Warning::sequence_below_mode_range(
+                    k.sequence, shortest, run.target,
+                ));
+            }
         }
     }
 }
