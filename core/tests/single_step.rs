@@ -216,3 +216,31 @@ fn optimizer_offload_prices_the_cpu_step_and_the_copies() {
             < 1e-9
     );
 }
+
+/// ZeRO-Offload keeps the fp32 master weights, the two fp32 AdamW states and fp32 gradients on the
+/// host: 16 bytes per trained parameter (Ren et al. 2021, §4.1). Qwen2.5-0.5B (494M parameters)
+/// fully fine-tuned on the 6 GB RTX 3060 laptop fixture (16 GB of memory) offloads in the
+/// balanced mode: 494M x 16 B = 7.9 GB, within 75 % of (15.26 GiB - 2 GiB) = 9.9 GiB. With 8 GiB
+/// of memory the host may take 75 % of 6 GiB = 4.5 GiB, so no configuration offloads and the
+/// mode does not fit.
+#[test]
+fn offload_keeps_its_states_within_the_hosts_memory() {
+    let goal = json!({"task": "finetune", "model": {"catalogue": "qwen2.5-0.5b"}});
+    let p = profile("rtx3060-laptop-6gb");
+    let roomy = plan_of(p.clone(), goal.clone(), "balanced");
+    let c = &roomy.configurations[0];
+    assert!(c.fits && c.offload.optimizer, "offloads on 16 GB");
+    assert_eq!(c.precision.as_str(), "mixed_bf16");
+    let host = c.memory.host_bytes as f64;
+    let n = c.model.trainable as f64;
+    assert!((host / (16.0 * n) - 1.0).abs() < 0.01, "{host} B for {n} parameters");
+    let system = 16_383_905_792.0_f64;
+    assert!(host <= 0.75 * (system - 2.0 * (1u64 << 30) as f64));
+
+    let mut small = p;
+    small["memory"]["total_bytes"] = json!({"value": 8u64 << 30, "source": "measured"});
+    let tight = plan_of(small, goal, "balanced");
+    let c = &tight.configurations[0];
+    assert!(!c.fits, "offload needs {host} B of host memory");
+    assert!(!c.offload.optimizer || c.memory.host_bytes <= (6u64 << 30) * 3 / 4);
+}
