@@ -617,13 +617,16 @@ fn phases_flag_plans_phase_b() {
             c["time"]["tokens"].as_f64().unwrap(),
             b["time"]["tokens"].as_f64().unwrap(),
         );
-        let step = |x: &Value| x["global_batch"].as_f64().unwrap() * x["sequence"].as_f64().unwrap();
+        let step =
+            |x: &Value| x["global_batch"].as_f64().unwrap() * x["sequence"].as_f64().unwrap();
         let slack = (step(c) + step(b)) / (ta + tb);
         assert!((tb / (ta + tb) - 0.2).abs() <= slack, "{ta} {tb} {slack}");
     }
     // The flag overrides the request's goal.phases, and the export carries phase B.
     let (code, out, err) = trainfit(
-        &["plan", "--input", "-", "--phases", "2", "--export", "megatron"],
+        &[
+            "plan", "--input", "-", "--phases", "2", "--export", "megatron",
+        ],
         &req,
         &[],
     );
@@ -639,7 +642,15 @@ fn phases_flag_errors_name_the_flag() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--phases"), "{err}");
     let (code, _, err) = trainfit(
-        &["plan", "--input", "-", "--phases", "1", "--phase-b-share", "0.2"],
+        &[
+            "plan",
+            "--input",
+            "-",
+            "--phases",
+            "1",
+            "--phase-b-share",
+            "0.2",
+        ],
         &req,
         &[],
     );
