@@ -1027,3 +1027,377 @@ fn unsloth_runs_where_its_source_says_it_does() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Two-phase pretraining: phase B's files.
+
+/// The commands of a script that run `program`, in order.
+fn commands_of(v: &Value, program: &str) -> Vec<Vec<String>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.iter().any(|x| x == program))
+        .collect()
+}
+
+/// The `name = value,` keywords of a Python call in an exported script (`callee` as written).
+fn python_call<'a>(v: &'a Value, callee: &str) -> &'a serde_json::Map<String, Value> {
+    v[callee]
+        .as_object()
+        .unwrap_or_else(|| panic!("no {callee} call in {v}"))
+}
+
+/// Checks phase B's files of a two-phase export against `configuration.phase_b`: each file
+/// read back by its parser, phase B's values (sequence, batches, steps, the linear schedule to 0
+/// without warm-up, its output directory) and its start from phase A's last checkpoint.
+fn check_phase_b(c: &Configuration, format: Format, files: &[ExportFile]) {
+    let parsed: BTreeMap<&str, Value> = files.iter().map(|f| (f.name.as_str(), parse(f))).collect();
+    let b = c.phase_b.as_ref().unwrap();
+    let (ta, tb) = (c.training.as_ref().unwrap(), &b.training);
+    assert_eq!(tb.schedule.as_str(), "linear");
+    assert_eq!(tb.warmup_steps, 0);
+    // Phase B keeps the peak of phase A's constant stage (WSD's decay stage).
+    assert_eq!(tb.learning_rate, ta.learning_rate);
+    let a_dir = ta.output_dir.as_str();
+    let b_dir = tb.output_dir.as_str();
+    assert_ne!(a_dir, b_dir);
+    // The Hugging Face programs' phase B: the same launcher twice, the second from phase A's
+    // output directory (where TRL's SFT script saves the model).
+    let hf_launch = |script: &str, program: &str| {
+        let runs = commands_of(&parsed[script], program);
+        assert_eq!(runs.len(), 2, "{format}: {runs:?}");
+        let (a, bw) = (&runs[0], &runs[1]);
+        assert_eq!(flag(a, "--output_dir"), Some(a_dir));
+        assert_eq!(flag(bw, "--output_dir"), Some(b_dir));
+        assert_eq!(flag(bw, "--model_name_or_path"), Some(a_dir));
+        assert_eq!(num(flag(bw, "--max_length")), b.sequence as f64);
+        assert_eq!(
+            num(flag(bw, "--per_device_train_batch_size")),
+            b.micro_batch as f64
+        );
+        assert_eq!(
+            num(flag(bw, "--gradient_accumulation_steps")),
+            b.gradient_accumulation as f64
+        );
+        assert_eq!(num(flag(bw, "--max_steps")), tb.steps as f64);
+        assert_eq!(num(flag(bw, "--warmup_steps")), 0.0);
+        assert_eq!(flag(bw, "--lr_scheduler_type"), Some("linear"));
+        assert_eq!(num(flag(bw, "--learning_rate")), tb.learning_rate);
+        bw.clone()
+    };
+    match format {
+        Format::TrainingArguments => {
+            let j = &parsed["training_args_phase_b.json"];
+            assert_eq!(j["output_dir"], b_dir);
+            assert_eq!(j["per_device_train_batch_size"], b.micro_batch);
+            assert_eq!(j["gradient_accumulation_steps"], b.gradient_accumulation);
+            assert_eq!(j["max_steps"], tb.steps);
+            assert_eq!(j["warmup_steps"], 0);
+            assert_eq!(j["lr_scheduler_type"], "linear");
+            assert_eq!(j["save_steps"], tb.save_steps);
+            assert_eq!(parsed["training_args.json"]["output_dir"], a_dir);
+            hf_launch("launch.sh", "accelerate");
+        }
+        Format::Deepspeed => {
+            let d = &parsed["ds_config_phase_b.json"];
+            assert_eq!(d["train_batch_size"], b.global_batch);
+            assert_eq!(d["train_micro_batch_size_per_gpu"], b.micro_batch);
+            assert_eq!(d["gradient_accumulation_steps"], b.gradient_accumulation);
+            // WarmupDecayLR: linear from warmup_max_lr to 0 at total_num_steps
+            // (deepspeed/runtime/lr_schedules.py).
+            let s = &d["scheduler"];
+            assert_eq!(s["type"], "WarmupDecayLR");
+            assert_eq!(s["params"]["total_num_steps"], tb.steps);
+            assert_eq!(s["params"]["warmup_num_steps"], 0);
+            assert_eq!(s["params"]["warmup_min_lr"].as_f64(), Some(0.0));
+            assert_eq!(
+                s["params"]["warmup_max_lr"].as_f64(),
+                Some(tb.learning_rate)
+            );
+            let bw = hf_launch("launch.sh", "deepspeed");
+            assert_eq!(flag(&bw, "--deepspeed"), Some("ds_config_phase_b.json"));
+            // ZeRO-3 phase A gathers its weights on save, so phase B can load them.
+            let za = &parsed["ds_config.json"]["zero_optimization"];
+            if za["stage"] == 3 {
+                assert_eq!(za["stage3_gather_16bit_weights_on_model_save"], true);
+            }
+        }
+        Format::Accelerate => {
+            let a = &parsed["accelerate_config.yaml"];
+            assert!(parsed.contains_key("accelerate_config_phase_b.yaml"));
+            if a["distributed_type"] == "FSDP" {
+                assert_eq!(a["fsdp_config"]["fsdp_state_dict_type"], "FULL_STATE_DICT");
+            }
+            let runs = commands_of(&parsed["launch.sh"], "accelerate");
+            assert_eq!(
+                flag(&runs[1], "--config_file"),
+                Some("accelerate_config_phase_b.yaml")
+            );
+            hf_launch("launch.sh", "accelerate");
+        }
+        Format::Torchrun => {
+            hf_launch("torchrun.sh", "torchrun");
+        }
+        Format::Slurm => {
+            hf_launch("train.sbatch", "torchrun");
+        }
+        Format::Kubeflow => {
+            let jb = &parsed["pytorchjob_phase_b.yaml"];
+            assert!(jb["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .ends_with("-phase-b"));
+            let container =
+                &jb["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"][0];
+            let words: Vec<String> = container["command"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(flag(&words, "--model_name_or_path"), Some(a_dir));
+            assert_eq!(num(flag(&words, "--max_length")), b.sequence as f64);
+            assert_eq!(flag(&words, "--lr_scheduler_type"), Some("linear"));
+        }
+        Format::Megatron => {
+            let runs = commands_of(&parsed["megatron.sh"], "torchrun");
+            assert_eq!(runs.len(), 2);
+            let (a, bw) = (&runs[0], &runs[1]);
+            assert_eq!(flag(a, "--save"), Some(a_dir));
+            assert!(!a.iter().any(|w| w == "--load"));
+            assert_eq!(flag(bw, "--save"), Some(b_dir));
+            assert_eq!(flag(bw, "--load"), Some(a_dir));
+            assert!(bw.iter().any(|w| w == "--finetune"));
+            assert!(bw.iter().any(|w| w == "--override-opt_param-scheduler"));
+            assert_eq!(flag(bw, "--lr-decay-style"), Some("linear"));
+            assert_eq!(num(flag(bw, "--min-lr")), 0.0);
+            assert_eq!(num(flag(bw, "--lr-warmup-iters")), 0.0);
+            assert_eq!(num(flag(bw, "--train-iters")), tb.steps as f64);
+            assert_eq!(num(flag(bw, "--lr-decay-iters")), tb.steps as f64);
+            assert_eq!(num(flag(bw, "--seq-length")), b.sequence as f64);
+            assert_eq!(num(flag(bw, "--micro-batch-size")), b.micro_batch as f64);
+            assert_eq!(num(flag(bw, "--global-batch-size")), b.global_batch as f64);
+        }
+        Format::Torchtitan => {
+            let t = &parsed["torchtitan_phase_b.toml"];
+            let s = &t["lr_scheduler"];
+            assert_eq!(s["warmup_steps"], 0);
+            assert_eq!(s["decay_type"], "linear");
+            assert_eq!(s["decay_ratio"].as_f64(), Some(1.0));
+            assert_eq!(s["min_lr_factor"].as_f64(), Some(0.0));
+            assert_eq!(t["training"]["seq_len"], b.sequence);
+            assert_eq!(t["training"]["steps"], tb.steps);
+            assert_eq!(t["training"]["global_batch_size"], b.global_batch);
+            assert_eq!(
+                t["training"]["local_batch_size"],
+                b.micro_batch * b.gradient_accumulation
+            );
+            assert_eq!(t["job"]["dump_folder"], b_dir);
+            // torchtitan's last checkpoint of phase A: {dump_folder}/checkpoint/step-{steps}.
+            let ck = &t["checkpoint"];
+            assert_eq!(
+                ck["initial_load_path"],
+                format!("{a_dir}/checkpoint/step-{}", ta.steps)
+            );
+            assert_eq!(ck["initial_load_model_only"], true);
+            assert_eq!(
+                parsed["torchtitan.toml"]["checkpoint"]["last_save_model_only"],
+                true
+            );
+            let runs = commands_of(&parsed["launch.sh"], "torchrun");
+            assert_eq!(
+                flag(&runs[1], "--job.config_file"),
+                Some("torchtitan_phase_b.toml")
+            );
+        }
+        Format::Axolotl => {
+            let y = &parsed["axolotl_phase_b.yaml"];
+            assert_eq!(y["base_model"], a_dir);
+            assert_eq!(y["sequence_len"], b.sequence);
+            assert_eq!(y["micro_batch_size"], b.micro_batch);
+            assert_eq!(y["gradient_accumulation_steps"], b.gradient_accumulation);
+            assert_eq!(y["max_steps"], tb.steps);
+            assert_eq!(y["warmup_steps"], 0);
+            assert_eq!(y["lr_scheduler"], "linear");
+            assert_eq!(y["output_dir"], b_dir);
+        }
+        Format::Unsloth => {
+            let py = &parsed["unsloth_train_phase_b.py"];
+            let load = python_call(py, "FastLanguageModel.from_pretrained");
+            assert_eq!(load["model_name"], a_dir);
+            assert_eq!(load["max_seq_length"], b.sequence);
+            let sft = python_call(py, "SFTConfig");
+            assert_eq!(sft["lr_scheduler_type"], "linear");
+            assert_eq!(sft["warmup_steps"], 0);
+            assert_eq!(sft["max_steps"], tb.steps);
+            assert_eq!(sft["output_dir"], b_dir);
+            // Phase A saves the model phase B loads; launch.sh runs both scripts in order.
+            let a_text = &file(files, "unsloth_train.py").text;
+            assert!(a_text.contains("\ntrainer.save_model()\n"), "{a_text}");
+            let runs: Vec<String> = parsed["launch.sh"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    c.as_array()
+                        .unwrap()
+                        .last()
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            assert_eq!(
+                runs,
+                ["pipefail", "unsloth_train.py", "unsloth_train_phase_b.py"]
+            );
+        }
+        other => panic!("{other} exported a two-phase configuration"),
+    }
+}
+
+#[test]
+fn two_phase_exports_carry_phase_b() {
+    let two = |goal: Value| {
+        let mut g = goal;
+        g["phases"] = json!(2);
+        g
+    };
+    let mut checked = BTreeMap::<String, usize>::new();
+    let mut refusals = Vec::new();
+    for m in MACHINES {
+        for goal in [
+            json!({"task": "pretrain"}),
+            json!({"task": "pretrain", "model": {"catalogue": "qwen2.5-0.5b"}}),
+        ] {
+            let p = machine_plan(m, two(goal));
+            for c in &p.configurations {
+                assert!(c.phase_b.is_some(), "{m} {}", c.mode);
+                for info in formats().into_iter().filter(|i| !i.format.serving()) {
+                    match export(&p, c.mode, info.format, &ExportOptions::default()) {
+                        Ok(files) => {
+                            check_phase_b(c, info.format, &files);
+                            *checked.entry(info.format.to_string()).or_default() += 1;
+                        }
+                        Err(e) => refusals.push((info.format, e)),
+                    }
+                }
+            }
+        }
+    }
+    // Every engine that pretrains exports phase B somewhere among the fixtures.
+    for f in [
+        "torchrun",
+        "training_arguments",
+        "accelerate",
+        "deepspeed",
+        "torchtitan",
+        "megatron",
+        "unsloth",
+        "axolotl",
+        "slurm",
+        "kubeflow",
+    ] {
+        assert!(checked.get(f).is_some_and(|&n| n > 0), "{f}: {checked:?}");
+    }
+    // MLX and PEFT refuse pretraining itself, whatever the phases.
+    for (format, e) in &refusals {
+        if matches!(format, Format::Mlx | Format::Peft) {
+            assert!(matches!(e.field(), Some("task" | "device.class")), "{e}");
+        }
+    }
+}
+
+#[test]
+fn phase_b_follows_the_output_dir_and_job_name_options() {
+    let mut goal = json!({"task": "pretrain"});
+    goal["phases"] = json!(2);
+    let p = machine_plan("rtx4090-desktop", goal);
+    let options = ExportOptions {
+        output_dir: Some("/runs/a".into()),
+        job_name: Some("tf".into()),
+        ..ExportOptions::default()
+    };
+    let files = export(&p, Mode::Balanced, Format::Kubeflow, &options).unwrap();
+    let a = parse(file(&files, "pytorchjob.yaml"));
+    let b = parse(file(&files, "pytorchjob_phase_b.yaml"));
+    assert_eq!(a["metadata"]["name"], "tf");
+    assert_eq!(b["metadata"]["name"], "tf-phase-b");
+    let words = |v: &Value| -> Vec<String> {
+        v["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"][0]["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(flag(&words(&a), "--output_dir"), Some("/runs/a"));
+    assert_eq!(flag(&words(&b), "--output_dir"), Some("/runs/a-phase-b"));
+    assert_eq!(flag(&words(&b), "--model_name_or_path"), Some("/runs/a"));
+}
+
+#[test]
+fn golden_two_phase_exports() {
+    let two = |goal: Value| {
+        let mut g = goal;
+        g["phases"] = json!(2);
+        g
+    };
+    let generated = machine_plan("rtx4090-desktop", two(json!({"task": "pretrain"})));
+    insta::assert_snapshot!(
+        "export_rtx4090_pretrain_two_phase",
+        golden(&generated, Mode::Balanced)
+    );
+    let given = machine_plan(
+        "rtx4090-desktop",
+        two(json!({"task": "pretrain", "model": {"catalogue": "qwen2.5-0.5b"}})),
+    );
+    insta::assert_snapshot!(
+        "export_rtx4090_qwen_pretrain_two_phase",
+        golden(&given, Mode::Balanced)
+    );
+}
+
+#[test]
+fn zero3_phase_a_saves_weights_phase_b_can_load() {
+    // Llama 3.1 8B on the 8 x H100 node, conservative: ZeRO-3 in both phases.
+    let mut p = machine_plan(
+        "h100x8-node",
+        json!({"task": "pretrain", "model": {"catalogue": "llama-3.1-8b"}, "phases": 2}),
+    );
+    let c = p.configuration(Mode::Conservative).unwrap();
+    assert_eq!(c.sharding.as_str(), "zero3");
+    // Phase B trains with 8-bit AdamW, which DeepSpeed's config cannot name: refused, naming
+    // phase B's field.
+    assert_eq!(c.phase_b.as_ref().unwrap().optimizer.as_str(), "adamw8bit");
+    let e = export(&p, c.mode, Format::Deepspeed, &ExportOptions::default()).unwrap_err();
+    assert_eq!(e.field(), Some("phase_b.optimizer"));
+    // The same plan with phase B on AdamW (a plan file may say so) exports both phases.
+    let i = p
+        .configurations
+        .iter()
+        .position(|c| c.mode == Mode::Conservative)
+        .unwrap();
+    p.configurations[i].phase_b.as_mut().unwrap().optimizer =
+        serde_json::from_value(json!("adamw")).unwrap();
+    let c = &p.configurations[i];
+    let files = export(&p, c.mode, Format::Deepspeed, &ExportOptions::default()).unwrap();
+    check_phase_b(c, Format::Deepspeed, &files);
+    let za = &parse(file(&files, "ds_config.json"))["zero_optimization"];
+    assert_eq!(za["stage"], 3);
+    assert_eq!(za["stage3_gather_16bit_weights_on_model_save"], true);
+    // Phase B's weights are not loaded by another phase: its config leaves the default.
+    let zb = &parse(file(&files, "ds_config_phase_b.json"))["zero_optimization"];
+    assert_eq!(zb["stage"], 3);
+    assert!(zb
+        .get("stage3_gather_16bit_weights_on_model_save")
+        .is_none());
+}

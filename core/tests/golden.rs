@@ -3,7 +3,8 @@
 //! (`tests/accuracy/measured.json`), against `tests/data/golden_estimates.json`. The fixture holds,
 //! per case, the peak in clear and a 64-bit FNV-1a digest of the estimate's JSON text (or of the
 //! error message), so a change of any byte of any result fails. `tests/data/golden_plans.json`
-//! does the same for the plans of every profile of `tests/data/profiles` under five goals. They
+//! does the same for the plans of every profile of `tests/data/profiles` under six goals (the
+//! sixth with a dataset, a power supply and two phases). They
 //! guard refactors that must not change results (issue 12's speed work); a deliberate change of
 //! the model regenerates both with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`.
 
@@ -218,7 +219,7 @@ fn estimates_match_golden_file() {
     );
 }
 
-/// Every profile of `tests/data/profiles` under five goals: `(id, plan request as JSON)`.
+/// Every profile of `tests/data/profiles` under six goals: `(id, plan request as JSON)`.
 fn plan_cases() -> Vec<(String, Value)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/profiles");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -244,6 +245,14 @@ fn plan_cases() -> Vec<(String, Value)> {
         (
             "serve",
             json!({"task": "serve", "model": {"catalogue": "llama-3.1-8b"}}),
+        ),
+        // The data path of a dataset of the table on a network mount, the power supply's
+        // headroom and phase B.
+        (
+            "pretrain-two-phase-openwebtext-psu",
+            json!({"task": "pretrain",
+                   "dataset": {"name": "openwebtext", "location": "network_mount"},
+                   "psu_w": 850, "phases": 2}),
         ),
     ];
     let mut out = Vec::new();

@@ -895,10 +895,11 @@ fn two_phases_split_the_tokens_and_lengthen_the_context() {
             "{}",
             b.sequence
         );
-        // Phase A holds the peak (WSD's stable stage); phase B decays from it with no warm-up.
+        // Phase A holds the peak (WSD's stable stage); phase B decays from it linearly to 0 with
+        // no warm-up, as OLMo 2's mid-training and Llama 3's annealing do.
         let ta = c.training.as_ref().unwrap();
         assert_eq!(ta.schedule.as_str(), "constant");
-        assert_eq!(b.training.schedule.as_str(), "cosine");
+        assert_eq!(b.training.schedule.as_str(), "linear");
         assert_eq!(b.training.warmup_steps, 0);
         assert_eq!(b.training.learning_rate, ta.learning_rate);
         // Same tokens per step as phase A, to whole micro-batches.

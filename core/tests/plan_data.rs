@@ -211,6 +211,85 @@ fn tokenisation_on_the_fly_caps_streaming_at_the_tokenizers_rate() {
 }
 
 #[test]
+fn tokenisation_reads_the_tables_text_per_token_where_it_is_text() {
+    // OpenWebText's 38 GB are of text: 38e9 / 9,040,017,095 = 4.2035 bytes of text per GPT-2
+    // token, so the tokenizer's 50 MB/s of text is 50e6 / 4.2035 = 11.895M tokens/s (not the
+    // 12.5M of the 4-byte rule), and tokenising the run's tokens takes tokens x 4.2035 / 50e6 s.
+    let mut profile = fixture("h100x8-node");
+    profile["benchmarks"]["network"] = json!([{"peer": "10.0.0.2:5201",
+        "receive_gbps": {"value": 100.0, "source": "measured"}}]);
+    let p = plan_of(
+        profile.clone(),
+        json!({"dataset": {"name": "openwebtext", "location": "object_store"}}),
+    );
+    let text_bpt = 38e9 / 9_040_017_095.0;
+    for c in &p.configurations {
+        let d = c.data.as_ref().unwrap();
+        assert!(close(
+            d.stream_tokens_per_s.unwrap(),
+            50e6 / text_bpt,
+            1e-12
+        ));
+        assert!(close(d.stream_tokens_per_s.unwrap(), 11_894_759.0, 1e-7));
+        let fetched = c.time.tokens.min(d.dataset_tokens) as f64;
+        assert!(close(d.tokenise_s, fetched * text_bpt / 50e6, 1e-12));
+    }
+    // The Pile's 825.18 GiB are raw text too: 2.9545 bytes per GPT-NeoX token.
+    let pile = KnownDataset::Pile.facts();
+    assert_eq!(pile.text_bytes_per_token(), Some(pile.bytes_per_token()));
+    // FineWeb's 44 TB are parquet, compressed: its text per token is not known, and the
+    // tokenizer reads the 4 bytes of the rule.
+    assert_eq!(KnownDataset::Fineweb.facts().text_bytes_per_token(), None);
+    let p = plan_of(
+        profile,
+        json!({"dataset": {"name": "fineweb", "location": "object_store"}}),
+    );
+    let d = p.configurations[0].data.as_ref().unwrap();
+    assert_eq!(d.stream_tokens_per_s, Some(50e6 / TEXT_BYTES_PER_TOKEN));
+}
+
+#[test]
+fn a_slow_disk_is_one_warning_not_two() {
+    // The RTX 4090 desktop with its data disk measured at 0.1 MB/s: the local dataset streams
+    // at 1e5 / 4 = 25,000 tokens/s of text, below what it trains (about 100,000 tokens/s), and
+    // training reads 2-byte tokens faster than 0.1 MB/s; both the data path and time's storage
+    // check see the same slow disk, and the plan says it once, with the data path's numbers.
+    let mut profile = fixture("rtx4090-desktop");
+    profile["benchmarks"]["storage"] = json!([{"path": "/data/trainfit-bench", "size_bytes": 1u64 << 30,
+        "read_mbs": {"value": 0.1, "source": "measured"}}]);
+    let p = plan_of(profile, json!({}));
+    for c in &p.configurations {
+        let d = c.data.as_ref().unwrap();
+        assert_eq!(d.source_mbs, Some(0.1));
+        assert_eq!(d.stream_tokens_per_s, Some(25_000.0));
+        assert_eq!(d.streaming_keeps_up, Some(false));
+        // Training reads more than the disk gives: the condition of data_loading_bottleneck.
+        let need_mbs = c.time.tokens_per_s.unwrap() * 2.0 / 1e6;
+        assert!(need_mbs > 0.1, "{need_mbs}");
+        let both: Vec<WarningCode> = codes(c)
+            .into_iter()
+            .filter(|w| {
+                matches!(
+                    w,
+                    WarningCode::DataPathBound | WarningCode::DataLoadingBottleneck
+                )
+            })
+            .collect();
+        assert_eq!(both, [WarningCode::DataPathBound], "{}", c.mode);
+    }
+    // A slow disk the data is not on (a benchmark of another mount) leaves the data path
+    // alone, and time's warning is the only one.
+    let mut profile = fixture("rtx4090-desktop");
+    profile["benchmarks"]["storage"] = json!([{"path": "/mnt/usb/trainfit-bench", "size_bytes": 1u64 << 30,
+        "read_mbs": {"value": 0.1, "source": "measured"}}]);
+    let p = plan_of(profile, json!({}));
+    let c = &p.configurations[0];
+    assert_eq!(c.data.as_ref().unwrap().streaming_keeps_up, Some(true));
+    assert!(codes(c).contains(&WarningCode::DataLoadingBottleneck));
+    assert!(!codes(c).contains(&WarningCode::DataPathBound));
+}
+
+#[test]
 fn serving_has_no_data_path() {
     let p = plan_of(
         fixture("rtx4090-desktop"),

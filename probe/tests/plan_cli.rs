@@ -257,6 +257,15 @@ fn goldens() -> Vec<(&'static str, &'static str, Value)> {
             "rtx4090-desktop",
             json!({"task": "serve", "model": {"catalogue": "llama-3.1-8b"}}),
         ),
+        // The data path (a dataset of the table on a network mount), the power supply and
+        // phase B together.
+        (
+            "pretrain-two-phase-openwebtext-psu-rtx4090-desktop",
+            "rtx4090-desktop",
+            json!({"task": "pretrain",
+                   "dataset": {"name": "openwebtext", "location": "network_mount"},
+                   "psu_w": 850, "phases": 2}),
+        ),
     ]
 }
 
@@ -553,4 +562,106 @@ fn adjust_prints_the_cores_decision() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("mode"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two-phase pretraining from the command line.
+
+#[test]
+fn phases_flag_plans_phase_b() {
+    let req = request("rtx4090-desktop", json!({"task": "pretrain"}));
+    // One phase unless asked.
+    let (code, out, err) = trainfit(&["plan", "--input", "-"], &req, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("phase B"), "{out}");
+    // --phases 2: the report prints phase B's rows and its memory.
+    let (code, out, err) = trainfit(&["plan", "--input", "-", "--phases", "2"], &req, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_plain_ascii(&out);
+    for row in [
+        "phase B tokens",
+        "phase B sequence",
+        "A + B / budget",
+        "linear decay, no warm-up",
+        "Memory of one device, balanced phase B",
+    ] {
+        assert!(out.contains(row), "no {row:?} in:\n{out}");
+    }
+    // --phase-b-share and --phase-b-sequence fix phase B (and imply two phases).
+    let (code, out, err) = trainfit(
+        &[
+            "plan",
+            "--input",
+            "-",
+            "--json",
+            "--phase-b-share",
+            "0.2",
+            "--phase-b-sequence",
+            "4096",
+        ],
+        &req,
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(schema_errors("plan.schema.json", &plan), None);
+    for c in plan["configurations"].as_array().unwrap() {
+        let b = &c["phase_b"];
+        assert_eq!(b["share"], 0.2, "{}", c["mode"]);
+        assert_eq!(b["sequence"], 4096);
+        assert_eq!(b["training"]["schedule"], "linear");
+        assert_eq!(b["training"]["warmup_steps"], 0);
+        // 20 % of the run's tokens in phase B: tokens_B / (tokens_A + tokens_B) = 0.2, up to
+        // the whole optimizer steps each phase rounds its tokens to.
+        let (ta, tb) = (
+            c["time"]["tokens"].as_f64().unwrap(),
+            b["time"]["tokens"].as_f64().unwrap(),
+        );
+        let step =
+            |x: &Value| x["global_batch"].as_f64().unwrap() * x["sequence"].as_f64().unwrap();
+        let slack = (step(c) + step(b)) / (ta + tb);
+        assert!((tb / (ta + tb) - 0.2).abs() <= slack, "{ta} {tb} {slack}");
+    }
+    // The flag overrides the request's goal.phases, and the export carries phase B.
+    let (code, out, err) = trainfit(
+        &[
+            "plan", "--input", "-", "--phases", "2", "--export", "megatron",
+        ],
+        &req,
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("pretrain_gpt.py").count(), 2, "{out}");
+    assert!(out.contains("--finetune"), "{out}");
+}
+
+#[test]
+fn phases_flag_errors_name_the_flag() {
+    let req = request("rtx4090-desktop", json!({"task": "pretrain"}));
+    let (code, _, err) = trainfit(&["plan", "--input", "-", "--phases", "3"], &req, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--phases"), "{err}");
+    let (code, _, err) = trainfit(
+        &[
+            "plan",
+            "--input",
+            "-",
+            "--phases",
+            "1",
+            "--phase-b-share",
+            "0.2",
+        ],
+        &req,
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("--phases 1"), "{err}");
+    // Two phases are for pretraining; the planner says so.
+    let lora = request(
+        "rtx4090-desktop",
+        json!({"task": "lora", "model": {"catalogue": "qwen2.5-0.5b"}}),
+    );
+    let (code, _, err) = trainfit(&["plan", "--input", "-", "--phases", "2"], &lora, &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("goal.phases"), "{err}");
 }

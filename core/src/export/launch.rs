@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use super::text::{Command, Map, Value};
 use super::{
-    parallel, provenance, script_file, train, yaml_file, ExportFile, Job, IMAGE_PLACEHOLDER,
+    parallel, provenance, script_file, train, yaml_file, ExportFile, Job, Part, IMAGE_PLACEHOLDER,
 };
 use crate::error::Result;
 use crate::plan::DeviceClass;
@@ -23,7 +23,8 @@ fn program(job: &Job<'_>) -> Result<(Command, Vec<ExportFile>)> {
         let toml = parallel::torchtitan_toml(job)?;
         // torchtitan's entry point (torchtitan/train.py; run_train.sh runs it with torchrun).
         Ok((
-            Command::new(&["-m", "torchtitan.train"]).arg("--job.config_file", "torchtitan.toml"),
+            Command::new(&["-m", "torchtitan.train"])
+                .arg("--job.config_file", job.file("torchtitan.toml")),
             vec![toml],
         ))
     } else {
@@ -103,10 +104,14 @@ pub(super) fn slurm(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         .arg("--rdzv_backend", "c10d")
         .arg_shell("--rdzv_endpoint", "\"$MASTER_ADDR:$MASTER_PORT\"")
         .extend(&prog);
-    let body = format!(
-        "# The first node of the allocation hosts the rendezvous.\nMASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\nMASTER_PORT={port}\nexport MASTER_ADDR MASTER_PORT\n\n{}",
-        c.script()
-    );
+    let body = match job.part {
+        // Appended to phase A's script, which set the rendezvous.
+        Part::B { .. } => c.script(),
+        _ => format!(
+            "# The first node of the allocation hosts the rendezvous.\nMASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\nMASTER_PORT={port}\nexport MASTER_ADDR MASTER_PORT\n\n{}",
+            c.script()
+        ),
+    };
     // `#SBATCH` lines must come before the first command, so they go right after the shebang.
     let mut file = script_file("train.sbatch", &[&provenance(job)], &body);
     file.text = file.text.replacen(
@@ -185,11 +190,8 @@ pub(super) fn kubeflow(job: &Job<'_>) -> Result<Vec<ExportFile>> {
                 .put("pytorchReplicaSpecs", specs),
         );
     let mut out = vec![yaml_file(
-        "pytorchjob.yaml",
-        &format!(
-            "# {}\n# kubectl apply -f pytorchjob.yaml\n",
-            provenance(job)
-        ),
+        &job.file("pytorchjob.yaml"),
+        &format!("# {}\n{}", provenance(job), kubeflow_run(job)),
         &doc.into(),
     )];
     if !files.is_empty() {
@@ -198,4 +200,20 @@ pub(super) fn kubeflow(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         out.extend(files);
     }
     Ok(out)
+}
+
+/// The header lines that say how to run a `PyTorchJob`: one job per phase, since a job's
+/// containers run one command and restart it on failure (`restartPolicy: OnFailure`), which
+/// would rerun phase A when phase B fails.
+fn kubeflow_run(job: &Job<'_>) -> String {
+    let a_name = super::text::shell_word(&job.job_name());
+    match job.part {
+        Part::Whole => String::from("# kubectl apply -f pytorchjob.yaml\n"),
+        Part::A => format!(
+            "# Phase A of two: kubectl apply -f pytorchjob.yaml; when it has succeeded\n# (kubectl wait --for=condition=Succeeded --timeout=-1s pytorchjob/{a_name}),\n# kubectl apply -f pytorchjob_phase_b.yaml. Phase B reads phase A's output directory: mount the same volume.\n"
+        ),
+        Part::B { .. } => String::from(
+            "# Phase B: kubectl apply -f pytorchjob_phase_b.yaml after phase A's job (pytorchjob.yaml) has succeeded.\n",
+        ),
+    }
 }

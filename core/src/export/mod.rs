@@ -26,6 +26,7 @@
 
 mod launch;
 mod parallel;
+mod phase_b;
 mod serve;
 mod text;
 mod train;
@@ -227,22 +228,31 @@ pub fn export(
     options: &ExportOptions,
 ) -> Result<Vec<ExportFile>> {
     let job = Job::new(plan, mode, format, options)?;
-    match format {
-        Format::Torchrun => launch::torchrun(&job),
-        Format::TrainingArguments => train::training_arguments(&job),
-        Format::Accelerate => train::accelerate(&job),
-        Format::Deepspeed => train::deepspeed(&job),
-        Format::Torchtitan => parallel::torchtitan(&job),
-        Format::Megatron => parallel::megatron(&job),
-        Format::Peft => train::peft(&job),
-        Format::Unsloth => unsloth::unsloth(&job),
-        Format::Axolotl => train::axolotl(&job),
-        Format::Slurm => launch::slurm(&job),
-        Format::Kubeflow => launch::kubeflow(&job),
-        Format::Mlx => train::mlx(&job),
-        Format::Vllm => serve::vllm(&job),
-        Format::Sglang => serve::sglang(&job),
-        Format::LlamaCpp => serve::llama_cpp(&job),
+    let files = files(&job)?;
+    match &job.c.phase_b {
+        Some(b) => phase_b::with_phase_b(&job, b, files),
+        None => Ok(files),
+    }
+}
+
+/// The files of one job (one phase).
+fn files(job: &Job<'_>) -> Result<Vec<ExportFile>> {
+    match job.format {
+        Format::Torchrun => launch::torchrun(job),
+        Format::TrainingArguments => train::training_arguments(job),
+        Format::Accelerate => train::accelerate(job),
+        Format::Deepspeed => train::deepspeed(job),
+        Format::Torchtitan => parallel::torchtitan(job),
+        Format::Megatron => parallel::megatron(job),
+        Format::Peft => train::peft(job),
+        Format::Unsloth => unsloth::unsloth(job),
+        Format::Axolotl => train::axolotl(job),
+        Format::Slurm => launch::slurm(job),
+        Format::Kubeflow => launch::kubeflow(job),
+        Format::Mlx => train::mlx(job),
+        Format::Vllm => serve::vllm(job),
+        Format::Sglang => serve::sglang(job),
+        Format::LlamaCpp => serve::llama_cpp(job),
     }
 }
 
@@ -257,6 +267,17 @@ pub const IMAGE_PLACEHOLDER: &str = "<CONTAINER_IMAGE>";
 /// See [`MODEL_PLACEHOLDER`].
 pub const HOSTS_PLACEHOLDER: &str = "<HOSTS>";
 
+/// Which part of a run a job's files are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The whole run, in one phase.
+    Whole,
+    /// Phase A of two: its last checkpoint is one phase B can load.
+    A,
+    /// Phase B of two, starting from phase A's last checkpoint at `from`.
+    B { from: String },
+}
+
 /// A configuration as the exporters see it.
 pub(crate) struct Job<'a> {
     pub format: Format,
@@ -270,6 +291,8 @@ pub(crate) struct Job<'a> {
     pub nodes: u64,
     /// Processes (devices) per machine.
     pub per_node: u64,
+    /// The phase the files are for.
+    pub part: Part,
 }
 
 impl<'a> Job<'a> {
@@ -338,7 +361,53 @@ impl<'a> Job<'a> {
             layout,
             nodes,
             per_node,
+            part: if c.phase_b.is_some() {
+                Part::A
+            } else {
+                Part::Whole
+            },
         })
+    }
+
+    /// The job of phase B, whose configuration `b` is phase A's with phase B's knobs, starting
+    /// from `from`, phase A's last checkpoint. Phase B is planned data parallel on one machine.
+    pub fn phase_b<'b>(&'b self, b: &'b Configuration, from: String) -> Result<Job<'b>> {
+        let layout = Layout::data_parallel(
+            b.devices,
+            b.sharding,
+            b.micro_batch,
+            b.gradient_accumulation,
+        );
+        check_counts(b, &layout, self.plan)?;
+        Ok(Job {
+            format: self.format,
+            plan: self.plan,
+            c: b,
+            options: self.options,
+            layout,
+            nodes: self.nodes,
+            per_node: self.per_node,
+            part: Part::B { from },
+        })
+    }
+
+    /// A config file's name: `name` itself, or for phase B with `_phase_b` before the extension
+    /// (`ds_config_phase_b.json`). Scripts keep their name: phase B's commands are appended to
+    /// phase A's script.
+    pub fn file(&self, name: &str) -> String {
+        match (&self.part, name.rfind('.')) {
+            (Part::B { .. }, Some(dot)) => format!("{}_phase_b{}", &name[..dot], &name[dot..]),
+            (Part::B { .. }, None) => format!("{name}_phase_b"),
+            _ => String::from(name),
+        }
+    }
+
+    /// The weights the job starts from: phase A's last checkpoint for phase B, else the model.
+    pub fn weights(&self) -> String {
+        match &self.part {
+            Part::B { from } => from.clone(),
+            _ => self.model(),
+        }
     }
 
     /// Processes over all machines.
@@ -370,9 +439,10 @@ impl<'a> Job<'a> {
     }
 
     pub fn output_dir(&self) -> Result<String> {
-        Ok(match &self.options.output_dir {
-            Some(o) => o.clone(),
-            None => self.training()?.output_dir.clone(),
+        Ok(match (&self.options.output_dir, &self.part) {
+            (Some(o), Part::B { .. }) => format!("{o}-phase-b"),
+            (Some(o), _) => o.clone(),
+            (None, _) => self.training()?.output_dir.clone(),
         })
     }
 
@@ -388,10 +458,15 @@ impl<'a> Job<'a> {
     }
 
     pub fn job_name(&self) -> String {
-        self.options
+        let name = self
+            .options
             .job_name
             .clone()
-            .unwrap_or_else(|| format!("trainfit-{}", self.c.mode.as_str()))
+            .unwrap_or_else(|| format!("trainfit-{}", self.c.mode.as_str()));
+        match self.part {
+            Part::B { .. } => format!("{name}-phase-b"),
+            _ => name,
+        }
     }
 
     pub fn class(&self) -> DeviceClass {
@@ -589,10 +664,15 @@ pub(crate) fn class_name(c: DeviceClass) -> &'static str {
     }
 }
 
-/// The plan's line for file headers: which configuration this is.
+/// The plan's line for file headers: which configuration (and phase) this is.
 pub(crate) fn provenance(job: &Job<'_>) -> String {
+    let phase = match job.part {
+        Part::Whole => "",
+        Part::A => ", phase A of two",
+        Part::B { .. } => ", phase B",
+    };
     format!(
-        "trainfit plan, {} configuration: {} on {} x {}",
+        "trainfit plan, {} configuration{phase}: {} on {} x {}",
         job.c.mode.as_str(),
         job.c.model.name,
         job.c.devices,

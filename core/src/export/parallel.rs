@@ -7,7 +7,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::text::{self, Command, Map, Value};
-use super::{provenance, script_file, ExportFile, Job, COSINE_FLOOR, GRADIENT_CLIP};
+use super::{provenance, script_file, ExportFile, Job, Part, COSINE_FLOOR, GRADIENT_CLIP};
 use crate::error::Result;
 use crate::model::{Activation, Bias, Family, NormKind};
 use crate::plan::{Architecture, DeviceClass, ModelOrigin, Positions, Schedule};
@@ -150,26 +150,35 @@ pub(super) fn torchtitan_toml(job: &Job<'_>) -> Result<ExportFile> {
             parallelism = parallelism.put("pipeline_parallel_layers_per_stage", slots / stages);
         }
     }
+    // torchtitan's warmup-stable-decay (torchtitan/components/lr_scheduler.py): decay over
+    // `decay_ratio` of the steps, of `decay_type`, down to `min_lr_factor` of the peak.
+    let (decay_ratio, decay_type, min_lr_factor) = match t.schedule {
+        // Constant: no decay phase after the warm-up (decay 0).
+        Schedule::Constant => (0.0, "cosine", 1.0),
+        Schedule::Cosine => (1.0, "cosine", COSINE_FLOOR),
+        Schedule::Linear => (1.0, "linear", 0.0),
+    };
     let scheduler = Map::new()
         .put("warmup_steps", t.warmup_steps)
-        // Constant: no decay phase after the warm-up (warmup-stable-decay with decay 0).
-        .put(
-            "decay_ratio",
-            if t.schedule == Schedule::Constant {
-                0.0
-            } else {
-                1.0
-            },
-        )
-        .put("decay_type", "cosine")
-        .put(
-            "min_lr_factor",
-            if t.schedule == Schedule::Cosine {
-                COSINE_FLOOR
-            } else {
-                1.0
-            },
-        );
+        .put("decay_ratio", decay_ratio)
+        .put("decay_type", decay_type)
+        .put("min_lr_factor", min_lr_factor);
+    let mut checkpoint = Map::new()
+        .put("enable", true)
+        .put("folder", "checkpoint")
+        .put("interval", t.save_steps);
+    checkpoint = match &job.part {
+        Part::Whole => checkpoint,
+        // The last save holds the model only (torchtitan 0.2.2 job_config.py, Checkpoint:
+        // last_save_model_only, default true): what phase B loads.
+        Part::A => checkpoint.put("last_save_model_only", true),
+        // Phase B loads phase A's last checkpoint as its model only: a fresh optimizer, step
+        // and schedule (`initial_load_model_only`; ignored once phase B's own folder has a
+        // checkpoint, so a restarted phase B resumes from its own).
+        Part::B { from } => checkpoint
+            .put("initial_load_path", from.as_str())
+            .put("initial_load_model_only", true),
+    };
     let tables: Vec<(String, Value)> = vec![
         (
             String::from("job"),
@@ -208,14 +217,7 @@ pub(super) fn torchtitan_toml(job: &Job<'_>) -> Result<ExportFile> {
                 .into(),
         ),
         (String::from("parallelism"), parallelism.into()),
-        (
-            String::from("checkpoint"),
-            Map::new()
-                .put("enable", true)
-                .put("folder", "checkpoint")
-                .put("interval", t.save_steps)
-                .into(),
-        ),
+        (String::from("checkpoint"), checkpoint.into()),
         (
             String::from("activation_checkpoint"),
             Map::new().put("mode", mode).into(),
@@ -226,7 +228,7 @@ pub(super) fn torchtitan_toml(job: &Job<'_>) -> Result<ExportFile> {
         provenance(job)
     );
     Ok(ExportFile {
-        name: String::from("torchtitan.toml"),
+        name: job.file("torchtitan.toml"),
         media_type: String::from("application/toml"),
         text: text::toml(&header, &tables, &[]),
     })
@@ -260,7 +262,7 @@ pub(super) fn torchtitan(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     let c = torchrun(job)
         .word("-m")
         .word("torchtitan.train")
-        .arg("--job.config_file", "torchtitan.toml");
+        .arg("--job.config_file", job.file("torchtitan.toml"));
     Ok(vec![
         toml,
         script_file(
@@ -390,11 +392,28 @@ pub(super) fn megatron(job: &Job<'_>) -> Result<Vec<ExportFile>> {
             .arg("--lr-decay-iters", t.steps)
             .arg_f("--min-lr", t.learning_rate * COSINE_FLOOR),
         Schedule::Constant => a.arg("--lr-decay-style", "constant"),
+        Schedule::Linear => a
+            .arg("--lr-decay-style", "linear")
+            .arg("--lr-decay-iters", t.steps)
+            .arg_f("--min-lr", 0.0),
     };
     a = a
         .arg("--save", job.output_dir()?)
         .arg("--save-interval", t.save_steps)
         .arg("--data-path", job.dataset());
+    if let Part::B { from } = &job.part {
+        // Phase A's last save (Megatron saves the final iteration) as the weights. --finetune
+        // loads the model only: iteration 0, no optimizer, scheduler or RNG state
+        // (megatron/training/checkpointing.py, load_checkpoint), so --train-iters counts phase
+        // B's steps, its data starts at its first sample at its own sequence and batch (not
+        // past phase A's consumed samples), and the schedule is the flags' linear decay; the
+        // AdamW moments restart, as in the Hugging Face exports' load of phase A's weights.
+        // --override-opt_param-scheduler makes the flags win over any saved schedule.
+        a = a
+            .arg("--load", from.as_str())
+            .word("--finetune")
+            .word("--override-opt_param-scheduler");
+    }
     let mut notes = vec![provenance(job)];
     a = match &arch {
         Some(arch) => {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::text::{self, Command, Map, Value};
 use super::{
-    json_file, lora_alpha, provenance, script_file, yaml_file, ExportFile, Job, COSINE_FLOOR,
+    json_file, lora_alpha, provenance, script_file, yaml_file, ExportFile, Job, Part, COSINE_FLOOR,
     GRADIENT_CLIP,
 };
 use crate::error::Result;
@@ -117,6 +117,9 @@ fn hf_arguments_sharded(job: &Job<'_>, sharding: HfSharding) -> Result<Map> {
             Map::new().put("min_lr_rate", COSINE_FLOOR),
         ),
         Schedule::Constant => m.put("lr_scheduler_type", "constant_with_warmup"),
+        // `linear`: from the peak to 0 after the warm-up (transformers optimization.py,
+        // get_linear_schedule_with_warmup).
+        Schedule::Linear => m.put("lr_scheduler_type", "linear"),
     };
     m = m
         .put("optim", optim)
@@ -147,7 +150,7 @@ fn hf_arguments_sharded(job: &Job<'_>, sharding: HfSharding) -> Result<Map> {
     }
     m = match sharding {
         HfSharding::None => m,
-        HfSharding::Deepspeed => m.put("deepspeed", "ds_config.json"),
+        HfSharding::Deepspeed => m.put("deepspeed", job.file("ds_config.json")),
         // `fsdp` options string and `fsdp_config` (transformers training_args.py, FSDPOption);
         // `auto_wrap` wraps the model's `_no_split_modules` (its decoder layers).
         HfSharding::Fsdp(kind, offload) => {
@@ -171,7 +174,7 @@ fn hf_arguments_sharded(job: &Job<'_>, sharding: HfSharding) -> Result<Map> {
 /// `SFTConfig.max_length`, `ModelConfig` in trl/trainer/model_config.py).
 pub(super) fn script_flags(job: &Job<'_>) -> Result<Command> {
     let mut c = Command::default()
-        .arg("--model_name_or_path", job.model())
+        .arg("--model_name_or_path", job.weights())
         .arg("--dataset_name", job.dataset())
         .arg("--max_length", job.c.sequence)
         .arg("--attn_implementation", hf_attention(job.c.attention));
@@ -248,7 +251,10 @@ pub(super) fn hf_program(job: &Job<'_>) -> Result<Command> {
 /// Extra files a Hugging Face program reads: `ds_config.json` when it shards with DeepSpeed.
 pub(super) fn hf_companions(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     Ok(match hf_sharding(job)? {
-        HfSharding::Deepspeed => vec![json_file("ds_config.json", &ds_config(job)?.into())],
+        HfSharding::Deepspeed => vec![json_file(
+            &job.file("ds_config.json"),
+            &ds_config(job)?.into(),
+        )],
         _ => Vec::new(),
     })
 }
@@ -288,7 +294,7 @@ pub(super) fn training_arguments(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     let args = hf_training_arguments(job)?;
     let launch = accelerate_launch(job, None).extend(&hf_program(job)?);
     let mut files = vec![
-        json_file("training_args.json", &args.clone().into()),
+        json_file(&job.file("training_args.json"), &args.clone().into()),
         script_file(
             "launch.sh",
             &[
@@ -362,11 +368,14 @@ pub(super) fn accelerate(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     } else {
         match hf_sharding(job)? {
             HfSharding::Deepspeed => {
-                extra.push(json_file("ds_config.json", &ds_config(job)?.into()));
+                extra.push(json_file(
+                    &job.file("ds_config.json"),
+                    &ds_config(job)?.into(),
+                ));
                 m = m.put("distributed_type", "DEEPSPEED").put(
                     "deepspeed_config",
                     Map::new()
-                        .put("deepspeed_config_file", "ds_config.json")
+                        .put("deepspeed_config_file", job.file("ds_config.json"))
                         .put("zero3_init_flag", ds_stage(job)? == 3),
                 );
             }
@@ -385,7 +394,17 @@ pub(super) fn accelerate(job: &Job<'_>) -> Result<Vec<ExportFile>> {
                         .put("fsdp_backward_prefetch", "BACKWARD_PRE")
                         .put("fsdp_offload_params", offload)
                         .put("fsdp_sharding_strategy", strategy)
-                        .put("fsdp_state_dict_type", "SHARDED_STATE_DICT")
+                        // Phase A of two ends with the full weights: the Trainer's save_model
+                        // writes what phase B's from_pretrained loads only with
+                        // FULL_STATE_DICT (transformers trainer.py, save_model).
+                        .put(
+                            "fsdp_state_dict_type",
+                            if job.part == Part::A {
+                                "FULL_STATE_DICT"
+                            } else {
+                                "SHARDED_STATE_DICT"
+                            },
+                        )
                         .put("fsdp_use_orig_params", true),
                 );
             }
@@ -441,10 +460,10 @@ pub(super) fn accelerate(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     } else {
         hf_program(job)?
     };
-    let launch = accelerate_launch(job, Some("accelerate_config.yaml")).extend(&program);
+    let launch = accelerate_launch(job, Some(&job.file("accelerate_config.yaml"))).extend(&program);
     let mut files = vec![
         yaml_file(
-            "accelerate_config.yaml",
+            &job.file("accelerate_config.yaml"),
             &format!(
                 "# {}\n# Keys: huggingface.co/docs/accelerate/package_reference/cli (accelerate config), accelerate/commands/config/cluster.py.\n",
                 provenance(job)
@@ -562,10 +581,30 @@ pub(super) fn ds_config(job: &Job<'_>) -> Result<Map> {
                 .put("warmup_num_steps", t.warmup_steps)
                 .put("warmup_type", "linear"),
         ),
+        // WarmupDecayLR: warm-up from warmup_min_lr, then linear decay to 0 at total_num_steps
+        // (deepspeed/runtime/lr_schedules.py). It runs at least 2 warm-up steps
+        // (`max(2, warmup_num_steps)`), so phase B's "no warm-up" starts at 0 and half the peak
+        // for its first 2 steps; the Trainer checks warmup_num_steps against its own
+        // warmup_steps, so the plan's 0 is written.
+        Schedule::Linear => Map::new().put("type", "WarmupDecayLR").put(
+            "params",
+            Map::new()
+                .put("total_num_steps", t.steps)
+                .put("warmup_min_lr", 0.0)
+                .put("warmup_max_lr", t.learning_rate)
+                .put("warmup_num_steps", t.warmup_steps)
+                .put("warmup_type", "linear"),
+        ),
     };
     let mut zero = Map::new().put("stage", stage);
     if stage > 0 {
         zero = zero.put("overlap_comm", l.overlap_grad_reduce);
+    }
+    if stage == 3 && job.part == Part::A {
+        // ZeRO-3 partitions the weights: the Trainer's save_model writes them for phase B's
+        // from_pretrained only when gathered (transformers trainer.py, save_model; otherwise
+        // a DeepSpeed checkpoint that needs zero_to_fp32.py).
+        zero = zero.put("stage3_gather_16bit_weights_on_model_save", true);
     }
     if off.optimizer {
         zero = zero.put(
@@ -642,7 +681,7 @@ pub(super) fn deepspeed(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         .extend(&hf_flags(&args))
         .extend(&script_flags(job)?);
     let mut out = vec![
-        json_file("ds_config.json", &cfg.into()),
+        json_file(&job.file("ds_config.json"), &cfg.into()),
         script_file(
             "launch.sh",
             &[
@@ -710,7 +749,7 @@ pub(super) fn axolotl(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     let t = job.training()?;
     let l = &job.layout;
     let (optim, optim_args) = hf_optim(job)?;
-    let mut m = Map::new().put("base_model", job.model());
+    let mut m = Map::new().put("base_model", job.weights());
     if job.c.task == GoalTask::Qlora {
         m = m.put("load_in_4bit", true).put("adapter", "qlora");
     } else if job.c.task == GoalTask::Lora {
@@ -746,6 +785,7 @@ pub(super) fn axolotl(job: &Job<'_>) -> Result<Vec<ExportFile>> {
             .put("lr_scheduler", "cosine")
             .put("cosine_min_lr_ratio", COSINE_FLOOR),
         Schedule::Constant => m.put("lr_scheduler", "constant_with_warmup"),
+        Schedule::Linear => m.put("lr_scheduler", "linear"),
     };
     m = m
         .put("max_grad_norm", GRADIENT_CLIP)
@@ -766,8 +806,11 @@ pub(super) fn axolotl(job: &Job<'_>) -> Result<Vec<ExportFile>> {
     m = match hf_sharding(job)? {
         HfSharding::None => m,
         HfSharding::Deepspeed => {
-            files.push(json_file("ds_config.json", &ds_config(job)?.into()));
-            m.put("deepspeed", "ds_config.json")
+            files.push(json_file(
+                &job.file("ds_config.json"),
+                &ds_config(job)?.into(),
+            ));
+            m.put("deepspeed", job.file("ds_config.json"))
         }
         HfSharding::Fsdp(kind, offload) => m.put("fsdp", vec![kind, "auto_wrap"]).put(
             "fsdp_config",
@@ -777,10 +820,20 @@ pub(super) fn axolotl(job: &Job<'_>) -> Result<Vec<ExportFile>> {
                 .put("fsdp_state_dict_type", "SHARDED_STATE_DICT"),
         ),
     };
+    let run = match &job.part {
+        Part::Whole => String::from("axolotl train axolotl.yaml"),
+        Part::A => String::from(
+            "axolotl train axolotl.yaml, then phase B: axolotl train axolotl_phase_b.yaml",
+        ),
+        Part::B { from } => format!(
+            "after phase A (axolotl.yaml), axolotl train axolotl_phase_b.yaml; base_model is phase A's saved model in {}",
+            from.replace('\n', " ")
+        ),
+    };
     let mut out = vec![yaml_file(
-        "axolotl.yaml",
+        &job.file("axolotl.yaml"),
         &format!(
-            "# {}\n# Run: axolotl train axolotl.yaml (processes: accelerate's, {} per machine).\n# Keys: docs.axolotl.ai/docs/config-reference.html\n",
+            "# {}\n# Run: {run} (processes: accelerate's, {} per machine).\n# Keys: docs.axolotl.ai/docs/config-reference.html\n",
             provenance(job),
             job.per_node
         ),
@@ -865,6 +918,19 @@ pub(super) fn mlx(job: &Job<'_>) -> Result<Vec<ExportFile>> {
                 vec![
                     Value::Float(t.learning_rate),
                     Value::Float(t.learning_rate),
+                    Value::Int(decay_steps),
+                ],
+            ),
+        // linear_schedule(init, end, steps) from the peak to 0.
+        Schedule::Linear => Map::new()
+            .put("name", "linear_schedule")
+            .put("warmup", t.warmup_steps)
+            .put("warmup_init", 0.0)
+            .put(
+                "arguments",
+                vec![
+                    Value::Float(t.learning_rate),
+                    Value::Float(0.0),
                     Value::Int(decay_steps),
                 ],
             ),

@@ -14,7 +14,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::text::{self, Command, Map, Value};
-use super::{lora_alpha, parallel, provenance, script_file, ExportFile, Job};
+use super::{lora_alpha, parallel, provenance, script_file, ExportFile, Job, Part};
 use crate::error::Result;
 use crate::plan::{DeviceClass, GoalTask, ModelOrigin};
 use crate::request::{Checkpointing, Optimizer, Precision, Sharding};
@@ -165,7 +165,7 @@ pub(super) fn unsloth(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         _ => "torch.float32",
     };
     let mut load = Call::default()
-        .kw("model_name", job.model())
+        .kw("model_name", job.weights())
         .kw("max_seq_length", job.c.sequence)
         .code("dtype", dtype)
         // load_in_4bit defaults to True in Unsloth (PEFT loads what it is given): said always.
@@ -238,10 +238,19 @@ pub(super) fn unsloth(job: &Job<'_>) -> Result<Vec<ExportFile>> {
          #   random_state seeds the adapter (PEFT takes the global seed);\n\
          #   load_in_4bit defaults to True in Unsloth, so it is always written.\n"
     ));
-    py_text.push_str(if job.world() > 1 {
-        "# Run: bash launch.sh (torchrun, one process per GPU).\n"
-    } else {
-        "# Run: python unsloth_train.py\n"
+    py_text.push_str(&match (&job.part, job.world() > 1) {
+        (Part::Whole, false) => format!("# Run: python {}\n", job.file("unsloth_train.py")),
+        (Part::Whole, true) => {
+            String::from("# Run: bash launch.sh (torchrun, one process per GPU).\n")
+        }
+        // launch.sh runs the phases in order.
+        (Part::A, _) => String::from(
+            "# Run: bash launch.sh (phase A, then phase B from phase A's saved model).\n",
+        ),
+        (Part::B { from }, _) => format!(
+            "# Phase B, from phase A's saved model in {}; run by launch.sh after phase A.\n",
+            from.replace('\n', " ")
+        ),
     });
     py_text.push_str(
         "from unsloth import FastLanguageModel  # first: Unsloth patches transformers and TRL\n",
@@ -265,15 +274,20 @@ pub(super) fn unsloth(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         "trainer = SFTTrainer(\n    model = model,\n    processing_class = tokenizer,\n    train_dataset = dataset,\n    args = {},\n)\ntrainer.train()\n",
         sft.render("SFTConfig", &[], "    ")
     ));
+    if job.part == Part::A {
+        // The weights phase B starts from, in output_dir (SFTTrainer saves only checkpoints
+        // during training).
+        py_text.push_str("trainer.save_model()\n");
+    }
 
     let launch = if job.world() > 1 {
-        parallel::torchrun(job).word("unsloth_train.py")
+        parallel::torchrun(job).word(job.file("unsloth_train.py"))
     } else {
-        Command::new(&["python", "unsloth_train.py"])
+        Command::new(&["python"]).word(job.file("unsloth_train.py"))
     };
     Ok(vec![
         ExportFile {
-            name: String::from("unsloth_train.py"),
+            name: job.file("unsloth_train.py"),
             media_type: String::from("text/x-python"),
             text: py_text,
         },

@@ -13,7 +13,7 @@ use super::planner::Planner;
 use super::TimeEstimate;
 use crate::estimate::Estimate;
 use crate::hardware::{system_memory_bytes, NetworkKind, Storage, StorageKind};
-use crate::warning::Warning;
+use crate::warning::{Warning, WarningCode};
 use crate::wire::wire_names;
 
 /// Text the Hugging Face `tokenizers` library tokenises per second on a server's CPU, bytes: "less
@@ -133,12 +133,20 @@ pub struct DatasetFacts {
     pub tokens: u64,
     /// Tokenizer the tokens are counted with, as the source names it.
     pub tokenizer: &'static str,
+    /// Whether `bytes` is compressed (parquet, compressed JSON lines), so larger as text.
+    pub compressed: bool,
 }
 
 impl DatasetFacts {
     /// Bytes as stored per token.
     pub fn bytes_per_token(&self) -> f64 {
         self.bytes as f64 / self.tokens as f64
+    }
+
+    /// Bytes of text per token, what a tokenizer reads: the stored size per token when the
+    /// source gives the size of the text itself; `None` for a compressed size.
+    pub fn text_bytes_per_token(&self) -> Option<f64> {
+        (!self.compressed).then(|| self.bytes_per_token())
     }
 }
 
@@ -153,6 +161,7 @@ impl KnownDataset {
                 bytes: 44_000_000_000_000,
                 tokens: 15_000_000_000_000,
                 tokenizer: "gpt2",
+                compressed: true,
             },
             // 1.3T tokens (Penedo et al. 2024, abstract; GPT-2 tokenizer). Its size on disk is not
             // published: FineWeb's 44 TB per 15T tokens, the same pipeline and parquet layout,
@@ -161,6 +170,7 @@ impl KnownDataset {
                 bytes: 3_813_333_333_333,
                 tokens: 1_300_000_000_000,
                 tokenizer: "gpt2",
+                compressed: true,
             },
             // "59166 jsonl files and is ~895GB compressed", 627B tokens (cerebras/SlimPajama-627B
             // dataset card; Soboleva et al. 2023, the SlimPajama blog post). The card does not
@@ -169,6 +179,7 @@ impl KnownDataset {
                 bytes: 895_000_000_000,
                 tokens: 627_000_000_000,
                 tokenizer: "not named by the source",
+                compressed: true,
             },
             // 825.18 GiB of text (Gao et al. 2020, "The Pile: An 800GB Dataset of Diverse Text
             // for Language Modeling", Table 1); Pythia's 299,892,736,000 tokens are "just under
@@ -177,6 +188,8 @@ impl KnownDataset {
                 bytes: 886_030_278_328,
                 tokens: 299_892_736_000,
                 tokenizer: "gpt-neox",
+                // Table 1's sizes are of the raw text ("Raw Size").
+                compressed: false,
             },
             // 38 GB of text (Gokaslan and Cohen 2019, OpenWebText corpus); nanoGPT's prepare.py
             // gives 9,035,582,198 training and 4,434,897 validation GPT-2 tokens
@@ -185,6 +198,7 @@ impl KnownDataset {
                 bytes: 38_000_000_000,
                 tokens: 9_040_017_095,
                 tokenizer: "gpt2",
+                compressed: false,
             },
         }
     }
@@ -408,8 +422,13 @@ impl Planner<'_> {
             disk.and_then(|d| self.disk_read_mbs(d))
         };
         let first_pass_s = source.map(|(mbs, _)| fetch_bytes as f64 / (mbs * 1e6));
-        let tokenise_s = fetch_tokens as f64 * TEXT_BYTES_PER_TOKEN / TOKENIZER_BYTES_PER_S;
-        let tokenizer_tokens_per_s = TOKENIZER_BYTES_PER_S / TEXT_BYTES_PER_TOKEN;
+        // The tokenizer reads text: the table's own text per token where its size is of the
+        // text, else English's 4 bytes per GPT-style token.
+        let text_bpt = facts
+            .and_then(|f| f.text_bytes_per_token())
+            .unwrap_or(TEXT_BYTES_PER_TOKEN);
+        let tokenise_s = fetch_tokens as f64 * text_bpt / TOKENIZER_BYTES_PER_S;
+        let tokenizer_tokens_per_s = TOKENIZER_BYTES_PER_S / text_bpt;
         let source_tokens_per_s = source.map(|(mbs, _)| mbs * 1e6 / stored_bpt);
         let stream_tokens_per_s = source_tokens_per_s.map(|s| s.min(tokenizer_tokens_per_s));
         let train = time.tokens_per_s;
@@ -445,6 +464,11 @@ impl Planner<'_> {
         if let (Some(false), Some(stream), Some(t), Some((mbs, _))) =
             (streaming_keeps_up, stream_tokens_per_s, train, source)
         {
+            // One warning per cause: time's data_loading_bottleneck (the measured storage reads
+            // slower than training takes tokenised data) is this warning's with less in it,
+            // which names the source, the tokenizer, and whether the cache the shards are read
+            // from keeps up.
+            warnings.retain(|w| w.code != WarningCode::DataLoadingBottleneck);
             warnings.push(Warning::data_path_bound(
                 location.as_str(),
                 stream,

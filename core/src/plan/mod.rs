@@ -524,7 +524,7 @@ pub struct PhaseB {
     pub memory: Estimate,
     /// Step time, throughput and phase B's time (its `budget_s` is the whole run's).
     pub time: TimeEstimate,
-    /// The training config of phase B: warm-up none, the decay from phase A's peak.
+    /// The training config of phase B: no warm-up, linear decay from phase A's peak to 0.
     pub training: TrainingConfig,
     /// Ordered adjustments for out-of-memory recovery in phase B.
     pub fallbacks: Vec<Fallback>,
@@ -890,11 +890,15 @@ pub enum Schedule {
     Cosine,
     /// The peak rate throughout.
     Constant,
+    /// Linear decay from the peak to 0 (phase B of a two-phase run: MiniCPM's WSD decay stage,
+    /// OLMo 2's and Llama 3's annealing).
+    Linear,
 }
 
 wire_names!(Schedule, "schedule", {
     Cosine => "cosine",
     Constant => "constant",
+    Linear => "linear",
 });
 
 /// One step of the out-of-memory fallback ladder.

@@ -252,11 +252,11 @@ impl Planner<'_> {
         if let Some(ta) = &config.training {
             training.learning_rate = ta.learning_rate;
         }
-        training.schedule = Schedule::Cosine;
+        training.schedule = Schedule::Linear;
         training.warmup_steps = 0;
         training.output_dir = format!("./trainfit-{}-phase-b", mode.as_str());
         training.sources = alloc::vec![String::from(
-            "phase B: from phase A's last checkpoint, no warm-up, the learning rate decayed from phase A's peak over phase B's tokens (MiniCPM's WSD decay stage, about 10 % of the tokens; OLMo 2 anneals linearly to 0, Llama 3 too over its last 40M tokens); the exports' schedule is cosine to 10 % of the peak",
+            "phase B: from phase A's last checkpoint, no warm-up, the learning rate decayed linearly from phase A's peak to 0 over phase B's steps (MiniCPM's WSD decay stage, about 10 % of the tokens; OLMo 2's mid-training and Llama 3's last 40M tokens anneal linearly to 0)",
         )];
         Ok(Some(Box::new(PhaseB {
             share: share_b,

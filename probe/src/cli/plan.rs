@@ -8,7 +8,8 @@ use serde_json::json;
 use trainfit_core::export::Format;
 use trainfit_core::model::{self, ModelSource};
 use trainfit_core::plan::{
-    plan, Dataset, Goal, GoalTask, KnownDataset, Mode, PlanRequest, PLAN_SCHEMA_VERSION,
+    plan, Dataset, Goal, GoalTask, KnownDataset, Mode, PhaseSplit, Phases, PlanRequest,
+    PLAN_SCHEMA_VERSION,
 };
 use trainfit_probe::collect::collect;
 
@@ -44,6 +45,42 @@ pub struct Analyse {
     /// The power supply's rating in watts, for the headroom check (no interface reports it).
     #[arg(long, value_name = "WATTS")]
     psu_w: Option<f64>,
+    #[command(flatten)]
+    phases: PhaseFlags,
+}
+
+/// Two-phase pretraining (`goal.phases`), for `trainfit` and `trainfit plan`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PhaseFlags {
+    /// Pretraining phases: 1, or 2 for phase B (a longer context with the learning rate
+    /// decayed linearly to 0, from phase A's last checkpoint). Default: 1; `trainfit plan`:
+    /// the request's `goal.phases`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=2))]
+    phases: Option<u64>,
+    /// Phase B's share of the tokens, above 0 and at most 0.5 (implies --phases 2). Default: 0.1.
+    #[arg(long, value_name = "SHARE")]
+    phase_b_share: Option<f64>,
+    /// Phase B's tokens per sequence (implies --phases 2). Default: the longest that fits.
+    #[arg(long, value_name = "TOKENS")]
+    phase_b_sequence: Option<u64>,
+}
+
+impl PhaseFlags {
+    /// `goal.phases` of the flags, or `None` when none was given.
+    fn phases(&self) -> anyhow::Result<Option<Phases>> {
+        if self.phase_b_share.is_none() && self.phase_b_sequence.is_none() {
+            return Ok(self.phases.map(Phases::Count));
+        }
+        if self.phases == Some(1) {
+            anyhow::bail!(
+                "--phases 1 plans one phase; --phase-b-share and --phase-b-sequence set phase B of --phases 2"
+            );
+        }
+        Ok(Some(Phases::Split(PhaseSplit {
+            phase_b_share: self.phase_b_share,
+            phase_b_sequence: self.phase_b_sequence,
+        })))
+    }
 }
 
 /// `--help`'s line for each mode.
@@ -133,6 +170,7 @@ fn goal(args: &Analyse) -> anyhow::Result<Goal> {
             ..Dataset::default()
         }),
         psu_w: args.psu_w,
+        phases: args.phases.phases()?,
         ..Goal::default()
     })
 }
@@ -167,14 +205,19 @@ pub struct Args {
     export: Option<Format>,
     #[command(flatten)]
     target: super::export::Target,
+    #[command(flatten)]
+    phases: PhaseFlags,
 }
 
 /// `trainfit plan --input FILE`: the plan for the request at `input` (`-`: standard input), as
 /// pretty JSON with `json`, the files of `export`, else the report.
 pub fn run(args: &Args, style: Style) -> anyhow::Result<String> {
     let origin = Origin(&args.input);
-    let request: PlanRequest =
+    let mut request: PlanRequest =
         input::document(&format!("plan request {origin}"), &origin, &origin.read()?)?;
+    if let Some(phases) = args.phases.phases()? {
+        request.goal.phases = Some(phases);
+    }
     let result = plan(&request)?;
     if let Some(format) = args.export {
         return super::export::files(&result, format, &args.target);
