@@ -50,8 +50,8 @@ function fig(text: string, path: string, value: unknown, className = ""): HTMLEl
 
 /** Keeps up, or sets the pace: a word and a mark, never colour alone. */
 function pace(keepsUp: boolean | null, path: string): HTMLElement {
-  const [cls, word] = keepsUp === null ? ["pace-unknown", "unknown"] : keepsUp ? ["pace-ok", "keeps up"] : ["pace-bad", "too slow"];
-  return h("span", { class: `pace ${cls}`, ...pathOf(path, keepsUp) }, word);
+  const [cls, word] = keepsUp === null ? ["keeps-unknown", "unknown"] : keepsUp ? ["keeps-ok", "keeps up"] : ["keeps-bad", "too slow"];
+  return h("span", { class: `keeps ${cls}`, ...pathOf(path, keepsUp) }, word);
 }
 
 function row(label: string, ...content: (Node | string | null)[]): Node[] {
@@ -60,7 +60,8 @@ function row(label: string, ...content: (Node | string | null)[]): Node[] {
 
 /** The part of one pass a run reads, or its passes. */
 function passes(d: DataPlan): string {
-  if (d.epochs >= 0.995) return `${d.epochs.toFixed(d.epochs >= 10 ? 0 : 1)} passes`;
+  if (d.epochs >= 0.995 && d.epochs < 1.05) return "one pass";
+  if (d.epochs >= 1.05) return `${d.epochs.toFixed(d.epochs >= 10 ? 0 : 1)} passes`;
   const p = d.epochs * 100;
   return `${p >= 1 ? p.toFixed(0) : p >= 0.01 ? p.toFixed(2) : "<0.01"}\u00a0% of one pass`;
 }
@@ -86,8 +87,8 @@ export function dataPath(c: Configuration, index: number): HTMLElement | null {
       { class: "figures" },
       ...row(
         "Dataset",
-        d.dataset ? fig(named(DATASET_NAMES, d.dataset), `${base}.dataset`, d.dataset, "strong") : h("span", { class: "muted" }, "the run's tokens"),
-        d.dataset ? " · " : " ",
+        d.dataset ? fig(named(DATASET_NAMES, d.dataset), `${base}.dataset`, d.dataset, "strong") : null,
+        d.dataset ? " · " : null,
         fig(`${si(d.dataset_tokens)} tokens`, `${base}.dataset_tokens`, d.dataset_tokens),
         " on ",
         fig(named(LOCATION_NAMES, d.location), `${base}.location`, d.location),
@@ -137,7 +138,7 @@ export function dataPath(c: Configuration, index: number): HTMLElement | null {
         fig(gb(d.temporary_bytes), `${base}.temporary_bytes`, d.temporary_bytes, over ? "bad" : "strong"),
         d.disk_free_bytes === null ? h("span", { class: "muted" }, " (free disk unknown)") : h("span", { class: "muted" }, " of "),
         d.disk_free_bytes === null ? null : fig(`${gb(d.disk_free_bytes)} free`, `${base}.disk_free_bytes`, d.disk_free_bytes),
-        over ? h("span", { class: "pace pace-bad" }, "no room") : null,
+        over ? h("span", { class: "keeps keeps-bad" }, "no room") : null,
       ),
     ),
   );

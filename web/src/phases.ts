@@ -36,7 +36,7 @@ export function phases(plan: Plan, c: Configuration, index: number): HTMLElement
       : null;
   const over = b.time.over_budget;
   const cell = (...content: (Node | string)[]) => h("td", {}, ...content);
-  const fitsB = h("span", { class: `pace ${b.fits ? "pace-ok" : "pace-bad"}`, ...pathOf(`${pb}.fits`, b.fits) }, b.fits ? "fits" : "does not fit");
+  const fitsB = h("span", { class: `keeps ${b.fits ? "keeps-ok" : "keeps-bad"}`, ...pathOf(`${pb}.fits`, b.fits) }, b.fits ? "fits" : "does not fit");
   const rows: [string, Node[], Node[]][] = [
     ["Tokens", [fig(si(c.time.tokens), `${a}.time.tokens`, c.time.tokens)], [fig(si(b.time.tokens), `${pb}.time.tokens`, b.time.tokens)]],
     ["Sequence", [fig(count(c.sequence), `${a}.sequence`, c.sequence)], [fig(count(b.sequence), `${pb}.sequence`, b.sequence, "strong")]],

@@ -52,7 +52,7 @@ export function supplyBar(c: Configuration, index: number): HTMLElement | null {
       "h4",
       {},
       "Power supply ",
-      h("span", { class: `pace ${within ? "pace-ok" : "pace-bad"}`, ...pathOf(`${base}.load_share`, sys.load_share) }, `${percent(sys.load_share)} of it`),
+      h("span", { class: `keeps ${within ? "keeps-ok" : "keeps-bad"}`, ...pathOf(`${base}.load_share`, sys.load_share) }, `${percent(sys.load_share)} of it`),
     ),
     h(
       "p",
