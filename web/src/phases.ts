@@ -59,7 +59,7 @@ export function phases(plan: Plan, c: Configuration, index: number): HTMLElement
   return h(
     "section",
     { class: "card-sec phases", "aria-label": `two phases, ${c.mode}` },
-    h("h4", {}, "Phase A ", h("span", { class: "arrow", "aria-label": "then" }, "→"), " phase B"),
+    h("h4", {}, "Phase A ", h("span", { class: "arrow", "aria-hidden": "true" }, "→"), h("span", { class: "visually-hidden" }, "then"), " phase B"),
     timeline,
     h(
       "p",

@@ -1165,7 +1165,7 @@ test("a bad power supply rating, phase B share or dataset size shows the core's 
   await context.close();
 });
 
-test("screenshots of the data path, the power supply and two phases (RTX 4090) and of over budget (CPU laptop) at 1280x800 and 390x844, light and dark; nothing overflows", async () => {
+test("screenshots of the data path, the power supply and two phases (RTX 4090) and of over budget (CPU laptop) at 1280x800 and 390x844, light and dark; nothing overflows; Tab visits every control in order; axe-core finds no serious or critical violation", async () => {
   mkdirSync(screenshots, { recursive: true });
   const states = {
     run: { hardware: "profile", profile: readFileSync(`${profiles}/rtx4090-desktop.json`, "utf8"), task: "pretrain", run: { dataset: "fineweb", psu_w: "850", phases: "2" } },
@@ -1188,6 +1188,18 @@ test("screenshots of the data path, the power supply and two phases (RTX 4090) a
         if (colorScheme === "light") await page.locator("#cards").screenshot({ path: `${screenshots}/${name}-${width}-cards.png` });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.equal(overflow, 0, `${name}: no horizontal scrolling at ${width} px (${colorScheme})`);
+        if (width === 1280) {
+          // The new fields and sections by keyboard, then axe-core with every disclosure open.
+          if (colorScheme === "light") await assertTabOrder(page, `${name}: `);
+          await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+          await page.evaluate(readFileSync(`${webRoot}/node_modules/axe-core/axe.min.js`, "utf8"));
+          const result = await page.evaluate(async () => {
+            const r = await window.axe.run(document, { resultTypes: ["violations"] });
+            return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(" ")).slice(0, 5) }));
+          });
+          const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+          assert.deepEqual(serious, [], `axe (${name}, ${colorScheme}): ${JSON.stringify(serious, null, 1)}`);
+        }
         assert.deepEqual(errors, []);
         await context.close();
       }
