@@ -60,7 +60,7 @@ export function supplyBar(c: Configuration, index: number): HTMLElement | null {
       h("span", { class: "figure strong", ...pathOf(`${base}.total_w`, sys.total_w) }, watts(sys.total_w)),
       h("span", { class: "muted" }, " of "),
       h("span", { class: "figure", ...pathOf(`${base}.psu_w`, sys.psu_w) }, watts(sys.psu_w)),
-      h("span", { class: "muted", ...pathOf(`${base}.safe_share`, sys.safe_share) }, sys.safe_share < 1 ? `, safe up to ${percent(sys.safe_share)} (ATX 2.x or not known)` : " (ATX 3.0: its full rating)"),
+      h("span", { class: "muted", ...pathOf(`${base}.safe_share`, sys.safe_share) }, sys.safe_share < 1 ? `, safe up to ${percent(sys.safe_share)} (not known to be ATX 3.0)` : " (ATX 3.0: its full rating)"),
     ),
     bar,
     h(
