@@ -1,6 +1,7 @@
-// One device's memory at the peak as a stacked bar, every term a segment in the breakdown's
-// order, drawn against the device's usable memory with ticks at the mode's target and at
-// capacity. Hand-written SVG in percentages of its width, so it scales to any column.
+// Stacked bars: one device's memory at the peak, every term a segment in the breakdown's order,
+// drawn against the device's usable memory with ticks at the mode's target and at capacity; the
+// same picture serves the power supply and the two phases (src/supply.ts, src/phases.ts).
+// Hand-written SVG in percentages of its width, so it scales to any column.
 
 import type { Configuration, Term } from "trainfit/web/lean";
 import { h, s } from "./dom";
@@ -30,42 +31,66 @@ export interface BarSpec {
   attrs?: Record<string, string>;
 }
 
+/** One segment of a stacked bar. */
+export interface BarSegment {
+  value: number;
+  /** Its class: the colour (`t-weights`, `p-cpu`, ...). */
+  className: string;
+  /** What hovering it says. */
+  title: string;
+  attrs?: Record<string, string | number>;
+}
+
+/** A tick across a stacked bar, labelled above it or below it. */
+export interface BarTick {
+  at: number;
+  label: string;
+  dashed?: boolean;
+  below?: boolean;
+}
+
+/** A stacked bar of `segments` on a track of `track` (in the segments' unit), scaled so that
+ * the larger of the track and the segments' sum fills the width, with `ticks`: the one picture
+ * behind the memory bar, the power supply's and the two phases' time. */
+export function stackedBar(segments: BarSegment[], track: number, ticks: BarTick[], className: string, attrs: Record<string, string>): SVGSVGElement {
+  const total = segments.reduce((a, x) => a + Math.max(x.value, 0), 0);
+  const scale = Math.max(track, total, ...ticks.map((t) => t.at), Number.MIN_VALUE);
+  const bar = s("svg", { class: className, role: "img", ...attrs });
+  bar.append(s("rect", { class: "membar-track", x: "0", y: "14", width: pct(track / scale), height: "20", rx: "3" }));
+  let x = 0;
+  for (const seg of segments) {
+    if (seg.value <= 0) continue;
+    const w = seg.value / scale;
+    bar.append(s("rect", { class: `seg ${seg.className}`, x: pct(x), y: "14", width: pct(w), height: "20", ...seg.attrs }, s("title", {}, seg.title)));
+    x += w;
+  }
+  // Labels above the bar and below it, so that two ticks never overlap; anchored so that
+  // neither runs past an edge.
+  for (const t of ticks) {
+    const at = t.at / scale;
+    bar.append(
+      s("line", { class: `tick${t.dashed ? " tick-target" : " tick-capacity"}`, x1: pct(at), x2: pct(at), y1: "9", y2: "39" }),
+      s("text", { class: "tick-label", x: pct(at), y: t.below ? "50" : "8", "text-anchor": anchor(at) }, t.label),
+    );
+  }
+  return bar;
+}
+
 /** A stacked bar of `spec.breakdown` with ticks, and its legend with each term's GiB. */
 export function termBar(spec: BarSpec): HTMLElement {
   const { peak, usable, target } = spec;
-  const scale = Math.max(usable, peak, 1);
-  const bar = s("svg", {
-    class: "membar",
-    role: "img",
-    "aria-label": `memory of ${spec.label}: peak ${gib(peak)}${target === null ? "" : `, the mode's target ${gib(target)}`}, usable ${gib(usable)}`,
-    ...spec.attrs,
-  });
-  bar.append(s("rect", { class: "membar-track", x: "0", y: "14", width: pct(usable / scale), height: "20", rx: "3" }));
-  let x = 0;
-  for (const t of spec.breakdown) {
-    if (t.bytes <= 0) continue;
-    const w = t.bytes / scale;
-    bar.append(
-      s(
-        "rect",
-        { class: `seg t-${t.term}`, x: pct(x), y: "14", width: pct(w), height: "20", "data-term": t.term, "data-bytes": t.bytes },
-        s("title", {}, `${TERM_NAMES[t.term]}: ${gib(t.bytes)} (${exactBytes(t.bytes)})`),
-      ),
-    );
-    x += w;
-  }
-  const capX = usable / scale;
-  bar.append(s("line", { class: "tick tick-capacity", x1: pct(capX), x2: pct(capX), y1: "9", y2: "39" }));
-  if (target !== null) {
-    const targetX = target / scale;
-    // The target's label above the bar, capacity's below, so the two never overlap; anchored
-    // so that neither runs past an edge.
-    bar.append(
-      s("line", { class: "tick tick-target", x1: pct(targetX), x2: pct(targetX), y1: "9", y2: "39" }),
-      s("text", { class: "tick-label", x: pct(targetX), y: "8", "text-anchor": anchor(targetX) }, `target ${percent(target / usable)}`),
-    );
-  }
-  bar.append(s("text", { class: "tick-label", x: pct(capX), y: "50", "text-anchor": anchor(capX) }, `${target === null ? "may use" : "capacity"} ${gib(usable)}`));
+  const ticks: BarTick[] = [{ at: usable, label: `${target === null ? "may use" : "capacity"} ${gib(usable)}`, below: true }];
+  if (target !== null) ticks.unshift({ at: target, label: `target ${percent(target / usable)}`, dashed: true });
+  const bar = stackedBar(
+    spec.breakdown.map((t) => ({ value: t.bytes, className: `t-${t.term}`, title: `${TERM_NAMES[t.term]}: ${gib(t.bytes)} (${exactBytes(t.bytes)})`, attrs: { "data-term": t.term, "data-bytes": t.bytes } })),
+    usable,
+    ticks,
+    "membar",
+    {
+      "aria-label": `memory of ${spec.label}: peak ${gib(peak)}${target === null ? "" : `, the mode's target ${gib(target)}`}, usable ${gib(usable)}`,
+      ...spec.attrs,
+    },
+  );
   const legend = h("ul", { class: "legend", "aria-label": `memory terms, ${spec.label}` });
   spec.breakdown.forEach((t, i) => {
     legend.append(

@@ -5,7 +5,11 @@
 
 import type { Configuration, Plan, Warning } from "trainfit/web/lean";
 import { memoryBar } from "./bar";
+import { overBudget } from "./budget";
+import { dataPath } from "./datapath";
+import { phases } from "./phases";
 import { runIt } from "./runit";
+import { supplyBar } from "./supply";
 import { disclosure, h, s } from "./dom";
 import { bytesFigure, figure, pathOf, TERM_NAMES, type Field } from "./terms";
 import { stepParts } from "./timebar";
@@ -85,7 +89,7 @@ function stepRow(plan: Plan, c: Configuration, index: number): Node {
 
 function trainingRows(plan: Plan, c: Configuration, index: number): Node[] {
   const t = c.time;
-  const overBudget = t.total_s !== null && t.total_s > t.budget_s;
+  const over = t.over_budget !== undefined || (t.total_s !== null && t.total_s > t.budget_s);
   return [
     ...row(
       "Batch",
@@ -96,6 +100,15 @@ function trainingRows(plan: Plan, c: Configuration, index: number): Node[] {
       figure(count(c.global_batch), f(c, "global_batch", c.global_batch)),
     ),
     ...row("Sequence", figure(`${count(c.sequence)} tokens`, f(c, "sequence", c.sequence))),
+    ...(c.model.tokenizer
+      ? row(
+          "Vocabulary",
+          h("span", { title: `${c.model.tokenizer.name}: ${c.model.tokenizer.source}` }, figure(count(c.model.tokenizer.vocab), f(c, "model.tokenizer.vocab", c.model.tokenizer.vocab))),
+          h("span", { class: "muted" }, " (optimum "),
+          figure(count(c.model.tokenizer.optimal_vocab), f(c, "model.tokenizer.optimal_vocab", c.model.tokenizer.optimal_vocab), "muted"),
+          h("span", { class: "muted" }, ")"),
+        )
+      : []),
     ...row(
       "Recipe",
       figure(c.precision, f(c, "precision", c.precision)),
@@ -119,11 +132,11 @@ function trainingRows(plan: Plan, c: Configuration, index: number): Node[] {
     ...row("MFU / HFU", figure(orDash(t.mfu, percent), f(c, "time.mfu", t.mfu)), " / ", figure(orDash(t.hfu, percent), f(c, "time.hfu", t.hfu))),
     ...row(
       "Time",
-      figure(orDash(t.total_s, duration), f(c, "time.total_s", t.total_s), overBudget ? "over-budget" : ""),
+      figure(orDash(t.total_s, duration), f(c, "time.total_s", t.total_s), over ? "over-budget" : ""),
       " / ",
       figure(duration(t.budget_s), f(c, "time.budget_s", t.budget_s)),
       h("span", { class: "muted" }, " budget"),
-      ...(overBudget ? [h("span", { class: "over-budget" }, " (over)")] : []),
+      ...(over ? [h("span", { class: "over-budget" }, " (over)")] : []),
     ),
     ...row("Tokens", figure(si(t.tokens), f(c, "time.tokens", t.tokens)), h("span", { class: "muted" }, " in "), figure(count(t.steps), f(c, "time.steps", t.steps)), h("span", { class: "muted" }, " steps")),
     ...row(
@@ -249,6 +262,7 @@ function card(plan: Plan, c: Configuration, index: number, chosen: boolean, own:
       figure(si(c.model.parameters), f(c, "model.parameters", c.model.parameters)),
       c.model.trainable !== c.model.parameters && c.model.trainable > 0 ? h("span", { class: "muted" }, ` (${si(c.model.trainable)} trained)`) : null,
     ),
+    c.time.over_budget ? overBudget(plan, c.time.over_budget, `configurations.${index}.time.over_budget`, c.time.budget_s, c.phase_b ? "phase A" : "the run") : null,
     h("p", { class: "peak" }, bytesFigure(c.memory.peak_bytes, f(c, "memory.peak_bytes", c.memory.peak_bytes), "big"), h("span", { class: "peak-of" }, " peak per device")),
     h(
       "p",
@@ -260,6 +274,9 @@ function card(plan: Plan, c: Configuration, index: number, chosen: boolean, own:
     ),
     memoryBar(c, usable),
     h("dl", { class: "figures" }, ...(c.task === "serve" ? servingRows(c) : trainingRows(plan, c, index))),
+    phases(plan, c, index),
+    dataPath(c, index),
+    supplyBar(c, index),
     warningList(c.warnings.filter(own), `warnings, ${c.mode}`),
     ladder(c),
     breakdown(c),

@@ -28,6 +28,23 @@ export const KNOBS = [
 
 export type Knob = (typeof KNOBS)[number];
 
+/** The goal's fields about the run around the model (issue 16): the dataset and where it lives,
+ * the power supply, and two-phase pretraining. Each is kept as typed (`phases` is `"2"` when the
+ * box is ticked, else empty; `psu_atx3` is `"true"`, `"false"` or empty for not known). */
+export const RUN_FIELDS = [
+  "dataset",
+  "dataset_tokens",
+  "dataset_bytes",
+  "dataset_location",
+  "psu_w",
+  "psu_atx3",
+  "phases",
+  "phase_b_share",
+  "phase_b_sequence",
+] as const;
+
+export type RunField = (typeof RUN_FIELDS)[number];
+
 /** One machine of the compare table: a catalogue accelerator and how many. */
 export interface CompareEntry {
   name: string;
@@ -59,6 +76,7 @@ export interface Inputs {
   config: string;
   task: GoalTask;
   knobs: Record<Knob, string>;
+  run: Record<RunField, string>;
   compare: CompareEntry[];
   /** The configuration the charts and the compare table's time columns show. */
   chosen: Mode;
@@ -95,6 +113,7 @@ export function defaults(): Inputs {
     config: "",
     task: "pretrain",
     knobs: Object.fromEntries(KNOBS.map((k) => [k, ""])) as Record<Knob, string>,
+    run: Object.fromEntries(RUN_FIELDS.map((k) => [k, ""])) as Record<RunField, string>,
     compare: DEFAULT_COMPARE.map((e) => ({ ...e })),
     chosen: "balanced",
   };
@@ -127,6 +146,12 @@ export function fromShared(doc: unknown): Inputs {
     for (const k of KNOBS) {
       const v = (d.knobs as Record<string, unknown>)[k];
       if (typeof v === "string") out.knobs[k] = v;
+    }
+  }
+  if (typeof d.run === "object" && d.run !== null) {
+    for (const k of RUN_FIELDS) {
+      const v = (d.run as Record<string, unknown>)[k];
+      if (typeof v === "string") out.run[k] = v;
     }
   }
   if (Array.isArray(d.compare)) {

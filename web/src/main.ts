@@ -9,10 +9,10 @@ import { compareRow, compareTable, type CompareRow, type SortState } from "./com
 import { curves } from "./curves";
 import { showDetected } from "./detection";
 import { byId, fill, h } from "./dom";
-import { DEFAULT_COMPARE, defaults, KNOBS, readFragment, shareFragment, type Inputs } from "./inputs";
+import { DEFAULT_COMPARE, defaults, KNOBS, readFragment, RUN_FIELDS, shareFragment, type Inputs } from "./inputs";
 import { buildKnobs, updateKnobs } from "./knobs";
 import { applyTheme, storedTheme, storeTheme } from "./theme";
-import { build, catalogueAccelerator, planError, TASK_KNOBS, type FieldError, type Provenance } from "./request";
+import { build, catalogueAccelerator, planError, TASK_KNOBS, TASK_RUN_FIELDS, type FieldError, type Provenance } from "./request";
 import { LINK_CLASSES } from "./cluster";
 import { renderMachines } from "./machines";
 import { heteroVerdict, heteroView, heteroWords } from "./hetero";
@@ -77,8 +77,10 @@ function readForm(): Inputs {
     config: control("config").value,
     task: control("task").value as Inputs["task"],
     knobs: { ...inputs.knobs },
+    run: { ...inputs.run },
   };
   for (const k of KNOBS) next.knobs[k] = control(k).value;
+  for (const k of RUN_FIELDS) next.run[k] = k === "phases" ? (byId<HTMLInputElement>("phases").checked ? "2" : "") : control(k).value;
   // A machine's count is the visitor's once they have typed in it.
   for (const c of document.querySelectorAll<HTMLInputElement>("input[data-machine][data-edited]")) next.counts[c.dataset.machine!] = c.value;
   return next;
@@ -90,6 +92,10 @@ function writeForm(i: Inputs): void {
   setRadio("chosen", i.chosen);
   for (const k of ["accelerator", "count", "memory", "ram", "cores", "profile", "cluster", "link", "bandwidth", "modelId", "config", "task"] as const) control(k).value = i[k];
   for (const k of KNOBS) control(k).value = i.knobs[k];
+  for (const k of RUN_FIELDS) {
+    if (k === "phases") byId<HTMLInputElement>("phases").checked = i.run.phases !== "";
+    else control(k).value = i.run[k];
+  }
   showPanels(i);
   renderCompareList();
 }
@@ -99,6 +105,12 @@ function showPanels(i: Inputs): void {
   for (const p of byId("hardware-group").querySelectorAll<HTMLElement>(".panel")) p.hidden = p.dataset.panel !== i.hardware;
   for (const p of byId("model-group").querySelectorAll<HTMLElement>(".panel")) p.hidden = p.dataset.panel !== i.model;
   updateKnobs(TASK_KNOBS[i.task] ?? [], last?.plan ?? null);
+  // The run's fields of the task only: the others keep what was typed but are not sent.
+  const sent = TASK_RUN_FIELDS[i.task] ?? [];
+  for (const g of byId("run-box").querySelectorAll<HTMLElement>("[data-run-group]")) {
+    g.hidden = ![...g.querySelectorAll<HTMLElement>("input, select")].some((c) => (sent as readonly string[]).includes(c.id));
+  }
+  for (const k of ["phase_b_share", "phase_b_sequence"] as const) control(k).disabled = i.run.phases === "";
   const info = byId("model-info");
   const m = allModels().find((x) => x.id === i.modelId.trim());
   fill(info, m ? `${m.repo} · ${si(m.parameters)} parameters · ${m.family}` : "");
@@ -585,7 +597,10 @@ async function boot(): Promise<void> {
   writeForm(inputs);
   // On a phone the optional settings start folded, so the results are a short scroll away;
   // never when one of them holds a value.
-  if (matchMedia("(max-width: 700px)").matches && KNOBS.every((k) => !inputs.knobs[k].trim())) byId<HTMLDetailsElement>("knob-box").open = false;
+  if (matchMedia("(max-width: 700px)").matches) {
+    if (KNOBS.every((k) => !inputs.knobs[k].trim())) byId<HTMLDetailsElement>("knob-box").open = false;
+    if (RUN_FIELDS.every((k) => !inputs.run[k].trim())) byId<HTMLDetailsElement>("run-box").open = false;
+  }
   wire();
   const detection = detectBrowserHardware().then(
     (hw) => {

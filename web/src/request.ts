@@ -19,10 +19,11 @@ import {
 } from "trainfit/web/lean";
 import { allAccelerators } from "./catalogue";
 import { buildCluster, type BuiltCluster } from "./cluster";
-import { KNOBS, type Inputs, type Knob } from "./inputs";
+import { KNOBS, RUN_FIELDS, type Inputs, type Knob, type RunField } from "./inputs";
 
-/** The page field an error is shown next to: an input's key, a knob, or the request as a whole. */
-export type Target = keyof Inputs | Knob | "request" | `machine-${number}`;
+/** The page field an error is shown next to: an input's key, a knob, a field of the run, or the
+ * request as a whole. */
+export type Target = keyof Inputs | Knob | RunField | "request" | `machine-${number}`;
 
 export interface FieldError {
   target: Target;
@@ -49,6 +50,16 @@ export const TASK_KNOBS: Record<string, readonly Knob[]> = {
   serve: ["sequence", "micro_batch", "precision", "attention", "devices", "concurrency"],
 };
 
+/** The run's fields each task sends: the data path is a training run's, the power supply any
+ * configuration's, two phases a pretraining run's (the core refuses them for another task). */
+export const TASK_RUN_FIELDS: Record<string, readonly RunField[]> = {
+  pretrain: RUN_FIELDS,
+  finetune: ["dataset", "dataset_tokens", "dataset_bytes", "dataset_location", "psu_w", "psu_atx3"],
+  lora: ["dataset", "dataset_tokens", "dataset_bytes", "dataset_location", "psu_w", "psu_atx3"],
+  qlora: ["dataset", "dataset_tokens", "dataset_bytes", "dataset_location", "psu_w", "psu_atx3"],
+  serve: ["psu_w", "psu_atx3"],
+};
+
 const CHOICES: ReadonlySet<Knob> = new Set(["precision", "optimizer", "checkpointing", "attention", "sharding"]);
 
 const SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
@@ -64,6 +75,48 @@ export function typedNumber(text: string, binary = false): number | string {
   const n = Number(m[1]) * (unit === "k" && binary ? 1024 : unit ? SUFFIX[unit]! : 1);
   // 1.5k is 1500 exactly; rounding removes the binary fraction 1.1 * 1e3 leaves.
   return unit ? Math.round(n * 1e6) / 1e6 : n;
+}
+
+const BYTE_PREFIX: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
+
+/** A typed size in bytes: digits with an optional decimal (`40GB`, `1.3 TB`) or binary
+ * (`500 MiB`) unit; a bare `B` is bytes here, not billions. Anything else is passed on as text,
+ * for the core to say what is wrong with it. */
+export function typedBytes(text: string): number | string {
+  const t = text.trim().replace(/[_,]/g, "");
+  const m = /^(-?\d+(?:\.\d+)?(?:e\d+)?)\s*(?:([kmgtp])(i?))?b?$/i.exec(t);
+  if (!m) return t;
+  const prefix = m[2]?.toLowerCase();
+  const unit = prefix ? (m[3] ? 1024 ** ("kmgtp".indexOf(prefix) + 1) : BYTE_PREFIX[prefix]!) : 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** A typed share: `0.1` or `10 %`. */
+function typedShare(text: string): number | string {
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim());
+  return pct ? Number(pct[1]) / 100 : typedNumber(text);
+}
+
+/** The run's fields of `inputs` that its task sends, into `goal` as the request spells them;
+ * every value goes to the core as typed, so its message names what is wrong. */
+function runFields(inputs: Inputs, goal: Record<string, unknown>): void {
+  const sent = new Set(TASK_RUN_FIELDS[inputs.task] ?? []);
+  const text = (k: RunField) => (sent.has(k) ? inputs.run[k].trim() : "");
+  const dataset: Record<string, unknown> = {};
+  if (text("dataset")) dataset.name = text("dataset");
+  if (text("dataset_tokens")) dataset.tokens = typedNumber(text("dataset_tokens"));
+  if (text("dataset_bytes")) dataset.bytes = typedBytes(text("dataset_bytes"));
+  if (text("dataset_location")) dataset.location = text("dataset_location");
+  if (Object.keys(dataset).length) goal.dataset = dataset;
+  // A rating typed with its unit (`850 W`) is the same rating.
+  if (text("psu_w")) goal.psu_w = typedNumber(text("psu_w").replace(/\s*w$/i, ""));
+  if (text("psu_atx3")) goal.psu_atx3 = text("psu_atx3") === "true";
+  if (text("phases")) {
+    const split: Record<string, unknown> = {};
+    if (text("phase_b_share")) split.phase_b_share = typedShare(text("phase_b_share"));
+    if (text("phase_b_sequence")) split.phase_b_sequence = typedNumber(text("phase_b_sequence"), true);
+    goal.phases = Object.keys(split).length ? split : 2;
+  }
 }
 
 function isTrainfitError(e: unknown): e is TrainfitError {
@@ -205,6 +258,7 @@ export function goalOf(inputs: Inputs, errors: FieldError[]): Goal {
     if (!text) continue;
     goal[k] = CHOICES.has(k) ? text : typedNumber(text, k === "sequence");
   }
+  runFields(inputs, goal);
   return goal as Goal;
 }
 
@@ -223,6 +277,20 @@ export function build(inputs: Inputs, detected: HardwareProfile | null): Built {
   return { ok: true, request: { profile: hw.profile, goal }, provenance: hw.provenance };
 }
 
+/** The request's paths of the run's fields, the most specific first. */
+const RUN_PATHS: [string, RunField][] = [
+  ["goal.dataset.name", "dataset"],
+  ["goal.dataset.tokens", "dataset_tokens"],
+  ["goal.dataset.bytes", "dataset_bytes"],
+  ["goal.dataset.location", "dataset_location"],
+  ["goal.dataset", "dataset"],
+  ["goal.psu_w", "psu_w"],
+  ["goal.psu_atx3", "psu_atx3"],
+  ["goal.phases.phase_b_share", "phase_b_share"],
+  ["goal.phases.phase_b_sequence", "phase_b_sequence"],
+  ["goal.phases", "phases"],
+];
+
 /** The page field an error of `plan` belongs to, from the path the core names; `pageLink` is
  * the index of the link the page's own fields add to the cluster (-1: none). */
 export function targetOf(inputs: Inputs, path: string | undefined, pageLink = -1): Target {
@@ -237,6 +305,8 @@ export function targetOf(inputs: Inputs, path: string | undefined, pageLink = -1
   if (path === "goal.model") return "model";
   const knob = path.slice("goal.".length) as Knob;
   if (path.startsWith("goal.") && KNOBS.includes(knob)) return knob;
+  const run = RUN_PATHS.find(([prefix]) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+  if (run) return run[1];
   if (path.startsWith("profile")) {
     return ({ detected: "hardware", catalogue: "accelerator", cpu: "ram", profile: "profile", cluster: "cluster" } as const)[inputs.hardware];
   }

@@ -90,3 +90,13 @@ export function watts(w: number): string {
 export function kwh(e: number): string {
   return `${e.toFixed(2)}${NB}kWh`;
 }
+
+/** A data rate: `313 MB/s`, `0.18 MB/s`, three significant digits below 100. */
+export function mbs(x: number): string {
+  return `${x >= 100 ? count(Math.round(x)) : x.toPrecision(x >= 1 ? 3 : 2)}${NB}MB/s`;
+}
+
+/** Tokens per second in the report's SI form: `91.1K tok/s`. */
+export function tokensPerS(x: number): string {
+  return `${si(x)}${NB}tok/s`;
+}
