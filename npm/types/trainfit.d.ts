@@ -191,7 +191,7 @@ export interface Shape {
 /**
  * A learning-rate schedule after the warm-up.
  */
-export type Schedule = "cosine" | "constant";
+export type Schedule = "cosine" | "constant" | "linear";
 
 /**
  * A link as a collective sees it.
@@ -2355,7 +2355,7 @@ export interface PhaseB {
      */
     time: TimeEstimate;
     /**
-     * The training config of phase B: warm-up none, the decay from phase A's peak.
+     * The training config of phase B: no warm-up, linear decay from phase A's peak to 0.
      */
     training: TrainingConfig;
     /**
