@@ -1369,7 +1369,7 @@ fn golden_two_phase_exports() {
 #[test]
 fn zero3_phase_a_saves_weights_phase_b_can_load() {
     // Llama 3.1 8B on the 8 x H100 node, conservative: ZeRO-3 in both phases.
-    let mut p = machine_plan(
+    let p = machine_plan(
         "h100x8-node",
         json!({"task": "pretrain", "model": {"catalogue": "llama-3.1-8b"}, "phases": 2}),
     );

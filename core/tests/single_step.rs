@@ -233,7 +233,10 @@ fn offload_keeps_its_states_within_the_hosts_memory() {
     assert_eq!(c.precision.as_str(), "mixed_bf16");
     let host = c.memory.host_bytes as f64;
     let n = c.model.trainable as f64;
-    assert!((host / (16.0 * n) - 1.0).abs() < 0.01, "{host} B for {n} parameters");
+    assert!(
+        (host / (16.0 * n) - 1.0).abs() < 0.01,
+        "{host} B for {n} parameters"
+    );
     let system = 16_383_905_792.0_f64;
     assert!(host <= 0.75 * (system - 2.0 * (1u64 << 30) as f64));
 
