@@ -908,32 +908,26 @@ pub(super) fn mlx(job: &Job<'_>) -> Result<Vec<ExportFile>> {
                     Value::Float(t.learning_rate * COSINE_FLOOR),
                 ],
             ),
-        // linear_schedule(init, end, steps) from the peak to the peak: constant.
-        Schedule::Constant => Map::new()
-            .put("name", "linear_schedule")
-            .put("warmup", t.warmup_steps)
-            .put("warmup_init", 0.0)
-            .put(
-                "arguments",
-                vec![
-                    Value::Float(t.learning_rate),
-                    Value::Float(t.learning_rate),
-                    Value::Int(decay_steps),
-                ],
-            ),
-        // linear_schedule(init, end, steps) from the peak to 0.
-        Schedule::Linear => Map::new()
-            .put("name", "linear_schedule")
-            .put("warmup", t.warmup_steps)
-            .put("warmup_init", 0.0)
-            .put(
-                "arguments",
-                vec![
-                    Value::Float(t.learning_rate),
-                    Value::Float(0.0),
-                    Value::Int(decay_steps),
-                ],
-            ),
+        // linear_schedule(init, end, steps): from the peak to the peak (constant) or to 0.
+        Schedule::Constant | Schedule::Linear => {
+            let end = if t.schedule == Schedule::Linear {
+                0.0
+            } else {
+                t.learning_rate
+            };
+            Map::new()
+                .put("name", "linear_schedule")
+                .put("warmup", t.warmup_steps)
+                .put("warmup_init", 0.0)
+                .put(
+                    "arguments",
+                    vec![
+                        Value::Float(t.learning_rate),
+                        Value::Float(end),
+                        Value::Int(decay_steps),
+                    ],
+                )
+        }
     };
     let mut m = Map::new()
         .put("model", job.model())
