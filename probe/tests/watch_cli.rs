@@ -93,13 +93,13 @@ fn wraps_a_run_that_outgrows_its_plan() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(samples.len() >= 20, "{} samples", samples.len());
+    assert!(samples.len() >= 20, "{} samples\n{stderr}", samples.len());
     let rss: Vec<u64> = samples
         .iter()
         .filter_map(|s| s["process"]["rss_bytes"].as_u64())
         .collect();
     let (lo, hi) = (rss.iter().min().unwrap(), rss.iter().max().unwrap());
-    assert!(hi - lo >= 600 * MIB, "rss from {lo} to {hi}");
+    assert!(hi - lo >= 600 * MIB, "rss from {lo} to {hi}\n{stderr}");
     assert!(samples[0]["host"]["memory_total_bytes"].as_u64().unwrap() > 0);
 
     // Alerts: above the predicted peak, growing every step towards 1e8 steps, slower than the
@@ -129,9 +129,10 @@ fn wraps_a_run_that_outgrows_its_plan() {
     assert!(s["peak_memory"]["ratio"].as_f64().unwrap() > 1.3);
     assert_eq!(s["time"]["steps_done"], 16);
     assert_eq!(s["time"]["predicted_step_s"], step);
-    // 0.2 s steps, measured from the watcher's readings of the log.
+    // 0.2 s steps (the sleep, plus writing 48 MiB, which a loaded 2-core machine can stretch),
+    // measured from the watcher's readings of the log: far from the plan's 0.04 s.
     let step_s = s["time"]["measured_step_s"].as_f64().unwrap();
-    assert!((0.15..0.4).contains(&step_s), "{step_s}");
+    assert!((0.15..0.6).contains(&step_s), "{step_s}\n{stderr}");
     assert!(s["time"]["measured_s"].as_f64().unwrap() >= 3.2);
     assert!(stderr.contains("exit code    7"), "{stderr}");
 
