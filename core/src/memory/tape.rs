@@ -632,7 +632,9 @@ impl Tape {
     /// each op (a tensor lives from its creation to its last use, or to the end when saved or the
     /// output), what the backward of each op frees of the saved ones, and the live bytes with the
     /// saved tensors kept and with nothing kept. A tensor dies at or after the op that creates
-    /// or saves it, so each op's deaths are known when the pass reaches it.
+    /// it, so each op's deaths are known when the pass reaches it; one saved after its last use
+    /// (a mask an attention op keeps without reading it as an input) turns out to have stayed
+    /// live since, so the peaks of the ops between are raised then (each op keeps its own).
     fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
         let out_sid = output.sid as usize;
         sc.storages.clear();
