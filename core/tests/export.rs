@@ -188,19 +188,10 @@ fn flag<'a>(words: &'a [String], name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// The last command of the script that starts with `program`.
+/// The last command of the script that runs `program`.
 fn command_of(v: &Value, program: &str) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            c.as_array()
-                .unwrap()
-                .iter()
-                .map(|w| w.as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        })
-        .rfind(|w| w.iter().any(|x| x == program))
+    commands_of(v, program)
+        .pop()
         .unwrap_or_else(|| panic!("no {program} command in {v}"))
 }
 

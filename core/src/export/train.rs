@@ -894,41 +894,37 @@ pub(super) fn mlx(job: &Job<'_>) -> Result<Vec<ExportFile>> {
         }
     };
     let decay_steps = t.steps.saturating_sub(t.warmup_steps).max(1);
-    let schedule = match t.schedule {
-        // mlx.optimizers.cosine_decay(init, decay_steps, end), after a linear warm-up.
-        Schedule::Cosine => Map::new()
-            .put("name", "cosine_decay")
-            .put("warmup", t.warmup_steps)
-            .put("warmup_init", 0.0)
-            .put(
-                "arguments",
-                vec![
-                    Value::Float(t.learning_rate),
-                    Value::Int(decay_steps),
-                    Value::Float(t.learning_rate * COSINE_FLOOR),
-                ],
-            ),
+    // mlx-lm's `lr_schedule`: an mlx.optimizers schedule and its arguments, after a linear
+    // warm-up from 0.
+    let (name, arguments) = match t.schedule {
+        // cosine_decay(init, decay_steps, end).
+        Schedule::Cosine => (
+            "cosine_decay",
+            vec![
+                Value::Float(t.learning_rate),
+                Value::Int(decay_steps),
+                Value::Float(t.learning_rate * COSINE_FLOOR),
+            ],
+        ),
         // linear_schedule(init, end, steps): from the peak to the peak (constant) or to 0.
-        Schedule::Constant | Schedule::Linear => {
-            let end = if t.schedule == Schedule::Linear {
-                0.0
-            } else {
-                t.learning_rate
-            };
-            Map::new()
-                .put("name", "linear_schedule")
-                .put("warmup", t.warmup_steps)
-                .put("warmup_init", 0.0)
-                .put(
-                    "arguments",
-                    vec![
-                        Value::Float(t.learning_rate),
-                        Value::Float(end),
-                        Value::Int(decay_steps),
-                    ],
-                )
-        }
+        Schedule::Constant | Schedule::Linear => (
+            "linear_schedule",
+            vec![
+                Value::Float(t.learning_rate),
+                Value::Float(if t.schedule == Schedule::Linear {
+                    0.0
+                } else {
+                    t.learning_rate
+                }),
+                Value::Int(decay_steps),
+            ],
+        ),
     };
+    let schedule = Map::new()
+        .put("name", name)
+        .put("warmup", t.warmup_steps)
+        .put("warmup_init", 0.0)
+        .put("arguments", arguments);
     let mut m = Map::new()
         .put("model", job.model())
         .put("train", true)
