@@ -1,6 +1,7 @@
 // Debian's Chromium, driven by playwright-core, on the built site served from 127.0.0.1: the
 // launch every browser test shares, with each request the page makes recorded so a test can
 // prove none leaves the machine.
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { serve } from "./server.mjs";
@@ -60,6 +61,18 @@ export async function open(env, { url = "/", viewport = { width: 1280, height: 8
   page.on("request", (r) => requests.push(r.url()));
   await page.goto(env.server.url + url);
   return { page, errors, context: ctx };
+}
+
+/**
+ * The share link `address` (a full URL on the test server) opened in a fresh page: once it has
+ * rendered, `check(page)` runs, then no error may have been reported and the page is closed.
+ */
+export async function reopened(env, address, check) {
+  const { page, errors, context } = await open(env, { url: address.slice(env.server.url.length) });
+  await rendered(page);
+  await check(page);
+  assert.deepEqual(errors, []);
+  await context.close();
 }
 
 /** Waits until the page has rendered results `after` times (its `data-renders` counter). */

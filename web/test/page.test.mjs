@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { exportPlan, plan } from "trainfit";
-import { cells, dist, open, paste, rendered, renders, repoRoot, requests, settled, start, webRoot } from "./browser.mjs";
+import { cells, dist, open, paste, rendered, renders, reopened, repoRoot, requests, settled, start, webRoot } from "./browser.mjs";
 
 const profiles = `${repoRoot}/tests/data/profiles`;
 const fixtures = readdirSync(profiles).filter((f) => f.endsWith(".json"));
@@ -304,12 +304,10 @@ test("the share link restores the same inputs and results in a new page; the pla
   // The address bar holds the same link (rewritten a moment after each change).
   await page.waitForFunction((l) => location.href === l, link);
   for (const address of [link, page.url()]) {
-    const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: address.slice(env.server.url.length) });
-    await rendered(other);
-    await settled(other);
-    assert.deepEqual(await state(other), original, "same inputs, same results, same machines compared");
-    assert.deepEqual(otherErrors, []);
-    await c2.close();
+    await reopened(env, address, async (other) => {
+      await settled(other);
+      assert.deepEqual(await state(other), original, "same inputs, same results, same machines compared");
+    });
   }
   assert.deepEqual(errors, []);
   await context.close();
@@ -618,12 +616,10 @@ test("cluster: seed 000's three Macs dropped at once, LoRA of a 70B model: each 
   await page.click("#copy-link");
   await page.waitForFunction(() => /copied/.test(document.getElementById("share-status").textContent));
   const link = await page.evaluate(() => navigator.clipboard.readText());
-  const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: link.slice(env.server.url.length) });
-  await rendered(other);
-  await other.waitForSelector("#cluster-view .hdevice");
-  assert.deepEqual(await clusterState(other), original, "same cluster, same devices' parts");
-  assert.deepEqual(otherErrors, []);
-  await c2.close();
+  await reopened(env, link, async (other) => {
+    await other.waitForSelector("#cluster-view .hdevice");
+    assert.deepEqual(await clusterState(other), original, "same cluster, same devices' parts");
+  });
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -1090,12 +1086,10 @@ test("the data path, the power supply and two phases: typed into the goal, every
   const before = await fields(page);
   await page.waitForFunction(() => location.hash.startsWith("#s="));
   await page.waitForTimeout(400);
-  const { page: other, errors: otherErrors, context: c2 } = await open(env, { url: page.url().slice(env.server.url.length) });
-  await rendered(other);
-  assert.deepEqual(await fields(other), before);
-  await assertPaths(other, plan({ profile: JSON.parse(text), goal: goal2 }), "restored");
-  assert.deepEqual(otherErrors, []);
-  await c2.close();
+  await reopened(env, page.url(), async (other) => {
+    assert.deepEqual(await fields(other), before);
+    await assertPaths(other, plan({ profile: JSON.parse(text), goal: goal2 }), "restored");
+  });
   assert.deepEqual(errors, []);
   await context.close();
 });
