@@ -1038,7 +1038,9 @@ test("the data path, the power supply and two phases: typed into the goal, every
     assert.ok(c.phase_b.sequence > c.sequence, `${c.mode}: phase B at a longer context`);
   }
   // Phase B's memory, term by term, on demand: each term's bytes equal the plan's.
+  // The browser fires `toggle` after the click returns and the content is built then: wait for it.
   await page.click('.card[data-mode="balanced"] details[data-key="phase-b-memory-balanced"] > summary');
+  await page.waitForSelector('.card[data-mode="balanced"] details[data-key="phase-b-memory-balanced"] [data-path]');
   const terms = await page.evaluate(() => [...document.querySelectorAll('.card[data-mode="balanced"] details[data-key="phase-b-memory-balanced"] [data-path]')].map((e) => e.dataset.path));
   assert.equal(terms.length, expected.configurations[1].phase_b.memory.breakdown.length);
   shown = await assertPaths(page, expected, "phase B memory");
@@ -1084,8 +1086,17 @@ test("the data path, the power supply and two phases: typed into the goal, every
   await quiet(page);
   const fields = (p) => p.evaluate(() => Object.fromEntries(["dataset", "dataset_tokens", "dataset_bytes", "dataset_location", "psu_w", "psu_atx3", "phase_b_share", "phase_b_sequence"].map((id) => [id, document.getElementById(id).value]).concat([["phases", document.getElementById("phases").checked]])));
   const before = await fields(page);
-  await page.waitForFunction(() => location.hash.startsWith("#s="));
-  await page.waitForTimeout(400);
+  // The address is rewritten 250 ms after the last change: wait until it holds this state.
+  const held = (url) => {
+    const packed = new URL(url).hash.replace(/^#s=/, "");
+    if (!packed || packed === new URL(url).hash) return false;
+    const shared = JSON.parse(gunzipSync(Buffer.from(packed, "base64url")).toString("utf8"));
+    return shared.task === "pretrain" && shared.model === "planner" && Object.entries(before).every(([id, v]) => (id === "phases" ? (shared.run.phases === "2") === v : shared.run[id] === v));
+  };
+  for (let i = 0; !held(page.url()); i++) {
+    assert.ok(i < 100, `the address holds the state within 5 s: ${page.url()}`);
+    await page.waitForTimeout(50);
+  }
   await reopened(env, page.url(), async (other) => {
     assert.deepEqual(await fields(other), before);
     await assertPaths(other, plan({ profile: JSON.parse(text), goal: goal2 }), "restored");
