@@ -70,8 +70,11 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
 /// As [`estimate`].
 pub fn elementwise_traffic(request: &EstimateRequest) -> Result<(f64, u64)> {
     let spec = request.model.resolved()?;
-    validate::validate(request, &spec)?;
-    let r = Recipe::new(request, &spec);
+    // Every linear kind of the model: validation, the recipe, the parameter count and the model
+    // states each read them.
+    let linears = spec.linear_kinds();
+    validate::validate(request, &spec, &linears.list)?;
+    let r = Recipe::with_linears(request, &spec, &linears.list);
     let par = &request.parallel;
     let sh = Shape {
         b: request.micro_batch,
@@ -103,8 +106,11 @@ pub(crate) fn estimate_with(
     programs: Option<&mut ProgramCache>,
 ) -> Result<Estimate> {
     let spec = request.model.resolved()?;
-    validate::validate(request, &spec)?;
-    let r = Recipe::new(request, &spec);
+    // Every linear kind of the model: validation, the recipe, the parameter count and the model
+    // states each read them.
+    let linears = spec.linear_kinds();
+    validate::validate(request, &spec, &linears.list)?;
+    let r = Recipe::with_linears(request, &spec, &linears.list);
     let par = &request.parallel;
     let pp = par.pipeline.max(1);
     let tp = par.tensor.max(1);
@@ -131,8 +137,15 @@ pub(crate) fn estimate_with(
         kv,
         tp,
     };
-    let params = spec.parameters()?;
-    let states = states::states(request, &spec, &params, &r, layers_per_stage)?;
+    let params = spec.parameters_of(&linears)?;
+    let states = states::states(
+        request,
+        &spec,
+        &params,
+        &r,
+        layers_per_stage,
+        &linears.list,
+    )?;
 
     // Pipeline stages differ: the first holds the embedding and `pp` micro-batches in flight, the
     // last holds the head and logits. Evaluate both and report the larger.

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::blocks::falcon_new_layout as new_layout;
-use crate::model::{Family, ModelSpec};
+use crate::model::{Family, Linear, ModelSpec};
 use crate::request::{AttentionImpl, EstimateRequest, Precision, Task};
 
 /// Attention kernel that actually runs.
@@ -75,8 +75,16 @@ pub(crate) struct Recipe {
 }
 
 impl Recipe {
-    /// Derives the recipe; the request has been validated.
+    /// Derives the recipe; the request has been validated (tests: the estimate builds the linear
+    /// kinds once and calls [`Recipe::with_linears`]).
+    #[cfg(test)]
     pub fn new(req: &EstimateRequest, spec: &ModelSpec) -> Recipe {
+        Recipe::with_linears(req, spec, &spec.linears())
+    }
+
+    /// Derives the recipe from the request, which has been validated, and the model's linear
+    /// kinds.
+    pub fn with_linears(req: &EstimateRequest, spec: &ModelSpec, linears: &[Linear]) -> Recipe {
         let (weights, compute, autocast) = match req.precision {
             Precision::Fp32 => (4, 4, false),
             Precision::Bf16 | Precision::Fp16 | Precision::MixedBf16 | Precision::MixedFp16 => {
@@ -99,8 +107,7 @@ impl Recipe {
                     dropout: l.dropout > 0.0,
                     all_linear,
                     names: l.targets.clone(),
-                    head: spec
-                        .linears()
+                    head: linears
                         .iter()
                         .find(|l| !l.in_decoder)
                         .map_or("lm_head", |l| l.module),

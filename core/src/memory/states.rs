@@ -5,7 +5,7 @@ use super::recipe::Recipe;
 use super::tape::BLOCK;
 use crate::error::{Error, Result};
 use crate::math::round_up;
-use crate::model::ModelSpec;
+use crate::model::{Linear, ModelSpec};
 use crate::request::{EstimateRequest, Optimizer, OptimizerImpl, QuantFormat, Sharding, Task};
 
 /// bitsandbytes 4-bit block size (`quantize_4bit(blocksize=64)`, QLoRA paper Sec. 3).
@@ -58,10 +58,11 @@ pub(crate) enum Role {
 pub(crate) fn tensors(
     spec: &ModelSpec,
     params: &crate::model::Parameters,
+    linears: &[Linear],
 ) -> Result<alloc::vec::Vec<TensorKind>> {
     let mut out = alloc::vec::Vec::with_capacity(24);
     let mut accounted: u64 = 0;
-    for l in spec.linears() {
+    for l in linears {
         let e = mul(l.d_in, l.d_out, "linear weight elements")?;
         let role = if l.in_decoder {
             Role::Layer
@@ -233,12 +234,15 @@ pub(crate) struct Gathered {
 
 /// LoRA adapter matrices for the request's targets: `A` is `r x d_in`, `B` is `d_out x r`, so
 /// `r * (d_in + d_out)` parameters per adapted linear (LoRA paper, Sec. 4).
-pub(crate) fn adapter_tensors(spec: &ModelSpec, r: &Recipe) -> Result<alloc::vec::Vec<TensorKind>> {
+pub(crate) fn adapter_tensors(
+    linears: &[Linear],
+    r: &Recipe,
+) -> Result<alloc::vec::Vec<TensorKind>> {
     let mut out = alloc::vec::Vec::new();
     let Some(lora) = r.lora.as_ref() else {
         return Ok(out);
     };
-    for l in spec.linears() {
+    for l in linears {
         // Routed experts are 3-D parameters in transformers 5, not modules PEFT can adapt.
         if l.routed_expert || !lora.targets(l.module, l.in_decoder) {
             continue;
@@ -326,8 +330,9 @@ pub(crate) fn states(
     params: &crate::model::Parameters,
     r: &Recipe,
     layers_here: u64,
+    linears: &[Linear],
 ) -> Result<States> {
-    let tensors = tensors(spec, params)?;
+    let tensors = tensors(spec, params, linears)?;
     let par = &req.parallel;
     let tp = par.tensor.max(1);
     let pp = par.pipeline.max(1);
@@ -356,7 +361,7 @@ pub(crate) fn states(
     );
 
     let training = req.task.trains();
-    let adapter_list = adapter_tensors(spec, r)?;
+    let adapter_list = adapter_tensors(linears, r)?;
     let adapter_dt = r.lora.as_ref().map_or(4, |l| l.dtype);
     let adapters = shard(
         per_tensor(&adapter_list, stage, |t| alloc_bytes(t.elems, adapter_dt))?,

@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use crate::error::{at_most, positive, Error, Result};
-use crate::model::ModelSpec;
+use crate::model::{Linear, ModelSpec};
 use crate::request::{EstimateRequest, Sharding, Task, SCHEMA_VERSION};
 
 /// Most devices a request may span: 64 times the 16,384 GPUs of Llama 3 405B's training run
@@ -30,7 +30,7 @@ fn probability(field: &str, p: f64) -> Result<()> {
 ///
 /// # Errors
 /// `SchemaVersion` for a newer document, `InvalidField` or `MissingField` naming the field.
-pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
+pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec, linears: &[Linear]) -> Result<()> {
     Error::check_version("schema_version", req.schema_version, SCHEMA_VERSION)?;
     positive("micro_batch", req.micro_batch)?;
     positive("sequence", req.sequence)?;
@@ -101,7 +101,6 @@ pub(crate) fn validate(req: &EstimateRequest, spec: &ModelSpec) -> Result<()> {
             positive("lora.rank", lora.rank)?;
             // A rank above a layer's width adds parameters without adding rank: the update
             // B·A of an n-wide layer has rank at most n (Hu et al. 2021, "LoRA", §4).
-            let linears = spec.linears();
             let widest = linears.iter().map(|l| l.d_in.max(l.d_out)).max();
             if let Some(w) = widest {
                 at_most(

@@ -71,12 +71,20 @@ impl Linear {
 }
 
 /// Collects linear kinds, remembering whether any width overflowed 64 bits.
-struct Layers {
-    list: Vec<Linear>,
+pub(crate) struct Layers {
+    pub list: Vec<Linear>,
     overflow: bool,
 }
 
 impl Layers {
+    /// `Overflow` when a width did not fit in 64 bits.
+    fn checked(&self) -> Result<&[Linear]> {
+        if self.overflow {
+            return Err(Error::overflow("linear layer width"));
+        }
+        Ok(&self.list)
+    }
+
     fn mul(&mut self, a: u64, b: u64) -> u64 {
         a.checked_mul(b).unwrap_or_else(|| {
             self.overflow = true;
@@ -131,13 +139,13 @@ impl ModelSpec {
     /// [`ModelSpec::linears`], or `Overflow` when a width does not fit in 64 bits.
     fn checked_linears(&self) -> Result<Vec<Linear>> {
         let l = self.linear_kinds();
-        if l.overflow {
-            return Err(Error::overflow("linear layer width"));
-        }
+        l.checked()?;
         Ok(l.list)
     }
 
-    fn linear_kinds(&self) -> Layers {
+    /// The linear kinds with whether a width overflowed: an estimate reads them five times
+    /// (validation, recipe, parameters, model states, adapters) and builds them once.
+    pub(crate) fn linear_kinds(&self) -> Layers {
         let mut v = Layers {
             list: Vec::with_capacity(20),
             overflow: false,
@@ -373,10 +381,15 @@ impl ModelSpec {
     /// assert_eq!(spec.parameters().unwrap().total, 6_738_415_616);
     /// ```
     pub fn parameters(&self) -> Result<Parameters> {
+        self.parameters_of(&self.linear_kinds())
+    }
+
+    /// [`ModelSpec::parameters`] from the model's linear kinds, built once by the caller.
+    pub(crate) fn parameters_of(&self, linears: &Layers) -> Result<Parameters> {
         let mut total = Count::default();
         let mut lm_head = 0u64;
         let mut routed_per_expert = 0u64;
-        for lin in self.checked_linears()? {
+        for lin in linears.checked()? {
             let per = lin
                 .elements()
                 .ok_or_else(|| Error::overflow("linear layer size"))?;
