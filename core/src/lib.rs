@@ -37,6 +37,7 @@ pub mod mesh;
 pub mod model;
 pub mod plan;
 pub mod request;
+mod text;
 pub mod warning;
 mod wire;
 

@@ -29,6 +29,7 @@ use alloc::vec::Vec;
 use crate::error::Result;
 use crate::estimate::{Estimate, Phase, PhasePeak, Term, TermKind};
 use crate::request::{EstimateRequest, LossImpl, Sharding, Task};
+use crate::text::Text;
 use crate::warning::Warning;
 use blocks::Shape;
 use recipe::Recipe;
@@ -330,7 +331,10 @@ pub(crate) fn estimate_with(
                     &mut terms,
                     TermKind::Gradients,
                     states.gradients,
-                    format!("{} trainable parameters", states.trainable_params),
+                    Text::new()
+                        .n(states.trainable_params)
+                        .s(" trainable parameters")
+                        .done(),
                 );
                 push(
                     &mut terms,
@@ -473,7 +477,7 @@ fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe, req: &Esti
                 r.compute
             }
         ),
-        None => format!("{} bytes per weight", r.weights),
+        None => Text::new().n(r.weights).s(" bytes per weight").done(),
     };
     push(terms, TermKind::Weights, s.weights, weights);
     push(
@@ -503,32 +507,112 @@ fn push_states(terms: &mut Vec<Term>, s: &states::States, r: &Recipe, req: &Esti
 }
 
 fn activation_detail(req: &EstimateRequest, sh: &Shape, r: &Recipe) -> String {
-    format!(
-        "saved tensors and transients, micro-batch {} x {} tokens, {:?} attention, {:?} checkpointing, {} bytes per activation",
-        sh.b, sh.s, r.kernel, req.checkpointing, r.compute
-    )
+    Text::new()
+        .s("saved tensors and transients, micro-batch ")
+        .n(sh.b)
+        .s(" x ")
+        .n(sh.s)
+        .s(" tokens, ")
+        .s(names::kernel(r.kernel))
+        .s(" attention, ")
+        .s(names::checkpointing(req.checkpointing))
+        .s(" checkpointing, ")
+        .n(r.compute)
+        .s(" bytes per activation")
+        .done()
 }
 
 fn logits_detail(spec: &crate::ModelSpec, sh: &Shape, r: &Recipe, loss: LossImpl) -> String {
     match loss {
-        LossImpl::Upcast => format!(
-            "logits {} x {} in {} bytes, their fp32 copy, log-softmax output and gradients",
-            sh.b * sh.s,
-            spec.vocab,
+        LossImpl::Upcast => Text::new()
+            .s("logits ")
+            .n(sh.b * sh.s)
+            .s(" x ")
+            .n(spec.vocab)
+            .s(" in ")
             // An fp32 output layer (k-bit preparation) computes fp32 logits.
-            if r.kbit_prepared {
+            .n(if r.kbit_prepared {
                 r.weights
             } else {
                 r.compute
-            }
-        ),
+            })
+            .s(" bytes, their fp32 copy, log-softmax output and gradients")
+            .done(),
         LossImpl::Fused => String::from("chunked cross-entropy buffers"),
     }
 }
 
 fn step_detail(req: &EstimateRequest) -> String {
-    format!(
-        "{:?} optimizer step, {:?} implementation",
-        req.optimizer, req.optimizer_impl
-    )
+    Text::new()
+        .s(names::optimizer(req.optimizer))
+        .s(" optimizer step, ")
+        .s(names::optimizer_impl(req.optimizer_impl))
+        .s(" implementation")
+        .done()
+}
+
+/// The names the details give variants: as `{:?}` writes them, which the details were first
+/// written with.
+mod names {
+    use super::recipe::AttnKernel;
+    use crate::request::{Checkpointing, Optimizer, OptimizerImpl};
+
+    pub(super) fn kernel(k: AttnKernel) -> &'static str {
+        match k {
+            AttnKernel::Flash => "Flash",
+            AttnKernel::MemEfficient => "MemEfficient",
+            AttnKernel::Math => "Math",
+            AttnKernel::Eager => "Eager",
+        }
+    }
+
+    pub(super) fn checkpointing(c: Checkpointing) -> &'static str {
+        match c {
+            Checkpointing::None => "None",
+            Checkpointing::Selective => "Selective",
+            Checkpointing::Full => "Full",
+        }
+    }
+
+    pub(super) fn optimizer(o: Optimizer) -> &'static str {
+        match o {
+            Optimizer::Adamw => "Adamw",
+            Optimizer::Adamw8bit => "Adamw8bit",
+            Optimizer::Sgd => "Sgd",
+            Optimizer::SgdMomentum => "SgdMomentum",
+            Optimizer::Adafactor => "Adafactor",
+            Optimizer::Lion => "Lion",
+        }
+    }
+
+    pub(super) fn optimizer_impl(o: OptimizerImpl) -> &'static str {
+        match o {
+            OptimizerImpl::Foreach => "Foreach",
+            OptimizerImpl::Fused => "Fused",
+            OptimizerImpl::ForLoop => "ForLoop",
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use alloc::format;
+
+        #[test]
+        fn names_are_what_debug_writes() {
+            use AttnKernel::*;
+            for k in [Flash, MemEfficient, Math, Eager] {
+                assert_eq!(kernel(k), format!("{k:?}"));
+            }
+            for &c in Checkpointing::ALL {
+                assert_eq!(checkpointing(c), format!("{c:?}"));
+            }
+            for &o in Optimizer::ALL {
+                assert_eq!(optimizer(o), format!("{o:?}"));
+            }
+            for &o in OptimizerImpl::ALL {
+                assert_eq!(optimizer_impl(o), format!("{o:?}"));
+            }
+        }
+    }
 }

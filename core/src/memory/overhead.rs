@@ -14,6 +14,7 @@ use crate::estimate::{Fit, Phase, Term, TermKind};
 use crate::math::round_up;
 use crate::model::ModelSpec;
 use crate::request::{EstimateRequest, Framework, LossImpl};
+use crate::text::Text;
 use crate::warning::Warning;
 
 /// CUDA context with lazy module loading: 287,047,680 B of device memory measured for a fresh
@@ -189,7 +190,7 @@ pub(crate) fn overheads(
             String::from("CUDA context and kernel images with lazy loading (pytorch#86509)"),
         ));
         let mut ws = CUBLAS_WORKSPACE;
-        let mut detail = String::from("cuBLAS workspace 32 MiB");
+        let mut detail = Text::new().s("cuBLAS workspace 32 MiB");
         if phase == Phase::Backward && matches!(r.kernel, AttnKernel::Flash) && req.task.trains() {
             // FlashAttention-2 backward accumulates dq in fp32 (`dq_accum`, b x s x heads x head_dim x 4 B).
             let dq = mul(
@@ -198,9 +199,12 @@ pub(crate) fn overheads(
                 "dq",
             )?;
             ws = add(ws, dq, "workspace")?;
-            detail = format!("{detail}, FlashAttention fp32 dq accumulator {dq} B");
+            detail = detail
+                .s(", FlashAttention fp32 dq accumulator ")
+                .n(dq)
+                .s(" B");
         }
-        out.push((TermKind::KernelWorkspaces, ws, detail));
+        out.push((TermKind::KernelWorkspaces, ws, detail.done()));
         let p = &req.parallel;
         let groups = [p.data, p.tensor, p.pipeline, p.context]
             .iter()
@@ -216,7 +220,12 @@ pub(crate) fn overheads(
             out.push((
                 TermKind::CommunicationBuffers,
                 per * groups,
-                format!("{groups} NCCL process group(s) of {world} ranks (NVIDIA/nccl#964)"),
+                Text::new()
+                    .n(groups)
+                    .s(" NCCL process group(s) of ")
+                    .n(world)
+                    .s(" ranks (NVIDIA/nccl#964)")
+                    .done(),
             ));
         }
     }
@@ -232,7 +241,10 @@ pub(crate) fn overheads(
         out.push((
             TermKind::AllocatorFragmentation,
             peak_alloc / 100 * pct,
-            format!("{pct} % of the allocated peak kept by the caching allocator"),
+            Text::new()
+                .n(pct)
+                .s(" % of the allocated peak kept by the caching allocator")
+                .done(),
         ));
     }
     Ok(out)
