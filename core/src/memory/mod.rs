@@ -139,14 +139,7 @@ pub(crate) fn estimate_with(
         tp,
     };
     let params = spec.parameters_of(&linears)?;
-    let states = states::states(
-        request,
-        &spec,
-        &params,
-        &r,
-        layers_per_stage,
-        &linears.list,
-    )?;
+    let states = states::states(request, &spec, &params, &r, layers_per_stage, &linears.list)?;
 
     // Pipeline stages differ: the first holds the embedding and `pp` micro-batches in flight, the
     // last holds the head and logits. Evaluate both and report the larger.
