@@ -258,10 +258,18 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
             assert_eq!(d["train_micro_batch_size_per_gpu"], micro);
             assert_eq!(d["gradient_accumulation_steps"], accumulation);
             assert_eq!(micro * accumulation * data, c.global_batch);
-            assert_eq!(
-                d["optimizer"]["params"]["lr"].as_f64(),
-                Some(t.learning_rate)
-            );
+            if c.optimizer.is_some_and(|o| o.as_str() == "adamw8bit") {
+                // No optimizer section: the Trainer builds bitsandbytes' from `--optim`.
+                assert!(d.get("optimizer").is_none(), "{d}");
+                assert!(!c.offload.optimizer);
+                let launch = command_of(&parsed["launch.sh"], "deepspeed");
+                assert_eq!(flag(&launch, "--optim"), Some("adamw_bnb_8bit"));
+            } else {
+                assert_eq!(
+                    d["optimizer"]["params"]["lr"].as_f64(),
+                    Some(t.learning_rate)
+                );
+            }
             assert_eq!(d["scheduler"]["params"]["warmup_num_steps"], t.warmup_steps);
             let stage = d["zero_optimization"]["stage"].as_u64().unwrap();
             let want = match c.sharding.as_str() {
@@ -273,6 +281,19 @@ fn check(p: &Plan, c: &Configuration, format: Format, files: &[ExportFile]) {
                 _ => 0,
             };
             assert_eq!(stage, want);
+            if stage == 1 || stage == 2 {
+                // DeepSpeed's buckets, allocated whole (one, two with overlap_comm), within what
+                // the estimate counted for them: min(5e8, trainable) elements.
+                let z = &d["zero_optimization"];
+                let buckets = if z["overlap_comm"] == true { 2 } else { 1 };
+                let size = z["reduce_bucket_size"].as_u64().unwrap();
+                let budget = 500_000_000u64.min(c.memory.parameters.trainable);
+                assert!(
+                    size * buckets <= budget + 1,
+                    "{size} x {buckets} > {budget}"
+                );
+                assert!(size * buckets >= budget, "{size} x {buckets} < {budget}");
+            }
             assert_eq!(
                 d["zero_optimization"].get("offload_optimizer").is_some(),
                 c.offload.optimizer
@@ -1372,13 +1393,14 @@ fn zero3_phase_a_saves_weights_phase_b_can_load() {
         .iter()
         .position(|c| c.mode == Mode::Conservative)
         .unwrap();
-    // Phase B on 8-bit AdamW (a plan file may say so), which DeepSpeed's config cannot name:
-    // refused, naming phase B's field.
+    // Phase B on 8-bit AdamW (a plan file may say so) while it offloads the optimizer, which
+    // DeepSpeed runs with its CPU Adam only: refused, naming phase B's field.
     let mut eight = p.clone();
-    eight.configurations[i].phase_b.as_mut().unwrap().optimizer =
-        serde_json::from_value(json!("adamw8bit")).unwrap();
+    let b = eight.configurations[i].phase_b.as_mut().unwrap();
+    assert!(b.offload.optimizer);
+    b.optimizer = serde_json::from_value(json!("adamw8bit")).unwrap();
     let e = export(&eight, c.mode, Format::Deepspeed, &ExportOptions::default()).unwrap_err();
-    assert_eq!(e.field(), Some("phase_b.optimizer"));
+    assert_eq!(e.field(), Some("phase_b.offload.optimizer"));
     // On AdamW both phases export.
     let c = &p.configurations[i];
     let files = export(&p, c.mode, Format::Deepspeed, &ExportOptions::default()).unwrap();

@@ -247,3 +247,40 @@ fn offload_keeps_its_states_within_the_hosts_memory() {
     assert!(!c.fits, "offload needs {host} B of host memory");
     assert!(!c.offload.optimizer || c.memory.host_bytes <= (6u64 << 30) * 3 / 4);
 }
+
+/// ZeRO-Offload's staging buffer on the device: DeepSpeed keeps one buffer of the largest
+/// trainable parameter in the model's dtype under ZeRO-1/2 (`temp_grad_buffer_for_gpu_offload`,
+/// stage_1_and_2.py) and two of the largest partition under ZeRO-3 (stage3.py). Qwen2.5-0.5B's
+/// largest is its tied embedding, 151,936 x 896 = 136,134,656 elements: 272,269,312 B in bf16
+/// (a whole number of 512-byte blocks), and a quarter of it, 34,033,664 elements, per rank of
+/// four under ZeRO-3: 2 x 68,067,328 = 136,134,656 B.
+#[test]
+fn offload_stages_the_largest_parameter_on_the_device() {
+    let buffers = |parallel: Value| -> (u64, u64) {
+        let req: EstimateRequest = serde_json::from_value(json!({
+            "model": {"catalogue": "qwen2.5-0.5b"}, "task": "finetune",
+            "precision": "mixed_bf16", "micro_batch": 1, "sequence": 512,
+            "parallel": parallel,
+        }))
+        .unwrap();
+        let e = trainfit_core::estimate(&req).unwrap();
+        let term = |k: &str| {
+            e.breakdown
+                .iter()
+                .filter(|t| t.term.as_str() == k)
+                .map(|t| t.bytes)
+                .sum::<u64>()
+        };
+        (term("sharding_buffers"), e.host_bytes)
+    };
+    let (none, host) = buffers(json!({}));
+    assert_eq!((none, host), (0, 0));
+    let (one, host) = buffers(json!({"offload": {"optimizer": true}}));
+    assert_eq!(one, 272_269_312);
+    assert!(host > 0);
+    let (zero3, _) = buffers(json!({
+        "data": 4, "sharding": "zero3", "offload": {"optimizer": true},
+    }));
+    let (zero3_kept, _) = buffers(json!({"data": 4, "sharding": "zero3"}));
+    assert_eq!(zero3 - zero3_kept, 136_134_656);
+}

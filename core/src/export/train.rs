@@ -538,22 +538,43 @@ pub(super) fn ds_config(job: &Job<'_>) -> Result<Map> {
         ));
     }
     let optimizer = match job.c.optimizer {
-        Some(Optimizer::Adamw) | None => Map::new().put("type", "AdamW").put("params", Map::new().put("lr", t.learning_rate)),
+        Some(Optimizer::Adamw) | None => Some(
+            Map::new()
+                .put("type", "AdamW")
+                .put("params", Map::new().put("lr", t.learning_rate)),
+        ),
         // A name DeepSpeed does not implement is looked up in torch.optim
         // (deepspeed/runtime/engine.py, _configure_basic_optimizer).
-        Some(Optimizer::Sgd) => Map::new().put("type", "SGD").put("params", Map::new().put("lr", t.learning_rate)),
-        Some(Optimizer::SgdMomentum) => Map::new().put("type", "SGD").put(
-            "params",
-            Map::new().put("lr", t.learning_rate).put("momentum", SGD_MOMENTUM),
+        Some(Optimizer::Sgd) => Some(
+            Map::new()
+                .put("type", "SGD")
+                .put("params", Map::new().put("lr", t.learning_rate)),
         ),
-        Some(Optimizer::Lion) => Map::new().put("type", "Lion").put("params", Map::new().put("lr", t.learning_rate)),
-        Some(Optimizer::Adafactor) => Map::new().put("type", "Adafactor").put("params", Map::new().put("lr", t.learning_rate)),
-        Some(Optimizer::Adamw8bit) => {
-            return Err(job.refuse(
-                "optimizer",
-                "DeepSpeed's optimizer section has no 8-bit AdamW (bitsandbytes); pass the optimizer from the training code or export training_arguments",
-            ))
-        }
+        Some(Optimizer::SgdMomentum) => Some(
+            Map::new().put("type", "SGD").put(
+                "params",
+                Map::new()
+                    .put("lr", t.learning_rate)
+                    .put("momentum", SGD_MOMENTUM),
+            ),
+        ),
+        Some(Optimizer::Lion) => Some(
+            Map::new()
+                .put("type", "Lion")
+                .put("params", Map::new().put("lr", t.learning_rate)),
+        ),
+        Some(Optimizer::Adafactor) => Some(
+            Map::new()
+                .put("type", "Adafactor")
+                .put("params", Map::new().put("lr", t.learning_rate)),
+        ),
+        // DeepSpeed's optimizer section has no bitsandbytes 8-bit AdamW, so there is none: the
+        // Trainer then builds its own optimizer from `--optim adamw_bnb_8bit`, sets
+        // `zero_allow_untested_optimizer` and hands it to DeepSpeed, which runs the scheduler
+        // below with it ("DS scheduler + HF optimizer: Yes" in transformers
+        // integrations/deepspeed.py, deepspeed_optim_sched). Not with offload: the Trainer
+        // raises "ZeRO Offload can only work with DeepSpeed optimizers" (refused below).
+        Some(Optimizer::Adamw8bit) => None,
     };
     let off = job.c.offload;
     if off.optimizer && !matches!(job.c.optimizer, Some(Optimizer::Adamw) | None) {
@@ -600,6 +621,18 @@ pub(super) fn ds_config(job: &Job<'_>) -> Result<Map> {
     if stage > 0 {
         zero = zero.put("overlap_comm", l.overlap_grad_reduce);
     }
+    if stage == 1 || stage == 2 {
+        // ZeRO-1/2 allocate their gradient buckets whole when backward starts: one of
+        // reduce_bucket_size elements, two with overlap_comm (DeepSpeedZeroOptimizer.backward,
+        // deepspeed/runtime/zero/stage_1_and_2.py), 5e8 by default however small the model. The
+        // plan counts min(5e8, trainable) elements for them in all (on one device, the gradients
+        // they hold), so each bucket gets its share of that.
+        let budget = crate::memory::REDUCE_BUCKET
+            .min(job.c.memory.parameters.trainable)
+            .max(1);
+        let buckets = if l.overlap_grad_reduce { 2 } else { 1 };
+        zero = zero.put("reduce_bucket_size", budget.div_ceil(buckets));
+    }
     if stage == 3 && job.part == Part::A {
         // ZeRO-3 partitions the weights: the Trainer's save_model writes them for phase B's
         // from_pretrained only when gathered (transformers trainer.py, save_model; otherwise
@@ -638,9 +671,12 @@ pub(super) fn ds_config(job: &Job<'_>) -> Result<Map> {
         ),
         None => m,
     };
-    Ok(m.put("zero_optimization", zero)
-        .put("optimizer", optimizer)
-        .put("scheduler", scheduler))
+    let m = m.put("zero_optimization", zero);
+    let m = match optimizer {
+        Some(o) => m.put("optimizer", o),
+        None => m,
+    };
+    Ok(m.put("scheduler", scheduler))
 }
 
 /// `ds_config.json` and `launch.sh` with the `deepspeed` launcher (deepspeed.ai/getting-started,

@@ -33,6 +33,7 @@ use crate::text::Text;
 use crate::warning::Warning;
 use blocks::Shape;
 use recipe::Recipe;
+pub(crate) use states::REDUCE_BUCKET;
 use step::Placement;
 pub(crate) use step::ProgramCache;
 

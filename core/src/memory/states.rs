@@ -164,6 +164,13 @@ fn alloc_bytes(elems: u64, bytes_per: u64) -> u64 {
     round_up(elems.saturating_mul(bytes_per), BLOCK)
 }
 
+/// DeepSpeed's `reduce_bucket_size` default, in elements (docs, ZeRO optimizations: "Number of
+/// elements reduced/allreduced at a time", default 5e8). ZeRO-1/2 allocate their gradient
+/// buckets whole when backward starts, one of this many elements in the model's dtype, two with
+/// `overlap_comm` (DeepSpeedZeroOptimizer.backward, `buf_0` and `buf_1`, stage_1_and_2.py),
+/// however small the model: the DeepSpeed export sizes them to what the estimate counts.
+pub(crate) const REDUCE_BUCKET: u64 = 500_000_000;
+
 /// Bytes of the stored weights of one instance of a tensor kind.
 fn weight_bytes(t: &TensorKind, dt: u64, quant: Option<(QuantFormat, bool)>) -> u64 {
     match (quant, t.quantizable) {
@@ -565,11 +572,12 @@ pub(crate) fn states(
     } else {
         Gathered::default()
     };
-    let sharding_buffers = match par.sharding {
+    let mut sharding_buffers = match par.sharding {
         Sharding::None => 0,
         // DeepSpeed defaults: reduce and all-gather buckets of 5e8 elements (docs: `reduce_bucket_size`,
-        // `allgather_bucket_size`, default 5e8), in the gradient dtype, capped by the model.
-        Sharding::Zero1 | Sharding::Zero2 => (500_000_000u64 * grad_dt).min(grads),
+        // `allgather_bucket_size`, default 5e8), in the gradient dtype, capped by the model. The
+        // DeepSpeed export sizes `reduce_bucket_size` to this (its buckets are allocated whole).
+        Sharding::Zero1 | Sharding::Zero2 => (REDUCE_BUCKET * grad_dt).min(grads),
         // ZeRO-3: prefetch bucket (`stage3_prefetch_bucket_size` 5e7 elements) plus the gathered
         // largest layer's 16-bit weights and gradients (`estimate_zero3_model_states_mem_needs`: 4 x largest layer).
         Sharding::Zero3 => (50_000_000u64 * param_dt).min(weights) + 2 * layer_weights,
@@ -587,6 +595,17 @@ pub(crate) fn states(
         opt_d = 0;
         master_d = 0;
         temp_d = 0;
+        // Where the gradients are staged for the host: ZeRO-1/2 keep a device buffer of the
+        // largest trainable parameter in the model's dtype (`temp_grad_buffer_for_gpu_offload`,
+        // DeepSpeedZeroOptimizer.__init__ under cpu_offload, deepspeed/runtime/zero/
+        // stage_1_and_2.py), ZeRO-3 two of the largest partition (`temp_grad_buffer_for_gpu_offload`
+        // and `temp_grad_gpu_buffer`, stage3.py). A single device offloads with stage 2.
+        let staging = if zero >= 3 {
+            2 * alloc_bytes(largest.div_ceil(dp), param_dt)
+        } else {
+            alloc_bytes(largest, param_dt)
+        };
+        sharding_buffers = add(sharding_buffers, here(staging), "offload staging buffer")?;
     }
     if par.offload.parameters && zero >= 3 {
         host = add(host, weights_d, "host memory")?;
