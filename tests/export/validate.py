@@ -112,8 +112,12 @@ def after(words, program):
     raise AssertionError(f"no {program} command")
 
 
-def check_training_flags(words):
-    """HfArgumentParser reads the TrainingArguments flags; the rest are the TRL script's."""
+def check_training_flags(words, files):
+    """HfArgumentParser reads the TrainingArguments flags; the rest are the TRL script's.
+
+    `--deepspeed ds_config.json` names a file of the export: TrainingArguments reads it, so the
+    flags are parsed in a folder holding it, and the Trainer's check that it agrees with the
+    flags (HfTrainerDeepSpeedConfig.trainer_config_finalize) runs too."""
     from transformers import HfArgumentParser, TrainingArguments
 
     # The program: `-m module` or a script path.
@@ -127,10 +131,26 @@ def check_training_flags(words):
     words = words + ["--use_cpu", "true"]
     if "--ddp_backend" in words:
         words = words + ["--ddp_backend", "gloo"]
-    args, rest = parser.parse_args_into_dataclasses(args=words, return_remaining_strings=True)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as d:
+        if "ds_config.json" in files:
+            cfg = json.loads(files["ds_config.json"])
+            # This process is one rank; the Trainer computes the batch over its ranks, so the
+            # config it checks carries one rank's batch (deepspeed() checks the plan's).
+            one_rank = {**cfg, "train_batch_size": cfg["train_micro_batch_size_per_gpu"] * cfg["gradient_accumulation_steps"]}
+            Path(d, "ds_config.json").write_text(json.dumps(one_rank))
+        os.chdir(d)
+        try:
+            args, rest = parser.parse_args_into_dataclasses(args=words, return_remaining_strings=True)
+        finally:
+            os.chdir(cwd)
     flags = {w for w in rest if w.startswith("--")}
     unknown = flags - TRL_FLAGS
     assert not unknown, f"flags neither TrainingArguments' nor TRL's: {sorted(unknown)}"
+    if args.deepspeed:
+        assert args.deepspeed == "ds_config.json", args.deepspeed
+        # The mismatch check runs when the Trainer finalises the config with the run's steps.
+        args.hf_deepspeed_config.trainer_config_finalize(args, None, args.max_steps)
     return args
 
 
@@ -189,7 +209,7 @@ def training_arguments(files, cpu):
     launch = after(commands(files["launch.sh"]), "launch")
     # accelerate launch's own flags end where the program starts.
     i = launch.index("-m") if "-m" in launch else next(j for j, w in enumerate(launch) if w.endswith(".py"))
-    check_training_flags(launch[i:])
+    check_training_flags(launch[i:], files)
     return note
 
 
@@ -236,20 +256,8 @@ def deepspeed(files, cpu):
     # (HfTrainerDeepSpeedConfig.trainer_config_process raises on a mismatch).
     launch = after(commands(files["launch.sh"]), "deepspeed")
     i = launch.index("-m") if "-m" in launch else next(j for j, w in enumerate(launch) if w.endswith(".py"))
-    cwd = os.getcwd()
-    # This process is one rank; the Trainer computes the batch over its ranks, so the config it
-    # checks carries one rank's batch (DeepSpeedConfig checked the plan's above).
-    one_rank = {**cfg, "train_batch_size": cfg["train_micro_batch_size_per_gpu"] * cfg["gradient_accumulation_steps"]}
-    with tempfile.TemporaryDirectory() as d:
-        Path(d, "ds_config.json").write_text(json.dumps(one_rank))
-        os.chdir(d)
-        try:
-            args = check_training_flags(launch[i:])
-        finally:
-            os.chdir(cwd)
+    args = check_training_flags(launch[i:], files)
     assert args.deepspeed == "ds_config.json"
-    # The mismatch check runs when the Trainer finalises the config with the run's steps.
-    args.hf_deepspeed_config.trainer_config_finalize(args, None, args.max_steps)
     return None
 
 
@@ -272,7 +280,7 @@ def launcher(files, cpu, script, program):
     _, prog = torchrun_words(words)
     if prog[:2] == ["-m", "torchtitan.train"]:
         return torchtitan(files, cpu)
-    check_training_flags(prog)
+    check_training_flags(prog, files)
     return None
 
 
@@ -292,7 +300,7 @@ def kubeflow(files, cpu):
         assert container.command[0] == "torchrun"
         _, prog = torchrun_words(container.command[1:])
         if prog[:2] != ["-m", "torchtitan.train"]:
-            check_training_flags(prog)
+            check_training_flags(prog, files)
     return None
 
 
