@@ -1003,7 +1003,7 @@ function runPaths(c, k) {
   return [...data, ...(c.data.dataset ? [`${a}.data.dataset`] : []), ...system, ...b];
 }
 
-test("the data path, the power supply and two phases: typed into the goal, every figure of each card equals plan's for the RTX 4090 profile (a public dataset, then a size on a network mount); the link restores them", async () => {
+test("the data path, the power supply and two phases: typed into the goal, every figure of each card equals plan's for the RTX 4090 profile (a public dataset, then a size on a network mount); Run it gives DeepSpeed's files for both phases; the link restores them", async () => {
   const { page, errors, context } = await open(env);
   await rendered(page);
   await choose(page, "hardware", "profile");
@@ -1044,6 +1044,26 @@ test("the data path, the power supply and two phases: typed into the goal, every
   const terms = await page.evaluate(() => [...document.querySelectorAll('.card[data-mode="balanced"] details[data-key="phase-b-memory-balanced"] [data-path]')].map((e) => e.dataset.path));
   assert.equal(terms.length, expected.configurations[1].phase_b.memory.breakdown.length);
   shown = await assertPaths(page, expected, "phase B memory");
+  // Run it on the balanced card: DeepSpeed's files for both phases, each equal to the package's.
+  const card = '.card[data-mode="balanced"]';
+  await page.click(`${card} details.runit > summary`);
+  await page.waitForSelector("#runit-balanced-format");
+  await page.selectOption("#runit-balanced-format", "deepspeed");
+  const files = exportPlan(expected, "balanced", "deepspeed");
+  const names = files.map((f) => f.name);
+  assert.ok(names.includes("ds_config_phase_b.json"), names.join(", "));
+  await page.waitForFunction(
+    (names) => {
+      const shown = [...document.querySelectorAll('.card[data-mode="balanced"] .export-file')].map((e) => e.dataset.name);
+      return shown.length === names.length && shown.every((n, i) => n === names[i]);
+    },
+    names,
+  );
+  assert.deepEqual(
+    await page.$$eval(`${card} .export-file`, (els) => els.map((e) => ({ name: e.dataset.name, text: e.querySelector("pre").textContent }))),
+    files.map((f) => ({ name: f.name, text: f.text })),
+  );
+  await page.click(`${card} details.runit > summary`);
 
   // A dataset given by its size, on a network mount; an ATX 3.0 supply; phase B's share and
   // sequence typed as a visitor would (`20 %`, `4k`).
