@@ -275,12 +275,19 @@ test("the share link restores the same inputs and results in a new page; the pla
   await page.fill("#sequence", "4k");
   await page.selectOption("#optimizer", "adamw8bit");
   await page.check('input[name="chosen"][value="extreme"]');
+  // The chip reads `name × count`; the table's rows are `name xcount`.
+  const removed = (await page.textContent("#compare-list li:first-child span")).replace(" × ", " x");
   await page.click('#compare-list li:first-child button');
   await page.waitForFunction(() => {
     const request = document.getElementById("request-json").textContent;
     return request.includes('"sequence": 4096') && request.includes('"adamw8bit"') && document.getElementById("output").dataset.stale === "false";
   });
   await settled(page);
+  // The compare table is drawn after the cards: wait for the one without the removed machine.
+  await page.waitForFunction(
+    (m) => document.getElementById("compare-table")?.dataset.done === "true" && ![...document.querySelectorAll("#compare-table tbody tr")].some((r) => r.dataset.machine === m),
+    removed,
+  );
   const state = async (p) => ({
     fields: await p.evaluate(() => Object.fromEntries([...document.querySelectorAll("#inputs input:not([type=radio]):not([type=file]), #inputs select, #inputs textarea")].map((e) => [e.id, e.value]))),
     radios: await p.evaluate(() => [...document.querySelectorAll("input[type=radio]:checked")].map((e) => `${e.name}=${e.value}`)),
