@@ -63,6 +63,9 @@ struct Storage {
     grad: bool,
     /// The last op (in program order) that reads it; 0 when none does.
     last_use: u32,
+    /// What the last `profile` worked out about it, kept beside the recording so that the walk
+    /// reads one record per tensor and fills no buffer of its own.
+    state: StorageState,
 }
 
 /// How the backward of an op treats its output gradient.
@@ -185,17 +188,16 @@ pub(crate) struct Tape {
     scratch: Scratch,
 }
 
-/// What `profile` works out, per storage and per op, in buffers kept between programs so that
+/// What `profile` works out per op, in buffers kept between programs so that
 /// one estimate allocates them once.
 #[derive(Debug, Default)]
 struct Scratch {
-    storages: Vec<StorageState>,
     ops: Vec<OpState>,
     /// Gradient buffers of the backward: bytes and references.
     bufs: Vec<(u64, u32)>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct StorageState {
     /// Requires grad.
     grad: bool,
@@ -236,7 +238,6 @@ impl Tape {
             autocast_weights: 0,
             traffic: 0,
             scratch: Scratch {
-                storages: Vec::with_capacity(CAPACITY),
                 ops: Vec::with_capacity(CAPACITY),
                 bufs: Vec::with_capacity(CAPACITY),
             },
@@ -260,6 +261,7 @@ impl Tape {
             kind,
             grad,
             last_use: 0,
+            state: StorageState::default(),
         });
         V {
             sid: (self.storages.len() - 1) as u32,
@@ -618,14 +620,6 @@ impl Tape {
     }
 
     /// Runs the program forward then backward from `output`, whose gradient arrives from above.
-    pub fn profile(&mut self, output: V) -> Profile {
-        let mut sc = core::mem::take(&mut self.scratch);
-        let p = self.walk(output, &mut sc);
-        self.scratch = sc;
-        p
-    }
-
-    /// The program forward, then backward.
     ///
     /// Forward, in one pass: which tensors require a gradient (an op's output does when any of
     /// its inputs does), which each op saves, the activation bytes each op creates, which die at
@@ -635,54 +629,61 @@ impl Tape {
     /// it, so each op's deaths are known when the pass reaches it; one saved after its last use
     /// (a mask an attention op keeps without reading it as an input) turns out to have stayed
     /// live since, so the peaks of the ops between are raised then (each op keeps its own).
-    fn walk(&self, output: V, sc: &mut Scratch) -> Profile {
+    pub fn profile(&mut self, output: V) -> Profile {
         let out_sid = output.sid as usize;
-        sc.storages.clear();
-        sc.storages
-            .extend(self.storages.iter().map(|st| StorageState {
+        let Tape {
+            storages,
+            ops,
+            saves,
+            externals,
+            scratch,
+            ..
+        } = self;
+        for st in storages.iter_mut() {
+            st.state = StorageState {
                 grad: st.grad,
                 created: NONE,
                 saved: false,
                 grad_of: NONE,
-            }));
-        sc.ops.clear();
-        sc.ops.resize(self.ops.len(), OpState::default());
-        let states = &mut sc.storages[..];
-        let op_states = &mut sc.ops[..];
+            };
+        }
+        scratch.ops.clear();
+        scratch.ops.resize(ops.len(), OpState::default());
+        let op_states = &mut scratch.ops[..];
         let (mut saved_total, mut input_saved) = (0u64, 0u64);
         let (mut live, mut live_unsaved) = (0u64, 0u64);
         let (mut fwd_peak, mut fwd_peak_unsaved) = (0u64, 0u64);
-        for (i, op) in self.ops.iter().enumerate() {
+        for (i, op) in ops.iter().enumerate() {
             let inputs = op.inputs();
-            let any = inputs.iter().any(|v| states[v.sid as usize].grad);
+            let any = inputs.iter().any(|v| storages[v.sid as usize].state.grad);
             let mut born = 0u64;
             if op.out != NONE {
                 let o = op.out as usize;
-                states[o].grad = any;
-                born += self.create(o, i, out_sid, states, op_states);
+                storages[o].state.grad = any;
+                born += create(storages, o, i, out_sid, op_states);
             }
             let (first, end) = op.saves;
-            for &(sid, when) in &self.saves[first as usize..end as usize] {
+            for &(sid, when) in &saves[first as usize..end as usize] {
                 let keeps = match when {
                     When::Any => any,
-                    When::Input(k) => states[inputs[usize::from(k)].sid as usize].grad,
+                    When::Input(k) => storages[inputs[usize::from(k)].sid as usize].state.grad,
                 };
                 if !keeps {
                     continue;
                 }
                 let sid = sid as usize;
-                born += self.create(sid, i, out_sid, states, op_states);
-                if states[sid].saved {
+                born += create(storages, sid, i, out_sid, op_states);
+                let st = &mut storages[sid];
+                if st.state.saved {
                     continue;
                 }
-                states[sid].saved = true;
-                let st = &self.storages[sid];
+                st.state.saved = true;
                 match st.kind {
                     Kind::Act => {
                         saved_total += st.bytes;
                         op_states[i].freed += st.bytes;
                         if sid != out_sid {
-                            let dies = st.last_use.max(states[sid].created) as usize;
+                            let dies = st.last_use.max(st.state.created) as usize;
                             if dies >= i {
                                 op_states[dies].dies_unsaved -= st.bytes;
                             } else {
@@ -715,35 +716,35 @@ impl Tape {
         }
 
         // Backward: the ops in reverse, gradient buffers with reference counts.
-        let bufs = &mut sc.bufs;
+        let bufs = &mut scratch.bufs;
         bufs.clear();
         let mut live_grads = 0u64;
         let mut param_grads = 0u64;
         let mut saved_live = saved_total;
-        let out_bytes = self.storages[out_sid].bytes;
-        let out_grad = states[out_sid].grad;
+        let out_bytes = storages[out_sid].bytes;
+        let out_grad = storages[out_sid].state.grad;
         if out_grad {
             bufs.push((out_bytes, 1));
-            states[out_sid].grad_of = 0;
+            storages[out_sid].state.grad_of = 0;
             live_grads += out_bytes;
         }
         let mut bwd_peak = saved_live + live_grads;
-        for (op, op_state) in self.ops.iter().zip(op_states.iter()).rev() {
+        for (op, op_state) in ops.iter().zip(op_states.iter()).rev() {
             let g = if op.out == NONE {
                 NONE
             } else {
-                states[op.out as usize].grad_of
+                storages[op.out as usize].state.grad_of
             };
             if g != NONE {
                 let g = g as usize;
                 let inputs = op.inputs();
                 let temp_runs = match op.bwd_temp_when {
                     When::Any => true,
-                    When::Input(k) => states[inputs[usize::from(k)].sid as usize].grad,
+                    When::Input(k) => storages[inputs[usize::from(k)].sid as usize].state.grad,
                 };
                 let mut transient = if temp_runs { op.bwd_temp } else { 0 };
                 for v in inputs {
-                    let state = &states[v.sid as usize];
+                    let state = &mut storages[v.sid as usize].state;
                     if !state.grad {
                         continue;
                     }
@@ -763,7 +764,7 @@ impl Tape {
                     };
                     let existing = state.grad_of;
                     if existing == NONE {
-                        states[v.sid as usize].grad_of = new_buf as u32;
+                        state.grad_of = new_buf as u32;
                     } else if bufs[existing as usize].1 == 1 && fresh {
                         // In-place accumulation: the new gradient lives until it is added.
                         transient += bytes;
@@ -774,20 +775,19 @@ impl Tape {
                         let sum = bufs.len() - 1;
                         live_grads -= release(bufs, existing as usize);
                         live_grads -= release(bufs, new_buf);
-                        states[v.sid as usize].grad_of = sum as u32;
+                        state.grad_of = sum as u32;
                     }
                 }
                 bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads + transient);
                 live_grads -= release(bufs, g);
-                states[op.out as usize].grad_of = NONE;
+                storages[op.out as usize].state.grad_of = NONE;
             }
             saved_live -= op_state.freed;
             bwd_peak = bwd_peak.max(saved_live + live_grads + param_grads);
         }
-        let input_grad = self
-            .externals
+        let input_grad = externals
             .iter()
-            .map(|&sid| states[sid as usize].grad_of)
+            .map(|&sid| storages[sid as usize].state.grad_of)
             .filter(|&g| g != NONE)
             .map(|g| bufs[g as usize].0)
             .max()
@@ -806,32 +806,31 @@ impl Tape {
             out_bytes,
         }
     }
+}
 
-    /// Marks `sid` created by op `i` unless an earlier op did; returns the activation bytes
-    /// born at `i` and counts them dying at their last use (the block's output never dies).
-    fn create(
-        &self,
-        sid: usize,
-        i: usize,
-        out_sid: usize,
-        states: &mut [StorageState],
-        ops: &mut [OpState],
-    ) -> u64 {
-        if states[sid].created != NONE {
-            return 0;
-        }
-        states[sid].created = i as u32;
-        let st = &self.storages[sid];
-        if st.kind != Kind::Act {
-            return 0;
-        }
-        if sid != out_sid {
-            let d = &mut ops[(st.last_use as usize).max(i)];
-            d.dies += st.bytes;
-            d.dies_unsaved += st.bytes;
-        }
-        st.bytes
+/// Marks `sid` created by op `i` unless an earlier op did; returns the activation bytes born at
+/// `i` and counts them dying at their last use (the block's output never dies).
+fn create(
+    storages: &mut [Storage],
+    sid: usize,
+    i: usize,
+    out_sid: usize,
+    ops: &mut [OpState],
+) -> u64 {
+    let st = &mut storages[sid];
+    if st.state.created != NONE {
+        return 0;
     }
+    st.state.created = i as u32;
+    if st.kind != Kind::Act {
+        return 0;
+    }
+    if sid != out_sid {
+        let d = &mut ops[(st.last_use as usize).max(i)];
+        d.dies += st.bytes;
+        d.dies_unsaved += st.bytes;
+    }
+    st.bytes
 }
 
 fn release(bufs: &mut [(u64, u32)], id: usize) -> u64 {
