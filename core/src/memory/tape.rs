@@ -639,6 +639,9 @@ impl Tape {
             scratch,
             ..
         } = self;
+        // Slices, not the vectors: the records written below cannot then move the buffers, so
+        // their addresses and lengths stay in registers.
+        let (storages, ops, saves) = (&mut storages[..], &ops[..], &saves[..]);
         for st in storages.iter_mut() {
             st.state = StorageState {
                 grad: st.grad,
