@@ -300,12 +300,20 @@ impl Tape {
 
     /// Records an op reading `inputs` and writing `out`, which saves each of `saves` for backward
     /// when its condition holds.
-    fn push(&mut self, inputs: &[V], out: Option<V>, saves: &[(V, When)], back: Back) -> usize {
+    fn push<const N: usize>(
+        &mut self,
+        inputs: [V; N],
+        out: Option<V>,
+        saves: &[(V, When)],
+        back: Back,
+    ) -> usize {
+        const { assert!(N <= MAX_INPUTS, "at most MAX_INPUTS inputs") };
         let i = self.ops.len();
+        // A slice, not the vector: its address stays in a register across the writes.
+        let storages = &mut self.storages[..];
         let mut ins = [In::default(); MAX_INPUTS];
-        debug_assert!(inputs.len() <= MAX_INPUTS, "at most {MAX_INPUTS} inputs");
         for (slot, v) in ins.iter_mut().zip(inputs) {
-            let st = &mut self.storages[v.sid as usize];
+            let st = &mut storages[v.sid as usize];
             st.last_use = i as u32;
             let param = st.kind == (Kind::Param { trainable: true });
             let grad_bytes = match (param, self.grad_bytes_override) {
@@ -322,16 +330,15 @@ impl Tape {
         if let (Some(o), Some(w)) = (out, inputs.first()) {
             // Autocast's weight cache keeps the lower-precision copy of a trainable weight.
             if ins[0].param && o.dt < w.dt {
-                self.autocast_weights += self.storages[o.sid as usize].bytes;
+                self.autocast_weights += storages[o.sid as usize].bytes;
             }
         }
         let first_save = self.saves.len() as u32;
-        for &(v, when) in saves {
-            self.saves.push((v.sid, when));
-        }
+        self.saves
+            .extend(saves.iter().map(|&(v, when)| (v.sid, when)));
         self.ops.push(Op {
             inputs: ins,
-            n_inputs: inputs.len().min(MAX_INPUTS) as u8,
+            n_inputs: N as u8,
             back,
             bwd_temp_when: When::Any,
             out: out.map_or(NONE, |o| o.sid),
@@ -367,7 +374,7 @@ impl Tape {
     pub fn linear(&mut self, x: V, w: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, x.dt);
         let saves = [(x, When::Input(1)), (w, When::Input(0))];
-        self.push(&[x, w], Some(out), &saves, Back::Fresh);
+        self.push([x, w], Some(out), &saves, Back::Fresh);
         out
     }
 
@@ -375,7 +382,7 @@ impl Tape {
     /// temporary in forward and again in backward (`bnb.autograd.MatMul4Bit`).
     pub fn quantized_linear(&mut self, x: V, w: V, out_elems: u64, dequant_bytes: u64) -> V {
         let out = self.fresh(out_elems, x.dt);
-        let op = self.push(&[x, w], Some(out), &[], Back::Fresh);
+        let op = self.push([x, w], Some(out), &[], Back::Fresh);
         let temp = round_up(dequant_bytes, BLOCK);
         self.set_fwd_temp(op, temp);
         self.set_bwd_temp(op, temp);
@@ -387,7 +394,7 @@ impl Tape {
     pub fn embedding(&mut self, ids: V, table: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, table.dt);
         self.push(
-            &[ids, table],
+            [ids, table],
             Some(out),
             &[(ids, When::Input(1))],
             Back::Fresh,
@@ -402,7 +409,7 @@ impl Tape {
         let dt = a.dt.max(b.dt);
         let out = self.fresh(big.elems, dt);
         let saves = [(b, When::Input(0)), (a, When::Input(1))];
-        let op = self.push(&[a, b], Some(out), &saves, Back::Fresh);
+        let op = self.push([a, b], Some(out), &saves, Back::Fresh);
         self.moved(&[a, b], out);
         // The gradient of a broadcast operand is the full-size product, then reduced.
         if small.elems < big.elems {
@@ -415,7 +422,7 @@ impl Tape {
     /// Product with a Python scalar: keeps nothing.
     pub fn scale(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt);
-        self.push(&[a], Some(out), &[], Back::Fresh);
+        self.push([a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -429,7 +436,7 @@ impl Tape {
         } else {
             Back::Fresh
         };
-        self.push(&[a, b], Some(out), &[], back);
+        self.push([a, b], Some(out), &[], back);
         self.moved(&[a, b], out);
         out
     }
@@ -437,7 +444,7 @@ impl Tape {
     /// Adds a constant or a tensor that needs no gradient: keeps nothing.
     pub fn add_const(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt);
-        self.push(&[a], Some(out), &[], Back::Pass);
+        self.push([a], Some(out), &[], Back::Pass);
         self.moved(&[a], out);
         out
     }
@@ -448,7 +455,7 @@ impl Tape {
             return a;
         }
         let out = self.fresh(a.elems, dt);
-        self.push(&[a], Some(out), &[], Back::Fresh);
+        self.push([a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -461,7 +468,7 @@ impl Tape {
     /// A copy into a new storage (`.contiguous()` of a transposed view, `cat`).
     pub fn copy(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt);
-        self.push(&[a], Some(out), &[], Back::Fresh);
+        self.push([a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -469,7 +476,7 @@ impl Tape {
     /// An elementwise op whose backward needs its input (`pow`, `silu`, `gelu`, `tanh` input form, `exp`).
     pub fn unary_keep_input(&mut self, a: V, out_dt: u64) -> V {
         let out = self.fresh(a.elems, out_dt);
-        self.push(&[a], Some(out), &[(a, When::Input(0))], Back::Fresh);
+        self.push([a], Some(out), &[(a, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -477,7 +484,7 @@ impl Tape {
     /// An elementwise op whose backward needs its output (`tanh`, `rsqrt`, `relu`, `softmax`, `sigmoid`).
     pub fn unary_keep_output(&mut self, a: V, out_dt: u64) -> V {
         let out = self.fresh(a.elems, out_dt);
-        self.push(&[a], Some(out), &[(out, When::Input(0))], Back::Fresh);
+        self.push([a], Some(out), &[(out, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -493,7 +500,7 @@ impl Tape {
     /// A reduction over the last dimension (`mean`, `sum`): keeps nothing; its backward expands the gradient.
     pub fn reduce(&mut self, a: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, a.dt);
-        self.push(&[a], Some(out), &[], Back::Fresh);
+        self.push([a], Some(out), &[], Back::Fresh);
         self.moved(&[a], out);
         out
     }
@@ -502,7 +509,7 @@ impl Tape {
     pub fn dropout(&mut self, a: V) -> V {
         let out = self.fresh(a.elems, a.dt);
         let mask = self.fresh(a.elems, 1);
-        self.push(&[a], Some(out), &[(mask, When::Input(0))], Back::Fresh);
+        self.push([a], Some(out), &[(mask, When::Input(0))], Back::Fresh);
         self.moved(&[a], out);
         self.moved(&[], mask);
         out
@@ -511,7 +518,7 @@ impl Tape {
     /// A tensor drawn in forward (`torch.empty_like(x).uniform_()`): no inputs, no gradient.
     pub fn noise(&mut self, elems: u64, dt: u64) -> V {
         let out = self.fresh(elems, dt);
-        self.push(&[], Some(out), &[], Back::Pass);
+        self.push([], Some(out), &[], Back::Pass);
         self.moved(&[], out);
         out
     }
@@ -527,7 +534,7 @@ impl Tape {
     pub fn gather(&mut self, a: V, out_elems: u64, index_elems: u64) -> V {
         let out = self.fresh(out_elems, a.dt);
         let index = self.fresh(index_elems, 8);
-        self.push(&[a], Some(out), &[(index, When::Input(0))], Back::Fresh);
+        self.push([a], Some(out), &[(index, When::Input(0))], Back::Fresh);
         self.moved(&[out], out);
         out
     }
@@ -540,8 +547,8 @@ impl Tape {
         let rstd = self.fresh(rows, x.dt);
         let saves = [(x, When::Any), (stats, When::Any), (rstd, When::Any)];
         match w {
-            Some(w) => self.push(&[x, w], Some(out), &saves, Back::Fresh),
-            None => self.push(&[x], Some(out), &saves, Back::Fresh),
+            Some(w) => self.push([x, w], Some(out), &saves, Back::Fresh),
+            None => self.push([x], Some(out), &saves, Back::Fresh),
         };
         self.moved(&[x], out);
         out
@@ -572,7 +579,7 @@ impl Tape {
                 8
             }
         };
-        let op = self.push(&[q, k, v], Some(out), &saves[..n], Back::Fresh);
+        let op = self.push([q, k, v], Some(out), &saves[..n], Back::Fresh);
         self.set_bwd_temp(op, bwd_workspace);
         out
     }
@@ -581,7 +588,7 @@ impl Tape {
     pub fn bmm(&mut self, a: V, b: V, out_elems: u64) -> V {
         let out = self.fresh(out_elems, a.dt);
         let saves = [(a, When::Input(1)), (b, When::Input(0))];
-        self.push(&[a, b], Some(out), &saves, Back::Fresh);
+        self.push([a, b], Some(out), &saves, Back::Fresh);
         out
     }
 
@@ -610,12 +617,12 @@ impl Tape {
     /// Keeps `v` alive up to this point of the forward: a Python variable still refers to it
     /// (Hugging Face keeps a block's input in `hidden_states` until the block returns).
     pub fn hold(&mut self, v: V) {
-        self.push(&[v], None, &[], Back::Pass);
+        self.push([v], None, &[], Back::Pass);
     }
 
     /// A forward-only temporary the size of `bytes` at this point of the program.
     pub fn fwd_scratch(&mut self, bytes: u64) {
-        let op = self.push(&[], None, &[], Back::Pass);
+        let op = self.push([], None, &[], Back::Pass);
         self.set_fwd_temp(op, bytes);
     }
 
