@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::math::gib;
 use crate::plan::Mode;
+use crate::text::Text;
 use crate::wire::wire_names;
 
 /// A condition worth acting on.
@@ -196,10 +197,13 @@ impl Warning {
     pub(crate) fn logits_dominate(logits_bytes: u64, percent: u64) -> Warning {
         Warning::new(
             WarningCode::LogitsDominate,
-            format!(
-                "logits and loss buffers take {:.2} GiB ({percent} % of the peak); a chunked or fused cross-entropy (loss: fused) avoids most of it",
-                gib(logits_bytes)
-            ),
+            Text::new()
+                .s("logits and loss buffers take ")
+                .gib(logits_bytes)
+                .s(" GiB (")
+                .n(percent)
+                .s(" % of the peak); a chunked or fused cross-entropy (loss: fused) avoids most of it")
+                .done(),
         )
     }
 
@@ -207,10 +211,11 @@ impl Warning {
     pub(crate) fn optimizer_step_peak(temporaries_bytes: u64) -> Warning {
         Warning::new(
             WarningCode::OptimizerStepPeak,
-            format!(
-                "the optimizer step's temporaries take {:.2} GiB at the peak; optimizer_impl fused avoids them",
-                gib(temporaries_bytes)
-            ),
+            Text::new()
+                .s("the optimizer step's temporaries take ")
+                .gib(temporaries_bytes)
+                .s(" GiB at the peak; optimizer_impl fused avoids them")
+                .done(),
         )
     }
 
