@@ -327,6 +327,10 @@ impl Tape {
                 grad_bytes,
             };
         }
+        debug_assert!(
+            out.is_none_or(|o| storages[o.sid as usize].kind == Kind::Act),
+            "an op's output is a fresh activation"
+        );
         if let (Some(o), Some(w)) = (out, inputs.first()) {
             // Autocast's weight cache keeps the lower-precision copy of a trainable weight.
             if ins[0].param && o.dt < w.dt {
@@ -680,9 +684,17 @@ impl Tape {
             let any = inputs.iter().any(|v| storages[v.sid as usize].state.grad);
             let mut born = 0u64;
             if op.out != NONE {
+                // A fresh activation no earlier op can have created or saved.
                 let o = op.out as usize;
-                storages[o].state.grad = any;
-                born += create(storages, o, i, out_sid, op_states);
+                let st = &mut storages[o];
+                st.state.grad = any;
+                st.state.created = i as u32;
+                born = st.bytes;
+                if o != out_sid {
+                    let d = &mut op_states[(st.last_use as usize).max(i)];
+                    d.dies += st.bytes;
+                    d.dies_unsaved += st.bytes;
+                }
             }
             let (first, end) = op.saves;
             for &(sid, when) in &saves[first as usize..end as usize] {
