@@ -176,8 +176,9 @@ pub(crate) fn elems(factors: &[u64]) -> Result<u64> {
 pub(crate) struct Tape {
     storages: Vec<Storage>,
     ops: Vec<Op>,
-    /// What every op may save, in program order: the storage and when.
-    saves: Vec<(u32, When)>,
+    /// What every op may save, in program order: the storage and the storage whose gradient
+    /// decides it (`NONE`: any input's).
+    saves: Vec<(u32, u32)>,
     /// The block's inputs (`Kind::External`).
     externals: Vec<u32>,
     grad_bytes_override: Option<u64>,
@@ -338,8 +339,15 @@ impl Tape {
             }
         }
         let first_save = self.saves.len() as u32;
-        self.saves
-            .extend(saves.iter().map(|&(v, when)| (v.sid, when)));
+        // Each condition as the storage whose gradient decides it (`NONE`: any input's), so
+        // that a walk reads one flag without going through the op's inputs.
+        self.saves.extend(saves.iter().map(|&(v, when)| {
+            let gate = match when {
+                When::Any => NONE,
+                When::Input(k) => inputs[usize::from(k)].sid,
+            };
+            (v.sid, gate)
+        }));
         self.ops.push(Op {
             inputs: ins,
             n_inputs: N as u8,
@@ -697,10 +705,11 @@ impl Tape {
                 }
             }
             let (first, end) = op.saves;
-            for &(sid, when) in &saves[first as usize..end as usize] {
-                let keeps = match when {
-                    When::Any => any,
-                    When::Input(k) => storages[inputs[usize::from(k)].sid as usize].state.grad,
+            for &(sid, gate) in &saves[first as usize..end as usize] {
+                let keeps = if gate == NONE {
+                    any
+                } else {
+                    storages[gate as usize].state.grad
                 };
                 if !keeps {
                     continue;
