@@ -301,6 +301,10 @@ impl Tape {
 
     /// Records an op reading `inputs` and writing `out`, which saves each of `saves` for backward
     /// when its condition holds.
+    // Inlined into each op, which knows its inputs, saves and backward, so that the calls,
+    // arguments and loops fold away: about 60 instructions fewer per op recorded (callgrind of
+    // `core/examples/repeat.rs`).
+    #[inline(always)]
     fn push<const N: usize>(
         &mut self,
         inputs: [V; N],
