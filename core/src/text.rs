@@ -1,8 +1,9 @@
 //! Texts built without `core::fmt`.
 //!
-//! An estimate writes its terms' details on every call: through `format!` they cost about 4,000
-//! of its 69,000 instructions (callgrind, `docs/performance.md`), more than profiling the output
-//! head. Names and integers appended to one `String` cost a fraction of that and read the same.
+//! An estimate writes its terms' details and warnings on every call: through `format!` they cost
+//! about 5,000 instructions (callgrind, `docs/performance.md`; the estimate was 69,000 then),
+//! more than profiling the output head. Names and integers appended to one `String` cost a
+//! fraction of that and read the same.
 
 use alloc::string::String;
 
