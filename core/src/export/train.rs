@@ -537,37 +537,23 @@ pub(super) fn ds_config(job: &Job<'_>) -> Result<Map> {
             ),
         ));
     }
-    let optimizer = match job.c.optimizer {
-        Some(Optimizer::Adamw) | None => Some(
+    // An optimizer section: its type, the learning rate and SGD's momentum when it has one.
+    let section = |name: &str, momentum: Option<f64>| {
+        Map::new().put("type", name).put(
+            "params",
             Map::new()
-                .put("type", "AdamW")
-                .put("params", Map::new().put("lr", t.learning_rate)),
-        ),
+                .put("lr", t.learning_rate)
+                .put_opt("momentum", momentum),
+        )
+    };
+    let optimizer = match job.c.optimizer {
+        Some(Optimizer::Adamw) | None => Some(section("AdamW", None)),
         // A name DeepSpeed does not implement is looked up in torch.optim
         // (deepspeed/runtime/engine.py, _configure_basic_optimizer).
-        Some(Optimizer::Sgd) => Some(
-            Map::new()
-                .put("type", "SGD")
-                .put("params", Map::new().put("lr", t.learning_rate)),
-        ),
-        Some(Optimizer::SgdMomentum) => Some(
-            Map::new().put("type", "SGD").put(
-                "params",
-                Map::new()
-                    .put("lr", t.learning_rate)
-                    .put("momentum", SGD_MOMENTUM),
-            ),
-        ),
-        Some(Optimizer::Lion) => Some(
-            Map::new()
-                .put("type", "Lion")
-                .put("params", Map::new().put("lr", t.learning_rate)),
-        ),
-        Some(Optimizer::Adafactor) => Some(
-            Map::new()
-                .put("type", "Adafactor")
-                .put("params", Map::new().put("lr", t.learning_rate)),
-        ),
+        Some(Optimizer::Sgd) => Some(section("SGD", None)),
+        Some(Optimizer::SgdMomentum) => Some(section("SGD", Some(SGD_MOMENTUM))),
+        Some(Optimizer::Lion) => Some(section("Lion", None)),
+        Some(Optimizer::Adafactor) => Some(section("Adafactor", None)),
         // DeepSpeed's optimizer section has no bitsandbytes 8-bit AdamW, so there is none: the
         // Trainer then builds its own optimizer from `--optim adamw_bnb_8bit`, sets
         // `zero_allow_untested_optimizer` and hands it to DeepSpeed, which runs the scheduler

@@ -72,8 +72,7 @@ pub fn estimate(request: &EstimateRequest) -> Result<Estimate> {
 /// As [`estimate`].
 pub fn elementwise_traffic(request: &EstimateRequest) -> Result<(f64, u64)> {
     let spec = request.model.resolved()?;
-    // Every linear kind of the model: validation, the recipe, the parameter count and the model
-    // states each read them.
+    // The linear kinds, built once for validation and the recipe (as in `estimate_with`).
     let linears = spec.linear_kinds();
     validate::validate(request, &spec, &linears.list)?;
     let r = Recipe::with_linears(request, &spec, &linears.list);
