@@ -90,7 +90,7 @@ pub fn elementwise_traffic(request: &EstimateRequest) -> Result<(f64, u64)> {
         head: true,
         in_flight: 1,
     };
-    let programs = ProgramCache::new(0).programs(
+    let programs = step::traffic_programs(
         &spec,
         &r,
         sh,

@@ -60,7 +60,8 @@ pub(crate) struct Program {
 
 impl Program {
     /// Bytes the elementwise ops of one forward move: per decoder layer of `place` (its kinds
-    /// weighted by their counts) and for the output head with the loss.
+    /// weighted by their counts) and for the output head with the loss. Counted only in
+    /// [`traffic_programs`]' programs (0 in the cache's).
     pub fn elementwise_bytes(&self, place: &Placement) -> (f64, u64) {
         let layers = place.layers.max(1);
         let total = match (&self.kinds, &self.moe_layer) {
@@ -370,18 +371,7 @@ impl ProgramCache {
         loss: LossImpl,
         place: &Placement,
     ) -> Result<Program> {
-        // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
-        let layer_kernel = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
-            AttnKernel::Flash
-        } else {
-            r.kernel
-        };
-        let dense_layers = place.layers.saturating_sub(place.moe_layers);
-        let layers = LayerKinds {
-            all_moe: place.moe_layers > 0 && dense_layers == 0,
-            mixed: place.moe_layers > 0 && dense_layers > 0,
-            llama4: llama4_kinds(spec, place),
-        };
+        let (layer_kernel, layers) = layer_kinds(spec, r, ckpt, place);
         let hit = self.entries.iter().find(|(k, _)| {
             k.sh == sh
                 && k.layer_kernel == layer_kernel
@@ -393,7 +383,7 @@ impl ProgramCache {
         if let Some((_, p)) = hit {
             return Ok(p.clone());
         }
-        let p = programs(spec, r, sh, layer_kernel, loss, layers)?;
+        let p = programs(spec, r, sh, layer_kernel, loss, layers, Tape::new())?;
         if self.limit > 0 {
             if self.entries.len() == self.limit {
                 self.entries.remove(0);
@@ -412,6 +402,50 @@ impl ProgramCache {
     }
 }
 
+/// The layers' attention kernel and the layer programs a stage of `place` needs.
+fn layer_kinds(
+    spec: &ModelSpec,
+    r: &Recipe,
+    ckpt: Checkpointing,
+    place: &Placement,
+) -> (AttnKernel, LayerKinds) {
+    // Selective recomputation drops the attention scores; with a fused kernel there are none to drop.
+    let layer_kernel = if ckpt == Checkpointing::Selective && r.kernel == AttnKernel::Eager {
+        AttnKernel::Flash
+    } else {
+        r.kernel
+    };
+    let dense_layers = place.layers.saturating_sub(place.moe_layers);
+    let layers = LayerKinds {
+        all_moe: place.moe_layers > 0 && dense_layers == 0,
+        mixed: place.moe_layers > 0 && dense_layers > 0,
+        llama4: llama4_kinds(spec, place),
+    };
+    (layer_kernel, layers)
+}
+
+/// The programs of one configuration with what their elementwise ops move counted
+/// ([`Program::elementwise_bytes`]) for the time model; the cache's programs skip the count.
+pub(crate) fn traffic_programs(
+    spec: &ModelSpec,
+    r: &Recipe,
+    sh: Shape,
+    ckpt: Checkpointing,
+    loss: LossImpl,
+    place: &Placement,
+) -> Result<Program> {
+    let (layer_kernel, layers) = layer_kinds(spec, r, ckpt, place);
+    programs(
+        spec,
+        r,
+        sh,
+        layer_kernel,
+        loss,
+        layers,
+        Tape::counting_traffic(),
+    )
+}
+
 fn programs(
     spec: &ModelSpec,
     r: &Recipe,
@@ -419,6 +453,7 @@ fn programs(
     layer_kernel: AttnKernel,
     loss: LossImpl,
     layers: LayerKinds,
+    mut tape: Tape,
 ) -> Result<Program> {
     let layer_recipe;
     let r_layers = if layer_kernel == r.kernel {
@@ -431,7 +466,6 @@ fn programs(
         layer_recipe = r2;
         &layer_recipe
     };
-    let mut tape = Tape::new();
     let embed = embed_program(&mut tape, spec, r, sh)?;
     let embed_grad = embed.out_grad;
     let kind_moe = layers.all_moe;
