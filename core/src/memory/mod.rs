@@ -90,14 +90,8 @@ pub fn elementwise_traffic(request: &EstimateRequest) -> Result<(f64, u64)> {
         head: true,
         in_flight: 1,
     };
-    let programs = step::traffic_programs(
-        &spec,
-        &r,
-        sh,
-        request.checkpointing,
-        request.loss,
-        &place,
-    )?;
+    let programs =
+        step::traffic_programs(&spec, &r, sh, request.checkpointing, request.loss, &place)?;
     Ok(programs.elementwise_bytes(&place))
 }
 
