@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Loads every export of the fixture plans with the engines' own code (validate.py says which
-# class or parser reads each format) and writes validation.json, which core/tests/export.rs
+# class or parser reads each format) and writes validation.json, which core/tests/suite/export.rs
 # checks covers every format.
 #   tests/export/validate.sh                              # setup (idempotent), build, validate
 #   TRAINFIT_BIN=target/release/trainfit tests/export/validate.sh

@@ -540,7 +540,7 @@ test("screenshots at 1280x800 and 390x844, light and dark, into web/screenshots;
 const clusters = `${repoRoot}/tests/data/clusters`;
 /** Seed 000's three Macs, as `trainfit probe --json` would print them. */
 const macs = ["m4-16gb", "m4-pro-48gb", "m2-ultra-192gb"].map((m) => readFileSync(`${clusters}/${m}.json`, "utf8"));
-/** LoRA of a model none of the Macs holds alone (as core/tests/cluster_plan.rs plans it). */
+/** LoRA of a model none of the Macs holds alone (as core/tests/suite/cluster_plan.rs plans it). */
 const macGoal = { task: "lora", model: { catalogue: "Llama-3.1-70B" }, sequence: 2048, global_batch: 8 };
 const macPlan = () => plan({ cluster: { machines: macs.map((t) => ({ profile: JSON.parse(t) })), links: [{ class: "thunderbolt" }] }, goal: macGoal });
 /** The 4x8 H100 cluster of tests/data/plan-requests, its document as `trainfit cluster merge` writes it. */

@@ -226,7 +226,7 @@ struct OpState {
 }
 
 /// Room for the storages and ops of one block program: the largest of the golden cases
-/// (`core/tests/golden.rs`) has 183 storages, 143 ops and 95 saved tensors. A larger one grows
+/// (`core/tests/suite/golden.rs`) has 183 storages, 143 ops and 95 saved tensors. A larger one grows
 /// the buffers once per estimate.
 const CAPACITY: usize = 192;
 

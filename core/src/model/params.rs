@@ -2,7 +2,7 @@
 //!
 //! Module names and shapes follow the Hugging Face transformers 4.57.6 modeling code of each family
 //! (`modeling_<family>.py`); `core/tests/data/transformers_linears.json` holds what that version
-//! builds for every catalogue model, and `core/tests/models.rs` compares against it.
+//! builds for every catalogue model, and `core/tests/suite/models.rs` compares against it.
 //! transformers 5 stores a mixture-of-experts layer's experts as 3-D parameters instead of one
 //! `nn.Linear` each (see [`ModelSpec::linears`]) with the same parameter counts, which the
 //! accuracy suite counts with transformers 5.23.0 (`tests/accuracy/README.md`).

@@ -64,8 +64,13 @@ pub(crate) struct Run<'a> {
 
 impl Planner<'_> {
     /// One configuration per mode, in the order asked. A higher mode never uses less memory than
-    /// a lower one: when its own choice would (a larger model that fits only at a smaller batch,
-    /// say), it runs the lower mode's configuration instead, under its own budget and power.
+    /// a lower one training the same model: when its own choice would (knobs a lower mode's
+    /// memory target happened to suit better), it runs the lower mode's configuration instead,
+    /// under its own budget and power. A lower mode's pretraining model of another size is never
+    /// adopted: each mode sizes its model by its own time budget and tokens per parameter, and
+    /// adopting one (a smaller model at a larger batch) made extreme's model shrink as memory
+    /// grew (a compute-capability 7.5 GPU of `core/tests/suite/plan_properties.rs` trained 162M
+    /// parameters at 48 GiB and 91M at 54 GiB).
     pub fn configure_modes(&self, modes: &[Mode]) -> Result<Vec<Configuration>> {
         let mut configurations: Vec<Configuration> = Vec::with_capacity(modes.len());
         let mut chosen: Vec<Chosen> = Vec::with_capacity(modes.len());
@@ -74,7 +79,7 @@ impl Planner<'_> {
             let heaviest_lower = configurations
                 .iter()
                 .zip(&chosen)
-                .filter(|(c, ch)| c.mode < mode && ch.fit == Fit::Fits)
+                .filter(|(c, ch)| c.mode < mode && ch.fit == Fit::Fits && ch.spec == this.spec)
                 .max_by_key(|(c, _)| c.memory.peak_bytes);
             if let Some((lower, lower_chosen)) = heaviest_lower {
                 if this.fit == Fit::Fits && config.memory.peak_bytes < lower.memory.peak_bytes {

@@ -3,7 +3,7 @@
 For every config in core/data/models/ and core/tests/data/models/, instantiates the causal-LM class
 of transformers on the meta device (no weights, no download) and records the number of
 nn.Parameter elements, the largest parameter tensor, and every nn.Linear / Conv1D grouped by
-(leaf module name, in features, out features, bias) with its count. core/tests/models.rs compares
+(leaf module name, in features, out features, bias) with its count. core/tests/suite/models.rs compares
 ModelSpec::linears(), parameters() and largest_tensor() against this file.
 
     python -m venv /tmp/venv && /tmp/venv/bin/pip install torch transformers==4.57.6

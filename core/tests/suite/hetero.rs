@@ -1,6 +1,6 @@
 //! The heterogeneous planner (issue 13, "Unequal devices"; seed 000): seed 000's three Macs as a
 //! golden plan, its invariants, and its errors. Regenerate the snapshot after a deliberate change
-//! with `INSTA_UPDATE=always cargo test -p trainfit-core --test hetero` and read the diff.
+//! with `INSTA_UPDATE=always cargo test -p trainfit-core --test suite hetero::` and read the diff.
 
 use std::fmt::Write as _;
 

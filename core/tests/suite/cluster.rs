@@ -5,11 +5,11 @@ use serde_json::{json, Value};
 use trainfit_core::cluster::{parse_cluster, Cluster, LinkClass};
 use trainfit_core::hardware::Source;
 
-const H100_NODE: &str = include_str!("../../tests/data/profiles/h100x8-node.json");
-const RTX4090: &str = include_str!("../../tests/data/profiles/rtx4090-desktop.json");
-const M4: &str = include_str!("../../tests/data/clusters/m4-16gb.json");
-const M4_PRO: &str = include_str!("../../tests/data/clusters/m4-pro-48gb.json");
-const M2_ULTRA: &str = include_str!("../../tests/data/clusters/m2-ultra-192gb.json");
+const H100_NODE: &str = include_str!("../../../tests/data/profiles/h100x8-node.json");
+const RTX4090: &str = include_str!("../../../tests/data/profiles/rtx4090-desktop.json");
+const M4: &str = include_str!("../../../tests/data/clusters/m4-16gb.json");
+const M4_PRO: &str = include_str!("../../../tests/data/clusters/m4-pro-48gb.json");
+const M2_ULTRA: &str = include_str!("../../../tests/data/clusters/m2-ultra-192gb.json");
 
 fn profile(text: &str) -> Value {
     serde_json::from_str(text).unwrap()

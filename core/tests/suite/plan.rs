@@ -26,7 +26,7 @@ fn close(got: f64, want: f64, rel: f64) -> bool {
 // Chinchilla (Hoffmann et al. 2022), Table 3.
 
 fn chinchilla_rows() -> Vec<(f64, f64, f64)> {
-    let doc: Value = serde_json::from_str(include_str!("data/chinchilla.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../data/chinchilla.json")).unwrap();
     doc["rows"]
         .as_array()
         .unwrap()
@@ -114,7 +114,7 @@ struct MegatronCase {
 }
 
 fn megatron_cases() -> Vec<MegatronCase> {
-    let doc: Value = serde_json::from_str(include_str!("data/parallel_cases.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../data/parallel_cases.json")).unwrap();
     let u = |v: &Value| v.as_u64().unwrap();
     let f = |v: &Value| v.as_f64().unwrap();
     doc.as_array()

@@ -1,8 +1,8 @@
 //! Every kind of bad input, through the public entry points, with the message and code it gets.
 //!
-//! The messages are pinned in one insta snapshot (`core/tests/snapshots/errors__messages.snap`),
+//! The messages are pinned in one insta snapshot (`core/tests/suite/snapshots/suite__errors__messages.snap`),
 //! so a reworded message is a reviewed diff; regenerate with `INSTA_UPDATE=always cargo test -p
-//! trainfit-core --test errors` (or `cargo insta review`). Each message must also name its field
+//! trainfit-core --test suite errors::` (or `cargo insta review`). Each message must also name its field
 //! when it is about one, stay on one line, and keep its code.
 
 use std::fmt::Write;

@@ -6,7 +6,7 @@
 //! does the same for the plans of every profile of `tests/data/profiles` under six goals (the
 //! sixth with a dataset, a power supply and two phases). They
 //! guard refactors that must not change results (issue 12's speed work); a deliberate change of
-//! the model regenerates both with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`.
+//! the model regenerates both with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test suite golden::`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -186,7 +186,7 @@ fn estimates_match_golden_file() {
     }
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}; write it with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`",
+            "{}: {e}; write it with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test suite golden::`",
             path.display()
         )
     });
@@ -200,7 +200,7 @@ fn estimates_match_golden_file() {
     assert!(
         changed.is_empty(),
         "{} of {} golden estimates changed, first {:?}: want {:?}, got {:?}; if the change is \
-         meant, regenerate with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`",
+         meant, regenerate with `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test suite golden::`",
         changed.len(),
         want.len(),
         &changed[..changed.len().min(10)],
@@ -301,7 +301,7 @@ fn plans_match_golden_file() {
     assert!(
         changed.is_empty(),
         "{} of {} golden plans changed: {changed:?}; if the change is meant, regenerate with \
-         `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test golden`",
+         `TRAINFIT_BLESS=1 cargo test -p trainfit-core --test suite golden::`",
         changed.len(),
         want.len(),
     );

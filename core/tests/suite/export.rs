@@ -1,8 +1,8 @@
 //! `export`: every format of every configuration of the fixture machines and the cluster is read
 //! back by a real parser (serde_json, serde-saphyr for YAML, toml, shell-words and `bash -n` for
 //! scripts) and its values checked against the plan; refusals name the format and the field;
-//! the files themselves are pinned in insta snapshots (`core/tests/snapshots/export__*.snap`;
-//! regenerate with `INSTA_UPDATE=always cargo test -p trainfit-core --test export`).
+//! the files themselves are pinned in insta snapshots (`core/tests/suite/snapshots/suite__export__*.snap`;
+//! regenerate with `INSTA_UPDATE=always cargo test -p trainfit-core --test suite export::`).
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use trainfit_core::{estimate, Estimate, EstimateRequest, TermKind};
 
 fn cases() -> Vec<Value> {
-    serde_json::from_str(include_str!("data/memory_cases.json")).unwrap()
+    serde_json::from_str(include_str!("../data/memory_cases.json")).unwrap()
 }
 
 fn case(id: &str) -> Value {
