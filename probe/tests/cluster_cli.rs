@@ -28,8 +28,21 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs a command; its exit code, standard output and standard error.
+/// Runs a command; its exit code, standard output and standard error. A `discover` in which a
+/// host's probe gave no answer in time runs once more, with the first attempt's messages in the
+/// test's output: in two of three clean-checkout runs of `./test.sh` on 3 December 2026 the first
+/// probes through the stand-in hung for the whole time-out while the same binary answered in
+/// 0.06 s right after, and 15 reruns of this file did not reproduce it (cause not found).
 fn run(cmd: &mut Command) -> (i32, String, String) {
+    let first = once(cmd);
+    if first.2.contains("no answer within") {
+        eprintln!("discover again after: {}", first.2);
+        return once(cmd);
+    }
+    first
+}
+
+fn once(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().expect("trainfit runs");
     (
         out.status.code().unwrap_or(-1),
